@@ -1,0 +1,148 @@
+package cef
+
+import (
+	"math"
+	"strconv"
+	"time"
+)
+
+// Header is the part of every message that the configuration fixes.
+type Header struct {
+	Vendor, Product, Version string
+	Hostname                 string // written in the syslog header
+	Facility                 int
+}
+
+// Encoder writes events as RFC 3164 syslog lines carrying CEF. It keeps the configured header
+// pre-escaped, so encoding an event allocates nothing.
+type Encoder struct {
+	facility int
+	hostname []byte
+	prefix   []byte // "CEF:0|Vendor|Product|Version|"
+}
+
+// NewEncoder escapes the configured header fields once.
+func NewEncoder(h Header) *Encoder {
+	p := []byte("CEF:0|")
+	p = appendHeaderField(p, []byte(h.Vendor), 63)
+	p = append(p, '|')
+	p = appendHeaderField(p, []byte(h.Product), 63)
+	p = append(p, '|')
+	p = appendHeaderField(p, []byte(h.Version), 31)
+	p = append(p, '|')
+	return &Encoder{facility: h.Facility, hostname: []byte(h.Hostname), prefix: p}
+}
+
+const unknownClassID = "UNKNOWN"
+
+// Append appends one message, without any framing, to dst.
+func (e *Encoder) Append(dst []byte, ev *Event) []byte {
+	dst = append(dst, '<')
+	dst = strconv.AppendInt(dst, int64(e.facility*8+SyslogSeverity(ev.Severity)), 10)
+	dst = append(dst, '>')
+	dst = appendStamp(dst, ev.Time)
+	dst = append(dst, ' ')
+	dst = append(dst, e.hostname...)
+	dst = append(dst, ' ')
+	return e.AppendCEF(dst, ev)
+}
+
+// AppendCEF appends the CEF part alone: "CEF:0|...|Severity|extension".
+func (e *Encoder) AppendCEF(dst []byte, ev *Event) []byte {
+	dst = append(dst, e.prefix...)
+	if len(ev.ClassID) == 0 {
+		dst = append(dst, unknownClassID...)
+	} else {
+		dst = appendClassID(dst, ev.ClassID)
+	}
+	dst = append(dst, '|')
+	if name := trimControl(ev.Name); len(name) > 0 {
+		dst = appendHeaderField(dst, name, 512)
+	} else {
+		dst = append(dst, ev.Type.Name...)
+	}
+	dst = append(dst, '|')
+	dst = strconv.AppendInt(dst, int64(ev.Severity), 10)
+	dst = append(dst, '|')
+	first := true
+	for k := Key(0); k < NumKeys; k++ {
+		v := &ev.Values[k]
+		if v.Kind == KindNone || !ev.Sends(k) {
+			continue
+		}
+		def := &keyDefs[k]
+		mark := len(dst)
+		if !first {
+			dst = append(dst, ' ')
+		}
+		dst = append(dst, def.name...)
+		dst = append(dst, '=')
+		valueStart := len(dst)
+		dst = appendTyped(dst, v, def.max)
+		if len(dst) == valueStart {
+			dst = dst[:mark] // an empty value is left out with its key
+			continue
+		}
+		first = false
+		if def.label != "" {
+			dst = append(dst, ' ')
+			dst = append(dst, def.name...)
+			dst = append(dst, "Label="...)
+			if k == KeyCs4 && ev.Cs4IsOwner {
+				dst = append(dst, newOwnerLabel...)
+			} else {
+				dst = append(dst, def.label...)
+			}
+		}
+	}
+	return dst
+}
+
+func appendTyped(dst []byte, v *Value, max int) []byte {
+	switch v.Kind {
+	case KindString:
+		return appendValue(dst, v.Bytes, max)
+	case KindInt:
+		return strconv.AppendInt(dst, v.Int, 10)
+	case KindUint:
+		return strconv.AppendUint(dst, v.Uint, 10)
+	case KindBool:
+		return strconv.AppendBool(dst, v.Int != 0)
+	case KindFloat:
+		f := v.Float
+		switch {
+		case math.IsNaN(f) || math.IsInf(f, 0):
+			return dst
+		case f == math.Trunc(f) && math.Abs(f) < 1<<53:
+			return strconv.AppendInt(dst, int64(f), 10)
+		}
+		return strconv.AppendFloat(dst, f, 'f', -1, 64)
+	}
+	return dst
+}
+
+const months = "JanFebMarAprMayJunJulAugSepOctNovDec"
+
+// appendStamp writes the RFC 3164 time stamp "Mmm dd hh:mm:ss" in UTC, the day padded with a space.
+func appendStamp(dst []byte, t time.Time) []byte {
+	t = t.UTC()
+	_, month, day := t.Date()
+	hour, minute, sec := t.Clock()
+	m := int(month-1) * 3
+	dst = append(dst, months[m:m+3]...)
+	dst = append(dst, ' ')
+	if day < 10 {
+		dst = append(dst, ' ')
+	}
+	dst = strconv.AppendInt(dst, int64(day), 10)
+	dst = append(dst, ' ')
+	dst = append2(dst, hour)
+	dst = append(dst, ':')
+	dst = append2(dst, minute)
+	dst = append(dst, ':')
+	return append2(dst, sec)
+}
+
+func append2(dst []byte, n int) []byte {
+	return append(dst, byte('0'+n/10), byte('0'+n%10))
+}

@@ -1,0 +1,104 @@
+package cef
+
+import (
+	"unicode/utf8"
+)
+
+// The escaping rules of cef-rules.md. Both appenders cut the value to max characters on a character
+// boundary before escaping, so an escape sequence is never cut; both replace invalid UTF-8 with U+FFFD
+// and control characters with a space (CEF has no escape for them).
+
+// appendValue appends an extension value. Leading and trailing whitespace and control characters are
+// trimmed first, since parsers do not keep them reliably.
+func appendValue(dst, v []byte, max int) []byte {
+	v = trimControl(v)
+	for n := 0; len(v) > 0 && n < max; n++ {
+		c := v[0]
+		if c < utf8.RuneSelf {
+			v = v[1:]
+			switch {
+			case c == '\\':
+				dst = append(dst, '\\', '\\')
+			case c == '=':
+				dst = append(dst, '\\', '=')
+			case c == '\n':
+				dst = append(dst, '\\', 'n')
+			case c == '\r':
+				dst = append(dst, '\\', 'r')
+			case c < 0x20 || c == 0x7f:
+				dst = append(dst, ' ')
+			default:
+				dst = append(dst, c)
+			}
+			continue
+		}
+		var size int
+		dst, size = appendRune(dst, v)
+		v = v[size:]
+	}
+	return dst
+}
+
+// appendHeaderField appends a CEF header field: only '\' and '|' are escaped there; CR, LF and other
+// control characters become spaces.
+func appendHeaderField(dst, v []byte, max int) []byte {
+	for n := 0; len(v) > 0 && n < max; n++ {
+		c := v[0]
+		if c < utf8.RuneSelf {
+			v = v[1:]
+			switch {
+			case c == '\\':
+				dst = append(dst, '\\', '\\')
+			case c == '|':
+				dst = append(dst, '\\', '|')
+			case c < 0x20 || c == 0x7f:
+				dst = append(dst, ' ')
+			default:
+				dst = append(dst, c)
+			}
+			continue
+		}
+		var size int
+		dst, size = appendRune(dst, v)
+		v = v[size:]
+	}
+	return dst
+}
+
+// appendRune appends the non-ASCII character that starts v and returns its size in v: U+FFFD for an
+// invalid byte, a space for a C1 control character.
+func appendRune(dst, v []byte) ([]byte, int) {
+	r, size := utf8.DecodeRune(v)
+	switch {
+	case r == utf8.RuneError && size == 1:
+		return utf8.AppendRune(dst, utf8.RuneError), 1
+	case r >= 0x80 && r < 0xa0:
+		return append(dst, ' '), size
+	}
+	return append(dst, v[:size]...), size
+}
+
+func trimControl(v []byte) []byte {
+	for len(v) > 0 && (v[0] <= ' ' || v[0] == 0x7f) {
+		v = v[1:]
+	}
+	for len(v) > 0 && (v[len(v)-1] <= ' ' || v[len(v)-1] == 0x7f) {
+		v = v[:len(v)-1]
+	}
+	return v
+}
+
+// appendClassID keeps the Device Event Class ID to [A-Za-z0-9_.:-], which every parser takes.
+func appendClassID(dst, v []byte) []byte {
+	if len(v) > 1023 {
+		v = v[:1023]
+	}
+	for _, c := range v {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == ':' || c == '-' {
+			dst = append(dst, c)
+		} else {
+			dst = append(dst, '_')
+		}
+	}
+	return dst
+}

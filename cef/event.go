@@ -1,0 +1,207 @@
+package cef
+
+import (
+	"bytes"
+	"math"
+	"strconv"
+	"time"
+)
+
+// Key is one CEF extension key. The constants are in the order the encoder writes them: the contract's
+// key table, with the IPv6 keys after their IPv4 twins, outcome after cs7 (as in the seed example) and
+// msg last.
+type Key uint8
+
+const (
+	KeySource Key = iota
+	KeySrc
+	KeyC6a2
+	KeyReason
+	KeyFname
+	KeySuser
+	KeyDpid
+	KeySpid
+	KeyFlexString1
+	KeyFlexString2
+	KeyRequest
+	KeyFileHash
+	KeyAct
+	KeySpt
+	KeyDst
+	KeyC6a3
+	KeyDpt
+	KeyDproc
+	KeyDuid
+	KeyFilePermission
+	KeyOldFilePath
+	KeyFilePath
+	KeyDeviceDirection
+	KeyCn1
+	KeyCs1
+	KeyCs2
+	KeyCs3
+	KeyCs4
+	KeyCs5
+	KeyCs6
+	KeyCs7
+	KeyOutcome
+	KeyMsg
+	NumKeys
+)
+
+type keyDef struct {
+	name  string
+	label string // "" when the key has no label
+	max   int    // maximum length in characters of the unescaped value (cef-rules.md)
+}
+
+var keyDefs = [NumKeys]keyDef{
+	KeySource:          {"source", "", 1023},
+	KeySrc:             {"src", "", 15},
+	KeyC6a2:            {"c6a2", "Source IPv6 address", 1023},
+	KeyReason:          {"reason", "", 1023},
+	KeyFname:           {"fname", "", 1023},
+	KeySuser:           {"suser", "", 1023},
+	KeyDpid:            {"dpid", "", 1023},
+	KeySpid:            {"spid", "", 1023},
+	KeyFlexString1:     {"flexString1", "EGID", 1023},
+	KeyFlexString2:     {"flexString2", "Container ID", 1023},
+	KeyRequest:         {"request", "", 1023},
+	KeyFileHash:        {"fileHash", "", 255},
+	KeyAct:             {"act", "", 63},
+	KeySpt:             {"spt", "", 1023},
+	KeyDst:             {"dst", "", 15},
+	KeyC6a3:            {"c6a3", "Destination IPv6 address", 1023},
+	KeyDpt:             {"dpt", "", 1023},
+	KeyDproc:           {"dproc", "", 1023},
+	KeyDuid:            {"duid", "", 1023},
+	KeyFilePermission:  {"filePermission", "", 1023},
+	KeyOldFilePath:     {"oldFilePath", "", 1023},
+	KeyFilePath:        {"filePath", "", 1023},
+	KeyDeviceDirection: {"deviceDirection", "", 1},
+	KeyCn1:             {"cn1", "New PID", 1023},
+	KeyCs1:             {"cs1", "Cluster name", 4000},
+	KeyCs2:             {"cs2", "Node name", 4000},
+	KeyCs3:             {"cs3", "Namespace", 4000},
+	KeyCs4:             {"cs4", "Command", 4000},
+	KeyCs5:             {"cs5", "Pod name", 4000},
+	KeyCs6:             {"cs6", "Container name", 4000},
+	KeyCs7:             {"cs7", "Node IP", 4000},
+	KeyOutcome:         {"outcome", "", 63},
+	KeyMsg:             {"msg", "", 1023},
+}
+
+// Name is the key as written in the extension.
+func (k Key) Name() string { return keyDefs[k].name }
+
+// newOwnerLabel replaces cs4's label when a file event's cs4 carries the new owner.
+const newOwnerLabel = "New owner"
+
+type keySet uint64
+
+func setOf(keys ...Key) keySet {
+	var s keySet
+	for _, k := range keys {
+		s |= 1 << k
+	}
+	return s
+}
+
+func (s keySet) has(k Key) bool { return s&(1<<k) != 0 }
+
+// The "sent with" column of contract §5.
+var (
+	allTypesKeys   = setOf(KeySource, KeySrc, KeyC6a2, KeyOutcome, KeyMsg)
+	nonRuntimeKeys = allTypesKeys | setOf(KeySuser, KeyReason)
+	runtimeKeys    = allTypesKeys | setOf(KeyDpid, KeySpid, KeyFlexString1, KeyFlexString2, KeyRequest,
+			KeyFileHash, KeyAct, KeySpt, KeyDst, KeyC6a3, KeyDpt, KeyDproc, KeyDuid, KeyFilePermission,
+			KeyOldFilePath, KeyFilePath, KeyDeviceDirection, KeyCn1, KeyCs1, KeyCs2, KeyCs3, KeyCs4, KeyCs5,
+			KeyCs6, KeyCs7)
+	everyKey = keySet(1<<NumKeys - 1)
+)
+
+// sends is the set of keys an event of this type carries.
+func (t *Type) sends() keySet {
+	switch {
+	case t == UnknownType:
+		return everyKey
+	case t.Runtime:
+		return runtimeKeys
+	case t.sendsFname:
+		return nonRuntimeKeys | setOf(KeyFname)
+	}
+	return nonRuntimeKeys
+}
+
+// Kind tells which member of a Value holds it.
+type Kind uint8
+
+const (
+	KindNone Kind = iota
+	KindString
+	KindInt
+	KindUint
+	KindFloat
+	KindBool
+)
+
+// Value is one record value. Bytes refers to memory owned by the caller (the chunk being flushed):
+// nothing is copied between decoding and encoding.
+type Value struct {
+	Kind  Kind
+	Bytes []byte
+	Int   int64 // KindInt; KindBool as 0 or 1
+	Uint  uint64
+	Float float64
+}
+
+// String and Int build values; tests and the mapping use them.
+func String(b []byte) Value { return Value{Kind: KindString, Bytes: b} }
+func Int(i int64) Value     { return Value{Kind: KindInt, Int: i} }
+
+// IsZero reports a value that is absent.
+func (v Value) IsZero() bool { return v.Kind == KindNone }
+
+// AsInt reads a value as a whole number: an integer, an integral float or a decimal string.
+func (v Value) AsInt() (int64, bool) {
+	switch v.Kind {
+	case KindInt:
+		return v.Int, true
+	case KindUint:
+		return int64(v.Uint), v.Uint <= math.MaxInt64
+	case KindFloat:
+		return int64(v.Float), v.Float == math.Trunc(v.Float) && math.Abs(v.Float) < 1<<53
+	case KindString:
+		i, err := strconv.ParseInt(string(bytes.TrimSpace(v.Bytes)), 10, 64)
+		return i, err == nil
+	}
+	return 0, false
+}
+
+// Event is one mapped CEF event, ready for filtering and encoding.
+type Event struct {
+	Time     time.Time
+	ClassID  []byte
+	Name     []byte // the record's own event_name; nil takes the type's
+	Type     *Type
+	Severity int
+	Outcome  Outcome
+	// Category and AgentGroup are for filtering only.
+	Category   []byte
+	AgentGroup []byte
+	// Cs4IsOwner: cs4 carries a file event's new owner, labelled "New owner".
+	Cs4IsOwner bool
+	Values     [NumKeys]Value
+}
+
+// Reset empties the event for reuse; its type is unknown until the mapping finds one.
+func (e *Event) Reset() { *e = Event{Type: UnknownType} }
+
+// Sends reports whether the key is written for this event's type (contract §5, "sent with"): reason
+// only with an error status.
+func (e *Event) Sends(k Key) bool {
+	if k == KeyReason && e.Type != UnknownType && e.Outcome != OutcomeError {
+		return false
+	}
+	return e.Type.sends().has(k)
+}

@@ -1,0 +1,114 @@
+package cef
+
+import "bytes"
+
+// Outcome is a record's status reduced to what the severity rules look at.
+type Outcome uint8
+
+const (
+	OutcomeOther Outcome = iota
+	OutcomeSuccess
+	OutcomeError
+	OutcomeAudit
+	OutcomeEnforce
+)
+
+var outcomeWords = []struct {
+	word    string
+	outcome Outcome
+}{
+	{"success", OutcomeSuccess}, {"succeeded", OutcomeSuccess}, {"ok", OutcomeSuccess},
+	{"error", OutcomeError}, {"failure", OutcomeError}, {"failed", OutcomeError}, {"fail", OutcomeError},
+	{"audit", OutcomeAudit}, {"audited", OutcomeAudit},
+	{"enforce", OutcomeEnforce}, {"enforced", OutcomeEnforce}, {"blocked", OutcomeEnforce},
+}
+
+// ClassifyOutcome reads a status as the seed and the sensors write it, in any case.
+func ClassifyOutcome(status []byte) Outcome {
+	status = bytes.TrimSpace(status)
+	for _, w := range outcomeWords {
+		if len(w.word) == len(status) && bytes.EqualFold(status, []byte(w.word)) {
+			return w.outcome
+		}
+	}
+	return OutcomeOther
+}
+
+// Type is one event type of contract §3 with its severity rule.
+type Type struct {
+	Prefix   string
+	Name     string
+	Category string
+	Runtime  bool
+	// sendsFname: the types whose records name an image artifact (contract §5).
+	sendsFname bool
+	// Severity when the outcome is notable (runtime: Audit or Enforce; others: an error), and otherwise.
+	notable, usual int
+}
+
+// Severity applies the type's rule to an outcome.
+func (t *Type) Severity(o Outcome) int {
+	if t.Runtime && (o == OutcomeAudit || o == OutcomeEnforce) || !t.Runtime && o == OutcomeError {
+		return t.notable
+	}
+	return t.usual
+}
+
+// Category names used for filtering (contract §3 and §7).
+const (
+	CategoryAdministration = "Administration"
+	CategoryPolicies       = "Policies"
+	CategoryCICD           = "CI/CD"
+	CategoryResources      = "Resources"
+	CategoryAlert          = "Alert"
+	CategoryScanners       = "Scanners"
+	CategoryAPI            = "API"
+	CategoryRuntime        = "runtime"
+)
+
+var types = []Type{
+	{Prefix: "ADM", Name: "Administration", Category: CategoryAdministration, sendsFname: true, notable: 6, usual: 3},
+	{Prefix: "CVE", Name: "Vulnerability risk acceptance", Category: CategoryAdministration, sendsFname: true, notable: 6, usual: 5},
+	{Prefix: "MLW", Name: "Malware risk acceptance", Category: CategoryAdministration, sendsFname: true, notable: 6, usual: 5},
+	{Prefix: "SD", Name: "Sensitive data risk acceptance", Category: CategoryAdministration, sendsFname: true, notable: 6, usual: 5},
+	{Prefix: "MS", Name: "Misconfiguration risk acceptance", Category: CategoryAdministration, sendsFname: true, notable: 6, usual: 5},
+	{Prefix: "NCMP", Name: "Image non-compliance", Category: CategoryPolicies, sendsFname: true, notable: 6, usual: 6},
+	{Prefix: "CMP", Name: "Image compliance", Category: CategoryPolicies, sendsFname: true, notable: 6, usual: 2},
+	{Prefix: "CI", Name: "CI/CD", Category: CategoryCICD, sendsFname: true, notable: 6, usual: 3},
+	{Prefix: "PLC", Name: "Security policy", Category: CategoryPolicies, sendsFname: true, notable: 6, usual: 3},
+	{Prefix: "BNCH", Name: "Cluster benchmark", Category: CategoryResources, notable: 6, usual: 3},
+	{Prefix: "AG", Name: "Agents", Category: CategoryAlert, notable: 10, usual: 5},
+	{Prefix: "SJ", Name: "Scan", Category: CategoryScanners, sendsFname: true, notable: 6, usual: 3},
+	{Prefix: "RT", Name: "Best practice check", Category: CategoryResources, notable: 6, usual: 3},
+	{Prefix: "API", Name: "API", Category: CategoryAPI, notable: 8, usual: 3},
+	{Prefix: "PM", Name: "Process management", Category: CategoryRuntime, Runtime: true, notable: 7, usual: 3},
+	{Prefix: "FM", Name: "File management", Category: CategoryRuntime, Runtime: true, notable: 7, usual: 3},
+	{Prefix: "NT", Name: "Networking", Category: CategoryRuntime, Runtime: true, notable: 7, usual: 3},
+	{Prefix: "FPM", Name: "Process policy violation", Category: CategoryRuntime, Runtime: true, notable: 8, usual: 5},
+	{Prefix: "FNT", Name: "Network policy violation", Category: CategoryRuntime, Runtime: true, notable: 8, usual: 5},
+	{Prefix: "FFM", Name: "File policy violation", Category: CategoryRuntime, Runtime: true, notable: 8, usual: 5},
+	{Prefix: "FFTP", Name: "File threat protection", Category: CategoryRuntime, Runtime: true, notable: 9, usual: 6},
+}
+
+// UnknownType stands for an event whose type is not in the table: it is still sent, with every key
+// its record has.
+var UnknownType = &Type{Name: "Unknown event", notable: 5, usual: 5}
+
+// LookupType finds the type of an event ID by its prefix, the part before the first '-'.
+func LookupType(eventID []byte) *Type {
+	prefix := eventID
+	if i := bytes.IndexByte(eventID, '-'); i >= 0 {
+		prefix = eventID[:i]
+	}
+	for i := range types {
+		if string(prefix) == types[i].Prefix {
+			return &types[i]
+		}
+	}
+	return UnknownType
+}
+
+// IsFileType tells the file event types, whose cs4 carries the new owner.
+func (t *Type) IsFileType() bool {
+	return t.Prefix == "FM" || t.Prefix == "FFM" || t.Prefix == "FFTP"
+}

@@ -1,0 +1,245 @@
+// Package config reads and checks the properties of one siem_cef [OUTPUT] section, that is one SIEM
+// integration.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Getter reads one property as Fluent Bit hands it over: "" when unset. Keys are case-insensitive in
+// Fluent Bit; callers pass the canonical names below.
+type Getter interface{ Get(key string) string }
+
+// GetterFunc adapts a function.
+type GetterFunc func(key string) string
+
+// Get calls f.
+func (f GetterFunc) Get(key string) string { return f(key) }
+
+// Protocol is the transport to the SIEM.
+type Protocol string
+
+// The transports a SIEM integration offers.
+const (
+	TCP Protocol = "tcp"
+	UDP Protocol = "udp"
+)
+
+// Config is the effective configuration of one integration.
+type Config struct {
+	Integration    string
+	Host           string // IP literal (no brackets) or FQDN
+	Port           int
+	Protocol       Protocol
+	Vendor         string
+	Product        string
+	ProductVersion string
+	Hostname       string
+	Facility       int
+	ConnectTimeout time.Duration
+	WriteTimeout   time.Duration
+}
+
+// PropertyError names the property, the value given and what it accepts.
+type PropertyError struct{ Property, Value, Accepts string }
+
+func (e *PropertyError) Error() string {
+	if e.Value == "" {
+		return fmt.Sprintf("property %s is missing; use %s", e.Property, e.Accepts)
+	}
+	return fmt.Sprintf("property %s: %q is not accepted; use %s", e.Property, e.Value, e.Accepts)
+}
+
+// The CEF header limits, in characters (cef-rules.md).
+const (
+	maxVendor         = 63
+	maxProduct        = 63
+	maxProductVersion = 31
+)
+
+// maxHostname is the syslog limit on HOSTNAME (RFC 5424 §6.2.4).
+const maxHostname = 255
+
+// maxTimeout keeps a dead SIEM from holding a flush, and Fluent Bit's engine with it, for long.
+const maxTimeout = 5 * time.Minute
+
+// facilityNames is indexed by the syslog facility number (RFC 5424 §6.2.1, names as rsyslog spells them).
+var facilityNames = []string{
+	"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp",
+	"ntp", "security", "console", "solaris-cron",
+	"local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+}
+
+// properties in the order Load reads them and reports their errors. An empty value keeps the default;
+// Address has none, so it is always parsed.
+var properties = []struct {
+	name string
+	set  func(c *Config, v string) error
+}{
+	{"Integration", func(c *Config, v string) error { c.Integration = v; return nil }},
+	{"Address", func(c *Config, v string) (err error) { c.Host, c.Port, err = parseAddress(v); return err }},
+	{"Protocol", func(c *Config, v string) (err error) { c.Protocol, err = parseProtocol(v); return err }},
+	{"Vendor", func(c *Config, v string) (err error) {
+		c.Vendor, err = parseHeaderText("Vendor", v, maxVendor)
+		return err
+	}},
+	{"Product", func(c *Config, v string) (err error) {
+		c.Product, err = parseHeaderText("Product", v, maxProduct)
+		return err
+	}},
+	{"Product_Version", func(c *Config, v string) (err error) {
+		c.ProductVersion, err = parseHeaderText("Product_Version", v, maxProductVersion)
+		return err
+	}},
+	{"Hostname", func(c *Config, v string) (err error) { c.Hostname, err = parseHostname(v); return err }},
+	{"Facility", func(c *Config, v string) (err error) { c.Facility, err = parseFacility(v); return err }},
+	{"Connect_Timeout", func(c *Config, v string) (err error) {
+		c.ConnectTimeout, err = parseTimeout("Connect_Timeout", v)
+		return err
+	}},
+	{"Write_Timeout", func(c *Config, v string) (err error) {
+		c.WriteTimeout, err = parseTimeout("Write_Timeout", v)
+		return err
+	}},
+}
+
+// Load reads every property over the defaults. It reports every bad property (errors.Join of
+// *PropertyError, in property order) so that a user fixes them all in one go.
+func Load(g Getter, defaultIntegration string) (*Config, error) {
+	c := defaults(defaultIntegration)
+	var errs []error
+	for _, p := range properties {
+		v := strings.TrimSpace(g.Get(p.name))
+		if v == "" && p.name != "Address" {
+			continue
+		}
+		if err := p.set(c, v); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+func defaults(integration string) *Config {
+	return &Config{
+		Integration:    integration,
+		Protocol:       TCP,
+		Vendor:         "Kaspersky",
+		Product:        "Kaspersky Container Security",
+		ProductVersion: "2.0",
+		Hostname:       defaultHostname(),
+		Facility:       20, // local4
+		ConnectTimeout: 5 * time.Second,
+		WriteTimeout:   10 * time.Second,
+	}
+}
+
+func defaultHostname() string {
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return h
+	}
+	return "localhost"
+}
+
+func parseProtocol(v string) (Protocol, error) {
+	switch p := Protocol(strings.ToLower(v)); p {
+	case TCP, UDP:
+		return p, nil
+	}
+	return "", &PropertyError{"Protocol", v, "tcp or udp"}
+}
+
+// parseHeaderText checks a CEF header field: a raw control character would break the line.
+func parseHeaderText(property, v string, maxLen int) (string, error) {
+	if !utf8.ValidString(v) || utf8.RuneCountInString(v) > maxLen || strings.ContainsFunc(v, unicode.IsControl) {
+		return "", &PropertyError{property, v, fmt.Sprintf("1 to %d characters without control characters", maxLen)}
+	}
+	return v, nil
+}
+
+// parseHostname keeps to printable ASCII without spaces: the syslog header ends the field at a space
+// (RFC 3164 §4.1.2, RFC 5424 PRINTUSASCII).
+func parseHostname(v string) (string, error) {
+	valid := len(v) <= maxHostname && !strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r > '~' })
+	if !valid {
+		return "", &PropertyError{"Hostname", v, fmt.Sprintf("a host name of at most %d printable ASCII characters without spaces", maxHostname)}
+	}
+	return v, nil
+}
+
+func parseFacility(v string) (int, error) {
+	if isDigits(v) {
+		if n, err := strconv.Atoi(v); err == nil && n < len(facilityNames) {
+			return n, nil
+		}
+	} else if n := slices.Index(facilityNames, strings.ToLower(v)); n >= 0 {
+		return n, nil
+	}
+	return 0, &PropertyError{"Facility", v, "a syslog facility name (kern, user, … local0 … local7) or a number from 0 to 23"}
+}
+
+// parseTimeout takes a Go duration or, as most SIEM documentation writes it, a whole number of seconds.
+func parseTimeout(property, v string) (time.Duration, error) {
+	s := v
+	if isDigits(v) {
+		s += "s"
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 || d > maxTimeout {
+		return 0, &PropertyError{property, v, "a Go duration (500ms, 5s) or whole seconds, more than 0 and at most 5m"}
+	}
+	return d, nil
+}
+
+// isDigits reports whether s is a non-empty run of decimal digits (no sign, unlike strconv.Atoi).
+func isDigits(s string) bool {
+	return s != "" && !strings.ContainsFunc(s, func(r rune) bool { return r < '0' || r > '9' })
+}
+
+// Endpoint is the address to dial: host:port, an IPv6 host in brackets.
+func (c *Config) Endpoint() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
+
+// String is the effective configuration on one line, for the start-up log.
+func (c *Config) String() string {
+	fields := []struct{ key, value string }{
+		{"Integration", c.Integration},
+		{"Address", c.Endpoint()},
+		{"Protocol", string(c.Protocol)},
+		{"Vendor", c.Vendor},
+		{"Product", c.Product},
+		{"Product_Version", c.ProductVersion},
+		{"Hostname", c.Hostname},
+		{"Facility", facilityName(c.Facility)},
+		{"Connect_Timeout", c.ConnectTimeout.String()},
+		{"Write_Timeout", c.WriteTimeout.String()},
+	}
+	pairs := make([]string, len(fields))
+	for i, f := range fields {
+		v := f.value
+		if strings.ContainsFunc(v, unicode.IsSpace) {
+			v = strconv.Quote(v)
+		}
+		pairs[i] = f.key + "=" + v
+	}
+	return strings.Join(pairs, " ")
+}
+
+// facilityName also serves a Config built by hand, whose facility may be out of range.
+func facilityName(n int) string {
+	if n >= 0 && n < len(facilityNames) {
+		return facilityNames[n]
+	}
+	return strconv.Itoa(n)
+}

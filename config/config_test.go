@@ -1,0 +1,221 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func props(m map[string]string) Getter {
+	return GetterFunc(func(key string) string { return m[key] })
+}
+
+// want is the configuration Load gives for Address siem.example.com and nothing else.
+func want(t *testing.T) Config {
+	t.Helper()
+	host, err := os.Hostname()
+	require.NoError(t, err)
+	return Config{
+		Integration:    "siem_cef.0",
+		Host:           "siem.example.com",
+		Port:           514,
+		Protocol:       TCP,
+		Vendor:         "Kaspersky",
+		Product:        "Kaspersky Container Security",
+		ProductVersion: "2.0",
+		Hostname:       host,
+		Facility:       20,
+		ConnectTimeout: 5 * time.Second,
+		WriteTimeout:   10 * time.Second,
+	}
+}
+
+func TestLoad(t *testing.T) {
+	tests := []struct {
+		property string
+		value    string
+		edit     func(c *Config) // turns want into the expected configuration; nil when the value is bad
+		hint     string          // what the error must tell the user
+	}{
+		{property: "Integration", value: "", edit: func(c *Config) {}},
+		{property: "Integration", value: "  soc-siem ", edit: func(c *Config) { c.Integration = "soc-siem" }},
+
+		{property: "Address", value: "siem.example.com:6514", edit: func(c *Config) { c.Port = 6514 }},
+		{property: "Address", value: " siem.example.com. ", edit: func(c *Config) { c.Host = "siem.example.com." }},
+		{property: "Address", value: "xn--bcher-kva.example-1.com:1", edit: func(c *Config) {
+			c.Host, c.Port = "xn--bcher-kva.example-1.com", 1
+		}},
+		{property: "Address", value: "siem", edit: func(c *Config) { c.Host = "siem" }},
+		{property: "Address", value: strings.Repeat("a", 63) + ".com", edit: func(c *Config) { c.Host = strings.Repeat("a", 63) + ".com" }},
+		{property: "Address", value: "10.0.0.1:65535", edit: func(c *Config) { c.Host, c.Port = "10.0.0.1", 65535 }},
+		{property: "Address", value: "10.0.0.1", edit: func(c *Config) { c.Host = "10.0.0.1" }},
+		{property: "Address", value: "[2001:db8::1]:6514", edit: func(c *Config) { c.Host, c.Port = "2001:db8::1", 6514 }},
+		{property: "Address", value: "[2001:db8::1:514]", edit: func(c *Config) { c.Host = "2001:db8::1:514" }},
+		{property: "Address", value: "[fe80::1%eth0]:514", edit: func(c *Config) { c.Host = "fe80::1%eth0" }},
+		{property: "Address", value: "::1", edit: func(c *Config) { c.Host = "::1" }},
+		{property: "Address", value: "fe80::1", edit: func(c *Config) { c.Host = "fe80::1" }},
+		{property: "Address", value: "fe80::1%eth0", edit: func(c *Config) { c.Host = "fe80::1%eth0" }},
+		{property: "Address", value: "2001:db8::1:5", edit: func(c *Config) { c.Host = "2001:db8::1:5" }},
+		{property: "Address", value: "2001:db8::abcd", edit: func(c *Config) { c.Host = "2001:db8::abcd" }},
+		{property: "Address", value: "::ffff:10.0.0.1", edit: func(c *Config) { c.Host = "::ffff:10.0.0.1" }},
+		{property: "Address", value: "", hint: "Fluent Bit keeps Host and Port for itself"},
+		{property: "Address", value: "   ", hint: "use Address host:port, e.g. Address siem.example.com:514"},
+		{property: "Address", value: "siem.example.com:0", hint: "use a port from 1 to 65535"},
+		{property: "Address", value: "siem.example.com:65536", hint: "use a port from 1 to 65535"},
+		{property: "Address", value: "siem.example.com:syslog", hint: "use a port from 1 to 65535"},
+		{property: "Address", value: "siem.example.com:+514", hint: "use a port from 1 to 65535"},
+		{property: "Address", value: "siem.example.com:", hint: "use a port from 1 to 65535"},
+		{property: "Address", value: "[2001:db8::1]:", hint: "use a port from 1 to 65535"},
+		{property: "Address", value: "2001:db8:0:0:0:0:0:1:514", hint: "use [2001:db8::1]:514, as an IPv6 address with a port needs brackets"},
+		{property: "Address", value: "fe80::1%eth0:514", hint: "use [fe80::1%eth0]:514, as"},
+		{property: "Address", value: "2001:db8::1:514", hint: "use [2001:db8::1]:514 for a port, or [2001:db8::1:514] for the address alone"},
+		{property: "Address", value: "2001:db8::1:10", hint: "use [2001:db8::1]:10 for a port, or [2001:db8::1:10] for"},
+		{property: "Address", value: "2001:db8::514", hint: "use [2001:db8::]:514 for a port, or [2001:db8::514] for"},
+		{property: "Address", value: "fe80::1:514%eth0", hint: "use [fe80::1%eth0]:514 for a port, or [fe80::1:514%eth0] for"},
+		{property: "Address", value: "siem example.com", hint: "use host, host:port or [ipv6]:port"},
+		{property: "Address", value: "siem_1.example.com", hint: "use host, host:port or [ipv6]:port"},
+		{property: "Address", value: "a..b", hint: "use host, host:port or [ipv6]:port"},
+		{property: "Address", value: "-siem.example.com", hint: "use host, host:port or [ipv6]:port"},
+		{property: "Address", value: strings.Repeat("a", 64) + ".com", hint: "use host, host:port or [ipv6]:port"},
+		{property: "Address", value: strings.Repeat("abcdefg.", 32) + "com", hint: "use host, host:port or [ipv6]:port"},
+		{property: "Address", value: "10.0.0.256", hint: "use host, host:port or [ipv6]:port"},
+		{property: "Address", value: "2001:db8::1::2", hint: "use host, host:port or [ipv6]:port"},
+		{property: "Address", value: "[10.0.0.1]:514", hint: "use host, host:port or [ipv6]:port"},
+		{property: "Address", value: "[2001:db8::1", hint: "use host, host:port or [ipv6]:port"},
+		{property: "Address", value: "[2001:db8::1]514", hint: "use host, host:port or [ipv6]:port"},
+		{property: "Address", value: "siem-a:514,siem-b:514", hint: "use one address only; failover lists are not supported yet"},
+
+		{property: "Protocol", value: "UDP", edit: func(c *Config) { c.Protocol = UDP }},
+		{property: "Protocol", value: "tcp", edit: func(c *Config) { c.Protocol = TCP }},
+		{property: "Protocol", value: "sctp", hint: "use tcp or udp"},
+
+		{property: "Vendor", value: "Acme", edit: func(c *Config) { c.Vendor = "Acme" }},
+		{property: "Vendor", value: "   ", edit: func(c *Config) {}},
+		{property: "Vendor", value: strings.Repeat("é", 63), edit: func(c *Config) { c.Vendor = strings.Repeat("é", 63) }},
+		{property: "Vendor", value: strings.Repeat("v", 64), hint: "use 1 to 63 characters without control characters"},
+		{property: "Vendor", value: "Ac\tme", hint: "use 1 to 63 characters without control characters"},
+		{property: "Vendor", value: "Ac\xffme", hint: "use 1 to 63 characters without control characters"},
+
+		{property: "Product", value: "Container Guard", edit: func(c *Config) { c.Product = "Container Guard" }},
+		{property: "Product", value: "Container\nGuard", hint: "use 1 to 63 characters without control characters"},
+
+		{property: "Product_Version", value: "2.1.0", edit: func(c *Config) { c.ProductVersion = "2.1.0" }},
+		{property: "Product_Version", value: strings.Repeat("1", 32), hint: "use 1 to 31 characters without control characters"},
+
+		{property: "Hostname", value: "node-1.example.com", edit: func(c *Config) { c.Hostname = "node-1.example.com" }},
+		{property: "Hostname", value: strings.Repeat("h", 255), edit: func(c *Config) { c.Hostname = strings.Repeat("h", 255) }},
+		{property: "Hostname", value: "node 1", hint: "use a host name of at most 255 printable ASCII characters without spaces"},
+		{property: "Hostname", value: "nöde", hint: "use a host name of at most 255 printable ASCII characters"},
+		{property: "Hostname", value: strings.Repeat("h", 256), hint: "use a host name of at most 255"},
+
+		{property: "Facility", value: "kern", edit: func(c *Config) { c.Facility = 0 }},
+		{property: "Facility", value: "solaris-cron", edit: func(c *Config) { c.Facility = 15 }},
+		{property: "Facility", value: "LOCAL7", edit: func(c *Config) { c.Facility = 23 }},
+		{property: "Facility", value: "16", edit: func(c *Config) { c.Facility = 16 }},
+		{property: "Facility", value: "24", hint: "use a syslog facility name (kern, user, … local0 … local7) or a number from 0 to 23"},
+		{property: "Facility", value: "local8", hint: "or a number from 0 to 23"},
+		{property: "Facility", value: "-1", hint: "or a number from 0 to 23"},
+
+		{property: "Connect_Timeout", value: "500ms", edit: func(c *Config) { c.ConnectTimeout = 500 * time.Millisecond }},
+		{property: "Connect_Timeout", value: "30", edit: func(c *Config) { c.ConnectTimeout = 30 * time.Second }},
+		{property: "Connect_Timeout", value: "5m", edit: func(c *Config) { c.ConnectTimeout = 5 * time.Minute }},
+		{property: "Connect_Timeout", value: "0", hint: "use a Go duration (500ms, 5s) or whole seconds, more than 0 and at most 5m"},
+		{property: "Connect_Timeout", value: "-1s", hint: "more than 0 and at most 5m"},
+		{property: "Connect_Timeout", value: "301", hint: "more than 0 and at most 5m"},
+		{property: "Connect_Timeout", value: "soon", hint: "use a Go duration (500ms, 5s) or whole seconds"},
+
+		{property: "Write_Timeout", value: "1m30s", edit: func(c *Config) { c.WriteTimeout = 90 * time.Second }},
+		{property: "Write_Timeout", value: "5m1s", hint: "use a Go duration (500ms, 5s) or whole seconds, more than 0 and at most 5m"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.property+"="+tt.value, func(t *testing.T) {
+			m := map[string]string{"Address": "siem.example.com"}
+			m[tt.property] = tt.value
+			got, err := Load(props(m), "siem_cef.0")
+
+			if tt.edit == nil {
+				require.Error(t, err)
+				assert.Nil(t, got)
+				var pe *PropertyError
+				require.ErrorAs(t, err, &pe)
+				assert.Equal(t, tt.property, pe.Property)
+				assert.Equal(t, strings.TrimSpace(tt.value), pe.Value)
+				assert.Contains(t, err.Error(), "property "+tt.property)
+				assert.Contains(t, err.Error(), tt.hint)
+				return
+			}
+			require.NoError(t, err)
+			w := want(t)
+			tt.edit(&w)
+			assert.Equal(t, &w, got)
+		})
+	}
+}
+
+func TestLoadReportsEveryBadProperty(t *testing.T) {
+	got, err := Load(props(map[string]string{
+		"Protocol":      "sctp",
+		"Vendor":        "Kaspersky",
+		"Facility":      "local9",
+		"Write_Timeout": "1h",
+	}), "siem_cef.0")
+
+	assert.Nil(t, got)
+	var joined interface{ Unwrap() []error }
+	require.ErrorAs(t, err, &joined)
+	var names []string
+	for _, e := range joined.Unwrap() {
+		var pe *PropertyError
+		require.ErrorAs(t, e, &pe)
+		names = append(names, pe.Property)
+	}
+	assert.Equal(t, []string{"Address", "Protocol", "Facility", "Write_Timeout"}, names)
+}
+
+func TestPropertyErrorMessage(t *testing.T) {
+	assert.Equal(t, `property Protocol: "sctp" is not accepted; use tcp or udp`,
+		(&PropertyError{"Protocol", "sctp", "tcp or udp"}).Error())
+
+	_, err := Load(props(nil), "siem_cef.0")
+	assert.EqualError(t, err, "property Address is missing; use Address host:port, e.g. Address siem.example.com:514 "+
+		"(Fluent Bit keeps Host and Port for itself)")
+	assert.True(t, errors.As(err, new(*PropertyError)))
+}
+
+func TestEndpoint(t *testing.T) {
+	tests := []struct {
+		host string
+		port int
+		want string
+	}{
+		{"siem.example.com", 514, "siem.example.com:514"},
+		{"10.0.0.1", 6514, "10.0.0.1:6514"},
+		{"2001:db8::1", 514, "[2001:db8::1]:514"},
+		{"fe80::1%eth0", 1, "[fe80::1%eth0]:1"},
+	}
+	for _, tt := range tests {
+		c := Config{Host: tt.host, Port: tt.port}
+		assert.Equal(t, tt.want, c.Endpoint())
+	}
+}
+
+func TestString(t *testing.T) {
+	c, err := Load(props(map[string]string{
+		"Address":       "[2001:db8::1]:6514",
+		"Protocol":      "udp",
+		"Hostname":      "node-1",
+		"Write_Timeout": "90",
+	}), "siem_cef.1")
+	require.NoError(t, err)
+	assert.Equal(t, `Integration=siem_cef.1 Address=[2001:db8::1]:6514 Protocol=udp Vendor=Kaspersky `+
+		`Product="Kaspersky Container Security" Product_Version=2.0 Hostname=node-1 Facility=local4 `+
+		`Connect_Timeout=5s Write_Timeout=1m30s`, c.String())
+
+	c.Facility = 99 // a Config built by hand
+	assert.Contains(t, c.String(), " Facility=99 ")
+}

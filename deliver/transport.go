@@ -1,0 +1,173 @@
+package deliver
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"time"
+)
+
+// Transport delivers batches to one SIEM address. A transport is used by one flush at a time.
+type Transport interface {
+	// Send delivers every message of the batch or returns an *Error saying why not.
+	Send(b *Batch) error
+	// Framing is the framing the batch must be built with.
+	Framing() Framing
+	// MaxMessage is the largest framed message the transport can carry; 0 means no limit.
+	MaxMessage() int
+	Close() error
+}
+
+// Error is a delivery failure: Fluent Bit should retry the chunk.
+type Error struct {
+	Op   string // "connect" or "write"
+	Addr string
+	Net  string
+	Err  error
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s %s (%s): %v", e.Op, e.Addr, e.Net, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Options are the settings every transport takes.
+type Options struct {
+	Address        string // host:port
+	ConnectTimeout time.Duration
+	WriteTimeout   time.Duration
+}
+
+// TCP keeps one connection to the SIEM and reconnects when it breaks. Names are resolved again on
+// every connect, so a SIEM that moves is followed.
+type TCP struct {
+	opt  Options
+	conn net.Conn
+}
+
+// NewTCP makes a TCP transport; it connects on the first Send.
+func NewTCP(opt Options) *TCP { return &TCP{opt: opt} }
+
+func (t *TCP) Framing() Framing { return FramingNewline }
+func (t *TCP) MaxMessage() int  { return 0 }
+
+// Send writes the batch. A connection that fails is replaced once within the same call, because
+// the usual cause is a SIEM that restarted since the last flush; the rewrite starts at the first
+// message the failed write did not finish, so no receiver sees half a message.
+func (t *TCP) Send(b *Batch) error {
+	from := 0
+	for attempt := 0; ; attempt++ {
+		if err := t.connect(); err != nil {
+			return err
+		}
+		if err := t.conn.SetWriteDeadline(time.Now().Add(t.opt.WriteTimeout)); err != nil {
+			t.drop()
+			return &Error{Op: "write", Addr: t.opt.Address, Net: "tcp", Err: err}
+		}
+		n, err := t.conn.Write(b.Buf[from:])
+		if err == nil {
+			return nil
+		}
+		t.drop()
+		if attempt == 1 {
+			return &Error{Op: "write", Addr: t.opt.Address, Net: "tcp", Err: err}
+		}
+		from = b.start(from + n)
+	}
+}
+
+// connect dials when there is no connection, or when the peer has closed the one there is: writing
+// into a connection the peer has closed succeeds locally and loses the data.
+func (t *TCP) connect() error {
+	if t.conn != nil && t.peerClosed() {
+		t.drop()
+	}
+	if t.conn != nil {
+		return nil
+	}
+	d := net.Dialer{Timeout: t.opt.ConnectTimeout}
+	conn, err := d.Dial("tcp", t.opt.Address)
+	if err != nil {
+		return &Error{Op: "connect", Addr: t.opt.Address, Net: "tcp", Err: err}
+	}
+	t.conn = conn
+	return nil
+}
+
+// peerClosed reads without waiting: EOF or a reset means the SIEM has gone since the last flush. A
+// SIEM has nothing to say on this stream, so a byte it did send is read and ignored.
+func (t *TCP) peerClosed() bool {
+	if err := t.conn.SetReadDeadline(time.Now()); err != nil {
+		return true
+	}
+	var one [1]byte
+	_, err := t.conn.Read(one[:])
+	return err != nil && !errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+func (t *TCP) drop() {
+	if t.conn != nil {
+		t.conn.Close()
+		t.conn = nil
+	}
+}
+
+// Close closes the connection.
+func (t *TCP) Close() error {
+	t.drop()
+	return nil
+}
+
+// maxDatagram is the largest UDP payload over IPv4 (65,535 less the IP and UDP headers).
+const maxDatagram = 65507
+
+// UDP sends each message as one datagram.
+type UDP struct {
+	opt  Options
+	conn net.Conn
+}
+
+// NewUDP makes a UDP transport; the socket is opened on the first Send.
+func NewUDP(opt Options) *UDP { return &UDP{opt: opt} }
+
+func (u *UDP) Framing() Framing { return FramingNone }
+func (u *UDP) MaxMessage() int  { return maxDatagram }
+
+// Send writes one datagram per message. A refused port (an ICMP error reported on a later send)
+// fails the call, so the chunk is retried rather than silently lost.
+func (u *UDP) Send(b *Batch) error {
+	if u.conn == nil {
+		d := net.Dialer{Timeout: u.opt.ConnectTimeout}
+		conn, err := d.Dial("udp", u.opt.Address)
+		if err != nil {
+			return &Error{Op: "connect", Addr: u.opt.Address, Net: "udp", Err: err}
+		}
+		u.conn = conn
+	}
+	if err := u.conn.SetWriteDeadline(time.Now().Add(u.opt.WriteTimeout)); err != nil {
+		return &Error{Op: "write", Addr: u.opt.Address, Net: "udp", Err: err}
+	}
+	for i := 0; i < b.Len(); i++ {
+		if _, err := u.conn.Write(b.Message(i)); err != nil {
+			u.Close() // a new socket re-resolves the name on the next flush
+			return &Error{Op: "write", Addr: u.opt.Address, Net: "udp", Err: err}
+		}
+	}
+	return nil
+}
+
+// Close closes the socket.
+func (u *UDP) Close() error {
+	if u.conn != nil {
+		u.conn.Close()
+		u.conn = nil
+	}
+	return nil
+}
+
+var (
+	_ Transport = (*TCP)(nil)
+	_ Transport = (*UDP)(nil)
+)

@@ -1,0 +1,420 @@
+// Package record reads the events of a Fluent Bit chunk: msgpack, decoded in place.
+package record
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/vmihailenco/msgpack/v5"
+	"github.com/vmihailenco/msgpack/v5/msgpcode"
+)
+
+// Field is one key of a record's body. Key and string values point into the chunk.
+type Field struct {
+	Key   []byte
+	Value cef.Value
+}
+
+// Event is one decoded Fluent Bit event.
+type Event struct {
+	Time   time.Time
+	Fields []Field
+	Offset int // byte offset of the event in the chunk
+}
+
+// Lookup returns the value of a top-level key.
+func (e *Event) Lookup(key string) (cef.Value, bool) {
+	for i := range e.Fields {
+		if string(e.Fields[i].Key) == key {
+			return e.Fields[i].Value, true
+		}
+	}
+	return cef.Value{}, false
+}
+
+// ChunkError is damage in the chunk: nothing from Offset on can be read.
+type ChunkError struct {
+	Offset int
+	Err    error
+}
+
+func (e *ChunkError) Error() string {
+	return fmt.Sprintf("malformed chunk at byte %d: %v", e.Offset, e.Err)
+}
+
+func (e *ChunkError) Unwrap() error { return e.Err }
+
+// RecordError is an event that is valid msgpack but not a Fluent Bit log event (its body is not a
+// map, say). The decoder has stepped over it; the next event can be read.
+type RecordError struct {
+	Offset int
+	Reason string
+}
+
+func (e *RecordError) Error() string {
+	return fmt.Sprintf("event at byte %d skipped: %s", e.Offset, e.Reason)
+}
+
+// Group markers of OpenTelemetry inputs carry these seconds; they are not events.
+const (
+	groupStart = 0xFFFFFFFF
+	groupEnd   = 0xFFFFFFFE
+)
+
+// maxDepth bounds nested maps and arrays, so hostile input cannot exhaust the stack.
+const maxDepth = 64
+
+// Decoder reads the events of a chunk one at a time. It is reused across chunks: Reset, then Next
+// until it returns false.
+type Decoder struct {
+	buf     []byte
+	r       bytes.Reader
+	d       *msgpack.Decoder
+	fields  []Field
+	scratch []byte // nested values rendered as JSON; valid until the next event
+}
+
+// NewDecoder makes a decoder; it allocates nothing per event once warm.
+func NewDecoder() *Decoder {
+	d := &Decoder{}
+	d.d = msgpack.NewDecoder(&d.r)
+	return d
+}
+
+// Reset points the decoder at a chunk. The chunk is not copied: events refer to it.
+func (d *Decoder) Reset(chunk []byte) {
+	d.buf = chunk
+	d.r.Reset(chunk)
+	// bytes.Reader is an io.ByteScanner, so the msgpack decoder reads it directly, unbuffered, and
+	// the reader's position is the decoder's.
+	d.d.Reset(&d.r)
+}
+
+func (d *Decoder) pos() int { return len(d.buf) - d.r.Len() }
+
+// Next decodes the next event into ev. It returns false at the end of the chunk, and false with a
+// *ChunkError when the rest of the chunk cannot be read. A *RecordError with true means this event
+// was stepped over and decoding goes on. Group markers are skipped.
+func (d *Decoder) Next(ev *Event) (bool, error) {
+	for {
+		if d.r.Len() == 0 {
+			return false, nil
+		}
+		start := d.pos()
+		marker, err := d.event(ev)
+		if err != nil {
+			var rerr *RecordError
+			if errors.As(err, &rerr) {
+				return true, rerr
+			}
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return false, &ChunkError{Offset: d.pos(), Err: fmt.Errorf("event starting at byte %d: %w", start, err)}
+		}
+		if !marker {
+			ev.Offset = start
+			return true, nil
+		}
+	}
+}
+
+// event reads [[time, metadata], body] or the legacy [time, body].
+func (d *Decoder) event(ev *Event) (marker bool, err error) {
+	start := d.pos()
+	n, err := d.d.DecodeArrayLen()
+	if err != nil {
+		return false, err
+	}
+	if n != 2 {
+		return false, fmt.Errorf("event is an array of %d, want 2", n)
+	}
+	c, err := d.d.PeekCode()
+	if err != nil {
+		return false, err
+	}
+	if msgpcode.IsFixedArray(c) || c == msgpcode.Array16 || c == msgpcode.Array32 {
+		h, err := d.d.DecodeArrayLen()
+		if err != nil {
+			return false, err
+		}
+		if h < 1 {
+			return false, errors.New("event header is an empty array")
+		}
+		if ev.Time, marker, err = d.timestamp(); err != nil {
+			return false, err
+		}
+		for i := 1; i < h; i++ { // metadata: not used
+			if err := d.d.Skip(); err != nil {
+				return false, err
+			}
+		}
+	} else if ev.Time, marker, err = d.timestamp(); err != nil {
+		return false, err
+	}
+	ev.Fields = ev.Fields[:0]
+	d.scratch = d.scratch[:0]
+	if marker {
+		return true, d.d.Skip()
+	}
+	if c, err = d.d.PeekCode(); err != nil {
+		return false, err
+	}
+	if !isMap(c) {
+		if err := d.d.Skip(); err != nil {
+			return false, err
+		}
+		return false, &RecordError{Offset: start, Reason: "its body is not a map"}
+	}
+	ev.Fields, err = d.body(ev.Fields)
+	return false, err
+}
+
+// timestamp reads EventTime (ext 0: uint32 seconds, uint32 nanoseconds), an integer or a float.
+func (d *Decoder) timestamp() (t time.Time, marker bool, err error) {
+	c, err := d.d.PeekCode()
+	if err != nil {
+		return t, false, err
+	}
+	switch {
+	case c == msgpcode.FixExt8 || c == msgpcode.Ext8:
+		id, n, err := d.d.DecodeExtHeader()
+		if err != nil {
+			return t, false, err
+		}
+		if id != 0 || n != 8 {
+			return t, false, fmt.Errorf("timestamp is extension %d of %d bytes, want EventTime (0, 8 bytes)", id, n)
+		}
+		var b [8]byte
+		if err := d.d.ReadFull(b[:]); err != nil {
+			return t, false, err
+		}
+		sec := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+		nsec := uint32(b[4])<<24 | uint32(b[5])<<16 | uint32(b[6])<<8 | uint32(b[7])
+		if sec == groupStart || sec == groupEnd {
+			return t, true, nil
+		}
+		return time.Unix(int64(sec), int64(nsec)), false, nil
+	case c == msgpcode.Float || c == msgpcode.Double:
+		f, err := d.d.DecodeFloat64()
+		if err != nil {
+			return t, false, err
+		}
+		sec, frac := math.Modf(f)
+		return time.Unix(int64(sec), int64(frac*1e9)), false, nil
+	case msgpcode.IsFixedNum(c) || c >= msgpcode.Uint8 && c <= msgpcode.Int64:
+		i, err := d.d.DecodeInt64()
+		if err != nil {
+			return t, false, err
+		}
+		if i == -1 || i == -2 || i == groupStart || i == groupEnd {
+			return t, true, nil
+		}
+		return time.Unix(i, 0), false, nil
+	}
+	return t, false, fmt.Errorf("timestamp has msgpack type 0x%02x, want EventTime, integer or float", c)
+}
+
+func isMap(c byte) bool {
+	return msgpcode.IsFixedMap(c) || c == msgpcode.Map16 || c == msgpcode.Map32
+}
+
+func isString(c byte) bool {
+	return msgpcode.IsFixedString(c) || c == msgpcode.Str8 || c == msgpcode.Str16 || c == msgpcode.Str32 ||
+		c == msgpcode.Bin8 || c == msgpcode.Bin16 || c == msgpcode.Bin32
+}
+
+// body reads the top-level keys of a record. A key that is not a string is stepped over with its
+// value: no mapping can name it.
+func (d *Decoder) body(fields []Field) ([]Field, error) {
+	n, err := d.d.DecodeMapLen()
+	if err != nil {
+		return fields, err
+	}
+	for i := 0; i < n; i++ {
+		c, err := d.d.PeekCode()
+		if err != nil {
+			return fields, err
+		}
+		if !isString(c) {
+			if err := d.d.Skip(); err != nil {
+				return fields, err
+			}
+			if err := d.d.Skip(); err != nil {
+				return fields, err
+			}
+			continue
+		}
+		key, err := d.bytes()
+		if err != nil {
+			return fields, err
+		}
+		v, err := d.value()
+		if err != nil {
+			return fields, err
+		}
+		fields = append(fields, Field{Key: key, Value: v})
+	}
+	return fields, nil
+}
+
+// bytes returns a string or binary value as a slice of the chunk itself.
+func (d *Decoder) bytes() ([]byte, error) {
+	n, err := d.d.DecodeBytesLen()
+	if err != nil {
+		return nil, err
+	}
+	start := d.pos()
+	if n < 0 || n > len(d.buf)-start {
+		return nil, fmt.Errorf("string of %d bytes runs past the end of the chunk", n)
+	}
+	if _, err := d.r.Seek(int64(n), io.SeekCurrent); err != nil {
+		return nil, err
+	}
+	return d.buf[start : start+n : start+n], nil
+}
+
+func (d *Decoder) value() (cef.Value, error) {
+	c, err := d.d.PeekCode()
+	if err != nil {
+		return cef.Value{}, err
+	}
+	switch {
+	case isString(c):
+		b, err := d.bytes()
+		return cef.String(b), err
+	case c == msgpcode.Nil:
+		return cef.Value{}, d.d.Skip()
+	case c == msgpcode.True || c == msgpcode.False:
+		b, err := d.d.DecodeBool()
+		v := cef.Value{Kind: cef.KindBool}
+		if b {
+			v.Int = 1
+		}
+		return v, err
+	case c == msgpcode.Float || c == msgpcode.Double:
+		f, err := d.d.DecodeFloat64()
+		return cef.Value{Kind: cef.KindFloat, Float: f}, err
+	case c == msgpcode.Uint64:
+		u, err := d.d.DecodeUint64()
+		return cef.Value{Kind: cef.KindUint, Uint: u}, err
+	case msgpcode.IsFixedNum(c) || c >= msgpcode.Uint8 && c <= msgpcode.Int64:
+		i, err := d.d.DecodeInt64()
+		return cef.Int(i), err
+	case isMap(c) || msgpcode.IsFixedArray(c) || c == msgpcode.Array16 || c == msgpcode.Array32:
+		start := len(d.scratch)
+		if d.scratch, err = d.appendJSON(d.scratch, 0); err != nil {
+			return cef.Value{}, err
+		}
+		return cef.String(d.scratch[start:len(d.scratch):len(d.scratch)]), nil
+	}
+	// Extensions (a nested timestamp, say) have no text form a SIEM would read.
+	return cef.Value{}, d.d.Skip()
+}
+
+// appendJSON renders a nested map or array as compact JSON, so it never reaches a SIEM as Go's
+// map[...] text.
+func (d *Decoder) appendJSON(dst []byte, depth int) ([]byte, error) {
+	if depth > maxDepth {
+		return dst, fmt.Errorf("values nested deeper than %d levels", maxDepth)
+	}
+	c, err := d.d.PeekCode()
+	if err != nil {
+		return dst, err
+	}
+	switch {
+	case isMap(c):
+		n, err := d.d.DecodeMapLen()
+		if err != nil {
+			return dst, err
+		}
+		dst = append(dst, '{')
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			if c, err := d.d.PeekCode(); err != nil {
+				return dst, err
+			} else if isString(c) {
+				k, err := d.bytes()
+				if err != nil {
+					return dst, err
+				}
+				dst = appendJSONString(dst, k)
+			} else {
+				// JSON keys are strings: write the key's JSON text as one.
+				var k []byte
+				if k, err = d.appendJSON(nil, depth+1); err != nil {
+					return dst, err
+				}
+				dst = appendJSONString(dst, k)
+			}
+			dst = append(dst, ':')
+			if dst, err = d.appendJSON(dst, depth+1); err != nil {
+				return dst, err
+			}
+		}
+		return append(dst, '}'), nil
+	case msgpcode.IsFixedArray(c) || c == msgpcode.Array16 || c == msgpcode.Array32:
+		n, err := d.d.DecodeArrayLen()
+		if err != nil {
+			return dst, err
+		}
+		dst = append(dst, '[')
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			if dst, err = d.appendJSON(dst, depth+1); err != nil {
+				return dst, err
+			}
+		}
+		return append(dst, ']'), nil
+	case isString(c):
+		b, err := d.bytes()
+		return appendJSONString(dst, b), err
+	}
+	v, err := d.value()
+	if err != nil {
+		return dst, err
+	}
+	switch v.Kind {
+	case cef.KindNone:
+		return append(dst, "null"...), nil
+	case cef.KindFloat:
+		if math.IsNaN(v.Float) || math.IsInf(v.Float, 0) {
+			return append(dst, "null"...), nil
+		}
+		return fmt.Appendf(dst, "%v", v.Float), nil
+	case cef.KindBool:
+		return fmt.Appendf(dst, "%t", v.Int != 0), nil
+	case cef.KindUint:
+		return fmt.Appendf(dst, "%d", v.Uint), nil
+	}
+	return fmt.Appendf(dst, "%d", v.Int), nil
+}
+
+const hexDigits = "0123456789abcdef"
+
+func appendJSONString(dst, s []byte) []byte {
+	dst = append(dst, '"')
+	for len(s) > 0 {
+		r, size := utf8.DecodeRune(s)
+		s = s[size:]
+		switch {
+		case r == '"' || r == '\\':
+			dst = append(dst, '\\', byte(r))
+		case r < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[r>>4], hexDigits[r&0xf])
+		default:
+			dst = utf8.AppendRune(dst, r) // an invalid byte comes out as U+FFFD
+		}
+	}
+	return append(dst, '"')
+}
