@@ -114,9 +114,9 @@ var (
 	allTypesKeys   = setOf(KeySource, KeySrc, KeyC6a2, KeyOutcome, KeyMsg)
 	nonRuntimeKeys = allTypesKeys | setOf(KeySuser, KeyReason)
 	runtimeKeys    = allTypesKeys | setOf(KeyDpid, KeySpid, KeyFlexString1, KeyFlexString2, KeyRequest,
-			KeyFileHash, KeyAct, KeySpt, KeyDst, KeyC6a3, KeyDpt, KeyDproc, KeyDuid, KeyFilePermission,
-			KeyOldFilePath, KeyFilePath, KeyDeviceDirection, KeyCn1, KeyCs1, KeyCs2, KeyCs3, KeyCs4, KeyCs5,
-			KeyCs6, KeyCs7)
+		KeyFileHash, KeyAct, KeySpt, KeyDst, KeyC6a3, KeyDpt, KeyDproc, KeyDuid, KeyFilePermission,
+		KeyOldFilePath, KeyFilePath, KeyDeviceDirection, KeyCn1, KeyCs1, KeyCs2, KeyCs3, KeyCs4, KeyCs5,
+		KeyCs6, KeyCs7)
 	everyKey = keySet(1<<NumKeys - 1)
 )
 

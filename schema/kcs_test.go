@@ -49,3 +49,18 @@ func TestSyslogHeader(t *testing.T) {
 	// API error: severity 8 → syslog error (3); local4 (20) × 8 + 3 = 163.
 	assert.Equal(t, "<163>Feb 18 10:07:28 kcs-node CEF:0|Kaspersky|Kaspersky Container Security|2.0|API-002|API|8|suser=svc outcome=Error", got)
 }
+
+func TestSeedExampleDecodesStrictly(t *testing.T) {
+	js, err := os.ReadFile("../test/fixtures/seed-example.json")
+	require.NoError(t, err)
+	ev, _ := mapJSON(t, string(js))
+	sl, m, err := cef.ParseSyslog(string(cef.NewEncoder(defaultHeader).Append(nil, ev)))
+	require.NoError(t, err)
+	assert.Equal(t, cef.Syslog{Priority: 163, Stamp: "Feb 18 10:07:28", Hostname: "kcs-node"}, sl)
+	assert.Equal(t, "PM-002", m.ClassID)
+	assert.Equal(t, []cef.Pair{
+		{"dpid", "1846367"}, {"spid", "1845879"},
+		{"flexString2", "0ce05246346b6687cb754cf716c57f20f226e159397e8e5985e55b448cb92e3f"}, {"flexString2Label", "Container ID"},
+		{"cs6", "alpine"}, {"cs6Label", "Container name"}, {"outcome", "Success"},
+	}, m.Extension)
+}

@@ -1,0 +1,292 @@
+package cef
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// The strict decoder: it accepts what the strictest real parsers accept (cef-rules.md) and rejects
+// the rest with the reason, so the tests and `siem-cef listen` hold the encoder to it.
+
+// Message is one decoded CEF message.
+type Message struct {
+	Vendor, Product, Version string
+	ClassID, Name            string
+	Severity                 int
+	Extension                []Pair // in the order written, values unescaped
+}
+
+// Pair is one extension key and its unescaped value.
+type Pair struct{ Key, Value string }
+
+// Get returns the value of a key and whether it is present.
+func (m *Message) Get(key string) (string, bool) {
+	for _, p := range m.Extension {
+		if p.Key == key {
+			return p.Value, true
+		}
+	}
+	return "", false
+}
+
+// Syslog is the RFC 3164 header in front of a CEF message.
+type Syslog struct {
+	Priority int
+	Stamp    string // "Mmm dd hh:mm:ss"
+	Hostname string
+}
+
+// ParseSyslog splits an RFC 3164 line "<PRI>Mmm dd hh:mm:ss host CEF:..." into its header and the
+// CEF message, which it decodes strictly. No program tag may stand before "CEF:".
+func ParseSyslog(line string) (Syslog, *Message, error) {
+	var s Syslog
+	if !strings.HasPrefix(line, "<") {
+		return s, nil, errors.New("syslog: no <PRI>")
+	}
+	end := strings.IndexByte(line, '>')
+	if end < 2 || end > 4 {
+		return s, nil, errors.New("syslog: malformed <PRI>")
+	}
+	pri, err := strconv.Atoi(line[1:end])
+	if err != nil || pri < 0 || pri > 191 || line[1:end] != strconv.Itoa(pri) {
+		return s, nil, fmt.Errorf("syslog: PRI %q is not 0-191", line[1:end])
+	}
+	s.Priority = pri
+	rest := line[end+1:]
+	if len(rest) < 16 || rest[15] != ' ' {
+		return s, nil, errors.New("syslog: time stamp is not \"Mmm dd hh:mm:ss\"")
+	}
+	s.Stamp = rest[:15]
+	if !validStamp(s.Stamp) {
+		return s, nil, fmt.Errorf("syslog: time stamp %q is not \"Mmm dd hh:mm:ss\"", s.Stamp)
+	}
+	rest = rest[16:]
+	sp := strings.IndexByte(rest, ' ')
+	if sp <= 0 {
+		return s, nil, errors.New("syslog: no host name")
+	}
+	s.Hostname = rest[:sp]
+	m, err := Parse(rest[sp+1:])
+	return s, m, err
+}
+
+func validStamp(st string) bool {
+	if !strings.Contains(months, st[:3]) || len(st[:3]) != 3 || st[3] != ' ' || st[6] != ' ' {
+		return false
+	}
+	day := strings.TrimLeft(st[4:6], " ")
+	d, err := strconv.Atoi(day)
+	if err != nil || d < 1 || d > 31 || (d < 10) != (st[4] == ' ') {
+		return false
+	}
+	for i, c := range st[7:] {
+		if (i == 2 || i == 5) != (c == ':') || c != ':' && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// headerLimits are the header fields' maximum lengths in characters, in order.
+var headerLimits = [6]int{63, 63, 31, 1023, 512, 2}
+
+// Parse decodes one CEF message, "CEF:0|Vendor|Product|Version|ClassID|Name|Severity|extension".
+func Parse(s string) (*Message, error) {
+	if !utf8.ValidString(s) {
+		return nil, errors.New("cef: not valid UTF-8")
+	}
+	if strings.ContainsAny(s, "\r\n") {
+		return nil, errors.New("cef: raw CR or LF in the message")
+	}
+	rest, ok := strings.CutPrefix(s, "CEF:0|")
+	if !ok {
+		return nil, errors.New(`cef: does not start with "CEF:0|"`)
+	}
+	var fields [6]string
+	for i := range fields {
+		f, r, err := headerField(rest)
+		if err != nil {
+			return nil, fmt.Errorf("cef: header field %d: %w", i+2, err)
+		}
+		if n := utf8.RuneCountInString(f); n > headerLimits[i] {
+			return nil, fmt.Errorf("cef: header field %d is %d characters, more than %d", i+2, n, headerLimits[i])
+		}
+		fields[i], rest = f, r
+	}
+	m := &Message{Vendor: fields[0], Product: fields[1], Version: fields[2], ClassID: fields[3], Name: fields[4]}
+	sev, err := strconv.Atoi(fields[5])
+	if err != nil || sev < 0 || sev > 10 || fields[5] != strconv.Itoa(sev) {
+		return nil, fmt.Errorf("cef: severity %q is not an integer 0-10", fields[5])
+	}
+	m.Severity = sev
+	for _, c := range m.ClassID {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("_.:-", c)) {
+			return nil, fmt.Errorf("cef: class ID %q has %q, outside [A-Za-z0-9_.:-]", m.ClassID, c)
+		}
+	}
+	if m.Extension, err = parseExtension(rest); err != nil {
+		return nil, err
+	}
+	return m, checkExtension(m.Extension)
+}
+
+// headerField reads up to the next unescaped '|'; only \\ and \| are escapes there.
+func headerField(s string) (field, rest string, err error) {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '|':
+			return b.String(), s[i+1:], nil
+		case '\\':
+			if i+1 == len(s) || s[i+1] != '\\' && s[i+1] != '|' {
+				return "", "", errors.New(`a backslash that is not \\ or \|`)
+			}
+			i++
+			b.WriteByte(s[i])
+		default:
+			if c < 0x20 || c == 0x7f {
+				return "", "", fmt.Errorf("control character 0x%02x", c)
+			}
+			b.WriteByte(c)
+		}
+	}
+	return "", "", errors.New("no closing '|' (the pipe after Severity is required)")
+}
+
+func isKeyChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// keyAt reports whether s[i:] starts with a key followed by '=', and returns the key.
+func keyAt(s string, i int) (string, bool) {
+	j := i
+	for j < len(s) && isKeyChar(s[j]) {
+		j++
+	}
+	return s[i:j], j > i && j < len(s) && s[j] == '='
+}
+
+// parseExtension splits "k1=v1 k2=v2". A value ends at the space before the next "key=", so an
+// unescaped '=' anywhere else is an error: it is how keys get forged.
+func parseExtension(s string) ([]Pair, error) {
+	var pairs []Pair
+	i := 0
+	for i < len(s) {
+		key, ok := keyAt(s, i)
+		if !ok {
+			return nil, fmt.Errorf("cef: extension at offset %d: expected key=", i)
+		}
+		i += len(key) + 1
+		var v strings.Builder
+		for i < len(s) {
+			c := s[i]
+			if c == ' ' {
+				if _, next := keyAt(s, i+1); next {
+					i++
+					break
+				}
+			}
+			switch {
+			case c == '\\':
+				if i+1 == len(s) {
+					return nil, fmt.Errorf("cef: value of %s ends with a lone backslash", key)
+				}
+				switch s[i+1] {
+				case '\\', '=':
+					v.WriteByte(s[i+1])
+				case 'n':
+					v.WriteByte('\n')
+				case 'r':
+					v.WriteByte('\r')
+				default:
+					return nil, fmt.Errorf(`cef: value of %s has the escape \%c, which parsers reject`, key, s[i+1])
+				}
+				i += 2
+				continue
+			case c == '=':
+				return nil, fmt.Errorf("cef: value of %s has an unescaped '='", key)
+			case c < 0x20 || c == 0x7f:
+				return nil, fmt.Errorf("cef: value of %s has control character 0x%02x", key, c)
+			}
+			v.WriteByte(c)
+			i++
+		}
+		val := v.String()
+		if val == "" {
+			return nil, fmt.Errorf("cef: %s has an empty value", key)
+		}
+		if strings.TrimSpace(val) != val {
+			return nil, fmt.Errorf("cef: value of %s has leading or trailing whitespace", key)
+		}
+		pairs = append(pairs, Pair{key, val})
+	}
+	return pairs, nil
+}
+
+// keyLimit gives each known key's maximum length in characters.
+var keyLimit = func() map[string]int {
+	m := map[string]int{}
+	for _, d := range keyDefs {
+		m[d.name] = d.max
+		if d.label != "" {
+			m[d.name+"Label"] = 1023
+		}
+	}
+	m["flexString1Label"], m["flexString2Label"] = 128, 128
+	return m
+}()
+
+// checkExtension applies the rules that span keys: each key once, labels, lengths and typed keys.
+func checkExtension(pairs []Pair) error {
+	seen := map[string]string{}
+	for _, p := range pairs {
+		if _, dup := seen[p.Key]; dup {
+			return fmt.Errorf("cef: key %s appears twice", p.Key)
+		}
+		seen[p.Key] = p.Value
+		if max, ok := keyLimit[p.Key]; ok && utf8.RuneCountInString(p.Value) > max {
+			return fmt.Errorf("cef: value of %s is longer than %d characters", p.Key, max)
+		}
+		if err := checkTyped(p); err != nil {
+			return err
+		}
+	}
+	for _, d := range keyDefs {
+		_, hasKey := seen[d.name]
+		_, hasLabel := seen[d.name+"Label"]
+		if d.label != "" && hasKey != hasLabel {
+			return fmt.Errorf("cef: %s and %sLabel must come together", d.name, d.name)
+		}
+	}
+	return nil
+}
+
+func checkTyped(p Pair) error {
+	switch p.Key {
+	case "src", "dst":
+		if a, err := netip.ParseAddr(p.Value); err != nil || !a.Is4() {
+			return fmt.Errorf("cef: %s=%q is not an IPv4 address", p.Key, p.Value)
+		}
+	case "c6a1", "c6a2", "c6a3", "c6a4":
+		if a, err := netip.ParseAddr(p.Value); err != nil || !a.Is6() {
+			return fmt.Errorf("cef: %s=%q is not an IPv6 address", p.Key, p.Value)
+		}
+	case "spt", "dpt":
+		if n, err := strconv.Atoi(p.Value); err != nil || n < 0 || n > 65535 {
+			return fmt.Errorf("cef: %s=%q is not a port", p.Key, p.Value)
+		}
+	case "dpid", "spid", "cn1", "cn2", "cn3":
+		if _, err := strconv.ParseInt(p.Value, 10, 64); err != nil {
+			return fmt.Errorf("cef: %s=%q is not an integer", p.Key, p.Value)
+		}
+	case "deviceDirection":
+		if p.Value != "0" && p.Value != "1" {
+			return fmt.Errorf("cef: deviceDirection=%q is not 0 or 1", p.Value)
+		}
+	}
+	return nil
+}
