@@ -1,10 +1,9 @@
 package deliver
 
 import (
-	"errors"
 	"fmt"
 	"net"
-	"os"
+	"syscall"
 	"time"
 )
 
@@ -96,15 +95,27 @@ func (t *TCP) connect() error {
 	return nil
 }
 
-// peerClosed reads without waiting: EOF or a reset means the SIEM has gone since the last flush. A
-// SIEM has nothing to say on this stream, so a byte it did send is read and ignored.
+// peerClosed peeks at the socket without waiting: EOF or a reset means the SIEM has gone since the
+// last flush. A SIEM has nothing to say on this stream, so bytes it did send leave the connection
+// alive. (A read with an expired deadline would not do: Go returns the time-out without asking the
+// kernel.)
 func (t *TCP) peerClosed() bool {
-	if err := t.conn.SetReadDeadline(time.Now()); err != nil {
+	sc, ok := t.conn.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
 		return true
 	}
-	var one [1]byte
-	_, err := t.conn.Read(one[:])
-	return err != nil && !errors.Is(err, os.ErrDeadlineExceeded)
+	closed := false
+	err = rc.Read(func(fd uintptr) bool {
+		var one [1]byte
+		n, _, err := syscall.Recvfrom(int(fd), one[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		closed = n == 0 && err == nil || err != nil && err != syscall.EAGAIN && err != syscall.EINTR
+		return true // never wait for readiness
+	})
+	return closed || err != nil
 }
 
 func (t *TCP) drop() {

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bufio"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/config"
+	"github.com/kcs-siem/siem-cef/record"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fakeLog stands in for Fluent Bit's logger and keeps every line.
+type fakeLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *fakeLog) Enabled(level int) bool { return true }
+func (l *fakeLog) Log(level int, msg string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, msg)
+}
+
+func (l *fakeLog) text() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines, "\n")
+}
+
+func testConfig(t *testing.T, address, protocol string) *config.Config {
+	t.Helper()
+	props := map[string]string{"Address": address, "Protocol": protocol, "Hostname": "kcs-node", "Write_Timeout": "2s"}
+	cfg, err := config.Load(config.GetterFunc(func(k string) string { return props[k] }), "test")
+	require.NoError(t, err)
+	return cfg
+}
+
+var fixtureStart = time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC)
+
+func fixtureChunk(t testing.TB) ([]byte, int) {
+	f, err := os.Open("../test/fixtures/events.jsonl")
+	require.NoError(t, err)
+	defer f.Close()
+	chunk, n, err := record.FromJSONLines(f, fixtureStart, time.Second)
+	require.NoError(t, err)
+	return chunk, n
+}
+
+// lineReceiver collects the lines of every TCP connection it accepts.
+func lineReceiver(t testing.TB) (string, <-chan string) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	lines := make(chan string, 100000)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				sc := bufio.NewScanner(c)
+				for sc.Scan() {
+					lines <- sc.Text()
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String(), lines
+}
+
+func collect(t *testing.T, lines <-chan string, n int) []string {
+	t.Helper()
+	var got []string
+	for len(got) < n {
+		select {
+		case l := <-lines:
+			got = append(got, l)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("got %d of %d lines", len(got), n)
+		}
+	}
+	return got
+}
+
+func TestFlushDeliversEveryEventOverTCP(t *testing.T) {
+	addr, lines := lineReceiver(t)
+	log := &fakeLog{}
+	in := newInstance(testConfig(t, addr, "tcp"), log)
+	defer in.Close()
+	chunk, n := fixtureChunk(t)
+	require.Equal(t, flbOK, in.Flush(chunk))
+	got := collect(t, lines, n)
+	for i, l := range got {
+		_, m, err := cef.ParseSyslog(l)
+		require.NoError(t, err, "line %d: %s", i, l)
+		assert.NotEmpty(t, m.ClassID)
+	}
+	assert.True(t, strings.HasPrefix(got[0], "<163>Feb 18 10:07:28 kcs-node CEF:0|Kaspersky|Kaspersky Container Security|2.0|PM-002|Process management|7|"), got[0])
+	assert.Equal(t, uint64(n), in.stats.sent)
+}
+
+func TestFlushReturnsRetryWhenTheSIEMIsDown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	ln.Close()
+	log := &fakeLog{}
+	in := newInstance(testConfig(t, addr, "tcp"), log)
+	defer in.Close()
+	chunk, _ := fixtureChunk(t)
+	assert.Equal(t, flbRetry, in.Flush(chunk))
+	assert.Contains(t, log.text(), "delivery failed, Fluent Bit will retry the chunk: connect "+addr+" (tcp)")
+	assert.Contains(t, log.text(), "connection refused")
+}
+
+func TestFlushOfADamagedChunkDeliversWhatCameBeforeAndIsNotOK(t *testing.T) {
+	addr, lines := lineReceiver(t)
+	log := &fakeLog{}
+	in := newInstance(testConfig(t, addr, "tcp"), log)
+	defer in.Close()
+	var chunk []byte
+	var err error
+	for i := range 3 {
+		chunk, err = record.AppendEvent(chunk, fixtureStart, map[string]any{"event_id": "ADM-001", "user": "u" + string(rune('0'+i))})
+		require.NoError(t, err)
+	}
+	cut := len(chunk) - 4 // the third event loses its tail
+	assert.Equal(t, flbError, in.Flush(chunk[:cut]))
+	got := collect(t, lines, 2)
+	assert.Contains(t, got[0], "suser=u0")
+	assert.Contains(t, got[1], "suser=u1")
+	assert.Contains(t, log.text(), "malformed chunk at byte")
+	assert.Contains(t, log.text(), "the 2 events before it were delivered")
+	select {
+	case l := <-lines:
+		t.Fatalf("an event from the damaged part was sent: %s", l)
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+func TestFlushSkipsAndLogsAnEventWhoseBodyIsNotAMap(t *testing.T) {
+	addr, lines := lineReceiver(t)
+	log := &fakeLog{}
+	in := newInstance(testConfig(t, addr, "tcp"), log)
+	defer in.Close()
+	chunk, err := record.AppendEvent(nil, fixtureStart, "just a string")
+	require.NoError(t, err)
+	chunk, err = record.AppendEvent(chunk, fixtureStart, map[string]any{"event_id": "API-001", "status": "Success"})
+	require.NoError(t, err)
+	assert.Equal(t, flbOK, in.Flush(chunk))
+	assert.Contains(t, collect(t, lines, 1)[0], "|API-001|API|3|outcome=Success")
+	assert.Contains(t, log.text(), "event at byte 0 skipped: its body is not a map")
+	assert.Equal(t, uint64(1), in.stats.skipped)
+}
+
+func TestFlushOverUDPAndTheDatagramLimit(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer pc.Close()
+	log := &fakeLog{}
+	in := newInstance(testConfig(t, pc.LocalAddr().String(), "udp"), log)
+	defer in.Close()
+	// The second event's message is larger than a datagram (seven custom strings of 4,000 three-byte
+	// characters, each within its CEF limit): it is counted and logged, the others go.
+	var chunk []byte
+	for i, msg := range []string{"small", "big", "small again"} {
+		ev := map[string]any{"event_id": "PM-001", "message": msg}
+		if i == 1 {
+			for _, f := range []string{"cluster", "node", "namespace", "command", "pod", "container", "node_ip"} {
+				ev[f] = strings.Repeat("€", 4000)
+			}
+		}
+		chunk, err = record.AppendEvent(chunk, fixtureStart, ev)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, flbOK, in.Flush(chunk))
+	buf := make([]byte, 65535)
+	for _, want := range []string{"msg=small", "msg=small again"} {
+		require.NoError(t, pc.SetReadDeadline(time.Now().Add(5*time.Second)))
+		n, _, err := pc.ReadFrom(buf)
+		require.NoError(t, err)
+		assert.True(t, strings.HasSuffix(string(buf[:n]), want), string(buf[:n]))
+	}
+	assert.Equal(t, uint64(1), in.stats.tooLarge)
+	assert.Contains(t, log.text(), "more than the 65507 a datagram can carry; not sent")
+}
