@@ -112,7 +112,7 @@ func FLBPluginInit(plugin unsafe.Pointer) int {
 }
 
 //export FLBPluginFlushCtx
-func FLBPluginFlushCtx(ctx, data unsafe.Pointer, length C.int, tag *C.char) int {
+func FLBPluginFlushCtx(ctx, data unsafe.Pointer, length C.size_t, tag *C.char) int {
 	in := instances.get(uint64(C.siem_context_id(ctx)))
 	if in == nil {
 		// Fluent Bit flushed an instance that did not start: keep the chunk for a later try.

@@ -1,0 +1,210 @@
+package e2e
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/record"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const fixtures = "../fixtures/"
+
+// TestEveryEventArrivesOverTCPAndUDPExactlyOnce runs two instances with different addresses in one
+// host, one per protocol, and checks each received line against the hand-written golden line.
+func TestEveryEventArrivesOverTCPAndUDPExactlyOnce(t *testing.T) {
+	chunk, n := chunkFile(t, fixtures+"events.jsonl")
+	golden := readLines(t, "testdata/events.cef")
+	require.Len(t, golden, n)
+	tcp, udp := tcpReceiver(t), udpReceiver(t)
+
+	run := runHost(t, fmt.Sprintf(`register
+instance siem-tcp Address=%s Hostname=kcs-node
+instance siem-udp Address=%s Protocol=udp Hostname=kcs-node
+flush siem-tcp %s
+flush siem-udp %s
+exit siem-tcp
+exit siem-udp
+unregister
+`, tcp.Addr, udp.Addr, chunk, chunk))
+	assert.Equal(t, []string{
+		"register rc=0 name=siem_cef", "init siem-tcp rc=1", "init siem-udp rc=1",
+		"flush siem-tcp rc=1", "flush siem-udp rc=1", "exit siem-tcp rc=1", "exit siem-udp rc=1", "unregister",
+	}, run.results)
+
+	gotTCP := tcp.Lines(n)
+	assert.Equal(t, golden, gotTCP, "TCP: every event once, in order, as the golden line")
+
+	gotUDP := udp.Lines(n)
+	sort.Strings(gotUDP)
+	want := append([]string(nil), golden...)
+	sort.Strings(want)
+	assert.Equal(t, want, gotUDP, "UDP: every event once, as the golden line")
+
+	for _, l := range append(gotTCP, gotUDP...) {
+		_, _, err := cef.ParseSyslog(l)
+		assert.NoError(t, err, l)
+	}
+	// The effective configuration is logged once per instance, naming it.
+	assert.Equal(t, 1, strings.Count(run.log, "[siem_cef:siem_cef.0] started: Integration=siem_cef.0 Address="+tcp.Addr+" Protocol=tcp"), run.log)
+	assert.Equal(t, 1, strings.Count(run.log, "[siem_cef:siem_cef.1] started: Integration=siem_cef.1 Address="+udp.Addr+" Protocol=udp"), run.log)
+}
+
+// TestEveryEventHasTheKeysOfItsType checks field by field what the contract sends with each type.
+func TestEveryEventHasTheKeysOfItsType(t *testing.T) {
+	chunk, n := chunkFile(t, fixtures+"events.jsonl")
+	tcp := tcpReceiver(t)
+	runHost(t, fmt.Sprintf("register\ninstance a Address=%s\nflush a %s\nexit a\n", tcp.Addr, chunk))
+	runtimeOnly := []string{"dpid", "spid", "flexString1", "flexString2", "request", "fileHash", "act", "dproc", "duid", "cs1", "cs2", "cs3", "cs5", "cs6", "cs7"}
+	lines := tcp.Lines(n)
+	require.Len(t, lines, n)
+	for _, l := range lines {
+		_, m, err := cef.ParseSyslog(l)
+		require.NoError(t, err, l)
+		runtime := regexp.MustCompile(`^(PM|FM|NT|FPM|FNT|FFM|FFTP)-`).MatchString(m.ClassID)
+		_, hasSuser := m.Get("suser")
+		_, hasSource := m.Get("source")
+		_, hasOutcome := m.Get("outcome")
+		assert.True(t, hasSource && hasOutcome, "source and outcome go with all events: %s", l)
+		assert.Equal(t, !runtime, hasSuser, "suser goes with all but runtime events: %s", l)
+		for _, k := range runtimeOnly {
+			_, has := m.Get(k)
+			assert.Equal(t, runtime, has, "%s goes with runtime events only: %s", k, l)
+		}
+		if _, has := m.Get("reason"); has {
+			o, _ := m.Get("outcome")
+			assert.True(t, !runtime && o == "Error", "reason only for non-runtime errors: %s", l)
+		}
+	}
+}
+
+func TestSeedExampleThroughTheHost(t *testing.T) {
+	chunk, _ := chunkFile(t, fixtures+"seed-example.json")
+	want := readLines(t, fixtures+"seed-example.cef")[0]
+	tcp := tcpReceiver(t)
+	runHost(t, fmt.Sprintf("register\ninstance a Address=%s Hostname=kcs-node\nflush a %s\nexit a\n", tcp.Addr, chunk))
+	got := tcp.Lines(1)
+	require.Len(t, got, 1)
+	assert.Equal(t, "<163>Feb 18 10:07:28 kcs-node "+want, got[0])
+}
+
+// TestConcurrentFlushesNeverInterleave flushes one instance from several threads, as Fluent Bit does
+// with Workers N, on coroutine stacks.
+func TestConcurrentFlushesNeverInterleave(t *testing.T) {
+	chunk, n := chunkFile(t, fixtures+"events.jsonl")
+	tcp := tcpReceiver(t)
+	const threads, each = 4, 25
+	run := runHost(t, fmt.Sprintf("register\ninstance a Address=%s\nflushmt a %s %d %d\nexit a\n", tcp.Addr, chunk, threads, each))
+	assert.Contains(t, run.results, fmt.Sprintf("flushmt a ok=%d retry=0 error=0 other=0", threads*each))
+	lines := tcp.Lines(threads * each * n)
+	require.Len(t, lines, threads*each*n)
+	perClass := map[string]int{}
+	for _, l := range lines {
+		_, m, err := cef.ParseSyslog(l)
+		require.NoError(t, err, "an interleaved or broken line: %q", l)
+		perClass[m.ClassID]++
+	}
+	for class, count := range perClass {
+		assert.Equal(t, threads*each, count, class)
+	}
+	opened, _ := tcp.Conns()
+	assert.Equal(t, 1, opened, "one persistent connection per instance")
+}
+
+var stoppedLine = regexp.MustCompile(`stopped: sent=(\d+) .*; (\d+) instances remain, (\d+) goroutines`)
+
+// TestHotReloadReleasesTheOldInstances replays Fluent Bit's reload: the old instances exit, the
+// registration is replaced, new instances start; nothing of the old ones may remain.
+func TestHotReloadReleasesTheOldInstances(t *testing.T) {
+	chunk, n := chunkFile(t, fixtures+"events.jsonl")
+	a, b, c := tcpReceiver(t), tcpReceiver(t), tcpReceiver(t)
+	run := runHost(t, fmt.Sprintf(`register
+instance a Address=%s
+instance b Address=%s
+flush a %[3]s
+flush b %[3]s
+sockets
+reload
+sockets
+instance c Address=%s
+flush c %[3]s
+sockets
+reload
+sockets
+unregister
+`, a.Addr, b.Addr, chunk, c.Addr))
+	assert.Equal(t, []string{
+		"register rc=0 name=siem_cef", "init a rc=1", "init b rc=1", "flush a rc=1", "flush b rc=1",
+		"sockets 2", "reload exited=2", "sockets 0",
+		"init c rc=1", "flush c rc=1", "sockets 1", "reload exited=1", "sockets 0", "unregister",
+	}, run.results)
+	assert.Len(t, a.Lines(n), n)
+	assert.Len(t, b.Lines(n), n)
+	assert.Len(t, c.Lines(n), n)
+	for _, r := range []*receiver{a, b, c} {
+		opened, closed := r.Conns()
+		assert.Equal(t, 1, opened)
+		assert.Equal(t, 1, closed, "the old instance closed its connection")
+	}
+	// After the reload the new instance is named siem_cef.0 again, as Fluent Bit names it.
+	assert.Contains(t, run.log, "[siem_cef:siem_cef.0] started: Integration=siem_cef.0 Address="+c.Addr)
+
+	stops := stoppedLine.FindAllStringSubmatch(run.log, -1)
+	require.Len(t, stops, 3, run.log)
+	goroutines := func(i int) int { g, _ := strconv.Atoi(stops[i][3]); return g }
+	assert.Equal(t, "0", stops[1][2], "no instance left after the first reload")
+	assert.Equal(t, "0", stops[2][2], "no instance left after the second reload")
+	assert.LessOrEqual(t, goroutines(2), goroutines(1), "no goroutine of the old instances is left")
+}
+
+func TestInvalidConfigurationRefusesToStart(t *testing.T) {
+	for _, tc := range []struct {
+		props string
+		log   string
+	}{
+		{"Address=127.0.0.1:514 Protocol=sctp", `property Protocol: "sctp" is not accepted; use tcp or udp`},
+		{"Host=siem.example.com Port=514", "property Address is missing; use Address host:port"},
+		{"Address=127.0.0.1:0", "property Address"},
+		{"Address=127.0.0.1:65536", "property Address"},
+		{"Address=2001:db8:0:0:0:0:0:1:514", "[2001:db8::1]:514"},
+	} {
+		t.Run(tc.props, func(t *testing.T) {
+			run := runHost(t, "register\ninstance a "+tc.props+"\n")
+			assert.Equal(t, "init a rc=0", run.results[1])
+			assert.Contains(t, run.log, "[error] [siem_cef:siem_cef.0] invalid configuration, not starting: ")
+			assert.Contains(t, run.log, tc.log)
+		})
+	}
+}
+
+func TestSIEMDownMeansRetry(t *testing.T) {
+	chunk, _ := chunkFile(t, fixtures+"events.jsonl")
+	addr := closedPort(t)
+	run := runHost(t, fmt.Sprintf("register\ninstance a Address=%s Connect_Timeout=1s\nflush a %s\nexit a\n", addr, chunk))
+	assert.Equal(t, "flush a rc=2", run.results[2])
+	assert.Contains(t, run.log, "delivery failed, Fluent Bit will retry the chunk: connect "+addr+" (tcp)")
+	assert.Contains(t, run.log, "connection refused")
+}
+
+func TestDamagedChunkDeliversWhatItCanAndIsNotOK(t *testing.T) {
+	var chunk []byte
+	var err error
+	for i := range 3 {
+		chunk, err = record.AppendEvent(chunk, fixtureStart, map[string]any{"event_id": "ADM-001", "user": fmt.Sprintf("u%d", i)})
+		require.NoError(t, err)
+	}
+	cut := len(chunk) - 3
+	tcp := tcpReceiver(t)
+	run := runHost(t, fmt.Sprintf("register\ninstance a Address=%s\nflush a %s\nexit a\n", tcp.Addr, writeChunk(t, chunk[:cut])))
+	assert.Equal(t, "flush a rc=0", run.results[2])
+	lines := tcp.Lines(2)
+	require.Len(t, lines, 2)
+	assert.Contains(t, lines[1], "suser=u1")
+	assert.Regexp(t, `malformed chunk at byte \d+: event starting at byte \d+`, run.log)
+}
