@@ -3,6 +3,7 @@ package cef
 import (
 	"bytes"
 	"math"
+	"strings"
 )
 
 var severityNames = []struct {
@@ -57,4 +58,67 @@ func SyslogSeverity(cefSeverity int) int {
 		return 4
 	}
 	return 6
+}
+
+// OutcomeAny makes an override apply whatever the outcome.
+const OutcomeAny Outcome = 255
+
+// Override replaces the type's rule for the events it matches. Match is an event ID ("API-002") or
+// a type prefix ("PM").
+type Override struct {
+	Match    string
+	Outcome  Outcome
+	Severity int
+}
+
+// Overrides are an integration's Severity setting. The most specific match wins: event ID before
+// prefix, a given outcome before any outcome.
+type Overrides []Override
+
+// Lookup finds the severity an override sets for an event, if any.
+func (o Overrides) Lookup(classID []byte, t *Type, out Outcome) (int, bool) {
+	best, found := -1, 0
+	for i := range o {
+		rank := 0
+		switch {
+		case string(classID) == o[i].Match:
+			rank = 2
+		case t != UnknownType && t.Prefix == o[i].Match:
+			rank = 1
+		default:
+			continue
+		}
+		rank *= 2
+		if o[i].Outcome == out {
+			rank++
+		} else if o[i].Outcome != OutcomeAny {
+			continue
+		}
+		if rank > best {
+			best, found = rank, o[i].Severity
+		}
+	}
+	return found, best >= 0
+}
+
+// outcomeNames are the outcomes an override can name.
+var outcomeNames = map[string]Outcome{
+	"success": OutcomeSuccess, "error": OutcomeError, "audit": OutcomeAudit, "enforce": OutcomeEnforce,
+	"other": OutcomeOther, "*": OutcomeAny,
+}
+
+// ParseOutcomeName reads an outcome as an override names it (any case).
+func ParseOutcomeName(s string) (Outcome, bool) {
+	o, ok := outcomeNames[strings.ToLower(s)]
+	return o, ok
+}
+
+// OutcomeName is the name ParseOutcomeName reads.
+func OutcomeName(o Outcome) string {
+	for name, v := range outcomeNames {
+		if v == o {
+			return name
+		}
+	}
+	return "other"
 }

@@ -100,12 +100,29 @@ func LookupType(eventID []byte) *Type {
 	if i := bytes.IndexByte(eventID, '-'); i >= 0 {
 		prefix = eventID[:i]
 	}
-	for i := range types {
-		if string(prefix) == types[i].Prefix {
-			return &types[i]
-		}
+	if t, ok := TypeByPrefix(string(prefix)); ok {
+		return t
 	}
 	return UnknownType
+}
+
+// TypeByPrefix finds a type of the table by its prefix ("PM").
+func TypeByPrefix(prefix string) (*Type, bool) {
+	for i := range types {
+		if prefix == types[i].Prefix {
+			return &types[i], true
+		}
+	}
+	return nil, false
+}
+
+// Prefixes lists the prefixes of the table, in its order.
+func Prefixes() []string {
+	p := make([]string, len(types))
+	for i := range types {
+		p[i] = types[i].Prefix
+	}
+	return p
 }
 
 // IsFileType tells the file event types, whose cs4 carries the new owner.

@@ -13,6 +13,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/kcs-siem/siem-cef/cef"
 )
 
 // Getter reads one property as Fluent Bit hands it over: "" when unset. Keys are case-insensitive in
@@ -47,6 +49,8 @@ type Config struct {
 	Facility       int
 	ConnectTimeout time.Duration
 	WriteTimeout   time.Duration
+	// Severity replaces the severity rules of the event types it names; empty keeps them all.
+	Severity cef.Overrides
 }
 
 // PropertyError names the property, the value given and what it accepts.
@@ -110,6 +114,7 @@ var properties = []struct {
 		c.WriteTimeout, err = parseTimeout("Write_Timeout", v)
 		return err
 	}},
+	{"Severity", func(c *Config, v string) (err error) { c.Severity, err = parseSeverity(v); return err }},
 }
 
 // Load reads every property over the defaults. It reports every bad property (errors.Join of
@@ -224,6 +229,7 @@ func (c *Config) String() string {
 		{"Facility", facilityName(c.Facility)},
 		{"Connect_Timeout", c.ConnectTimeout.String()},
 		{"Write_Timeout", c.WriteTimeout.String()},
+		{"Severity", severityString(c.Severity)},
 	}
 	pairs := make([]string, len(fields))
 	for i, f := range fields {

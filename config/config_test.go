@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -131,6 +132,23 @@ func TestLoad(t *testing.T) {
 
 		{property: "Write_Timeout", value: "1m30s", edit: func(c *Config) { c.WriteTimeout = 90 * time.Second }},
 		{property: "Write_Timeout", value: "5m1s", hint: "use a Go duration (500ms, 5s) or whole seconds, more than 0 and at most 5m"},
+
+		{property: "Severity", value: "FPM/Enforce=9, NT=5 ,API-002/error=High", edit: func(c *Config) {
+			c.Severity = cef.Overrides{
+				{Match: "FPM", Outcome: cef.OutcomeEnforce, Severity: 9},
+				{Match: "NT", Outcome: cef.OutcomeAny, Severity: 5},
+				{Match: "API-002", Outcome: cef.OutcomeError, Severity: 8},
+			}
+		}},
+		{property: "Severity", value: "PM/*=0", edit: func(c *Config) {
+			c.Severity = cef.Overrides{{Match: "PM", Outcome: cef.OutcomeAny, Severity: 0}}
+		}},
+		{property: "Severity", value: "PMM=5", hint: `"PMM" is not a type prefix (ADM CVE`},
+		{property: "Severity", value: "PM=11", hint: "SEVERITY is 0-10"},
+		{property: "Severity", value: "PM=urgent", hint: "SEVERITY is 0-10"},
+		{property: "Severity", value: "PM/blocked=9", hint: "OUTCOME is success, error, audit, enforce, other or *"},
+		{property: "Severity", value: "PM 9", hint: "MATCH[/OUTCOME]=SEVERITY"},
+		{property: "Severity", value: "PM=9, PM=3", hint: "each MATCH/OUTCOME once (PM is repeated)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.property+"="+tt.value, func(t *testing.T) {
@@ -214,7 +232,7 @@ func TestString(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, `Integration=siem_cef.1 Address=[2001:db8::1]:6514 Protocol=udp Vendor=Kaspersky `+
 		`Product="Kaspersky Container Security" Product_Version=2.0 Hostname=node-1 Facility=local4 `+
-		`Connect_Timeout=5s Write_Timeout=1m30s`, c.String())
+		`Connect_Timeout=5s Write_Timeout=1m30s Severity=rules`, c.String())
 
 	c.Facility = 99 // a Config built by hand
 	assert.Contains(t, c.String(), " Facility=99 ")

@@ -49,6 +49,7 @@ type instance struct {
 	rec       record.Event
 	ev        cef.Event
 	problems  []schema.Problem
+	mapper    schema.Mapper
 	enc       *cef.Encoder
 	batch     deliver.Batch
 	transport deliver.Transport
@@ -70,9 +71,10 @@ func newInstance(cfg *config.Config, log logger) *instance {
 		t = deliver.NewTCP(opt)
 	}
 	return &instance{
-		cfg: cfg,
-		log: log,
-		dec: record.NewDecoder(),
+		cfg:    cfg,
+		log:    log,
+		dec:    record.NewDecoder(),
+		mapper: schema.Mapper{Severity: cfg.Severity},
 		enc: cef.NewEncoder(cef.Header{
 			Vendor: cfg.Vendor, Product: cfg.Product, Version: cfg.ProductVersion,
 			Hostname: cfg.Hostname, Facility: cfg.Facility,
@@ -132,7 +134,7 @@ func (in *instance) Flush(chunk []byte) int {
 
 // encode maps the current record and appends its message to the batch.
 func (in *instance) encode() {
-	in.problems = schema.KCS(&in.rec, &in.ev, in.problems[:0])
+	in.problems = in.mapper.KCS(&in.rec, &in.ev, in.problems[:0])
 	if len(in.problems) > 0 {
 		in.stats.problems += uint64(len(in.problems))
 		for _, p := range in.problems {

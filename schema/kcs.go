@@ -94,10 +94,16 @@ type Problem struct {
 
 func (p Problem) String() string { return fmt.Sprintf("field %s: %s", p.Field, p.Reason) }
 
+// Mapper maps the records of one integration onto CEF events.
+type Mapper struct {
+	// Severity replaces the type rules for the events it matches; a record's own severity still wins.
+	Severity cef.Overrides
+}
+
 // KCS maps a record of the KCS-native schema (contract §6) onto ev. When a field comes under more
 // than one spelling, the first one in the record wins. Values that cannot be used are appended to
 // problems, which is returned.
-func KCS(rec *record.Event, ev *cef.Event, problems []Problem) []Problem {
+func (m *Mapper) KCS(rec *record.Event, ev *cef.Event, problems []Problem) []Problem {
 	ev.Reset()
 	ev.Time = rec.Time
 	var severity, srcIP, dstIP, direction, command, newOwner cef.Value
@@ -148,6 +154,9 @@ func KCS(rec *record.Event, ev *cef.Event, problems []Problem) []Problem {
 	ev.Type = cef.LookupType(ev.ClassID)
 	ev.Outcome = cef.ClassifyOutcome(ev.Values[cef.KeyOutcome].Bytes)
 	ev.Severity = ev.Type.Severity(ev.Outcome)
+	if s, ok := m.Severity.Lookup(ev.ClassID, ev.Type, ev.Outcome); ok {
+		ev.Severity = s
+	}
 	if !severity.IsZero() {
 		if s, ok := cef.ParseSeverity(severity); ok {
 			ev.Severity = s

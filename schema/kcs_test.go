@@ -18,6 +18,11 @@ var defaultHeader = cef.Header{Vendor: "Kaspersky", Product: "Kaspersky Containe
 // mapJSON runs one JSON record through the chunk format, the decoder and the mapping.
 func mapJSON(t *testing.T, js string) (*cef.Event, []Problem) {
 	t.Helper()
+	return mapJSONWith(t, &Mapper{}, js)
+}
+
+func mapJSONWith(t *testing.T, m *Mapper, js string) (*cef.Event, []Problem) {
+	t.Helper()
 	chunk, n, err := record.FromJSONLines(strings.NewReader(js), time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC), time.Second)
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
@@ -28,7 +33,7 @@ func mapJSON(t *testing.T, js string) (*cef.Event, []Problem) {
 	require.NoError(t, err)
 	require.True(t, ok)
 	ev := new(cef.Event)
-	problems := KCS(&rec, ev, nil)
+	problems := m.KCS(&rec, ev, nil)
 	return ev, problems
 }
 
@@ -63,4 +68,103 @@ func TestSeedExampleDecodesStrictly(t *testing.T) {
 		{"flexString2", "0ce05246346b6687cb754cf716c57f20f226e159397e8e5985e55b448cb92e3f"}, {"flexString2Label", "Container ID"},
 		{"cs6", "alpine"}, {"cs6Label", "Container name"}, {"outcome", "Success"},
 	}, m.Extension)
+}
+
+// cefOf maps one JSON record and returns the CEF part of its message.
+func cefOf(t *testing.T, m *Mapper, js string) string {
+	t.Helper()
+	ev, _ := mapJSONWith(t, m, js)
+	return string(cef.NewEncoder(defaultHeader).AppendCEF(nil, ev))
+}
+
+const head = "CEF:0|Kaspersky|Kaspersky Container Security|2.0|"
+
+func TestMappingByExample(t *testing.T) {
+	tests := []struct {
+		name, record, want string
+	}{
+		{"three spellings of the same fields",
+			`{"event_id":"PM-001","destinationProcessId":10,"spid":9,"deviceCustomString1":"c1","cs2":"n1","namespace":"ns","eventOutcome":"Audit"}`,
+			head + "PM-001|Process management|7|dpid=10 spid=9 cs1=c1 cs1Label=Cluster name cs2=n1 cs2Label=Node name cs3=ns cs3Label=Namespace outcome=Audit"},
+		// (the chunk writer sorts keys, so dpid comes before pid in the record)
+		{"the first spelling in the record wins",
+			`{"event_id":"PM-001","pid":1,"dpid":2}`,
+			head + "PM-001|Process management|3|dpid=2"},
+		{"IPv6 addresses go to c6a2 and c6a3 with labels",
+			`{"event_id":"NT-001","src_ip":"2001:db8::17","dst_ip":"2001:db8::1","operation":"egress"}`,
+			head + "NT-001|Networking|3|c6a2=2001:db8::17 c6a2Label=Source IPv6 address act=egress c6a3=2001:db8::1 c6a3Label=Destination IPv6 address deviceDirection=1"},
+		{"direction from the record wins over the operation",
+			`{"event_id":"NT-001","operation":"egress","direction":"inbound"}`,
+			head + "NT-001|Networking|3|act=egress deviceDirection=0"},
+		{"ingress operations are inbound",
+			`{"event_id":"FNT-001","operation":"Ingress_Response","status":"blocked"}`,
+			head + "FNT-001|Network policy violation|8|act=Ingress_Response deviceDirection=0 outcome=blocked"},
+		{"a file event's new owner goes to cs4 labelled New owner",
+			`{"event_id":"FFM-002","command":"chown 1:1 f","new_owner":"1:1","status":"Audited"}`,
+			head + "FFM-002|File policy violation|8|cs4=1:1 cs4Label=New owner outcome=Audited"},
+		{"a process event keeps the command in cs4",
+			`{"event_id":"PM-001","command":"chown 1:1 f","new_owner":"1:1"}`,
+			head + "PM-001|Process management|3|cs4=chown 1:1 f cs4Label=Command"},
+		{"runtime keys are not sent with administration events",
+			`{"event_id":"ADM-001","user":"alice","pid":5,"cluster":"c","artifact":"a","reason":"r","status":"Success"}`,
+			head + "ADM-001|Administration|3|fname=a suser=alice outcome=Success"},
+		{"reason with an error status; Failure is an error",
+			`{"event_id":"ADM-002","reason":"r","status":"Failure"}`,
+			head + "ADM-002|Administration|6|reason=r outcome=Failure"},
+		{"fname is not sent with AG events",
+			`{"event_id":"AG-002","artifact":"a","status":"error"}`,
+			head + "AG-002|Agents|10|outcome=error"},
+		{"an unknown type is sent with every key and the record's name",
+			`{"event_id":"ZZ-9","event_name":"Custom","pid":1,"user":"u","status":"Success"}`,
+			head + "ZZ-9|Custom|5|suser=u dpid=1 outcome=Success"},
+		{"no event ID at all",
+			`{"message":"hello"}`,
+			head + "UNKNOWN|Unknown event|5|msg=hello"},
+		{"the record's severity wins, as a name",
+			`{"event_id":"API-001","severity":"very-high","status":"Success"}`,
+			head + "API-001|API|10|outcome=Success"},
+		{"a float severity is rounded and clamped",
+			`{"event_id":"API-001","severity":12.6}`,
+			head + "API-001|API|10|"},
+		{"numbers, booleans and nested values",
+			`{"event_id":"ZZ-1","pid":-3,"ppid":1.5,"new_pid":7.0,"cs1":true,"message":{"b":[1,"x\"y"],"a":null}}`,
+			head + `ZZ-1|Unknown event|5|dpid=-3 spid=1.5 cn1=7 cn1Label=New PID cs1=true cs1Label=Cluster name msg={"a":null,"b":[1,"x\\"y"]}`}, // JSON's \ escaped for CEF
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, cefOf(t, &Mapper{}, tc.record))
+		})
+	}
+}
+
+func TestMappingProblems(t *testing.T) {
+	ev, problems := mapJSON(t, `{"event_id":"NT-001","src_ip":"not-an-ip","dst_ip":"10.0.0.300","severity":"urgent","direction":"sideways","operation":"egress"}`)
+	assert.Equal(t, []Problem{
+		{"severity", "not a number 0-10 or a severity name; the type's rule applies"},
+		{"src_ip", "not an IPv4 or IPv6 address; left out"},
+		{"dst_ip", "not an IPv4 or IPv6 address; left out"},
+		{"direction", "not 0, 1, inbound or outbound; derived from the operation"},
+	}, problems)
+	assert.Equal(t, 3, ev.Severity)
+	assert.Equal(t, cef.Int(1), ev.Values[cef.KeyDeviceDirection])
+}
+
+func TestSeverityOverrides(t *testing.T) {
+	m := &Mapper{Severity: cef.Overrides{
+		{Match: "PM", Outcome: cef.OutcomeAny, Severity: 4},
+		{Match: "PM", Outcome: cef.OutcomeEnforce, Severity: 9},
+		{Match: "PM-007", Outcome: cef.OutcomeAny, Severity: 1},
+		{Match: "PM-007", Outcome: cef.OutcomeAudit, Severity: 2},
+	}}
+	for record, want := range map[string]int{
+		`{"event_id":"PM-001","status":"Audit"}`:               4, // prefix, any outcome
+		`{"event_id":"PM-001","status":"Enforce"}`:             9, // prefix and outcome beat prefix alone
+		`{"event_id":"PM-007","status":"Enforce"}`:             1, // event ID beats prefix and outcome
+		`{"event_id":"PM-007","status":"audited"}`:             2, // event ID and outcome beat all
+		`{"event_id":"NT-001","status":"Audit"}`:               7, // no override: the seed's rule
+		`{"event_id":"PM-001","status":"Enforce","severity":6}`: 6, // the record's own severity wins
+	} {
+		ev, _ := mapJSONWith(t, m, record)
+		assert.Equal(t, want, ev.Severity, record)
+	}
 }

@@ -51,6 +51,10 @@ unregister
 		_, _, err := cef.ParseSyslog(l)
 		assert.NoError(t, err, l)
 	}
+	// Every line of the plugin goes through Fluent Bit's logger and names its instance.
+	for _, l := range strings.Split(strings.TrimSpace(run.log), "\n") {
+		assert.Regexp(t, `^\[(error|warn|info|debug|trace)\] \[siem_cef:siem_cef\.[01]\] `, l)
+	}
 	// The effective configuration is logged once per instance, naming it.
 	assert.Equal(t, 1, strings.Count(run.log, "[siem_cef:siem_cef.0] started: Integration=siem_cef.0 Address="+tcp.Addr+" Protocol=tcp"), run.log)
 	assert.Equal(t, 1, strings.Count(run.log, "[siem_cef:siem_cef.1] started: Integration=siem_cef.1 Address="+udp.Addr+" Protocol=udp"), run.log)

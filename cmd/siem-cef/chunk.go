@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"time"
+
+	"github.com/kcs-siem/siem-cef/record"
+)
+
+const defaultChunkStart = "2026-02-18T10:07:28Z"
+
+func init() {
+	register(&command{
+		name:     "chunk",
+		synopsis: "[--start RFC3339] [--step DUR] [--legacy] [-o FILE] [JSONL_FILE|-]",
+		summary:  "turn JSON lines into a Fluent Bit chunk (msgpack events)",
+		doc: `
+Reads one JSON object per line (blank lines are skipped) from JSONL_FILE, or standard input when
+it is '-' or absent, and writes the events as Fluent Bit hands them to an output's flush:
+[[EventTime, {}], record], or [EventTime, record] with --legacy (before Fluent Bit 2.1).
+Event i gets the time start + i*step. Prints "N events" on stderr.`,
+		flags: func(fs *flag.FlagSet) func(*invocation) int {
+			o := &chunkOpts{}
+			fs.StringVar(&o.start, "start", defaultChunkStart, "time of the first event, `RFC3339`")
+			fs.DurationVar(&o.step, "step", time.Second, "time between two events, a Go duration `DUR` (250ms, 1s)")
+			fs.BoolVar(&o.legacy, "legacy", false, "write the legacy event format [EventTime, record]")
+			fs.StringVar(&o.out, "o", "", "write the chunk to `FILE` instead of standard output")
+			return o.run
+		},
+	})
+}
+
+type chunkOpts struct {
+	start  string
+	step   time.Duration
+	legacy bool
+	out    string
+}
+
+// EventTime carries the seconds as an unsigned 32-bit number.
+var (
+	minEventTime = time.Unix(0, 0)
+	maxEventTime = time.Unix(math.MaxUint32, 999999999)
+)
+
+func (o *chunkOpts) run(inv *invocation) int {
+	start, err := time.Parse(time.RFC3339Nano, o.start)
+	if err != nil {
+		return inv.usageError("--start %q is not an RFC 3339 time (%s)", o.start, defaultChunkStart)
+	}
+	if start.Before(minEventTime) || start.After(maxEventTime) {
+		return inv.usageError("--start %s is outside what an EventTime holds (1970 to 2106)", o.start)
+	}
+	args := inv.args
+	if len(args) > 1 {
+		return inv.usageError("one input file at most, got %d", len(args))
+	}
+
+	in, name := inv.stdin, "standard input"
+	if len(args) == 1 && args[0] != "-" {
+		f, err := os.Open(args[0])
+		if err != nil {
+			return inv.fail("%v", err)
+		}
+		defer f.Close()
+		in, name = f, args[0]
+	}
+
+	convert := record.FromJSONLines
+	if o.legacy {
+		convert = legacyFromJSONLines
+	}
+	chunk, n, err := convert(in, start, o.step)
+	if err != nil {
+		return inv.fail("%s: %v", name, err)
+	}
+	if n > 0 {
+		last := start.Add(time.Duration(n-1) * o.step)
+		if last.Before(minEventTime) || last.After(maxEventTime) {
+			return inv.fail("event %d would be at %s, outside what an EventTime holds", n, last.UTC().Format(time.RFC3339))
+		}
+	}
+
+	if o.out == "" || o.out == "-" {
+		if _, err := inv.stdout.Write(chunk); err != nil {
+			return inv.fail("writing the chunk: %v", err)
+		}
+	} else if err := os.WriteFile(o.out, chunk, 0o644); err != nil {
+		return inv.fail("%v", err)
+	}
+	fmt.Fprintf(inv.stderr, "%d events\n", n)
+	return exitOK
+}
+
+// legacyFromJSONLines is record.FromJSONLines writing the format before Fluent Bit 2.1,
+// [EventTime, record], with record.AppendLegacyEvent.
+func legacyFromJSONLines(r io.Reader, start time.Time, step time.Duration) ([]byte, int, error) {
+	var chunk []byte
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 64*1024*1024)
+	n := 0
+	for line := 1; sc.Scan(); line++ {
+		text := bytes.TrimSpace(sc.Bytes())
+		if len(text) == 0 {
+			continue
+		}
+		body, err := record.ParseJSON(text)
+		if err != nil {
+			return nil, n, fmt.Errorf("line %d: %w", line, err)
+		}
+		if chunk, err = record.AppendLegacyEvent(chunk, start.Add(time.Duration(n)*step), body); err != nil {
+			return nil, n, fmt.Errorf("line %d: %w", line, err)
+		}
+		n++
+	}
+	return chunk, n, sc.Err()
+}

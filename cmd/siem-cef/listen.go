@@ -1,0 +1,377 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/kcs-siem/siem-cef/cef"
+)
+
+func init() {
+	register(&command{
+		name:     "listen",
+		synopsis: "[--tcp ADDR] [--udp ADDR] [--json] [--count N] [--timeout DUR] [--out FILE]",
+		summary:  "receive syslog CEF messages like a SIEM and validate each one strictly",
+		doc: `
+Listens on TCP (newline-framed messages, many connections at once) and/or UDP (one message per
+datagram) and checks every message with the strict decoder. A CR before the LF is part of the
+message, so it makes the message invalid. Port 0 picks a free port; the bound addresses are printed
+on stderr as "listening tcp ADDR" and "listening udp ADDR".
+
+Prints one line per message: the message itself when it is valid, else
+"INVALID (reason): <message quoted>"; with --json one JSON object per message.
+
+Stops after --count messages, after --timeout, or on SIGINT/SIGTERM. Exit status: 1 if any message
+was invalid, or if it stopped before --count messages arrived; 0 otherwise; 2 for a bad command line.`,
+		flags: func(fs *flag.FlagSet) func(*invocation) int {
+			o := &listenOpts{}
+			fs.StringVar(&o.tcp, "tcp", "", "listen for TCP on `ADDR` (host:port, port 0 for any)")
+			fs.StringVar(&o.udp, "udp", "", "listen for UDP on `ADDR` (host:port, port 0 for any)")
+			fs.BoolVar(&o.json, "json", false, "print one JSON object per message")
+			fs.IntVar(&o.count, "count", 0, "stop after `N` messages (0: no limit)")
+			fs.DurationVar(&o.timeout, "timeout", 0, "stop after `DUR` (0: no limit)")
+			fs.StringVar(&o.out, "out", "", "write the output to `FILE` instead of standard output")
+			return o.run
+		},
+	})
+}
+
+type listenOpts struct {
+	tcp, udp string
+	json     bool
+	count    int
+	timeout  time.Duration
+	out      string
+}
+
+const (
+	maxTCPMessage = 1 << 20 // longer TCP messages are reported invalid, cut to this length
+	udpBufferSize = 65535
+)
+
+// received is one message as it came off the wire.
+type received struct {
+	transport string // "tcp" or "udp"
+	peer      string
+	raw       string
+	framing   error // a TCP message that was not properly framed; nil otherwise
+}
+
+// lockedWriter serializes the diagnostics the receiving goroutines write on stderr.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func (o *listenOpts) run(inv *invocation) int {
+	switch {
+	case len(inv.args) > 0:
+		return inv.usageError("unexpected arguments %q", inv.args)
+	case o.tcp == "" && o.udp == "":
+		return inv.usageError("give --tcp ADDR, --udp ADDR or both")
+	case o.count < 0:
+		return inv.usageError("--count must not be negative")
+	case o.timeout < 0:
+		return inv.usageError("--timeout must not be negative")
+	}
+	inv.stderr = &lockedWriter{w: inv.stderr}
+
+	ctx, cancel := context.WithCancel(inv.ctx)
+	defer cancel()
+	msgs := make(chan received, 64)
+	deliver := func(m received) bool {
+		select {
+		case msgs <- m:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+
+	var wg sync.WaitGroup
+	var stops []func()
+	defer func() {
+		cancel()
+		for _, stop := range stops {
+			stop()
+		}
+		wg.Wait()
+	}()
+	if o.tcp != "" {
+		ln, err := net.Listen("tcp", o.tcp)
+		if err != nil {
+			return inv.fail("%v", err)
+		}
+		fmt.Fprintf(inv.stderr, "listening tcp %s\n", ln.Addr())
+		s := &tcpServer{ln: ln, conns: map[net.Conn]struct{}{}, deliver: deliver, logf: inv.logf}
+		stops = append(stops, s.stop)
+		wg.Go(func() { s.serve(ctx) })
+	}
+	if o.udp != "" {
+		pc, err := net.ListenPacket("udp", o.udp)
+		if err != nil {
+			return inv.fail("%v", err)
+		}
+		fmt.Fprintf(inv.stderr, "listening udp %s\n", pc.LocalAddr())
+		stops = append(stops, func() { pc.Close() })
+		wg.Go(func() { serveUDP(ctx, pc, deliver, inv.logf) })
+	}
+
+	out := inv.stdout
+	if o.out != "" {
+		f, err := os.Create(o.out)
+		if err != nil {
+			return inv.fail("%v", err)
+		}
+		out = f
+		defer func() {
+			if err := f.Close(); err != nil {
+				inv.logf("%v", err)
+			}
+		}()
+	}
+
+	var timeout <-chan time.Time
+	if o.timeout > 0 {
+		t := time.NewTimer(o.timeout)
+		defer t.Stop()
+		timeout = t.C
+	}
+
+	// This loop is the only writer of the output, so lines never interleave.
+	w := bufio.NewWriter(out)
+	n, invalid := 0, 0
+	stopped := ""
+	for stopped == "" && (o.count == 0 || n < o.count) {
+		select {
+		case m := <-msgs:
+			n++
+			if !writeMessage(w, m, o.json) {
+				invalid++
+			}
+			if err := w.Flush(); err != nil {
+				return inv.fail("writing the output: %v", err)
+			}
+		case <-timeout:
+			stopped = "timeout"
+		case <-inv.ctx.Done():
+			stopped = "interrupted"
+		}
+	}
+
+	code := exitOK
+	if invalid > 0 {
+		code = exitFail
+	}
+	fmt.Fprintf(inv.stderr, "received %d messages, %d invalid\n", n, invalid)
+	if o.count > 0 && n < o.count {
+		inv.logf("%s: received %d of %d messages", stopped, n, o.count)
+		code = exitFail
+	}
+	return code
+}
+
+// writeMessage validates one message and writes its output line; it reports whether it was valid.
+func writeMessage(w *bufio.Writer, m received, asJSON bool) bool {
+	hdr, msg, err := cef.ParseSyslog(m.raw)
+	if m.framing != nil {
+		err = m.framing
+	}
+	if asJSON {
+		j := jsonMessage{Transport: m.transport, Peer: m.peer, Valid: err == nil, Raw: m.raw}
+		if err != nil {
+			j.Error = err.Error()
+		} else {
+			j.Syslog = &jsonSyslog{Priority: hdr.Priority, Stamp: hdr.Stamp, Hostname: hdr.Hostname}
+			j.CEF = &jsonCEF{Vendor: msg.Vendor, Product: msg.Product, Version: msg.Version,
+				ClassID: msg.ClassID, Name: msg.Name, Severity: msg.Severity,
+				Extension: make([][2]string, 0, len(msg.Extension))}
+			for _, p := range msg.Extension {
+				j.CEF.Extension = append(j.CEF.Extension, [2]string{p.Key, p.Value})
+			}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		enc.Encode(j) // cannot fail: strings, ints and bools only; write errors show at Flush
+	} else if err != nil {
+		fmt.Fprintf(w, "INVALID (%v): %q\n", err, m.raw)
+	} else {
+		w.WriteString(m.raw) // a valid message has no CR or LF
+		w.WriteByte('\n')
+	}
+	return err == nil
+}
+
+// jsonMessage is the --json output of one message. Syslog and CEF are null when it is invalid.
+type jsonMessage struct {
+	Transport string      `json:"transport"`
+	Peer      string      `json:"peer"`
+	Valid     bool        `json:"valid"`
+	Error     string      `json:"error"`
+	Syslog    *jsonSyslog `json:"syslog"`
+	CEF       *jsonCEF    `json:"cef"`
+	Raw       string      `json:"raw"`
+}
+
+type jsonSyslog struct {
+	Priority int    `json:"priority"`
+	Stamp    string `json:"stamp"`
+	Hostname string `json:"hostname"`
+}
+
+type jsonCEF struct {
+	Vendor    string      `json:"vendor"`
+	Product   string      `json:"product"`
+	Version   string      `json:"version"`
+	ClassID   string      `json:"class_id"`
+	Name      string      `json:"name"`
+	Severity  int         `json:"severity"`
+	Extension [][2]string `json:"extension"` // [key, value] pairs in the order written
+}
+
+// tcpServer accepts connections and reads newline-framed messages from each.
+type tcpServer struct {
+	ln      net.Listener
+	deliver func(received) bool
+	logf    func(string, ...any)
+
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	closed bool
+	wg     sync.WaitGroup
+}
+
+func (s *tcpServer) serve(ctx context.Context) {
+	defer s.wg.Wait()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			s.logf("tcp: %v", err)
+			select { // e.g. out of file descriptors: do not spin
+			case <-ctx.Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			continue
+		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			c.Close()
+			return
+		}
+		s.conns[c] = struct{}{}
+		s.mu.Unlock()
+		s.wg.Go(func() {
+			defer func() {
+				s.mu.Lock()
+				delete(s.conns, c)
+				s.mu.Unlock()
+				c.Close()
+			}()
+			peer := c.RemoteAddr().String()
+			err := readFramed(c, maxTCPMessage, func(raw []byte, framing error) bool {
+				return s.deliver(received{transport: "tcp", peer: peer, raw: string(raw), framing: framing})
+			})
+			if err != nil && ctx.Err() == nil {
+				s.logf("tcp %s: %v", peer, err)
+			}
+		})
+	}
+}
+
+// stop closes the listener and every open connection; serve then returns.
+func (s *tcpServer) stop() {
+	s.ln.Close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	for c := range s.conns {
+		c.Close()
+	}
+}
+
+// readFramed reads LF-terminated messages and passes each, without its LF, to emit until emit
+// returns false. Only the LF is removed: a CR before it stays in the message. A message longer than
+// max is passed cut to max bytes with a framing error, and a message that the end of the stream
+// interrupts is passed with a framing error. A read error other than EOF is returned.
+func readFramed(r io.Reader, max int, emit func(raw []byte, framing error) bool) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var buf []byte
+	tooLong := false
+	for {
+		frag, err := br.ReadSlice('\n')
+		ended := err == nil
+		if ended {
+			frag = frag[:len(frag)-1]
+		}
+		if !tooLong {
+			if room := max - len(buf); len(frag) > room {
+				buf, tooLong = append(buf, frag[:room]...), true
+			} else {
+				buf = append(buf, frag...)
+			}
+		}
+		switch {
+		case ended:
+			var framing error
+			if tooLong {
+				framing = fmt.Errorf("tcp: message longer than %d bytes (cut here)", max)
+			}
+			if !emit(buf, framing) {
+				return nil
+			}
+			buf, tooLong = buf[:0], false
+		case errors.Is(err, bufio.ErrBufferFull):
+			// the message goes on in the next fragment
+		default:
+			if len(buf) > 0 {
+				how := "the connection closed"
+				if !errors.Is(err, io.EOF) {
+					how = "a read error"
+				}
+				emit(buf, fmt.Errorf("tcp: %s before the LF ending the message", how))
+			}
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+// serveUDP reads one message per datagram until the connection is closed.
+func serveUDP(ctx context.Context, pc net.PacketConn, deliver func(received) bool, logf func(string, ...any)) {
+	buf := make([]byte, udpBufferSize)
+	for {
+		n, addr, err := pc.ReadFrom(buf)
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			logf("udp: %v", err)
+			continue
+		}
+		if !deliver(received{transport: "udp", peer: addr.String(), raw: string(buf[:n])}) {
+			return
+		}
+	}
+}

@@ -1,0 +1,68 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/kcs-siem/siem-cef/cef"
+)
+
+// severityAccepts is what a bad Severity value is told.
+const severityAccepts = "a comma list of MATCH[/OUTCOME]=SEVERITY, where MATCH is a type prefix (PM) or an event ID (API-002), " +
+	"OUTCOME is success, error, audit, enforce, other or *, and SEVERITY is 0-10 or Unknown, Low, Medium, High, Very-High; " +
+	"e.g. Severity FPM/enforce=9, NT=5, API-002/error=10"
+
+var eventIDPattern = regexp.MustCompile(`^[A-Za-z0-9]+-[A-Za-z0-9_.:-]+$`)
+
+// parseSeverity reads the overrides of the type rules, e.g. "FPM/enforce=9, NT=5, API-002/error=10".
+func parseSeverity(v string) (cef.Overrides, error) {
+	bad := func() (cef.Overrides, error) { return nil, &PropertyError{"Severity", v, severityAccepts} }
+	var out cef.Overrides
+	seen := map[string]bool{}
+	for _, item := range strings.Split(v, ",") {
+		selector, value, ok := strings.Cut(strings.TrimSpace(item), "=")
+		if !ok {
+			return bad()
+		}
+		match, outcomeName, hasOutcome := strings.Cut(strings.TrimSpace(selector), "/")
+		o := cef.Override{Match: strings.TrimSpace(match), Outcome: cef.OutcomeAny}
+		if _, known := cef.TypeByPrefix(o.Match); !known && !eventIDPattern.MatchString(o.Match) {
+			return nil, &PropertyError{"Severity", v, fmt.Sprintf("%q is not a type prefix (%s) or an event ID; %s",
+				o.Match, strings.Join(cef.Prefixes(), " "), severityAccepts)}
+		}
+		if hasOutcome {
+			if o.Outcome, ok = cef.ParseOutcomeName(strings.TrimSpace(outcomeName)); !ok {
+				return bad()
+			}
+		}
+		severity, ok := cef.ParseSeverity(cef.String([]byte(value)))
+		if n, isInt := cef.String([]byte(value)).AsInt(); !ok || isInt && (n < 0 || n > 10) {
+			return bad()
+		}
+		o.Severity = severity
+		key := o.Match + "/" + fmt.Sprint(o.Outcome)
+		if seen[key] {
+			return nil, &PropertyError{"Severity", v, fmt.Sprintf("each MATCH/OUTCOME once (%s is repeated); %s", strings.TrimSpace(selector), severityAccepts)}
+		}
+		seen[key] = true
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// severityString writes the overrides back in the property's syntax, for the start-up log.
+func severityString(o cef.Overrides) string {
+	if len(o) == 0 {
+		return "rules"
+	}
+	items := make([]string, len(o))
+	for i, ov := range o {
+		items[i] = ov.Match
+		if ov.Outcome != cef.OutcomeAny {
+			items[i] += "/" + cef.OutcomeName(ov.Outcome)
+		}
+		items[i] += fmt.Sprintf("=%d", ov.Severity)
+	}
+	return strings.Join(items, ",")
+}
