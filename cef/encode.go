@@ -1,6 +1,7 @@
 package cef
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 	"time"
@@ -56,7 +57,7 @@ func (e *Encoder) AppendCEF(dst []byte, ev *Event) []byte {
 		dst = appendClassID(dst, ev.ClassID)
 	}
 	dst = append(dst, '|')
-	if name := trimControl(ev.Name); len(name) > 0 {
+	if name := bytes.TrimFunc(ev.Name, isBlank); len(name) > 0 {
 		dst = appendHeaderField(dst, name, 512)
 	} else {
 		dst = append(dst, ev.Type.Name...)

@@ -1,6 +1,8 @@
 package cef
 
 import (
+	"bytes"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -8,11 +10,11 @@ import (
 // boundary before escaping, so an escape sequence is never cut; both replace invalid UTF-8 with U+FFFD
 // and control characters with a space (CEF has no escape for them).
 
-// appendValue appends an extension value. Leading and trailing whitespace and control characters are
-// trimmed first, since parsers do not keep them reliably.
+// appendValue appends an extension value. Whitespace and control characters at either end are
+// trimmed, since parsers do not keep them reliably; so is whitespace left at the end by the cut.
 func appendValue(dst, v []byte, max int) []byte {
-	v = trimControl(v)
-	for n := 0; len(v) > 0 && n < max; n++ {
+	v = bytes.TrimRightFunc(cutChars(bytes.TrimFunc(v, isBlank), max), isBlank)
+	for len(v) > 0 {
 		c := v[0]
 		if c < utf8.RuneSelf {
 			v = v[1:]
@@ -37,6 +39,25 @@ func appendValue(dst, v []byte, max int) []byte {
 		v = v[size:]
 	}
 	return dst
+}
+
+func isBlank(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
+
+// cutChars keeps the first max characters of v; an invalid byte counts as one (it becomes U+FFFD).
+func cutChars(v []byte, max int) []byte {
+	if len(v) <= max {
+		return v
+	}
+	i := 0
+	for n := 0; n < max && i < len(v); n++ {
+		if v[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		_, size := utf8.DecodeRune(v[i:])
+		i += size
+	}
+	return v[:i]
 }
 
 // appendHeaderField appends a CEF header field: only '\' and '|' are escaped there; CR, LF and other
@@ -76,16 +97,6 @@ func appendRune(dst, v []byte) ([]byte, int) {
 		return append(dst, ' '), size
 	}
 	return append(dst, v[:size]...), size
-}
-
-func trimControl(v []byte) []byte {
-	for len(v) > 0 && (v[0] <= ' ' || v[0] == 0x7f) {
-		v = v[1:]
-	}
-	for len(v) > 0 && (v[len(v)-1] <= ' ' || v[len(v)-1] == 0x7f) {
-		v = v[:len(v)-1]
-	}
-	return v
 }
 
 // appendClassID keeps the Device Event Class ID to [A-Za-z0-9_.:-], which every parser takes.
