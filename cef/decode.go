@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -75,16 +76,19 @@ func ParseSyslog(line string) (Syslog, *Message, error) {
 }
 
 func validStamp(st string) bool {
-	if !strings.Contains(months, st[:3]) || len(st[:3]) != 3 || st[3] != ' ' || st[6] != ' ' {
+	if m := strings.Index(months, st[:3]); m < 0 || m%3 != 0 || st[3] != ' ' || st[6] != ' ' {
 		return false
 	}
-	day := strings.TrimLeft(st[4:6], " ")
-	d, err := strconv.Atoi(day)
+	d, err := strconv.Atoi(strings.TrimLeft(st[4:6], " "))
 	if err != nil || d < 1 || d > 31 || (d < 10) != (st[4] == ' ') {
 		return false
 	}
-	for i, c := range st[7:] {
-		if (i == 2 || i == 5) != (c == ':') || c != ':' && (c < '0' || c > '9') {
+	if st[9] != ':' || st[12] != ':' {
+		return false
+	}
+	for i, limit := range map[int]int{7: 24, 10: 60, 13: 60} {
+		n, err := strconv.Atoi(st[i : i+2])
+		if err != nil || n < 0 || n >= limit || st[i] < '0' || st[i] > '9' {
 			return false
 		}
 	}
@@ -131,7 +135,10 @@ func Parse(s string) (*Message, error) {
 	if m.Extension, err = parseExtension(rest); err != nil {
 		return nil, err
 	}
-	return m, checkExtension(m.Extension)
+	if err := checkExtension(m.Extension); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // headerField reads up to the next unescaped '|'; only \\ and \| are escapes there.
@@ -255,15 +262,23 @@ func checkExtension(pairs []Pair) error {
 			return err
 		}
 	}
-	for _, d := range keyDefs {
-		_, hasKey := seen[d.name]
-		_, hasLabel := seen[d.name+"Label"]
-		if d.label != "" && hasKey != hasLabel {
-			return fmt.Errorf("cef: %s and %sLabel must come together", d.name, d.name)
+	for key := range seen {
+		if labelled.MatchString(key) {
+			if _, ok := seen[key+"Label"]; !ok {
+				return fmt.Errorf("cef: %s has no %sLabel", key, key)
+			}
+		}
+		if base, ok := strings.CutSuffix(key, "Label"); ok && labelled.MatchString(base) {
+			if _, ok := seen[base]; !ok {
+				return fmt.Errorf("cef: %s has no %s", key, base)
+			}
 		}
 	}
 	return nil
 }
+
+// labelled are the custom keys whose meaning only their label gives.
+var labelled = regexp.MustCompile(`^(cs|cn|c6a|flexString|cfp|deviceCustomDate|flexDate|flexNumber)[0-9]+$`)
 
 func checkTyped(p Pair) error {
 	switch p.Key {

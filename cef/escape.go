@@ -99,17 +99,23 @@ func appendRune(dst, v []byte) ([]byte, int) {
 	return append(dst, v[:size]...), size
 }
 
-// appendClassID keeps the Device Event Class ID to [A-Za-z0-9_.:-], which every parser takes.
+// appendClassID keeps the Device Event Class ID to [A-Za-z0-9_.:-], which every parser takes: each
+// other character (an invalid byte too) becomes one '_'.
 func appendClassID(dst, v []byte) []byte {
-	if len(v) > 1023 {
-		v = v[:1023]
-	}
-	for _, c := range v {
+	for n := 0; len(v) > 0 && n < 1023; n++ {
+		c := v[0]
+		if c >= utf8.RuneSelf {
+			_, size := utf8.DecodeRune(v)
+			dst = append(dst, '_')
+			v = v[size:]
+			continue
+		}
 		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == ':' || c == '-' {
 			dst = append(dst, c)
 		} else {
 			dst = append(dst, '_')
 		}
+		v = v[1:]
 	}
 	return dst
 }

@@ -36,6 +36,10 @@ type logger interface {
 // batchBytes bounds the memory of a flush: encoded messages are written out in batches this large.
 const batchBytes = 256 << 10
 
+// warningsPerFlush bounds the warnings one flush logs, so a chunk of bad records cannot flood the
+// log; the rest are counted in one line.
+const warningsPerFlush = 5
+
 // instance is one [OUTPUT] section: its configuration, its connection and the reusable buffers of
 // the pipeline chunk → record → CEF event → line → connection.
 type instance struct {
@@ -54,7 +58,8 @@ type instance struct {
 	batch     deliver.Batch
 	transport deliver.Transport
 
-	stats stats
+	warnings int // logged or suppressed in the current flush
+	stats    stats
 }
 
 // stats count what happened to the events of every flush since start.
@@ -93,6 +98,8 @@ func (in *instance) Flush(chunk []byte) int {
 
 	in.dec.Reset(chunk)
 	in.batch.Reset()
+	in.warnings = 0
+	defer in.reportSuppressed()
 	sent := 0
 	var damage error
 	for {
@@ -103,7 +110,7 @@ func (in *instance) Flush(chunk []byte) int {
 		}
 		if err != nil {
 			in.stats.skipped++
-			in.log.Log(levelWarn, err.Error())
+			in.warn(err.Error())
 			continue
 		}
 		in.encode()
@@ -138,7 +145,7 @@ func (in *instance) encode() {
 	if len(in.problems) > 0 {
 		in.stats.problems += uint64(len(in.problems))
 		for _, p := range in.problems {
-			in.log.Log(levelWarn, fmt.Sprintf("event at byte %d (%s): %s", in.rec.Offset, in.ev.ClassID, p))
+			in.warn(fmt.Sprintf("event at byte %d (%s): %s", in.rec.Offset, in.ev.ClassID, p))
 		}
 	}
 	start := len(in.batch.Buf)
@@ -151,6 +158,19 @@ func (in *instance) encode() {
 		return
 	}
 	in.batch.End(start)
+}
+
+func (in *instance) warn(msg string) {
+	in.warnings++
+	if in.warnings <= warningsPerFlush {
+		in.log.Log(levelWarn, msg)
+	}
+}
+
+func (in *instance) reportSuppressed() {
+	if n := in.warnings - warningsPerFlush; n > 0 {
+		in.log.Log(levelWarn, fmt.Sprintf("%d more warnings in this chunk not shown", n))
+	}
 }
 
 func (in *instance) send() bool {

@@ -194,3 +194,21 @@ func TestFlushOverUDPAndTheDatagramLimit(t *testing.T) {
 	assert.Equal(t, uint64(1), in.stats.tooLarge)
 	assert.Contains(t, log.text(), "more than the 65507 a datagram can carry; not sent")
 }
+
+func TestWarningsOfOneFlushAreBounded(t *testing.T) {
+	addr, lines := lineReceiver(t)
+	log := &fakeLog{}
+	in := newInstance(testConfig(t, addr, "tcp"), log)
+	defer in.Close()
+	var chunk []byte
+	var err error
+	for range 12 {
+		chunk, err = record.AppendEvent(chunk, fixtureStart, map[string]any{"event_id": "NT-001", "src_ip": "not-an-ip"})
+		require.NoError(t, err)
+	}
+	assert.Equal(t, flbOK, in.Flush(chunk))
+	assert.Len(t, collect(t, lines, 12), 12, "every event is still sent")
+	assert.Equal(t, 5, strings.Count(log.text(), "field src_ip: not an IPv4 or IPv6 address; left out"))
+	assert.Contains(t, log.text(), "7 more warnings in this chunk not shown")
+	assert.Equal(t, uint64(12), in.stats.problems)
+}

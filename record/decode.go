@@ -77,7 +77,8 @@ type Decoder struct {
 	r       bytes.Reader
 	d       *msgpack.Decoder
 	fields  []Field
-	scratch []byte // nested values rendered as JSON; valid until the next event
+	scratch []byte  // nested values rendered as JSON; valid until the next event
+	stamp   [8]byte // an EventTime's bytes; a local array would escape to the heap through ReadFull
 }
 
 // NewDecoder makes a decoder; it allocates nothing per event once warm.
@@ -113,6 +114,14 @@ func (d *Decoder) Next(ev *Event) (bool, error) {
 			if errors.As(err, &rerr) {
 				return true, rerr
 			}
+			// An array that is not an event as Fluent Bit writes one: if it is still well-formed
+			// msgpack, only this event is lost and the ones after it can be read. Anything else at
+			// the top level is damage.
+			if isArray(d.buf[start]) {
+				if _, serr := d.r.Seek(int64(start), io.SeekStart); serr == nil && d.skip(1) == nil {
+					return true, &RecordError{Offset: start, Reason: err.Error()}
+				}
+			}
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
@@ -123,6 +132,38 @@ func (d *Decoder) Next(ev *Event) (bool, error) {
 			return true, nil
 		}
 	}
+}
+
+// skip steps over n values without recursion: a container adds its elements to the count, so no
+// nesting, however deep, can exhaust the stack.
+func (d *Decoder) skip(n int) error {
+	for ; n > 0; n-- {
+		if n > d.r.Len() {
+			return fmt.Errorf("%d values announced, %d bytes left", n, d.r.Len())
+		}
+		c, err := d.d.PeekCode()
+		if err != nil {
+			return err
+		}
+		switch {
+		case isMap(c):
+			var m int
+			m, err = d.d.DecodeMapLen()
+			n += 2 * m
+		case isArray(c):
+			var a int
+			a, err = d.d.DecodeArrayLen()
+			n += a
+		case isString(c):
+			_, err = d.bytes()
+		default: // scalars and extensions
+			err = d.d.Skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // event reads [[time, metadata], body] or the legacy [time, body].
@@ -139,7 +180,7 @@ func (d *Decoder) event(ev *Event) (marker bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	if msgpcode.IsFixedArray(c) || c == msgpcode.Array16 || c == msgpcode.Array32 {
+	if isArray(c) {
 		h, err := d.d.DecodeArrayLen()
 		if err != nil {
 			return false, err
@@ -150,10 +191,8 @@ func (d *Decoder) event(ev *Event) (marker bool, err error) {
 		if ev.Time, marker, err = d.timestamp(); err != nil {
 			return false, err
 		}
-		for i := 1; i < h; i++ { // metadata: not used
-			if err := d.d.Skip(); err != nil {
-				return false, err
-			}
+		if err := d.skip(h - 1); err != nil { // metadata: not used
+			return false, err
 		}
 	} else if ev.Time, marker, err = d.timestamp(); err != nil {
 		return false, err
@@ -161,13 +200,13 @@ func (d *Decoder) event(ev *Event) (marker bool, err error) {
 	ev.Fields = ev.Fields[:0]
 	d.scratch = d.scratch[:0]
 	if marker {
-		return true, d.d.Skip()
+		return true, d.skip(1)
 	}
 	if c, err = d.d.PeekCode(); err != nil {
 		return false, err
 	}
 	if !isMap(c) {
-		if err := d.d.Skip(); err != nil {
+		if err := d.skip(1); err != nil {
 			return false, err
 		}
 		return false, &RecordError{Offset: start, Reason: "its body is not a map"}
@@ -191,8 +230,8 @@ func (d *Decoder) timestamp() (t time.Time, marker bool, err error) {
 		if id != 0 || n != 8 {
 			return t, false, fmt.Errorf("timestamp is extension %d of %d bytes, want EventTime (0, 8 bytes)", id, n)
 		}
-		var b [8]byte
-		if err := d.d.ReadFull(b[:]); err != nil {
+		b := d.stamp[:]
+		if err := d.d.ReadFull(b); err != nil {
 			return t, false, err
 		}
 		sec := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
@@ -221,6 +260,10 @@ func (d *Decoder) timestamp() (t time.Time, marker bool, err error) {
 	return t, false, fmt.Errorf("timestamp has msgpack type 0x%02x, want EventTime, integer or float", c)
 }
 
+func isArray(c byte) bool {
+	return msgpcode.IsFixedArray(c) || c == msgpcode.Array16 || c == msgpcode.Array32
+}
+
 func isMap(c byte) bool {
 	return msgpcode.IsFixedMap(c) || c == msgpcode.Map16 || c == msgpcode.Map32
 }
@@ -243,10 +286,7 @@ func (d *Decoder) body(fields []Field) ([]Field, error) {
 			return fields, err
 		}
 		if !isString(c) {
-			if err := d.d.Skip(); err != nil {
-				return fields, err
-			}
-			if err := d.d.Skip(); err != nil {
+			if err := d.skip(2); err != nil {
 				return fields, err
 			}
 			continue
@@ -290,7 +330,7 @@ func (d *Decoder) value() (cef.Value, error) {
 		b, err := d.bytes()
 		return cef.String(b), err
 	case c == msgpcode.Nil:
-		return cef.Value{}, d.d.Skip()
+		return cef.Value{}, d.skip(1)
 	case c == msgpcode.True || c == msgpcode.False:
 		b, err := d.d.DecodeBool()
 		v := cef.Value{Kind: cef.KindBool}
@@ -307,7 +347,7 @@ func (d *Decoder) value() (cef.Value, error) {
 	case msgpcode.IsFixedNum(c) || c >= msgpcode.Uint8 && c <= msgpcode.Int64:
 		i, err := d.d.DecodeInt64()
 		return cef.Int(i), err
-	case isMap(c) || msgpcode.IsFixedArray(c) || c == msgpcode.Array16 || c == msgpcode.Array32:
+	case isMap(c) || isArray(c):
 		start := len(d.scratch)
 		if d.scratch, err = d.appendJSON(d.scratch, 0); err != nil {
 			return cef.Value{}, err
@@ -315,7 +355,7 @@ func (d *Decoder) value() (cef.Value, error) {
 		return cef.String(d.scratch[start:len(d.scratch):len(d.scratch)]), nil
 	}
 	// Extensions (a nested timestamp, say) have no text form a SIEM would read.
-	return cef.Value{}, d.d.Skip()
+	return cef.Value{}, d.skip(1)
 }
 
 // appendJSON renders a nested map or array as compact JSON, so it never reaches a SIEM as Go's
@@ -361,7 +401,7 @@ func (d *Decoder) appendJSON(dst []byte, depth int) ([]byte, error) {
 			}
 		}
 		return append(dst, '}'), nil
-	case msgpcode.IsFixedArray(c) || c == msgpcode.Array16 || c == msgpcode.Array32:
+	case isArray(c):
 		n, err := d.d.DecodeArrayLen()
 		if err != nil {
 			return dst, err

@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/cef/ceftest"
 	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -21,52 +20,6 @@ var hostileValues = []string{
 	"nul\x00byte", "controls\x01\x1f\x7f here", "tab\tinside",
 	"bad\xff\xfeutf8", "truncated \xe2\x82", "  padded  ", "\u0085nel\u0085", "\u00a0nbsp\u00a0",
 	"€uro 日本 🙂", "   ", "\x00\x01", strings.Repeat("A", 1<<20), strings.Repeat("€", 5000), strings.Repeat("=", 3000), strings.Repeat("ab ", 2000),
-}
-
-// expected is what the strict decoder must give back for a value, by the documented replacements:
-// whitespace and control characters at the ends trimmed, the first max characters kept (an invalid
-// byte counts as one) and trimmed again, invalid UTF-8 as U+FFFD, control characters other than CR
-// and LF (which travel escaped) as spaces. Written from the README, not from the encoder.
-func expected(v string, max int) string {
-	blank := func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
-	var runes []string // one entry per character, invalid bytes one each
-	for i := 0; i < len(v); {
-		r, size := utf8.DecodeRuneInString(v[i:])
-		runes = append(runes, v[i:i+size])
-		i += size
-		_ = r
-	}
-	isBlank := func(s string) bool {
-		r, size := utf8.DecodeRuneInString(s)
-		return !(r == utf8.RuneError && size == 1) && blank(r)
-	}
-	for len(runes) > 0 && isBlank(runes[0]) {
-		runes = runes[1:]
-	}
-	for len(runes) > 0 && isBlank(runes[len(runes)-1]) {
-		runes = runes[:len(runes)-1]
-	}
-	if len(runes) > max {
-		runes = runes[:max]
-	}
-	for len(runes) > 0 && isBlank(runes[len(runes)-1]) {
-		runes = runes[:len(runes)-1]
-	}
-	var b strings.Builder
-	for _, s := range runes {
-		r, size := utf8.DecodeRuneInString(s)
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b.WriteRune(utf8.RuneError)
-		case r == '\n' || r == '\r':
-			b.WriteRune(r)
-		case unicode.IsControl(r):
-			b.WriteByte(' ')
-		default:
-			b.WriteString(s)
-		}
-	}
-	return b.String()
 }
 
 type hostileCase struct {
@@ -134,11 +87,11 @@ func TestHostileValuesOverTCPAndUDP(t *testing.T) {
 				if p.Key == "outcome" {
 					continue
 				}
-				assert.Equal(t, expected(h, max), p.Value, "%s %s: %s of %.60q", name, m.ClassID, p.Key, h)
+				assert.Equal(t, ceftest.Decoded(h, max), p.Value, "%s %s: %s of %.60q", name, m.ClassID, p.Key, h)
 			}
 			for key, max := range c.keys {
 				if _, has := m.Get(key); !has && key != "outcome" {
-					assert.Empty(t, expected(h, max), "%s %s: %s missing", name, m.ClassID, key)
+					assert.Empty(t, ceftest.Decoded(h, max), "%s %s: %s missing", name, m.ClassID, key)
 				}
 			}
 		}

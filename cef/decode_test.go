@@ -1,0 +1,379 @@
+package cef_test
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Round trip: what the encoder writes, the strict decoder takes, and it reads back the values after
+// the documented replacements (README "The message").
+func TestRoundTrip(t *testing.T) {
+	at := time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC)
+	type want struct {
+		syslog cef.Syslog
+		msg    cef.Message
+	}
+	cases := []struct {
+		name  string
+		build func(ev *cef.Event)
+		want  want
+	}{
+		{
+			name: "seed example",
+			build: func(ev *cef.Event) {
+				ev.ClassID = []byte("PM-002")
+				ev.Type = cef.LookupType(ev.ClassID)
+				ev.Severity = 7
+				ev.Values[cef.KeyDpid] = cef.Int(1846367)
+				ev.Values[cef.KeySpid] = cef.Int(1845879)
+				ev.Values[cef.KeyFlexString2] = str("0ce05246346b6687cb754cf716c57f20f226e159397e8e5985e55b448cb92e3f")
+				ev.Values[cef.KeyCs6] = str("alpine")
+				ev.Values[cef.KeyOutcome] = str("Success")
+			},
+			want: want{
+				cef.Syslog{Priority: 163, Stamp: "Feb 18 10:07:28", Hostname: "kcs-node"},
+				cef.Message{Vendor: "Kaspersky", Product: "Kaspersky Container Security", Version: "2.0",
+					ClassID: "PM-002", Name: "Process management", Severity: 7,
+					Extension: []cef.Pair{{"dpid", "1846367"}, {"spid", "1845879"},
+						{"flexString2", "0ce05246346b6687cb754cf716c57f20f226e159397e8e5985e55b448cb92e3f"},
+						{"flexString2Label", "Container ID"}, {"cs6", "alpine"}, {"cs6Label", "Container name"},
+						{"outcome", "Success"}}},
+			},
+		},
+		{
+			name: "administration error with hostile values",
+			build: func(ev *cef.Event) {
+				ev.ClassID = []byte("ADM-001")
+				ev.Type = cef.LookupType(ev.ClassID)
+				ev.Severity = 6
+				ev.Outcome = cef.OutcomeError
+				ev.Name = []byte("User|added\\x")
+				ev.Values[cef.KeySource] = str("  pod-1\t")
+				ev.Values[cef.KeySrc] = str("10.1.2.3")
+				ev.Values[cef.KeyReason] = str("bad=value\r\nline2")
+				ev.Values[cef.KeyFname] = str("img|tag")
+				ev.Values[cef.KeySuser] = str("admin suser=root")
+				ev.Values[cef.KeyDpid] = cef.Int(5) // runtime key: not sent for ADM
+				ev.Values[cef.KeyOutcome] = str("Error")
+				ev.Values[cef.KeyMsg] = str("User 1 added user 2\x00")
+			},
+			want: want{
+				cef.Syslog{Priority: 164, Stamp: "Feb 18 10:07:28", Hostname: "kcs-node"},
+				cef.Message{Vendor: "Kaspersky", Product: "Kaspersky Container Security", Version: "2.0",
+					ClassID: "ADM-001", Name: `User|added\x`, Severity: 6,
+					Extension: []cef.Pair{{"source", "pod-1"}, {"src", "10.1.2.3"}, {"reason", "bad=value\r\nline2"},
+						{"fname", "img|tag"}, {"suser", "admin suser=root"}, {"outcome", "Error"},
+						{"msg", "User 1 added user 2"}}},
+			},
+		},
+		{
+			name: "unknown type, nasty message",
+			build: func(ev *cef.Event) {
+				ev.ClassID = []byte("NEW 1/2")
+				ev.Severity = 5
+				ev.Values[cef.KeyMsg] = str("a\\b=c\nd\re|f\tg\x7fh\xffi 日本 🙂 \\")
+				ev.Values[cef.KeyReason] = cef.Int(-3)
+			},
+			want: want{
+				cef.Syslog{Priority: 164, Stamp: "Feb 18 10:07:28", Hostname: "kcs-node"},
+				cef.Message{Vendor: "Kaspersky", Product: "Kaspersky Container Security", Version: "2.0",
+					ClassID: "NEW_1_2", Name: "Unknown event", Severity: 5,
+					Extension: []cef.Pair{{"reason", "-3"}, {"msg", "a\\b=c\nd\re|f g h\uFFFDi 日本 🙂 \\"}}},
+			},
+		},
+		{
+			name: "file event, new owner, IPv6 and floats",
+			build: func(ev *cef.Event) {
+				ev.ClassID = []byte("FFM-002")
+				ev.Type = cef.LookupType(ev.ClassID)
+				ev.Severity = 8
+				ev.Outcome = cef.OutcomeEnforce
+				ev.Cs4IsOwner = true
+				ev.Values[cef.KeyC6a2] = str("2001:db8::1")
+				ev.Values[cef.KeyC6a3] = str("2001:db8::2")
+				ev.Values[cef.KeyAct] = str("chown")
+				ev.Values[cef.KeyFilePath] = str("/etc/pass wd")
+				ev.Values[cef.KeyDeviceDirection] = floatV(0)
+				ev.Values[cef.KeyCs4] = str("root")
+				ev.Values[cef.KeySuser] = str("x") // not for runtime
+				ev.Values[cef.KeyOutcome] = str("Enforce")
+				ev.Values[cef.KeyMsg] = floatV(2.5)
+			},
+			want: want{
+				cef.Syslog{Priority: 163, Stamp: "Feb 18 10:07:28", Hostname: "kcs-node"},
+				cef.Message{Vendor: "Kaspersky", Product: "Kaspersky Container Security", Version: "2.0",
+					ClassID: "FFM-002", Name: "File policy violation", Severity: 8,
+					Extension: []cef.Pair{{"c6a2", "2001:db8::1"}, {"c6a2Label", "Source IPv6 address"},
+						{"act", "chown"}, {"c6a3", "2001:db8::2"}, {"c6a3Label", "Destination IPv6 address"},
+						{"filePath", "/etc/pass wd"}, {"deviceDirection", "0"},
+						{"cs4", "root"}, {"cs4Label", "New owner"}, {"outcome", "Enforce"}, {"msg", "2.5"}}},
+			},
+		},
+		{
+			name: "no extension at all",
+			build: func(ev *cef.Event) {
+				ev.ClassID = nil
+				ev.Severity = 10
+			},
+			want: want{
+				cef.Syslog{Priority: 162, Stamp: "Feb 18 10:07:28", Hostname: "kcs-node"},
+				cef.Message{Vendor: "Kaspersky", Product: "Kaspersky Container Security", Version: "2.0",
+					ClassID: "UNKNOWN", Name: "Unknown event", Severity: 10},
+			},
+		},
+		{
+			name: "long values cut",
+			build: func(ev *cef.Event) {
+				ev.ClassID = []byte("PM-001")
+				ev.Type = cef.LookupType(ev.ClassID)
+				ev.Severity = 3
+				ev.Values[cef.KeyCs1] = str(strings.Repeat("é=", 3000))
+				ev.Values[cef.KeyAct] = str(strings.Repeat("\\", 100))
+			},
+			want: want{
+				cef.Syslog{Priority: 166, Stamp: "Feb 18 10:07:28", Hostname: "kcs-node"},
+				cef.Message{Vendor: "Kaspersky", Product: "Kaspersky Container Security", Version: "2.0",
+					ClassID: "PM-001", Name: "Process management", Severity: 3,
+					Extension: []cef.Pair{{"act", strings.Repeat("\\", 63)},
+						{"cs1", strings.Repeat("é=", 2000)}, {"cs1Label", "Cluster name"}}},
+			},
+		},
+	}
+	enc := cef.NewEncoder(kcsHeader)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ev := new(cef.Event)
+			ev.Reset()
+			ev.Time = at
+			c.build(ev)
+			line := string(enc.Append(nil, ev))
+			s, m, err := cef.ParseSyslog(line)
+			require.NoError(t, err, line)
+			assert.Equal(t, c.want.syslog, s)
+			assert.Equal(t, &c.want.msg, m)
+		})
+	}
+}
+
+// Whatever a record holds, the encoder writes a message the strict decoder accepts, with no raw
+// control character and valid UTF-8 (cef-rules.md).
+func TestEncoderOutputAlwaysParses(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	pieces := []string{"a", "Z", "0", " ", "  ", "=", "\\", "|", "\n", "\r", "\t", "\x00", "\x7f", "\xff", "\x80",
+		"\xc3", "é", "日", "🙂", "\u0085", "\u009f", "\u00a0", "\u2003", "\u3000", "cs1=", " x=", "CEF:0|", "\\n", "\\="}
+	gen := func(max int) string {
+		var b strings.Builder
+		for n := r.IntN(max); n > 0; n-- {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		return b.String()
+	}
+	enc := cef.NewEncoder(cef.Header{Vendor: "Ven|dor\\", Product: "Pro\nduct", Version: "1=2", Hostname: "h", Facility: 20})
+	failures := 0
+	for i := 0; i < 5000 && failures < 3; i++ {
+		ev := newEvent()
+		ev.ClassID = []byte(gen(8))
+		ev.Name = []byte(gen(8))
+		for _, k := range []cef.Key{cef.KeySource, cef.KeyReason, cef.KeyFname, cef.KeySuser, cef.KeyAct, cef.KeyCs1, cef.KeyCs4, cef.KeyOutcome, cef.KeyMsg} {
+			ev.Values[k] = str(gen(12))
+		}
+		if i%50 == 0 {
+			ev.Values[cef.KeyAct] = str(gen(200)) // longer than act's 63
+		}
+		line := string(enc.Append(nil, ev))
+		assert.True(t, utf8.ValidString(line))
+		if _, _, err := cef.ParseSyslog(line); err != nil {
+			failures++
+			t.Errorf("the strict decoder rejects %q: %v", line, err)
+		}
+	}
+}
+
+// cef-rules.md: what strict parsers reject, the strict decoder rejects.
+func TestParseRejects(t *testing.T) {
+	const h = "CEF:0|V|P|1|PM-002|Name|7|"
+	cases := []struct{ name, line string }{
+		{"missing trailing pipe after severity", "CEF:0|V|P|1|PM-002|Name|7"},
+		{"missing pipe, extension glued", "CEF:0|V|P|1|PM-002|Name|7msg=a"},
+		{"too few header fields", "CEF:0|V|P|1|"},
+		{"not CEF:0", "CEF:1|V|P|1|PM-002|Name|7|"},
+		{"no CEF prefix", "V|P|1|PM-002|Name|7|"},
+		{"\\= in the header", `CEF:0|V\=x|P|1|PM-002|Name|7|`},
+		{"\\n in the header", `CEF:0|V|P|1|PM-002|Na\nme|7|`},
+		{"lone backslash at the end of a header field", `CEF:0|V|P|1|PM-002|Name\`},
+		{"tab in the header", "CEF:0|V|P|1|PM-002|Na\tme|7|"},
+		{"class ID with a space", "CEF:0|V|P|1|PM 002|Name|7|"},
+		{"class ID with a non-ASCII letter", "CEF:0|V|P|1|PM-é|Name|7|"},
+		{"severity 11", "CEF:0|V|P|1|PM-002|Name|11|"},
+		{"severity -1", "CEF:0|V|P|1|PM-002|Name|-1|"},
+		{"severity High", "CEF:0|V|P|1|PM-002|Name|High|"},
+		{"severity 07", "CEF:0|V|P|1|PM-002|Name|07|"},
+		{"severity 7.0", "CEF:0|V|P|1|PM-002|Name|7.0|"},
+		{"empty severity", "CEF:0|V|P|1|PM-002|Name||"},
+		{"\\t in a value", h + `msg=a\tb`},
+		{"\\| in a value", h + `msg=a\|b`},
+		{"\\u0041 in a value", h + `msg=\u0041`},
+		{"lone trailing backslash", h + `msg=abc\`},
+		{"backslash-space", h + `msg=a\ b outcome=x`},
+		{"unescaped = in a value", h + `msg=a=b`},
+		{"unescaped = after an escaped one", h + `msg=a\==b`},
+		{"duplicated key", h + `src=1.2.3.4 src=1.2.3.5`},
+		{"duplicated key apart", h + `msg=a outcome=b msg=c`},
+		{"cs1 without its label", h + `cs1=prod`},
+		{"cs6 without its label", h + `cs6=alpine outcome=Success`},
+		{"cs7 without its label", h + `cs7=10.0.0.1`},
+		{"label without its key", h + `cs1Label=Cluster name`},
+		{"flexString2 without its label", h + `flexString2=abc`},
+		{"cn1 without its label", h + `cn1=5`},
+		{"c6a2 without its label", h + `c6a2=2001:db8::1`},
+		{"raw LF in a value", h + "msg=a\nb"},
+		{"raw CR in a value", h + "msg=a\rb"},
+		{"raw LF at the end", h + "msg=a\n"},
+		{"raw TAB in a value", h + "msg=a\tb"},
+		{"raw NUL in a value", h + "msg=a\x00b"},
+		{"raw DEL in a value", h + "msg=a\x7fb"},
+		{"invalid UTF-8 in a value", h + "msg=a\xffb"},
+		{"invalid UTF-8 in the header", "CEF:0|V\xff|P|1|PM-002|Name|7|"},
+		{"IPv6 in src", h + `src=2001:db8::1`},
+		{"host name in src", h + `src=siem.example.com`},
+		{"bad IPv4 in src", h + `src=1.2.3.256`},
+		{"IPv6 in dst", h + `dst=::1`},
+		{"IPv4 in c6a2", h + `c6a2=1.2.3.4 c6a2Label=Source IPv6 address`},
+		{"port out of range", h + `dpt=65536`},
+		{"non-integer pid", h + `dpid=12a`},
+		{"deviceDirection 2", h + `deviceDirection=2`},
+		{"empty value at the end", h + `msg=`},
+		{"empty value in the middle", h + `msg= outcome=Success`},
+		{"trailing space in a value", h + `msg=abc `},
+		{"trailing space before the next key", h + `msg=abc  outcome=Success`},
+		{"leading space in a value", h + `msg= abc`},
+		{"no key", h + `=abc`},
+		{"key with a bad character", h + `my_key=abc`},
+		{"text without key", h + `hello`},
+		{"msg of 1024 characters", h + "msg=" + strings.Repeat("a", 1024)},
+		{"msg of 1024 multibyte characters", h + "msg=" + strings.Repeat("é", 1024)},
+		{"cs1 of 4001 characters", h + "cs1=" + strings.Repeat("a", 4001) + " cs1Label=Cluster name"},
+		{"act of 64 characters", h + "act=" + strings.Repeat("a", 64)},
+		{"outcome of 64 characters", h + "outcome=" + strings.Repeat("a", 64)},
+		{"fileHash of 256 characters", h + "fileHash=" + strings.Repeat("f", 256)},
+		{"flexString1Label of 129 characters", h + "flexString1=1 flexString1Label=" + strings.Repeat("L", 129)},
+		{"vendor of 64 characters", "CEF:0|" + strings.Repeat("v", 64) + "|P|1|PM-002|Name|7|"},
+		{"product of 64 characters", "CEF:0|V|" + strings.Repeat("p", 64) + "|1|PM-002|Name|7|"},
+		{"version of 32 characters", "CEF:0|V|P|" + strings.Repeat("1", 32) + "|PM-002|Name|7|"},
+		{"class ID of 1024 characters", "CEF:0|V|P|1|" + strings.Repeat("A", 1024) + "|Name|7|"},
+		{"name of 513 characters", "CEF:0|V|P|1|PM-002|" + strings.Repeat("n", 513) + "|7|"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := cef.Parse(c.line)
+			assert.Error(t, err, "accepted %q", c.line)
+		})
+	}
+}
+
+// cef-rules.md: every csN, cnN, c6aN and flexStringN has its label key, not only the ones this
+// product writes.
+func TestParseRejectsOtherKeysWithoutLabel(t *testing.T) {
+	const h = "CEF:0|V|P|1|PM-002|Name|7|"
+	for _, ext := range []string{`cn2=5`, `cn3=5`, `c6a1=2001:db8::1`, `c6a4=2001:db8::1`, `flexString3=x`} {
+		_, err := cef.Parse(h + ext)
+		assert.Error(t, err, "accepted %q", ext)
+	}
+}
+
+func TestParseAccepts(t *testing.T) {
+	const h = "CEF:0|V|P|1|PM-002|Name|7|"
+	cases := []struct {
+		name, line string
+		want       []cef.Pair
+	}{
+		{"empty extension", h, nil},
+		{"every escape", h + `msg=a\\b\=c\nd\re|f`, []cef.Pair{{"msg", "a\\b=c\nd\re|f"}}},
+		{"spaces inside a value", h + `msg=a b  c outcome=x`, []cef.Pair{{"msg", "a b  c"}, {"outcome", "x"}}},
+		{"escaped backslash before a key", h + `msg=a\\ outcome=x`, []cef.Pair{{"msg", `a\`}, {"outcome", "x"}}},
+		{"unknown key kept", h + `foo=bar`, []cef.Pair{{"foo", "bar"}}},
+		{"label pairs", h + `cs1=prod cs1Label=Cluster name`, []cef.Pair{{"cs1", "prod"}, {"cs1Label", "Cluster name"}}},
+		{"label before its key", h + `cs1Label=Cluster name cs1=prod`, []cef.Pair{{"cs1Label", "Cluster name"}, {"cs1", "prod"}}},
+		{"typed keys", h + `src=10.0.0.1 spt=0 dst=255.255.255.255 dpt=65535 dpid=1 deviceDirection=1`,
+			[]cef.Pair{{"src", "10.0.0.1"}, {"spt", "0"}, {"dst", "255.255.255.255"}, {"dpt", "65535"}, {"dpid", "1"}, {"deviceDirection", "1"}}},
+		{"msg of 1023 characters", h + "msg=" + strings.Repeat("é", 1023), []cef.Pair{{"msg", strings.Repeat("é", 1023)}}},
+		{"cs1 of 4000 characters", h + "cs1=" + strings.Repeat("a", 4000) + " cs1Label=L",
+			[]cef.Pair{{"cs1", strings.Repeat("a", 4000)}, {"cs1Label", "L"}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := parseOK(t, c.line)
+			assert.Equal(t, c.want, m.Extension)
+		})
+	}
+	m := parseOK(t, `CEF:0|Ve\|n\\d=r|P|1.0|a.b:c_d-E|Na\|me|0|`)
+	assert.Equal(t, &cef.Message{Vendor: `Ve|n\d=r`, Product: "P", Version: "1.0", ClassID: "a.b:c_d-E", Name: "Na|me", Severity: 0}, m)
+	v, ok := m.Get("msg")
+	assert.False(t, ok)
+	assert.Equal(t, "", v)
+}
+
+// README: `<PRI>Mmm dd hh:mm:ss host ` with the day padded by a space and no program tag before CEF.
+func TestParseSyslog(t *testing.T) {
+	const c = "CEF:0|V|P|1|X-1|N|7|msg=a b"
+	good := []struct {
+		line string
+		want cef.Syslog
+	}{
+		{"<163>Feb 18 10:07:28 kcs-node " + c, cef.Syslog{Priority: 163, Stamp: "Feb 18 10:07:28", Hostname: "kcs-node"}},
+		{"<0>Feb  8 00:00:00 h " + c, cef.Syslog{Priority: 0, Stamp: "Feb  8 00:00:00", Hostname: "h"}},
+		{"<191>Dec 31 23:59:59 10.0.0.1 " + c, cef.Syslog{Priority: 191, Stamp: "Dec 31 23:59:59", Hostname: "10.0.0.1"}},
+		{"<13>Jan  1 01:02:03 host.example.com " + c, cef.Syslog{Priority: 13, Stamp: "Jan  1 01:02:03", Hostname: "host.example.com"}},
+	}
+	for _, g := range good {
+		s, m, err := cef.ParseSyslog(g.line)
+		require.NoError(t, err, g.line)
+		assert.Equal(t, g.want, s)
+		require.NotNil(t, m)
+		v, _ := m.Get("msg")
+		assert.Equal(t, "a b", v)
+	}
+
+	bad := []struct{ name, line string }{
+		{"no PRI", "Feb 18 10:07:28 h " + c},
+		{"empty PRI", "<>Feb 18 10:07:28 h " + c},
+		{"PRI 192", "<192>Feb 18 10:07:28 h " + c},
+		{"PRI with a leading zero", "<013>Feb 18 10:07:28 h " + c},
+		{"PRI not a number", "<1a>Feb 18 10:07:28 h " + c},
+		{"PRI negative", "<-1>Feb 18 10:07:28 h " + c},
+		{"PRI unclosed", "<163Feb 18 10:07:28 h " + c},
+		{"day not padded", "<163>Feb 8 10:07:28 h " + c},
+		{"day zero-padded", "<163>Feb 08 10:07:28 h " + c},
+		{"day 0", "<163>Feb  0 10:07:28 h " + c},
+		{"day 32", "<163>Feb 32 10:07:28 h " + c},
+		{"unknown month", "<163>Foo 18 10:07:28 h " + c},
+		{"lower-case month", "<163>feb 18 10:07:28 h " + c},
+		{"month straddling two names", "<163>anF 18 10:07:28 h " + c},
+		{"hour 25", "<163>Feb 18 25:07:28 h " + c},
+		{"minute 60", "<163>Feb 18 10:60:28 h " + c},
+		{"second 61", "<163>Feb 18 10:07:61 h " + c},
+		{"dashes in the time", "<163>Feb 18 10-07-28 h " + c},
+		{"RFC 3339 stamp", "<163>2026-02-18T10:07:28Z h " + c},
+		{"stamp cut short", "<163>Feb 18 10:07 h " + c},
+		{"no host", "<163>Feb 18 10:07:28 " + c},
+		{"two spaces before host", "<163>Feb 18 10:07:28  h " + c},
+		{"program tag", "<163>Feb 18 10:07:28 h app: " + c},
+		{"program tag with pid", "<163>Feb 18 10:07:28 h app[12]: " + c},
+		{"bad CEF after a good header", "<163>Feb 18 10:07:28 h CEF:0|V|P|1|X-1|N|7"},
+		{"short line", "<1>"},
+		{"empty", ""},
+	}
+	for _, b := range bad {
+		t.Run(b.name, func(t *testing.T) {
+			_, _, err := cef.ParseSyslog(b.line)
+			assert.Error(t, err, "accepted %q", b.line)
+		})
+	}
+}

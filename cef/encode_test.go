@@ -1,0 +1,327 @@
+package cef_test
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var kcsHeader = cef.Header{Vendor: "Kaspersky", Product: "Kaspersky Container Security", Version: "2.0", Hostname: "kcs-node", Facility: 20}
+
+// contract.md §2 / README "The message": the seed's example line, byte for byte, inside its syslog
+// header.
+func TestSeedExampleLine(t *testing.T) {
+	ev := new(cef.Event)
+	ev.Reset()
+	ev.Time = time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC)
+	ev.ClassID = []byte("PM-002")
+	ev.Type = cef.LookupType(ev.ClassID)
+	ev.Severity = 7
+	ev.Outcome = cef.OutcomeSuccess
+	ev.Values[cef.KeyDpid] = cef.Int(1846367)
+	ev.Values[cef.KeySpid] = cef.Int(1845879)
+	ev.Values[cef.KeyFlexString2] = str("0ce05246346b6687cb754cf716c57f20f226e159397e8e5985e55b448cb92e3f")
+	ev.Values[cef.KeyCs6] = str("alpine")
+	ev.Values[cef.KeyOutcome] = str("Success")
+
+	want := "<163>Feb 18 10:07:28 kcs-node CEF:0|Kaspersky|Kaspersky Container Security|2.0|PM-002|Process management|7|" +
+		"dpid=1846367 spid=1845879 flexString2=0ce05246346b6687cb754cf716c57f20f226e159397e8e5985e55b448cb92e3f " +
+		"flexString2Label=Container ID cs6=alpine cs6Label=Container name outcome=Success"
+	enc := cef.NewEncoder(kcsHeader)
+	assert.Equal(t, want, string(enc.Append(nil, ev)))
+	assert.Equal(t, strings.TrimPrefix(want, "<163>Feb 18 10:07:28 kcs-node "), string(enc.AppendCEF(nil, ev)))
+
+	// Append appends: what dst held stays in front.
+	assert.Equal(t, "prev\n"+want, string(enc.Append([]byte("prev\n"), ev)))
+}
+
+// README "Values": integers in decimal; a float with no fraction as an integer, any other float in the
+// shortest decimal form; booleans true/false; nil left out.
+func TestValueKinds(t *testing.T) {
+	cases := []struct {
+		name string
+		v    cef.Value
+		want string
+	}{
+		{"int", cef.Int(42), "msg=42"},
+		{"zero", cef.Int(0), "msg=0"},
+		{"negative int", cef.Int(-7), "msg=-7"},
+		{"min int64", cef.Int(math.MinInt64), "msg=-9223372036854775808"},
+		{"max uint64", uintV(math.MaxUint64), "msg=18446744073709551615"},
+		{"float without fraction", floatV(3), "msg=3"},
+		{"negative float without fraction", floatV(-2), "msg=-2"},
+		{"float zero", floatV(0), "msg=0"},
+		{"negative zero", floatV(math.Copysign(0, -1)), "msg=0"},
+		{"large float without fraction", floatV(1e21), "msg=1000000000000000000000"},
+		{"float 2.5", floatV(2.5), "msg=2.5"},
+		{"float 0.1", floatV(0.1), "msg=0.1"},
+		{"float -1.25", floatV(-1.25), "msg=-1.25"},
+		{"float 123456.789", floatV(123456.789), "msg=123456.789"},
+		{"small float in decimal form", floatV(1e-7), "msg=0.0000001"},
+		{"true", boolV(true), "msg=true"},
+		{"false", boolV(false), "msg=false"},
+		{"nil", cef.Value{}, ""},
+		{"string", str("s"), "msg=s"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			assert.Equal(t, c.want, extOf(t, msgEvent(c.v)))
+		})
+	}
+}
+
+// README: keys in the table's order, each label right after its key; an unknown type gets every key.
+func TestKeyOrderAndLabels(t *testing.T) {
+	ev := newEvent()
+	fullValues(ev)
+	ext := extOf(t, ev)
+	assert.Equal(t, joinPairs(fullPairs), ext)
+
+	m := parseOK(t, testHdr+ext)
+	assert.Equal(t, fullPairs, m.Extension)
+
+	// The keys alone, labels left aside, are the README table in order.
+	var keys []string
+	for _, p := range m.Extension {
+		if !strings.HasSuffix(p.Key, "Label") {
+			keys = append(keys, p.Key)
+		}
+	}
+	assert.Equal(t, keyOrder, keys)
+}
+
+// The order does not depend on which keys are present: the values are set here in reverse order.
+func TestKeyOrderIndependentOfSetting(t *testing.T) {
+	ev := newEvent()
+	ev.Values[cef.KeyMsg] = str("m")
+	ev.Values[cef.KeyOutcome] = str("Success")
+	ev.Values[cef.KeyCs6] = str("alpine")
+	ev.Values[cef.KeyFlexString2] = str("cid")
+	ev.Values[cef.KeySource] = str("pod")
+	assert.Equal(t, "source=pod flexString2=cid flexString2Label=Container ID cs6=alpine cs6Label=Container name outcome=Success msg=m", extOf(t, ev))
+}
+
+// README: cs4 is labelled `Command`, or `New owner` when it carries a file event's new owner.
+func TestCs4Label(t *testing.T) {
+	for _, prefix := range []string{"FM", "FFM", "FFTP", "PM"} {
+		ev := newEvent()
+		ev.Type = cef.LookupType([]byte(prefix + "-001"))
+		ev.Values[cef.KeyCs4] = str("root")
+		ev.Cs4IsOwner = false
+		assert.Equal(t, "cs4=root cs4Label=Command", extOf(t, ev), prefix)
+		ev.Cs4IsOwner = true
+		assert.Equal(t, "cs4=root cs4Label=New owner", extOf(t, ev), prefix)
+	}
+	for _, prefix := range []string{"FM", "FFM", "FFTP"} {
+		assert.True(t, cef.LookupType([]byte(prefix+"-001")).IsFileType(), prefix)
+	}
+	for _, prefix := range []string{"PM", "NT", "FPM", "FNT", "ADM"} {
+		assert.False(t, cef.LookupType([]byte(prefix+"-001")).IsFileType(), prefix)
+	}
+	assert.False(t, cef.UnknownType.IsFileType())
+}
+
+var (
+	runtimePrefixes = []string{"PM", "FM", "NT", "FPM", "FNT", "FFM", "FFTP"}
+	otherPrefixes   = []string{"ADM", "CVE", "MLW", "SD", "MS", "NCMP", "CMP", "CI", "PLC", "BNCH", "AG", "SJ", "RT", "API"}
+	fnamePrefixes   = []string{"CI", "SJ", "ADM", "CVE", "MLW", "SD", "MS", "CMP", "PLC", "NCMP"}
+	runtimeOnlyKeys = []string{"dpid", "spid", "flexString1", "flexString2", "request", "fileHash", "act", "spt",
+		"dst", "c6a3", "dpt", "dproc", "duid", "filePermission", "oldFilePath", "filePath", "deviceDirection",
+		"cn1", "cs1", "cs2", "cs3", "cs4", "cs5", "cs6", "cs7"}
+)
+
+// README "sent with" column: source, src, c6a2, outcome, msg for all; reason for non-runtime types
+// with an error status; fname for the listed types; suser for non-runtime types; the rest for runtime
+// types only. An unknown type gets every key its record has.
+func TestSentWith(t *testing.T) {
+	type tc struct {
+		prefix  string
+		outcome cef.Outcome
+		status  string
+	}
+	var cases []tc
+	for _, p := range append(append([]string{}, runtimePrefixes...), otherPrefixes...) {
+		cases = append(cases, tc{p, cef.OutcomeError, "Error"}, tc{p, cef.OutcomeSuccess, "Success"},
+			tc{p, cef.OutcomeAudit, "Audit"}, tc{p, cef.OutcomeEnforce, "Enforce"}, tc{p, cef.OutcomeOther, "Other"})
+	}
+	for _, c := range cases {
+		t.Run(c.prefix+"/"+c.status, func(t *testing.T) {
+			runtime := slices.Contains(runtimePrefixes, c.prefix)
+			want := map[string]bool{"source": true, "src": true, "c6a2": true, "outcome": true, "msg": true}
+			if runtime {
+				for _, k := range runtimeOnlyKeys {
+					want[k] = true
+				}
+			} else {
+				want["suser"] = true
+				if c.outcome == cef.OutcomeError {
+					want["reason"] = true
+				}
+				if slices.Contains(fnamePrefixes, c.prefix) {
+					want["fname"] = true
+				}
+			}
+			var wantPairs []cef.Pair
+			for _, p := range fullPairs {
+				if want[strings.TrimSuffix(p.Key, "Label")] {
+					wantPairs = append(wantPairs, p)
+				}
+			}
+			wantPairs[len(wantPairs)-2].Value = c.status // outcome
+
+			ev := newEvent()
+			ev.ClassID = []byte(c.prefix + "-001")
+			ev.Type = cef.LookupType(ev.ClassID)
+			require.Equal(t, c.prefix, ev.Type.Prefix)
+			ev.Name = nil
+			ev.Outcome = c.outcome
+			fullValues(ev)
+			ev.Values[cef.KeyOutcome] = str(c.status)
+			line := cefOf(ev)
+			wantLine := "CEF:0|V|P|1|" + c.prefix + "-001|" + ev.Type.Name + "|5|" + joinPairs(wantPairs)
+			assert.Equal(t, wantLine, line)
+			for _, k := range keyOrder {
+				assert.Equal(t, want[k], ev.Sends(keyByName(k)), "Sends(%s)", k)
+			}
+		})
+	}
+	// Unknown type: every key, reason included whatever the status.
+	for _, o := range []cef.Outcome{cef.OutcomeSuccess, cef.OutcomeError, cef.OutcomeOther} {
+		ev := newEvent()
+		ev.Outcome = o
+		fullValues(ev)
+		assert.Equal(t, testHdr+joinPairs(fullPairs), cefOf(ev))
+		for _, k := range keyOrder {
+			assert.True(t, ev.Sends(keyByName(k)), k)
+		}
+	}
+}
+
+func keyByName(name string) cef.Key {
+	for k := cef.Key(0); k < cef.NumKeys; k++ {
+		if k.Name() == name {
+			return k
+		}
+	}
+	panic("no key " + name)
+}
+
+// Key.Name gives the README's key names, in the README's order.
+func TestKeyNames(t *testing.T) {
+	require.Equal(t, len(keyOrder), int(cef.NumKeys))
+	for i, name := range keyOrder {
+		assert.Equal(t, name, cef.Key(i).Name())
+	}
+}
+
+// README: the syslog header is `<PRI>Mmm dd hh:mm:ss host ` with the day padded by a space, in UTC,
+// and no program tag. PRI = facility × 8 + syslog severity.
+func TestSyslogHeader(t *testing.T) {
+	cases := []struct {
+		name     string
+		time     time.Time
+		facility int
+		severity int
+		want     string
+	}{
+		{"README example", time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC), 20, 7, "<163>Feb 18 10:07:28 host "},
+		{"space-padded day", time.Date(2026, 2, 8, 3, 4, 5, 0, time.UTC), 20, 3, "<166>Feb  8 03:04:05 host "},
+		{"day 1", time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), 20, 5, "<164>Mar  1 00:00:00 host "},
+		{"day 10", time.Date(2026, 3, 10, 23, 59, 59, 999999999, time.UTC), 20, 9, "<162>Mar 10 23:59:59 host "},
+		{"kern, severity 0", time.Date(2026, 1, 31, 12, 0, 0, 0, time.UTC), 0, 0, "<6>Jan 31 12:00:00 host "},
+		{"user, severity 5", time.Date(2026, 12, 25, 1, 2, 3, 0, time.UTC), 1, 5, "<12>Dec 25 01:02:03 host "},
+		{"local7, severity 10", time.Date(2026, 7, 4, 9, 8, 7, 0, time.UTC), 23, 10, "<186>Jul  4 09:08:07 host "},
+		{"UTC+5 converted", time.Date(2026, 2, 8, 1, 2, 3, 0, time.FixedZone("X", 5*3600)), 20, 7, "<163>Feb  7 20:02:03 host "},
+		{"UTC-8 across the year", time.Date(2025, 12, 31, 20, 30, 0, 0, time.FixedZone("Y", -8*3600)), 20, 7, "<163>Jan  1 04:30:00 host "},
+		{"UTC+2 back to the old year", time.Date(2026, 1, 1, 1, 0, 0, 0, time.FixedZone("Z", 2*3600)), 20, 7, "<163>Dec 31 23:00:00 host "},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			enc := cef.NewEncoder(cef.Header{Vendor: "V", Product: "P", Version: "1", Hostname: "host", Facility: c.facility})
+			ev := newEvent()
+			ev.Time = c.time
+			ev.Severity = c.severity
+			got := string(enc.Append(nil, ev))
+			wantCEF := "CEF:0|V|P|1|X-1|N|" + strconv.Itoa(c.severity) + "|"
+			assert.Equal(t, c.want+wantCEF, got)
+		})
+	}
+}
+
+func TestMonthNames(t *testing.T) {
+	months := []string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+	enc := cef.NewEncoder(cef.Header{Vendor: "V", Product: "P", Version: "1", Hostname: "h", Facility: 20})
+	for i, m := range months {
+		ev := newEvent()
+		ev.Severity = 2
+		ev.Time = time.Date(2026, time.Month(i+1), 28, 13, 14, 15, 0, time.UTC)
+		assert.Equal(t, "<166>"+m+" 28 13:14:15 h CEF:0|V|P|1|X-1|N|2|", string(enc.Append(nil, ev)))
+	}
+}
+
+// Encoding a full runtime event (every key) into a reused buffer allocates nothing.
+func TestAppendAllocatesNothing(t *testing.T) {
+	enc := cef.NewEncoder(kcsHeader)
+	ev := allocEvent()
+	dst := make([]byte, 0, 16<<10)
+	dst = enc.Append(dst[:0], ev)
+	// the event is what the test means it to be
+	_, m, err := cef.ParseSyslog(string(dst))
+	require.NoError(t, err)
+	_, hasCs7 := m.Get("cs7")
+	_, hasMsg := m.Get("msg")
+	require.True(t, hasCs7 && hasMsg)
+	allocs := testing.AllocsPerRun(1000, func() {
+		dst = enc.Append(dst[:0], ev)
+	})
+	assert.Equal(t, 0.0, allocs)
+}
+
+// allocEvent is a runtime event with every key it can carry, values that need escaping, replacing and
+// cutting, and a time outside UTC.
+func allocEvent() *cef.Event {
+	ev := new(cef.Event)
+	ev.Reset()
+	ev.Time = time.Date(2026, 2, 8, 10, 7, 28, 0, time.FixedZone("X", 3*3600))
+	ev.ClassID = []byte("FM-003")
+	ev.Type = cef.LookupType(ev.ClassID)
+	ev.Name = []byte("File | management\n")
+	ev.Severity = 7
+	ev.Outcome = cef.OutcomeAudit
+	ev.Cs4IsOwner = true
+	fullValues(ev)
+	ev.Values[cef.KeyDpid] = uintV(1 << 40)
+	ev.Values[cef.KeyCn1] = floatV(12345)
+	ev.Values[cef.KeyFilePath] = str("/tmp/a=b\\c\nd\te\xff 日本")
+	ev.Values[cef.KeyCs1] = str(strings.Repeat("x=", 3000))
+	ev.Values[cef.KeyOutcome] = str("Audit")
+	ev.Values[cef.KeyMsg] = floatV(0.25)
+	return ev
+}
+
+func BenchmarkEncode(b *testing.B) {
+	enc := cef.NewEncoder(kcsHeader)
+	ev := new(cef.Event)
+	ev.Reset()
+	ev.Time = time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC)
+	ev.ClassID = []byte("PM-002")
+	ev.Type = cef.LookupType(ev.ClassID)
+	ev.Severity = 7
+	ev.Outcome = cef.OutcomeAudit
+	fullValues(ev)
+	ev.Values[cef.KeyOutcome] = str("Audit")
+	dst := enc.Append(nil, ev)
+	b.SetBytes(int64(len(dst)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		dst = enc.Append(dst[:0], ev)
+	}
+}
