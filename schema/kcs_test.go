@@ -64,9 +64,9 @@ func TestSeedExampleDecodesStrictly(t *testing.T) {
 	assert.Equal(t, cef.Syslog{Priority: 163, Stamp: "Feb 18 10:07:28", Hostname: "kcs-node"}, sl)
 	assert.Equal(t, "PM-002", m.ClassID)
 	assert.Equal(t, []cef.Pair{
-		{"dpid", "1846367"}, {"spid", "1845879"},
-		{"flexString2", "0ce05246346b6687cb754cf716c57f20f226e159397e8e5985e55b448cb92e3f"}, {"flexString2Label", "Container ID"},
-		{"cs6", "alpine"}, {"cs6Label", "Container name"}, {"outcome", "Success"},
+		{Key: "dpid", Value: "1846367"}, {Key: "spid", Value: "1845879"},
+		{Key: "flexString2", Value: "0ce05246346b6687cb754cf716c57f20f226e159397e8e5985e55b448cb92e3f"}, {Key: "flexString2Label", Value: "Container ID"},
+		{Key: "cs6", Value: "alpine"}, {Key: "cs6Label", Value: "Container name"}, {Key: "outcome", Value: "Success"},
 	}, m.Extension)
 }
 
@@ -157,11 +157,11 @@ func TestSeverityOverrides(t *testing.T) {
 		{Match: "PM-007", Outcome: cef.OutcomeAudit, Severity: 2},
 	}}
 	for record, want := range map[string]int{
-		`{"event_id":"PM-001","status":"Audit"}`:               4, // prefix, any outcome
-		`{"event_id":"PM-001","status":"Enforce"}`:             9, // prefix and outcome beat prefix alone
-		`{"event_id":"PM-007","status":"Enforce"}`:             1, // event ID beats prefix and outcome
-		`{"event_id":"PM-007","status":"audited"}`:             2, // event ID and outcome beat all
-		`{"event_id":"NT-001","status":"Audit"}`:               7, // no override: the seed's rule
+		`{"event_id":"PM-001","status":"Audit"}`:                4, // prefix, any outcome
+		`{"event_id":"PM-001","status":"Enforce"}`:              9, // prefix and outcome beat prefix alone
+		`{"event_id":"PM-007","status":"Enforce"}`:              1, // event ID beats prefix and outcome
+		`{"event_id":"PM-007","status":"audited"}`:              2, // event ID and outcome beat all
+		`{"event_id":"NT-001","status":"Audit"}`:                7, // no override: the seed's rule
 		`{"event_id":"PM-001","status":"Enforce","severity":6}`: 6, // the record's own severity wins
 	} {
 		ev, _ := mapJSONWith(t, m, record)
