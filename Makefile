@@ -8,7 +8,7 @@ CLI     := $(BUILD)/siem-cef
 IMAGE   ?= siem-cef:dev
 GOFILES := $(shell find . -name '*.go' -not -path './build/*')
 
-.PHONY: all build test lint run bench docker clean
+.PHONY: all build test lint run bench fuzz docker clean
 
 all: build
 
@@ -45,3 +45,10 @@ docker:
 
 clean:
 	rm -rf $(BUILD)
+
+# Each fuzz target for FUZZTIME; what a run finds new is kept in Go's cache, and a failing input in
+# the package's testdata/fuzz, where `go test` replays it from then on.
+FUZZTIME ?= 10m
+fuzz:
+	$(GO) test ./cef -run '^$$' -fuzz '^FuzzEncodeParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./record -run '^$$' -fuzz '^FuzzDecoder$$' -fuzztime $(FUZZTIME)

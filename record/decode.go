@@ -67,8 +67,12 @@ const (
 	groupEnd   = 0xFFFFFFFE
 )
 
-// maxDepth bounds nested maps and arrays, so hostile input cannot exhaust the stack.
-const maxDepth = 64
+// maxDepth bounds the nesting rendered as JSON, so hostile input cannot exhaust the stack; what lies
+// deeper is written as the string cutMark.
+const (
+	maxDepth = 64
+	cutMark  = `"…"`
+)
 
 // Decoder reads the events of a chunk one at a time. It is reused across chunks: Reset, then Next
 // until it returns false.
@@ -362,7 +366,7 @@ func (d *Decoder) value() (cef.Value, error) {
 // map[...] text.
 func (d *Decoder) appendJSON(dst []byte, depth int) ([]byte, error) {
 	if depth > maxDepth {
-		return dst, fmt.Errorf("values nested deeper than %d levels", maxDepth)
+		return append(dst, cutMark...), d.skip(1)
 	}
 	c, err := d.d.PeekCode()
 	if err != nil {

@@ -1,0 +1,57 @@
+package record_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/kcs-siem/siem-cef/record"
+)
+
+// FuzzDecoder: on any bytes the decoder never panics, never loops (each call moves on or stops),
+// returns only its documented errors, and hands out strings that lie inside the chunk.
+func FuzzDecoder(f *testing.F) {
+	t0 := time.Date(2026, 2, 18, 10, 7, 28, 5, time.UTC)
+	good, _ := record.AppendEvent(nil, t0, map[string]any{"event_id": "PM-002", "pid": 1846367, "nested": map[string]any{"a": []any{1, "x", nil, 2.5, true}}})
+	legacy, _ := record.AppendLegacyEvent(nil, t0, map[string]any{"event_id": "ADM-001", "user": "alice"})
+	f.Add(good)
+	f.Add(legacy)
+	f.Add(append(append([]byte{}, good...), legacy...))
+	f.Add(good[:len(good)/2])
+	f.Add([]byte{0x92, 0x92, 0xd7, 0x00, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0x80, 0x80}) // group start
+	f.Add([]byte{0x92, 0xcb, 0x41, 0xda, 0x66, 0x6f, 0x0c, 0x00, 0x00, 0x00, 0x81, 0xa1, 0x61, 0x01})
+	f.Add([]byte{0x92, 0x92, 0x01, 0x80, 0xdd, 0xff, 0xff, 0xff, 0xff})
+	f.Fuzz(func(t *testing.T, chunk []byte) {
+		d := record.NewDecoder()
+		d.Reset(chunk)
+		var ev record.Event
+		for calls := 0; ; calls++ {
+			if calls > len(chunk)+1 {
+				t.Fatalf("Next returned true %d times on %d bytes", calls, len(chunk))
+			}
+			ok, err := d.Next(&ev)
+			if !ok {
+				var ce *record.ChunkError
+				if err != nil && !errors.As(err, &ce) {
+					t.Fatalf("end with %T %v", err, err)
+				}
+				return
+			}
+			var re *record.RecordError
+			if err != nil && !errors.As(err, &re) {
+				t.Fatalf("true with %T %v", err, err)
+			}
+			if err != nil {
+				continue
+			}
+			if ev.Offset < 0 || ev.Offset >= len(chunk) {
+				t.Fatalf("event offset %d outside %d bytes", ev.Offset, len(chunk))
+			}
+			for _, fl := range ev.Fields {
+				if len(fl.Key) > len(chunk) || fl.Value.Kind != 0 && len(fl.Value.Bytes) > 64*len(chunk)+64 {
+					t.Fatalf("field %q larger than the chunk allows", fl.Key)
+				}
+			}
+		}
+	})
+}
