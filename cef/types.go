@@ -56,15 +56,27 @@ func (t *Type) Severity(o Outcome) int {
 
 // Category names used for filtering (contract §3 and §7).
 const (
-	CategoryAdministration = "Administration"
-	CategoryPolicies       = "Policies"
-	CategoryCICD           = "CI/CD"
-	CategoryResources      = "Resources"
-	CategoryAlert          = "Alert"
-	CategoryScanners       = "Scanners"
-	CategoryAPI            = "API"
-	CategoryRuntime        = "runtime"
+	CategoryAdministration      = "Administration"
+	CategoryAlert               = "Alert"
+	CategoryCICD                = "CI/CD"
+	CategoryPolicies            = "Policies"
+	CategoryResources           = "Resources"
+	CategoryScanners            = "Scanners"
+	CategoryAdmissionController = "Admission controller"
+	CategoryForensicData        = "Forensic data"
+	CategoryAPI                 = "API"
+	CategoryRuntime             = "runtime"
 )
+
+// Categories are the nine event categories an integration exports, in the product's order. Runtime
+// events are selected by type and agent group instead.
+var Categories = []string{
+	CategoryAdministration, CategoryAlert, CategoryCICD, CategoryPolicies, CategoryResources,
+	CategoryScanners, CategoryAdmissionController, CategoryForensicData, CategoryAPI,
+}
+
+// RuntimePrefixes are the runtime event types, in the product's order.
+var RuntimePrefixes = []string{"PM", "FM", "NT", "FPM", "FNT", "FFM", "FFTP"}
 
 var types = []Type{
 	{Prefix: "ADM", Name: "Administration", Category: CategoryAdministration, sendsFname: true, notable: 6, usual: 3},

@@ -51,6 +51,15 @@ type Config struct {
 	WriteTimeout   time.Duration
 	// Severity replaces the severity rules of the event types it names; empty keeps them all.
 	Severity cef.Overrides
+	// Categories are the exported categories of non-runtime events, in the product's order.
+	Categories []string
+	// AgentGroups are the linked agent groups; AllAgentGroups ("*") links every group and the
+	// events that have none.
+	AgentGroups    []string
+	AllAgentGroups bool
+	// RuntimeEvents are the exported runtime types (prefixes).
+	RuntimeEvents []string
+	StartupCheck  StartupCheck
 }
 
 // PropertyError names the property, the value given and what it accepts.
@@ -115,6 +124,13 @@ var properties = []struct {
 		return err
 	}},
 	{"Severity", func(c *Config, v string) (err error) { c.Severity, err = parseSeverity(v); return err }},
+	{"Categories", func(c *Config, v string) (err error) { c.Categories, err = parseCategories(v); return err }},
+	{"Agent_Groups", func(c *Config, v string) (err error) {
+		c.AgentGroups, c.AllAgentGroups, err = parseAgentGroups(v)
+		return err
+	}},
+	{"Runtime_Events", func(c *Config, v string) (err error) { c.RuntimeEvents, err = parseRuntimeEvents(v); return err }},
+	{"Startup_Check", func(c *Config, v string) (err error) { c.StartupCheck, err = parseStartupCheck(v); return err }},
 }
 
 // Load reads every property over the defaults. It reports every bad property (errors.Join of
@@ -148,6 +164,10 @@ func defaults(integration string) *Config {
 		Facility:       20, // local4
 		ConnectTimeout: 5 * time.Second,
 		WriteTimeout:   10 * time.Second,
+		Categories:     slices.Clone(cef.Categories),
+		AllAgentGroups: true,
+		RuntimeEvents:  slices.Clone(cef.RuntimePrefixes),
+		StartupCheck:   CheckWarn,
 	}
 }
 
@@ -230,6 +250,7 @@ func (c *Config) String() string {
 		{"Connect_Timeout", c.ConnectTimeout.String()},
 		{"Write_Timeout", c.WriteTimeout.String()},
 		{"Severity", severityString(c.Severity)},
+		{"Startup_Check", string(c.StartupCheck)},
 	}
 	pairs := make([]string, len(fields))
 	for i, f := range fields {

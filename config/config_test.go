@@ -33,6 +33,11 @@ func want(t *testing.T) Config {
 		Facility:       20,
 		ConnectTimeout: 5 * time.Second,
 		WriteTimeout:   10 * time.Second,
+		Categories: []string{"Administration", "Alert", "CI/CD", "Policies", "Resources", "Scanners",
+			"Admission controller", "Forensic data", "API"},
+		AllAgentGroups: true,
+		RuntimeEvents:  []string{"PM", "FM", "NT", "FPM", "FNT", "FFM", "FFTP"},
+		StartupCheck:   CheckWarn,
 	}
 }
 
@@ -149,6 +154,29 @@ func TestLoad(t *testing.T) {
 		{property: "Severity", value: "PM/blocked=9", hint: "OUTCOME is success, error, audit, enforce, other or *"},
 		{property: "Severity", value: "PM 9", hint: "MATCH[/OUTCOME]=SEVERITY"},
 		{property: "Severity", value: "PM=9, PM=3", hint: "each MATCH/OUTCOME once (PM is repeated)"},
+
+		{property: "Categories", value: "ALL", edit: func(c *Config) {}},
+		{property: "Categories", value: "none", edit: func(c *Config) { c.Categories = []string{} }},
+		{property: "Categories", value: "api, cicd,Forensic_data, admission-controller", edit: func(c *Config) {
+			c.Categories = []string{"CI/CD", "Admission controller", "Forensic data", "API"}
+		}},
+		{property: "Categories", value: "Administration, Runtime", hint: "Runtime is not a category"},
+		{property: "Categories", value: ",", hint: "use all, none, or a comma list of Administration, Alert, CI/CD"},
+
+		{property: "Agent_Groups", value: "*", edit: func(c *Config) {}},
+		{property: "Agent_Groups", value: "None", edit: func(c *Config) { c.AgentGroups, c.AllAgentGroups = []string{}, false }},
+		{property: "Agent_Groups", value: "prod-agents, dev agents", edit: func(c *Config) {
+			c.AgentGroups, c.AllAgentGroups = []string{"prod-agents", "dev agents"}, false
+		}},
+		{property: "Agent_Groups", value: "prod, *", hint: "use * (every group, and events with none), none, or a comma list"},
+
+		{property: "Runtime_Events", value: "fpm, FNT", edit: func(c *Config) { c.RuntimeEvents = []string{"FPM", "FNT"} }},
+		{property: "Runtime_Events", value: "none", edit: func(c *Config) { c.RuntimeEvents = []string{} }},
+		{property: "Runtime_Events", value: "PM, ADM", hint: "ADM is not a runtime event type"},
+
+		{property: "Startup_Check", value: "FAIL", edit: func(c *Config) { c.StartupCheck = CheckFail }},
+		{property: "Startup_Check", value: "off", edit: func(c *Config) { c.StartupCheck = CheckOff }},
+		{property: "Startup_Check", value: "maybe", hint: "use off, warn (log the result) or fail"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.property+"="+tt.value, func(t *testing.T) {
@@ -232,7 +260,7 @@ func TestString(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, `Integration=siem_cef.1 Address=[2001:db8::1]:6514 Protocol=udp Vendor=Kaspersky `+
 		`Product="Kaspersky Container Security" Product_Version=2.0 Hostname=node-1 Facility=local4 `+
-		`Connect_Timeout=5s Write_Timeout=1m30s Severity=rules`, c.String())
+		`Connect_Timeout=5s Write_Timeout=1m30s Severity=rules Startup_Check=warn`, c.String())
 
 	c.Facility = 99 // a Config built by hand
 	assert.Contains(t, c.String(), " Facility=99 ")

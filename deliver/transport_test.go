@@ -177,3 +177,24 @@ func TestUDPRefusedPortFailsTheSend(t *testing.T) {
 	require.ErrorAs(t, err, &de)
 	assert.True(t, errors.Is(err, syscall.ECONNREFUSED), "%v", err)
 }
+
+func TestTestConnection(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	open := ln.Addr().String()
+	p := TestConnection("tcp", open, time.Second)
+	assert.NoError(t, p.Err)
+	assert.True(t, p.Testable)
+	assert.Regexp(t, `^tcp 127\.0\.0\.1:\d+: reachable, connected in \S+$`, p.String())
+	ln.Close()
+
+	p = TestConnection("tcp", open, time.Second)
+	assert.ErrorIs(t, p.Err, syscall.ECONNREFUSED)
+	assert.Contains(t, p.String(), "tcp "+open+": unreachable after ")
+	assert.Contains(t, p.String(), "connection refused")
+
+	p = TestConnection("udp", open, time.Second)
+	assert.False(t, p.Testable)
+	assert.NoError(t, p.Err)
+	assert.Equal(t, "udp "+open+": not testable (nothing answers a datagram); events will be sent without confirmation", p.String())
+}

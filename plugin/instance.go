@@ -1,15 +1,15 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
 
-	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/config"
 	"github.com/kcs-siem/siem-cef/deliver"
+	"github.com/kcs-siem/siem-cef/pipeline"
 	"github.com/kcs-siem/siem-cef/record"
-	"github.com/kcs-siem/siem-cef/schema"
 )
 
 // Fluent Bit's log levels.
@@ -40,8 +40,7 @@ const batchBytes = 256 << 10
 // log; the rest are counted in one line.
 const warningsPerFlush = 5
 
-// instance is one [OUTPUT] section: its configuration, its connection and the reusable buffers of
-// the pipeline chunk → record → CEF event → line → connection.
+// instance is one [OUTPUT] section: its configuration, its pipeline and its connection.
 type instance struct {
 	cfg *config.Config
 	log logger
@@ -49,22 +48,17 @@ type instance struct {
 	// mu serializes flushes: with Workers N, Fluent Bit flushes one instance from N threads, and two
 	// flushes must never interleave bytes on the one connection.
 	mu        sync.Mutex
-	dec       *record.Decoder
-	rec       record.Event
-	ev        cef.Event
-	problems  []schema.Problem
-	mapper    schema.Mapper
-	enc       *cef.Encoder
+	pipe      *pipeline.Pipeline
 	batch     deliver.Batch
 	transport deliver.Transport
-
-	warnings int // logged or suppressed in the current flush
-	stats    stats
+	warnings  int // logged or suppressed in the current flush
+	sentNow   int // delivered in the current flush
+	stats     stats
 }
 
 // stats count what happened to the events of every flush since start.
 type stats struct {
-	sent, skipped, tooLarge, problems, retried uint64
+	sent, filtered, skipped, tooLarge, problems, retried uint64
 }
 
 func newInstance(cfg *config.Config, log logger) *instance {
@@ -76,88 +70,100 @@ func newInstance(cfg *config.Config, log logger) *instance {
 		t = deliver.NewTCP(opt)
 	}
 	return &instance{
-		cfg:    cfg,
-		log:    log,
-		dec:    record.NewDecoder(),
-		mapper: schema.Mapper{Severity: cfg.Severity},
-		enc: cef.NewEncoder(cef.Header{
-			Vendor: cfg.Vendor, Product: cfg.Product, Version: cfg.ProductVersion,
-			Hostname: cfg.Hostname, Facility: cfg.Facility,
-		}),
+		cfg:       cfg,
+		log:       log,
+		pipe:      pipeline.New(cfg),
 		batch:     deliver.Batch{Framing: t.Framing()},
 		transport: t,
 	}
 }
 
-// Flush delivers one chunk and tells Fluent Bit the truth: OK when every event was delivered, RETRY
-// when the network failed (Fluent Bit sends the whole chunk again), ERROR when the chunk is damaged
-// (a retry could not read it either; the events before the damage were delivered).
+// startupCheck is the product's Test connection, made at start as Startup_Check says. It returns
+// false when the instance must not start.
+func startupCheck(cfg *config.Config, log logger) bool {
+	if cfg.StartupCheck == config.CheckOff {
+		return true
+	}
+	p := deliver.TestConnection(string(cfg.Protocol), cfg.Endpoint(), cfg.ConnectTimeout)
+	switch {
+	case p.Err == nil:
+		log.Log(levelInfo, "startup check: "+p.String())
+	case cfg.StartupCheck == config.CheckFail:
+		log.Log(levelError, "startup check: "+p.String()+"; not starting (Startup_Check fail)")
+		return false
+	default:
+		log.Log(levelWarn, "startup check: "+p.String()+"; starting anyway, Fluent Bit keeps the events until it is reachable")
+	}
+	return true
+}
+
+// Flush delivers one chunk and tells Fluent Bit the truth: OK when every event was delivered (or
+// filtered out), RETRY when the network failed (Fluent Bit sends the whole chunk again), ERROR when
+// the chunk is damaged (a retry could not read it either; the events before the damage were
+// delivered).
 func (in *instance) Flush(chunk []byte) int {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 
-	in.dec.Reset(chunk)
 	in.batch.Reset()
-	in.warnings = 0
+	in.warnings, in.sentNow = 0, 0
 	defer in.reportSuppressed()
-	sent := 0
-	var damage error
-	for {
-		ok, err := in.dec.Next(&in.rec)
-		if !ok {
-			damage = err
-			break
-		}
-		if err != nil {
-			in.stats.skipped++
-			in.warn(err.Error())
-			continue
-		}
-		in.encode()
-		if len(in.batch.Buf) >= batchBytes {
-			if !in.send() {
-				return flbRetry
-			}
-			sent += in.batch.Len()
-			in.batch.Reset()
-		}
+	st, err := in.pipe.Run(chunk, in.emit, in.warn)
+	in.stats.filtered += uint64(st.Filtered)
+	in.stats.skipped += uint64(st.Skipped)
+	in.stats.problems += uint64(st.Problems)
+	var damage *record.ChunkError
+	if err != nil && !errors.As(err, &damage) {
+		return in.failed(err)
 	}
 	if in.batch.Len() > 0 {
-		if !in.send() {
-			return flbRetry
+		if err := in.send(); err != nil {
+			return in.failed(err)
 		}
-		sent += in.batch.Len()
 	}
-	in.stats.sent += uint64(sent)
 	if damage != nil {
-		in.log.Log(levelError, fmt.Sprintf("%v; the %d events before it were delivered, the rest of the chunk is dropped", damage, sent))
+		in.log.Log(levelError, fmt.Sprintf("%v; the %d events before it were delivered, the rest of the chunk is dropped", damage, in.sentNow))
 		return flbError
 	}
 	if in.log.Enabled(levelDebug) {
-		in.log.Log(levelDebug, fmt.Sprintf("flush: %d events sent to %s", sent, in.cfg.Endpoint()))
+		in.log.Log(levelDebug, fmt.Sprintf("flush: %d events sent to %s, %d filtered out", in.sentNow, in.cfg.Endpoint(), st.Filtered))
 	}
 	return flbOK
 }
 
-// encode maps the current record and appends its message to the batch.
-func (in *instance) encode() {
-	in.problems = in.mapper.KCS(&in.rec, &in.ev, in.problems[:0])
-	if len(in.problems) > 0 {
-		in.stats.problems += uint64(len(in.problems))
-		for _, p := range in.problems {
-			in.warn(fmt.Sprintf("event at byte %d (%s): %s", in.rec.Offset, in.ev.ClassID, p))
-		}
+// emit frames one message into the batch and writes the batch out when it is full.
+func (in *instance) emit(msg []byte) error {
+	if max := in.transport.MaxMessage(); max > 0 && len(msg) > max {
+		in.stats.tooLarge++
+		in.log.Log(levelError, fmt.Sprintf("a %d-byte message is more than the %d a datagram can carry; not sent: %.120s…", len(msg), max, msg))
+		return nil
 	}
 	start := len(in.batch.Buf)
-	in.batch.Buf = in.enc.Append(in.batch.Buf, &in.ev)
-	if max := in.transport.MaxMessage(); max > 0 && len(in.batch.Buf)-start > max {
-		in.stats.tooLarge++
-		in.log.Log(levelError, fmt.Sprintf("event at byte %d (%s) is %d bytes, more than the %d a datagram can carry; not sent",
-			in.rec.Offset, in.ev.ClassID, len(in.batch.Buf)-start, max))
-		in.batch.Buf = in.batch.Buf[:start]
-		return
-	}
+	in.batch.Buf = append(in.batch.Buf, msg...)
 	in.batch.End(start)
+	if len(in.batch.Buf) < batchBytes {
+		return nil
+	}
+	if err := in.send(); err != nil {
+		return err
+	}
+	in.batch.Reset()
+	return nil
+}
+
+func (in *instance) send() error {
+	err := in.transport.Send(&in.batch)
+	if err == nil {
+		in.sentNow += in.batch.Len()
+		in.stats.sent += uint64(in.batch.Len())
+	}
+	return err
+}
+
+func (in *instance) failed(err error) int {
+	in.stats.retried++
+	in.log.Log(levelError, fmt.Sprintf("delivery failed, Fluent Bit will retry the chunk: %v", err))
+	return flbRetry
 }
 
 func (in *instance) warn(msg string) {
@@ -173,21 +179,12 @@ func (in *instance) reportSuppressed() {
 	}
 }
 
-func (in *instance) send() bool {
-	if err := in.transport.Send(&in.batch); err != nil {
-		in.stats.retried++
-		in.log.Log(levelError, fmt.Sprintf("delivery failed, Fluent Bit will retry the chunk: %v", err))
-		return false
-	}
-	return true
-}
-
 // Close waits for a flush in progress and releases the connection.
 func (in *instance) Close() {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.transport.Close()
 	s := in.stats
-	in.log.Log(levelInfo, fmt.Sprintf("stopped: sent=%d skipped=%d too_large=%d field_problems=%d retried_flushes=%d; %d instances remain, %d goroutines",
-		s.sent, s.skipped, s.tooLarge, s.problems, s.retried, instances.count(), runtime.NumGoroutine()))
+	in.log.Log(levelInfo, fmt.Sprintf("stopped: sent=%d filtered=%d skipped=%d too_large=%d field_problems=%d retried_flushes=%d; %d instances remain, %d goroutines",
+		s.sent, s.filtered, s.skipped, s.tooLarge, s.problems, s.retried, instances.count(), runtime.NumGoroutine()))
 }

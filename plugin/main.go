@@ -105,9 +105,13 @@ func FLBPluginInit(plugin unsafe.Pointer) int {
 		return output.FLB_ERROR
 	}
 	log.prefix = "[" + pluginName + ":" + cfg.Integration + "] "
+	if !startupCheck(cfg, log) {
+		return output.FLB_ERROR
+	}
 	in := newInstance(cfg, log)
 	C.siem_set_context(plugin, C.uintptr_t(instances.add(in)))
 	log.Log(levelInfo, "started: "+cfg.String())
+	log.Log(levelInfo, "filter: "+in.pipe.Filter().String())
 	return output.FLB_OK
 }
 

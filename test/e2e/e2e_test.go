@@ -104,7 +104,7 @@ func TestConcurrentFlushesNeverInterleave(t *testing.T) {
 	chunk, n := chunkFile(t, fixtures+"events.jsonl")
 	tcp := tcpReceiver(t)
 	const threads, each = 4, 25
-	run := runHost(t, fmt.Sprintf("register\ninstance a Address=%s\nflushmt a %s %d %d\nexit a\n", tcp.Addr, chunk, threads, each))
+	run := runHost(t, fmt.Sprintf("register\ninstance a Address=%s Startup_Check=off\nflushmt a %s %d %d\nexit a\n", tcp.Addr, chunk, threads, each))
 	assert.Contains(t, run.results, fmt.Sprintf("flushmt a ok=%d retry=0 error=0 other=0", threads*each))
 	lines := tcp.Lines(threads * each * n)
 	require.Len(t, lines, threads*each*n)
@@ -129,14 +129,14 @@ func TestHotReloadReleasesTheOldInstances(t *testing.T) {
 	chunk, n := chunkFile(t, fixtures+"events.jsonl")
 	a, b, c := tcpReceiver(t), tcpReceiver(t), tcpReceiver(t)
 	run := runHost(t, fmt.Sprintf(`register
-instance a Address=%s
-instance b Address=%s
+instance a Address=%s Startup_Check=off
+instance b Address=%s Startup_Check=off
 flush a %[3]s
 flush b %[3]s
 sockets
 reload
 sockets
-instance c Address=%s
+instance c Address=%s Startup_Check=off
 flush c %[3]s
 sockets
 reload
@@ -211,4 +211,62 @@ func TestDamagedChunkDeliversWhatItCanAndIsNotOK(t *testing.T) {
 	require.Len(t, lines, 2)
 	assert.Contains(t, lines[1], "suser=u1")
 	assert.Regexp(t, `malformed chunk at byte \d+: event starting at byte \d+`, run.log)
+}
+
+func TestStartupCheck(t *testing.T) {
+	tcp, udp, closed := tcpReceiver(t), udpReceiver(t), closedPort(t)
+	run := runHost(t, fmt.Sprintf(`register
+instance up Address=%s Startup_Check=fail
+instance down Address=%s Startup_Check=warn Connect_Timeout=1s
+instance refused Address=%s Startup_Check=fail Connect_Timeout=1s
+instance datagram Address=%s Protocol=udp Startup_Check=fail
+`, tcp.Addr, closed, closed, udp.Addr))
+	assert.Equal(t, []string{"register rc=0 name=siem_cef", "init up rc=1", "init down rc=1", "init refused rc=0", "init datagram rc=1"}, run.results)
+	assert.Regexp(t, `\[info\] \[siem_cef:siem_cef.0\] startup check: tcp `+tcp.Addr+`: reachable, connected in \S+\n`, run.log)
+	assert.Regexp(t, `\[warn\] \[siem_cef:siem_cef.1\] startup check: tcp `+closed+`: unreachable after \S+: .*connection refused; starting anyway`, run.log)
+	assert.Regexp(t, `\[error\] \[siem_cef:siem_cef.2\] startup check: tcp `+closed+`: unreachable after \S+: .*connection refused; not starting \(Startup_Check fail\)`, run.log)
+	assert.Contains(t, run.log, "[siem_cef:siem_cef.3] startup check: udp "+udp.Addr+": not testable")
+	opened, _ := tcp.Conns()
+	assert.Equal(t, 1, opened, "the check connected once")
+}
+
+// TestThreeIntegrationsEachGetTheirShare: three outputs with different filters in one Fluent Bit,
+// each receiving exactly the events contract §7 gives it, counted by class ID.
+func TestThreeIntegrationsEachGetTheirShare(t *testing.T) {
+	chunk, n := chunkFile(t, fixtures+"events.jsonl")
+	all, alerts, violations := tcpReceiver(t), tcpReceiver(t), tcpReceiver(t)
+	run := runHost(t, fmt.Sprintf(`register
+instance all Address=%s Integration=soc
+instance alerts Address=%s Integration=noc Categories=API,Alert Agent_Groups=none
+instance violations Address=%s Integration=ir Categories=none Agent_Groups=prod-agents Runtime_Events=FPM,FNT,FFM,FFTP
+flush all %[4]s
+flush alerts %[4]s
+flush violations %[4]s
+exit all
+exit alerts
+exit violations
+`, all.Addr, alerts.Addr, violations.Addr, chunk))
+	for _, r := range run.results[4:7] {
+		assert.Regexp(t, `^flush \w+ rc=1$`, r)
+	}
+	classes := func(r *receiver, want int) []string {
+		var ids []string
+		for _, l := range r.Lines(want) {
+			_, m, err := cef.ParseSyslog(l)
+			require.NoError(t, err)
+			ids = append(ids, m.ClassID)
+		}
+		sort.Strings(ids)
+		return ids
+	}
+	assert.Len(t, classes(all, n), n, "defaults: everything")
+	// Category events go whatever their agent group: the AG events carry prod-agents.
+	assert.Equal(t, []string{"AG-001", "AG-002", "API-001", "API-002"}, classes(alerts, 4))
+	assert.Equal(t, []string{"FFM-001", "FFTP-001", "FNT-001", "FPM-001"}, classes(violations, 4))
+
+	assert.Contains(t, run.log, "[siem_cef:noc] filter: category events: Alert, API; runtime events: none")
+	assert.Contains(t, run.log, "[siem_cef:ir] filter: category events: none; runtime events: FPM FNT FFM FFTP from agent groups prod-agents")
+	assert.Contains(t, run.log, "[siem_cef:soc] filter: category events: all (Administration, Alert, CI/CD, Policies, Resources, Scanners, Admission controller, Forensic data, API); runtime events: PM FM NT FPM FNT FFM FFTP from every agent group, and from events with none")
+	assert.Regexp(t, `\[siem_cef:noc\] stopped: sent=4 filtered=26 `, run.log)
+	assert.Regexp(t, `\[siem_cef:ir\] stopped: sent=4 filtered=26 `, run.log)
 }

@@ -1,0 +1,104 @@
+// Package filter decides which events go to an integration (contract §7): category events by their
+// category, whatever their agent group; runtime events by their type, and only from linked groups.
+package filter
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/config"
+)
+
+// Filter is one integration's share of the events.
+type Filter struct {
+	categories    map[string]bool // canonical names (cef.Categories) of the selected categories
+	folded        map[string]bool // the same, as config.CategoryKey folds them
+	allCategories bool
+	groups        map[string]bool
+	allGroups     bool
+	runtime       map[string]bool // selected runtime prefixes
+}
+
+// New builds the filter of an integration's configuration.
+func New(cfg *config.Config) *Filter {
+	f := &Filter{
+		categories:    map[string]bool{},
+		folded:        map[string]bool{},
+		allCategories: len(cfg.Categories) == len(cef.Categories),
+		groups:        map[string]bool{},
+		allGroups:     cfg.AllAgentGroups,
+		runtime:       map[string]bool{},
+	}
+	for _, c := range cfg.Categories {
+		f.categories[c] = true
+		f.folded[config.CategoryKey(c)] = true
+	}
+	for _, g := range cfg.AgentGroups {
+		f.groups[g] = true
+	}
+	for _, p := range cfg.RuntimeEvents {
+		f.runtime[p] = true
+	}
+	return f
+}
+
+// Allows reports whether an event goes to this integration.
+func (f *Filter) Allows(ev *cef.Event) bool {
+	if ev.Type.Runtime {
+		return f.runtime[ev.Type.Prefix] && (f.allGroups || len(ev.AgentGroup) > 0 && f.groups[string(ev.AgentGroup)])
+	}
+	if f.allCategories {
+		return true
+	}
+	if len(ev.Category) > 0 { // the record's own category wins over the table
+		// A record may spell a category its own way: "cicd", "ci/cd".
+		return f.categories[string(ev.Category)] || f.folded[config.CategoryKey(string(ev.Category))]
+	}
+	if ev.Type.Category == "" {
+		// An event of an unknown type with no category of its own: nothing to filter it by, so it
+		// is sent unless no category is.
+		return len(f.categories) > 0
+	}
+	return f.categories[ev.Type.Category]
+}
+
+// String tells in one line what the integration receives, for the start-up log.
+func (f *Filter) String() string {
+	var b strings.Builder
+	b.WriteString("category events: ")
+	switch {
+	case f.allCategories:
+		b.WriteString("all (" + strings.Join(cef.Categories, ", ") + ")")
+	case len(f.categories) == 0:
+		b.WriteString("none")
+	default:
+		b.WriteString(strings.Join(inOrder(cef.Categories, f.categories), ", "))
+	}
+	b.WriteString("; runtime events: ")
+	runtime := inOrder(cef.RuntimePrefixes, f.runtime)
+	switch {
+	case len(runtime) == 0 || !f.allGroups && len(f.groups) == 0:
+		b.WriteString("none")
+	case f.allGroups:
+		b.WriteString(strings.Join(runtime, " ") + " from every agent group, and from events with none")
+	default:
+		groups := make([]string, 0, len(f.groups))
+		for g := range f.groups {
+			groups = append(groups, g)
+		}
+		slices.Sort(groups)
+		b.WriteString(strings.Join(runtime, " ") + " from agent groups " + strings.Join(groups, ", "))
+	}
+	return b.String()
+}
+
+func inOrder(all []string, picked map[string]bool) []string {
+	var out []string
+	for _, s := range all {
+		if picked[s] {
+			out = append(out, s)
+		}
+	}
+	return out
+}

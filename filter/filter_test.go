@@ -1,0 +1,100 @@
+package filter
+
+import (
+	"testing"
+
+	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/config"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func filterOf(t *testing.T, props map[string]string) *Filter {
+	t.Helper()
+	props["Address"] = "siem.example.com"
+	cfg, err := config.Load(config.GetterFunc(func(k string) string { return props[k] }), "t")
+	require.NoError(t, err)
+	return New(cfg)
+}
+
+func event(id, group, category string) *cef.Event {
+	ev := &cef.Event{ClassID: []byte(id), Type: cef.LookupType([]byte(id))}
+	if group != "" {
+		ev.AgentGroup = []byte(group)
+	}
+	if category != "" {
+		ev.Category = []byte(category)
+	}
+	return ev
+}
+
+func TestAllows(t *testing.T) {
+	type ev struct{ id, group, category string }
+	tests := []struct {
+		name  string
+		props map[string]string
+		pass  []ev
+		stop  []ev
+	}{
+		{"defaults send everything", map[string]string{},
+			[]ev{{"PM-001", "", ""}, {"PM-001", "g", ""}, {"ADM-001", "", ""}, {"ZZ-1", "", ""}, {"ZZ-1", "", "Whatever"}}, nil},
+		{"category events go whatever their agent group",
+			map[string]string{"Categories": "Alert", "Agent_Groups": "none"},
+			[]ev{{"AG-001", "g", ""}, {"AG-002", "", ""}},
+			[]ev{{"ADM-001", "", ""}, {"PM-001", "g", ""}, {"PM-001", "", ""}}},
+		{"the record's own category wins over the table, in any spelling",
+			map[string]string{"Categories": "CI/CD, Forensic data"},
+			[]ev{{"ADM-001", "", "cicd"}, {"ZZ-1", "", "forensic_data"}, {"CI-001", "", ""}},
+			[]ev{{"CI-001", "", "Administration"}, {"ZZ-1", "", "Alert"}}},
+		{"an unknown type without a category goes unless no category does",
+			map[string]string{"Categories": "API"},
+			[]ev{{"ZZ-1", "", ""}, {"", "", ""}}, nil},
+		{"no category at all",
+			map[string]string{"Categories": "none"},
+			[]ev{{"PM-001", "", ""}},
+			[]ev{{"ZZ-1", "", ""}, {"API-001", "", ""}}},
+		{"runtime events only from linked groups",
+			map[string]string{"Agent_Groups": "prod, edge"},
+			[]ev{{"PM-001", "prod", ""}, {"FFTP-001", "edge", ""}, {"ADM-001", "other", ""}},
+			[]ev{{"PM-001", "", ""}, {"PM-001", "dev", ""}, {"PM-001", "Prod", ""}}},
+		{"* links every group and events with none",
+			map[string]string{"Agent_Groups": "*", "Runtime_Events": "NT"},
+			[]ev{{"NT-001", "", ""}, {"NT-001", "any", ""}},
+			[]ev{{"PM-001", "any", ""}, {"FNT-001", "", ""}}},
+		{"no runtime events",
+			map[string]string{"Runtime_Events": "none"},
+			[]ev{{"ADM-001", "", ""}},
+			[]ev{{"PM-001", "", ""}, {"FFTP-001", "g", ""}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := filterOf(t, tc.props)
+			for _, e := range tc.pass {
+				assert.True(t, f.Allows(event(e.id, e.group, e.category)), "%+v should pass", e)
+			}
+			for _, e := range tc.stop {
+				assert.False(t, f.Allows(event(e.id, e.group, e.category)), "%+v should be filtered out", e)
+			}
+		})
+	}
+}
+
+func TestString(t *testing.T) {
+	assert.Equal(t, "category events: Alert, API; runtime events: none",
+		filterOf(t, map[string]string{"Categories": "api,alert", "Agent_Groups": "none"}).String())
+	assert.Equal(t, "category events: none; runtime events: FPM FFTP from agent groups a, b",
+		filterOf(t, map[string]string{"Categories": "none", "Agent_Groups": "b,a", "Runtime_Events": "FFTP,FPM"}).String())
+	assert.Equal(t, "category events: Administration; runtime events: none",
+		filterOf(t, map[string]string{"Categories": "Administration", "Runtime_Events": "none"}).String())
+}
+
+func TestAllowsAllocatesNothing(t *testing.T) {
+	f := filterOf(t, map[string]string{"Categories": "API,Alert", "Agent_Groups": "prod"})
+	evs := []*cef.Event{event("PM-001", "prod", ""), event("API-001", "", ""), event("ADM-001", "", "")}
+	allocs := testing.AllocsPerRun(100, func() {
+		for _, e := range evs {
+			f.Allows(e)
+		}
+	})
+	assert.Zero(t, allocs)
+}

@@ -1,0 +1,87 @@
+// Package pipeline turns one chunk into the CEF messages of one integration: chunk bytes → decoded
+// record → mapped CEF event → filter → encoded line. The plugin sends the lines; `siem-cef render`
+// prints them.
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/config"
+	"github.com/kcs-siem/siem-cef/filter"
+	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/schema"
+)
+
+// Pipeline holds the reusable state of one integration's pipeline: once warm, a run allocates
+// nothing per event. It is not safe for concurrent runs.
+type Pipeline struct {
+	dec      *record.Decoder
+	rec      record.Event
+	ev       cef.Event
+	mapper   schema.Mapper
+	filter   *filter.Filter
+	enc      *cef.Encoder
+	problems []schema.Problem
+	line     []byte
+}
+
+// New builds the pipeline of an integration.
+func New(cfg *config.Config) *Pipeline {
+	return &Pipeline{
+		dec:    record.NewDecoder(),
+		mapper: schema.Mapper{Severity: cfg.Severity},
+		filter: filter.New(cfg),
+		enc: cef.NewEncoder(cef.Header{
+			Vendor: cfg.Vendor, Product: cfg.Product, Version: cfg.ProductVersion,
+			Hostname: cfg.Hostname, Facility: cfg.Facility,
+		}),
+	}
+}
+
+// Filter is the integration's filter, for the start-up log.
+func (p *Pipeline) Filter() *filter.Filter { return p.filter }
+
+// Stats count what one run did with the events of its chunk.
+type Stats struct {
+	Emitted  int // encoded and handed to emit
+	Filtered int // not for this integration
+	Skipped  int // not a log event (a body that is not a map, a wrong shape)
+	Problems int // values left out or replaced; their events were still emitted
+}
+
+// Run reads every event of the chunk and hands each message, without framing, to emit; the slice is
+// valid until emit returns. Run stops at the first error emit returns, and returns it. A damaged
+// chunk ends the run with a *record.ChunkError after the events before the damage were emitted.
+// warn receives each skipped event and each problem, with its byte offset.
+func (p *Pipeline) Run(chunk []byte, emit func(msg []byte) error, warn func(msg string)) (Stats, error) {
+	var st Stats
+	p.dec.Reset(chunk)
+	for {
+		ok, err := p.dec.Next(&p.rec)
+		if !ok {
+			return st, err
+		}
+		var skipped *record.RecordError
+		if errors.As(err, &skipped) {
+			st.Skipped++
+			warn(skipped.Error())
+			continue
+		}
+		p.problems = p.mapper.KCS(&p.rec, &p.ev, p.problems[:0])
+		for _, pr := range p.problems {
+			st.Problems++
+			warn(fmt.Sprintf("event at byte %d (%s): %s", p.rec.Offset, p.ev.ClassID, pr))
+		}
+		if !p.filter.Allows(&p.ev) {
+			st.Filtered++
+			continue
+		}
+		p.line = p.enc.Append(p.line[:0], &p.ev)
+		if err := emit(p.line); err != nil {
+			return st, err
+		}
+		st.Emitted++
+	}
+}
