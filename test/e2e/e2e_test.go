@@ -123,20 +123,23 @@ func TestConcurrentFlushesNeverInterleave(t *testing.T) {
 
 var stoppedLine = regexp.MustCompile(`stopped: sent=(\d+) .*; (\d+) instances remain, (\d+) goroutines`)
 
-// TestHotReloadReleasesTheOldInstances replays Fluent Bit's reload: the old instances exit, the
+// TestHotReloadReleasesTheOldInstances replays Fluent Bit's reload with an edited configuration:
+// integration a is deleted, b is edited (its filter widened), c is added. The old instances exit, the
 // registration is replaced, new instances start; nothing of the old ones may remain.
 func TestHotReloadReleasesTheOldInstances(t *testing.T) {
 	chunk, n := chunkFile(t, fixtures+"events.jsonl")
 	a, b, c := tcpReceiver(t), tcpReceiver(t), tcpReceiver(t)
 	run := runHost(t, fmt.Sprintf(`register
 instance a Address=%s Startup_Check=off
-instance b Address=%s Startup_Check=off
+instance b Address=%s Startup_Check=off Categories=API Agent_Groups=none
 flush a %[3]s
 flush b %[3]s
 sockets
 reload
 sockets
-instance c Address=%s Startup_Check=off
+instance b Address=%[2]s Startup_Check=off
+instance c Address=%[4]s Startup_Check=off
+flush b %[3]s
 flush c %[3]s
 sockets
 reload
@@ -146,25 +149,25 @@ unregister
 	assert.Equal(t, []string{
 		"register rc=0 name=siem_cef", "init a rc=1", "init b rc=1", "flush a rc=1", "flush b rc=1",
 		"sockets 2", "reload exited=2", "sockets 0",
-		"init c rc=1", "flush c rc=1", "sockets 1", "reload exited=1", "sockets 0", "unregister",
+		"init b rc=1", "init c rc=1", "flush b rc=1", "flush c rc=1", "sockets 2", "reload exited=2", "sockets 0", "unregister",
 	}, run.results)
-	assert.Len(t, a.Lines(n), n)
-	assert.Len(t, b.Lines(n), n)
-	assert.Len(t, c.Lines(n), n)
-	for _, r := range []*receiver{a, b, c} {
+	assert.Len(t, a.Lines(n), n, "a, before it was deleted")
+	assert.Len(t, b.Lines(2+n), 2+n, "b: the two API events before the edit, every event after")
+	assert.Len(t, c.Lines(n), n, "c, added by the reload")
+	for name, r := range map[string]*receiver{"a": a, "b": b, "c": c} {
 		opened, closed := r.Conns()
-		assert.Equal(t, 1, opened)
-		assert.Equal(t, 1, closed, "the old instance closed its connection")
+		assert.Equal(t, opened, closed, "%s: every connection of the old instances is closed", name)
 	}
-	// After the reload the new instance is named siem_cef.0 again, as Fluent Bit names it.
-	assert.Contains(t, run.log, "[siem_cef:siem_cef.0] started: Integration=siem_cef.0 Address="+c.Addr)
+	// After the reload the instances are numbered from 0 again, as Fluent Bit names them.
+	assert.Contains(t, run.log, "[siem_cef:siem_cef.0] started: Integration=siem_cef.0 Address="+b.Addr)
+	assert.Contains(t, run.log, "[siem_cef:siem_cef.1] started: Integration=siem_cef.1 Address="+c.Addr)
 
 	stops := stoppedLine.FindAllStringSubmatch(run.log, -1)
-	require.Len(t, stops, 3, run.log)
+	require.Len(t, stops, 4, run.log)
 	goroutines := func(i int) int { g, _ := strconv.Atoi(stops[i][3]); return g }
 	assert.Equal(t, "0", stops[1][2], "no instance left after the first reload")
-	assert.Equal(t, "0", stops[2][2], "no instance left after the second reload")
-	assert.LessOrEqual(t, goroutines(2), goroutines(1), "no goroutine of the old instances is left")
+	assert.Equal(t, "0", stops[3][2], "no instance left after the second reload")
+	assert.LessOrEqual(t, goroutines(3), goroutines(1), "no goroutine of the old instances is left")
 }
 
 func TestInvalidConfigurationRefusesToStart(t *testing.T) {
