@@ -37,8 +37,9 @@ lint:
 run: build
 	scripts/run.sh
 
+# Every benchmark with its baselines, measured in the same run, as one table.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	scripts/bench.sh
 
 docker:
 	docker build -t $(IMAGE) .

@@ -1,7 +1,6 @@
 package cef
 
 import (
-	"bytes"
 	"math"
 	"strconv"
 	"time"
@@ -57,7 +56,7 @@ func (e *Encoder) AppendCEF(dst []byte, ev *Event) []byte {
 		dst = appendClassID(dst, ev.ClassID)
 	}
 	dst = append(dst, '|')
-	if name := bytes.TrimFunc(ev.Name, isBlank); len(name) > 0 {
+	if name := trimCut(ev.Name, 512); len(name) > 0 {
 		dst = appendHeaderField(dst, name, 512)
 	} else {
 		dst = append(dst, ev.Type.Name...)

@@ -13,7 +13,7 @@ import (
 // appendValue appends an extension value. Whitespace and control characters at either end are
 // trimmed, since parsers do not keep them reliably; so is whitespace left at the end by the cut.
 func appendValue(dst, v []byte, max int) []byte {
-	v = bytes.TrimRightFunc(cutChars(bytes.TrimFunc(v, isBlank), max), isBlank)
+	v = trimCut(v, max)
 	for len(v) > 0 {
 		c := v[0]
 		if c < utf8.RuneSelf {
@@ -39,6 +39,12 @@ func appendValue(dst, v []byte, max int) []byte {
 		v = v[size:]
 	}
 	return dst
+}
+
+// trimCut trims whitespace and control characters at both ends and keeps at most max characters,
+// trimming again where the cut ends.
+func trimCut(v []byte, max int) []byte {
+	return bytes.TrimRightFunc(cutChars(bytes.TrimFunc(v, isBlank), max), isBlank)
 }
 
 func isBlank(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }

@@ -35,7 +35,7 @@ func (l *fakeLog) text() string {
 	return strings.Join(l.lines, "\n")
 }
 
-func testConfig(t *testing.T, address, protocol string) *config.Config {
+func testConfig(t testing.TB, address, protocol string) *config.Config {
 	t.Helper()
 	props := map[string]string{"Address": address, "Protocol": protocol, "Hostname": "kcs-node", "Write_Timeout": "2s"}
 	cfg, err := config.Load(config.GetterFunc(func(k string) string { return props[k] }), "test")

@@ -82,7 +82,7 @@ func chunkFile(t *testing.T, jsonl string) (string, int) {
 	return writeChunk(t, chunk), n
 }
 
-func writeChunk(t *testing.T, chunk []byte) string {
+func writeChunk(t testing.TB, chunk []byte) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "chunk.msgpack")
 	require.NoError(t, os.WriteFile(p, chunk, 0o644))

