@@ -5,6 +5,9 @@ import (
 	"net"
 	"syscall"
 	"time"
+
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
 )
 
 // Transport delivers batches to one SIEM address. A transport is used by one flush at a time.
@@ -134,10 +137,19 @@ func (t *TCP) Close() error {
 // maxDatagram is the largest UDP payload over IPv4 (65,535 less the IP and UDP headers).
 const maxDatagram = 65507
 
-// UDP sends each message as one datagram.
+// UDP sends each message as one datagram, a whole batch in one sendmmsg call: 1.3 times the
+// datagrams per second of one write each, measured on loopback (README, Performance).
 type UDP struct {
-	opt  Options
-	conn net.Conn
+	opt    Options
+	conn   *net.UDPConn
+	writer batchWriter
+	msgs   []ipv4.Message // reused: ipv4.Message and ipv6.Message are the same type
+	bufs   [][]byte
+}
+
+// batchWriter is what ipv4.PacketConn and ipv6.PacketConn share.
+type batchWriter interface {
+	WriteBatch(ms []ipv4.Message, flags int) (int, error)
 }
 
 // NewUDP makes a UDP transport; the socket is opened on the first Send.
@@ -155,16 +167,56 @@ func (u *UDP) Send(b *Batch) error {
 		if err != nil {
 			return &Error{Op: "connect", Addr: u.opt.Address, Net: "udp", Err: err}
 		}
-		u.conn = conn
+		u.conn = conn.(*net.UDPConn)
+		if u.conn.RemoteAddr().(*net.UDPAddr).IP.To4() != nil {
+			u.writer = ipv4.NewPacketConn(u.conn)
+		} else {
+			u.writer = ipv6.NewPacketConn(u.conn)
+		}
 	}
 	if err := u.conn.SetWriteDeadline(time.Now().Add(u.opt.WriteTimeout)); err != nil {
 		return &Error{Op: "write", Addr: u.opt.Address, Net: "udp", Err: err}
 	}
+	u.msgs, u.bufs = u.msgs[:0], u.bufs[:0]
 	for i := 0; i < b.Len(); i++ {
-		if _, err := u.conn.Write(b.Message(i)); err != nil {
+		u.bufs = append(u.bufs, b.Message(i))
+	}
+	for i := range u.bufs {
+		u.msgs = append(u.msgs, ipv4.Message{Buffers: u.bufs[i : i+1]})
+	}
+	for done := 0; done < len(u.msgs); {
+		n, err := u.writer.WriteBatch(u.msgs[done:], 0)
+		if err != nil {
 			u.Close() // a new socket re-resolves the name on the next flush
 			return &Error{Op: "write", Addr: u.opt.Address, Net: "udp", Err: err}
 		}
+		done += n
+	}
+	// An ICMP error for a datagram of this batch is pending on the socket rather than returned:
+	// collect it now, so the flush that lost the datagrams is the one retried.
+	if err := u.pendingError(); err != nil {
+		u.Close()
+		return &Error{Op: "write", Addr: u.opt.Address, Net: "udp", Err: err}
+	}
+	return nil
+}
+
+func (u *UDP) pendingError() error {
+	rc, err := u.conn.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var soErr int
+	if err := rc.Control(func(fd uintptr) {
+		soErr, err = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_ERROR)
+	}); err != nil {
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if soErr != 0 {
+		return syscall.Errno(soErr)
 	}
 	return nil
 }
@@ -173,7 +225,7 @@ func (u *UDP) Send(b *Batch) error {
 func (u *UDP) Close() error {
 	if u.conn != nil {
 		u.conn.Close()
-		u.conn = nil
+		u.conn, u.writer = nil, nil
 	}
 	return nil
 }

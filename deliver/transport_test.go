@@ -198,3 +198,21 @@ func TestTestConnection(t *testing.T) {
 	assert.NoError(t, p.Err)
 	assert.Equal(t, "udp "+open+": not testable (nothing answers a datagram); events will be sent without confirmation", p.String())
 }
+
+func TestUDPOverIPv6(t *testing.T) {
+	pc, err := net.ListenPacket("udp6", "[::1]:0")
+	require.NoError(t, err, "IPv6 loopback")
+	defer pc.Close()
+	u := NewUDP(opts(pc.LocalAddr().String()))
+	defer u.Close()
+	require.NoError(t, u.Send(batchOf(FramingNone, "v6 one", "v6 two")))
+	buf := make([]byte, 100)
+	var got []string
+	for range 2 {
+		require.NoError(t, pc.SetReadDeadline(time.Now().Add(5*time.Second)))
+		n, _, err := pc.ReadFrom(buf)
+		require.NoError(t, err)
+		got = append(got, string(buf[:n]))
+	}
+	assert.Equal(t, []string{"v6 one", "v6 two"}, got)
+}

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 {
-	go test -run '^$' -bench . -benchtime "${BENCHTIME:-2s}" -cpu 1 ./plugin ./cef ./record
+	go test -run '^$' -bench . -benchtime "${BENCHTIME:-2s}" -cpu 1 ./plugin ./deliver ./cef ./record
 	go test -run '^$' -bench HostPath -benchtime 1x -cpu 1 ./test/e2e
 } | tee "$out" >&2
 
