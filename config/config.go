@@ -60,6 +60,8 @@ type Config struct {
 	// RuntimeEvents are the exported runtime types (prefixes).
 	RuntimeEvents []string
 	StartupCheck  StartupCheck
+	// StatsInterval is how often the counters are logged; 0 turns them off.
+	StatsInterval time.Duration
 }
 
 // PropertyError names the property, the value given and what it accepts.
@@ -131,6 +133,7 @@ var properties = []struct {
 	}},
 	{"Runtime_Events", func(c *Config, v string) (err error) { c.RuntimeEvents, err = parseRuntimeEvents(v); return err }},
 	{"Startup_Check", func(c *Config, v string) (err error) { c.StartupCheck, err = parseStartupCheck(v); return err }},
+	{"Stats_Interval", func(c *Config, v string) (err error) { c.StatsInterval, err = parseStatsInterval(v); return err }},
 }
 
 // Load reads every property over the defaults. It reports every bad property (errors.Join of
@@ -168,6 +171,7 @@ func defaults(integration string) *Config {
 		AllAgentGroups: true,
 		RuntimeEvents:  slices.Clone(cef.RuntimePrefixes),
 		StartupCheck:   CheckWarn,
+		StatsInterval:  time.Minute,
 	}
 }
 
@@ -228,6 +232,22 @@ func parseTimeout(property, v string) (time.Duration, error) {
 	return d, nil
 }
 
+// parseStatsInterval takes a duration of at least a second, or 0 or off for no stats lines.
+func parseStatsInterval(v string) (time.Duration, error) {
+	if v == "0" || strings.EqualFold(v, "off") {
+		return 0, nil
+	}
+	s := v
+	if isDigits(v) {
+		s += "s"
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < time.Second {
+		return 0, &PropertyError{"Stats_Interval", v, "a Go duration (30s, 5m) or whole seconds, at least 1s; 0 or off for none"}
+	}
+	return d, nil
+}
+
 // isDigits reports whether s is a non-empty run of decimal digits (no sign, unlike strconv.Atoi).
 func isDigits(s string) bool {
 	return s != "" && !strings.ContainsFunc(s, func(r rune) bool { return r < '0' || r > '9' })
@@ -251,6 +271,7 @@ func (c *Config) String() string {
 		{"Write_Timeout", c.WriteTimeout.String()},
 		{"Severity", severityString(c.Severity)},
 		{"Startup_Check", string(c.StartupCheck)},
+		{"Stats_Interval", c.StatsInterval.String()},
 	}
 	pairs := make([]string, len(fields))
 	for i, f := range fields {

@@ -38,6 +38,7 @@ func want(t *testing.T) Config {
 		AllAgentGroups: true,
 		RuntimeEvents:  []string{"PM", "FM", "NT", "FPM", "FNT", "FFM", "FFTP"},
 		StartupCheck:   CheckWarn,
+		StatsInterval:  time.Minute,
 	}
 }
 
@@ -177,6 +178,11 @@ func TestLoad(t *testing.T) {
 		{property: "Startup_Check", value: "FAIL", edit: func(c *Config) { c.StartupCheck = CheckFail }},
 		{property: "Startup_Check", value: "off", edit: func(c *Config) { c.StartupCheck = CheckOff }},
 		{property: "Startup_Check", value: "maybe", hint: "use off, warn (log the result) or fail"},
+
+		{property: "Stats_Interval", value: "30", edit: func(c *Config) { c.StatsInterval = 30 * time.Second }},
+		{property: "Stats_Interval", value: "OFF", edit: func(c *Config) { c.StatsInterval = 0 }},
+		{property: "Stats_Interval", value: "500ms", hint: "at least 1s; 0 or off for none"},
+		{property: "Stats_Interval", value: "-5s", hint: "at least 1s; 0 or off for none"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.property+"="+tt.value, func(t *testing.T) {
@@ -260,7 +266,7 @@ func TestString(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, `Integration=siem_cef.1 Address=[2001:db8::1]:6514 Protocol=udp Vendor=Kaspersky `+
 		`Product="Kaspersky Container Security" Product_Version=2.0 Hostname=node-1 Facility=local4 `+
-		`Connect_Timeout=5s Write_Timeout=1m30s Severity=rules Startup_Check=warn`, c.String())
+		`Connect_Timeout=5s Write_Timeout=1m30s Severity=rules Startup_Check=warn Stats_Interval=1m0s`, c.String())
 
 	c.Facility = 99 // a Config built by hand
 	assert.Contains(t, c.String(), " Facility=99 ")

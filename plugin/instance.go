@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/kcs-siem/siem-cef/config"
 	"github.com/kcs-siem/siem-cef/deliver"
@@ -54,6 +55,8 @@ type instance struct {
 	warnings  int // logged or suppressed in the current flush
 	sentNow   int // delivered in the current flush
 	stats     stats
+	lastStats time.Time
+	now       func() time.Time
 }
 
 // stats count what happened to the events of every flush since start.
@@ -75,6 +78,8 @@ func newInstance(cfg *config.Config, log logger) *instance {
 		pipe:      pipeline.New(cfg),
 		batch:     deliver.Batch{Framing: t.Framing()},
 		transport: t,
+		lastStats: time.Now(),
+		now:       time.Now,
 	}
 }
 
@@ -108,6 +113,7 @@ func (in *instance) Flush(chunk []byte) int {
 	in.batch.Reset()
 	in.warnings, in.sentNow = 0, 0
 	defer in.reportSuppressed()
+	defer in.reportStats()
 	st, err := in.pipe.Run(chunk, in.emit, in.warn)
 	in.stats.filtered += uint64(st.Filtered)
 	in.stats.skipped += uint64(st.Skipped)
@@ -179,12 +185,25 @@ func (in *instance) reportSuppressed() {
 	}
 }
 
+// reportStats logs the counters at the first flush after each Stats_Interval: no timer, so an idle
+// instance costs nothing and leaves no goroutine behind.
+func (in *instance) reportStats() {
+	if in.cfg.StatsInterval == 0 || in.now().Sub(in.lastStats) < in.cfg.StatsInterval {
+		return
+	}
+	in.lastStats = in.now()
+	in.log.Log(levelInfo, "stats: "+in.stats.String())
+}
+
+func (s stats) String() string {
+	return fmt.Sprintf("sent=%d filtered=%d skipped=%d too_large=%d field_problems=%d retried_flushes=%d",
+		s.sent, s.filtered, s.skipped, s.tooLarge, s.problems, s.retried)
+}
+
 // Close waits for a flush in progress and releases the connection.
 func (in *instance) Close() {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.transport.Close()
-	s := in.stats
-	in.log.Log(levelInfo, fmt.Sprintf("stopped: sent=%d filtered=%d skipped=%d too_large=%d field_problems=%d retried_flushes=%d; %d instances remain, %d goroutines",
-		s.sent, s.filtered, s.skipped, s.tooLarge, s.problems, s.retried, instances.count(), runtime.NumGoroutine()))
+	in.log.Log(levelInfo, fmt.Sprintf("stopped: %s; %d instances remain, %d goroutines", in.stats, instances.count(), runtime.NumGoroutine()))
 }

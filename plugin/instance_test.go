@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"net"
 	"os"
 	"strings"
@@ -211,4 +212,26 @@ func TestWarningsOfOneFlushAreBounded(t *testing.T) {
 	assert.Equal(t, 5, strings.Count(log.text(), "field src_ip: not an IPv4 or IPv6 address; left out"))
 	assert.Contains(t, log.text(), "7 more warnings in this chunk not shown")
 	assert.Equal(t, uint64(12), in.stats.problems)
+}
+
+func TestStatsAreLoggedOncePerInterval(t *testing.T) {
+	addr, lines := lineReceiver(t)
+	log := &fakeLog{}
+	cfg := testConfig(t, addr, "tcp")
+	cfg.StatsInterval = time.Minute
+	in := newInstance(cfg, log)
+	defer in.Close()
+	clock := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	in.now = func() time.Time { return clock }
+	in.lastStats = clock
+	chunk, n := fixtureChunk(t)
+
+	require.Equal(t, flbOK, in.Flush(chunk))
+	assert.NotContains(t, log.text(), "stats:", "not before the interval")
+	clock = clock.Add(61 * time.Second)
+	require.Equal(t, flbOK, in.Flush(chunk))
+	require.Equal(t, flbOK, in.Flush(chunk))
+	collect(t, lines, 3*n)
+	assert.Equal(t, 1, strings.Count(log.text(), "stats: "), log.text())
+	assert.Contains(t, log.text(), fmt.Sprintf("stats: sent=%d filtered=0 skipped=0 too_large=0 field_problems=0 retried_flushes=0", 2*n))
 }
