@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -34,17 +35,26 @@ func (m *Message) Get(key string) (string, bool) {
 	return "", false
 }
 
-// Syslog is the RFC 3164 header in front of a CEF message.
+// Syslog is the header in front of a CEF message: RFC 3164, RFC 5424 (Version 1), or none (Priority
+// -1).
 type Syslog struct {
 	Priority int
-	Stamp    string // "Mmm dd hh:mm:ss"
+	Version  int    // 1 for RFC 5424, 0 for RFC 3164
+	Stamp    string // "Mmm dd hh:mm:ss", or RFC 5424's RFC 3339 time
 	Hostname string
+	AppName  string // RFC 5424 only
+	MsgID    string // RFC 5424 only
 }
 
-// ParseSyslog splits an RFC 3164 line "<PRI>Mmm dd hh:mm:ss host CEF:..." into its header and the
-// CEF message, which it decodes strictly. No program tag may stand before "CEF:".
+// ParseSyslog splits a line into its syslog header and the CEF message, which it decodes strictly:
+// RFC 3164 "<PRI>Mmm dd hh:mm:ss host CEF:..." with no program tag before "CEF:", RFC 5424
+// "<PRI>1 TIMESTAMP HOST APP PROCID MSGID - CEF:..." without a BOM, or "CEF:..." alone.
 func ParseSyslog(line string) (Syslog, *Message, error) {
-	var s Syslog
+	s := Syslog{Priority: -1}
+	if strings.HasPrefix(line, "CEF:") {
+		m, err := Parse(line)
+		return s, m, err
+	}
 	if !strings.HasPrefix(line, "<") {
 		return s, nil, errors.New("syslog: no <PRI>")
 	}
@@ -58,6 +68,9 @@ func ParseSyslog(line string) (Syslog, *Message, error) {
 	}
 	s.Priority = pri
 	rest := line[end+1:]
+	if after, ok := strings.CutPrefix(rest, "1 "); ok {
+		return parse5424(s, after)
+	}
 	if len(rest) < 16 || rest[15] != ' ' {
 		return s, nil, errors.New("syslog: time stamp is not \"Mmm dd hh:mm:ss\"")
 	}
@@ -72,6 +85,28 @@ func ParseSyslog(line string) (Syslog, *Message, error) {
 	}
 	s.Hostname = rest[:sp]
 	m, err := Parse(rest[sp+1:])
+	return s, m, err
+}
+
+func parse5424(s Syslog, rest string) (Syslog, *Message, error) {
+	s.Version = 1
+	f := strings.SplitN(rest, " ", 7)
+	if len(f) < 7 {
+		return s, nil, errors.New("syslog: RFC 5424 header has fewer than six fields")
+	}
+	if _, err := time.Parse(time.RFC3339Nano, f[0]); err != nil {
+		return s, nil, fmt.Errorf("syslog: RFC 5424 time stamp %q: %v", f[0], err)
+	}
+	for i, max := range []int{255, 48, 128, 32} {
+		if len(f[i+1]) == 0 || len(f[i+1]) > max || strings.ContainsFunc(f[i+1], func(r rune) bool { return r <= ' ' || r > '~' }) {
+			return s, nil, fmt.Errorf("syslog: RFC 5424 header field %q is not 1-%d printable characters", f[i+1], max)
+		}
+	}
+	if f[5] != "-" {
+		return s, nil, errors.New("syslog: RFC 5424 structured data must be - before a CEF message")
+	}
+	s.Stamp, s.Hostname, s.AppName, s.MsgID = f[0], f[1], f[2], f[4]
+	m, err := Parse(f[6])
 	return s, m, err
 }
 

@@ -6,17 +6,29 @@ import (
 	"time"
 )
 
+// SyslogFormat is the header written in front of the CEF message.
+type SyslogFormat uint8
+
+// The syslog formats.
+const (
+	RFC3164  SyslogFormat = iota // <PRI>Mmm dd hh:mm:ss host CEF:...
+	RFC5424                      // <PRI>1 2026-02-18T10:07:28.000Z host siem_cef - PM-002 - CEF:...
+	NoSyslog                     // CEF:... alone
+)
+
 // Header is the part of every message that the configuration fixes.
 type Header struct {
 	Vendor, Product, Version string
 	Hostname                 string // written in the syslog header
 	Facility                 int
+	Format                   SyslogFormat
 }
 
 // Encoder writes events as RFC 3164 syslog lines carrying CEF. It keeps the configured header
 // pre-escaped, so encoding an event allocates nothing.
 type Encoder struct {
 	facility int
+	format   SyslogFormat
 	hostname []byte
 	prefix   []byte // "CEF:0|Vendor|Product|Version|"
 }
@@ -30,21 +42,50 @@ func NewEncoder(h Header) *Encoder {
 	p = append(p, '|')
 	p = appendHeaderField(p, []byte(h.Version), 31)
 	p = append(p, '|')
-	return &Encoder{facility: h.Facility, hostname: []byte(h.Hostname), prefix: p}
+	return &Encoder{facility: h.Facility, format: h.Format, hostname: []byte(h.Hostname), prefix: p}
 }
 
 const unknownClassID = "UNKNOWN"
 
+// appName is the RFC 5424 APP-NAME of every message.
+const appName = "siem_cef"
+
 // Append appends one message, without any framing, to dst.
 func (e *Encoder) Append(dst []byte, ev *Event) []byte {
+	if e.format == NoSyslog {
+		return e.AppendCEF(dst, ev)
+	}
 	dst = append(dst, '<')
 	dst = strconv.AppendInt(dst, int64(e.facility*8+SyslogSeverity(ev.Severity)), 10)
 	dst = append(dst, '>')
+	if e.format == RFC5424 {
+		dst = append(dst, "1 "...)
+		dst = ev.Time.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000Z")
+		dst = append(dst, ' ')
+		dst = append(dst, e.hostname...)
+		dst = append(dst, " "+appName+" - "...)
+		dst = appendMsgID(dst, ev.ClassID)
+		dst = append(dst, " - "...)
+		return e.AppendCEF(dst, ev)
+	}
 	dst = appendStamp(dst, ev.Time)
 	dst = append(dst, ' ')
 	dst = append(dst, e.hostname...)
 	dst = append(dst, ' ')
 	return e.AppendCEF(dst, ev)
+}
+
+// appendMsgID writes the class ID as the RFC 5424 MSGID (at most 32 printable characters), or "-".
+func appendMsgID(dst, classID []byte) []byte {
+	start := len(dst)
+	dst = appendClassID(dst, classID)
+	switch n := len(dst) - start; {
+	case n == 0:
+		return append(dst, '-')
+	case n > 32:
+		return dst[:start+32]
+	}
+	return dst
 }
 
 // AppendCEF appends the CEF part alone: "CEF:0|...|Severity|extension".
@@ -78,7 +119,7 @@ func (e *Encoder) AppendCEF(dst []byte, ev *Event) []byte {
 		dst = append(dst, def.name...)
 		dst = append(dst, '=')
 		valueStart := len(dst)
-		dst = appendTyped(dst, v, def.max)
+		dst = appendTyped(dst, v, ev.limit(k))
 		if len(dst) == valueStart {
 			dst = dst[:mark] // an empty value is left out with its key
 			continue
@@ -96,6 +137,18 @@ func (e *Encoder) AppendCEF(dst []byte, ev *Event) []byte {
 		}
 	}
 	return dst
+}
+
+// limit is the number of characters key k keeps: its own limit, or less when AppendFit cut it
+// (a negative limit cuts it away).
+func (e *Event) limit(k Key) int {
+	switch l := e.limits[k]; {
+	case l < 0:
+		return 0
+	case l > 0 && l < keyDefs[k].max:
+		return l
+	}
+	return keyDefs[k].max
 }
 
 func appendTyped(dst []byte, v *Value, max int) []byte {

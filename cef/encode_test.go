@@ -325,3 +325,46 @@ func BenchmarkEncode(b *testing.B) {
 		dst = enc.Append(dst[:0], ev)
 	}
 }
+
+func TestSyslogFormats(t *testing.T) {
+	ev := newEvent()
+	ev.ClassID = []byte("API-002")
+	ev.Type = cef.LookupType(ev.ClassID)
+	ev.Severity = 8
+	ev.Time = time.Date(2026, 2, 8, 10, 7, 28, 123456789, time.FixedZone("CET", 3600))
+	ev.Values[cef.KeySuser] = str("svc")
+	ev.Name = nil // the type's name
+	h := cef.Header{Vendor: "V", Product: "P", Version: "1", Hostname: "kcs-node", Facility: 20}
+
+	h.Format = cef.RFC3164
+	assert.Equal(t, "<163>Feb  8 09:07:28 kcs-node CEF:0|V|P|1|API-002|API|8|suser=svc", string(cef.NewEncoder(h).Append(nil, ev)))
+	h.Format = cef.RFC5424
+	assert.Equal(t, "<163>1 2026-02-08T09:07:28.123Z kcs-node siem_cef - API-002 - CEF:0|V|P|1|API-002|API|8|suser=svc", string(cef.NewEncoder(h).Append(nil, ev)))
+	h.Format = cef.NoSyslog
+	assert.Equal(t, "CEF:0|V|P|1|API-002|API|8|suser=svc", string(cef.NewEncoder(h).Append(nil, ev)))
+
+	h.Format = cef.RFC5424
+	ev.ClassID = nil
+	assert.Contains(t, string(cef.NewEncoder(h).Append(nil, ev)), " kcs-node siem_cef - - - CEF:0|V|P|1|UNKNOWN|")
+	ev.ClassID = []byte(strings.Repeat("A", 40))
+	assert.Contains(t, string(cef.NewEncoder(h).Append(nil, ev)), " siem_cef - "+strings.Repeat("A", 32)+" - CEF:")
+}
+
+func TestEveryFormatParsesBack(t *testing.T) {
+	ev := newEvent()
+	ev.ClassID = []byte("PM-002")
+	ev.Type = cef.LookupType(ev.ClassID)
+	ev.Severity = 7
+	ev.Time = time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC)
+	for format, want := range map[cef.SyslogFormat]cef.Syslog{
+		cef.RFC3164:  {Priority: 163, Stamp: "Feb 18 10:07:28", Hostname: "h"},
+		cef.RFC5424:  {Priority: 163, Version: 1, Stamp: "2026-02-18T10:07:28.000Z", Hostname: "h", AppName: "siem_cef", MsgID: "PM-002"},
+		cef.NoSyslog: {Priority: -1},
+	} {
+		line := cef.NewEncoder(cef.Header{Vendor: "V", Product: "P", Version: "1", Hostname: "h", Facility: 20, Format: format}).Append(nil, ev)
+		sl, m, err := cef.ParseSyslog(string(line))
+		require.NoError(t, err, string(line))
+		assert.Equal(t, want, sl)
+		assert.Equal(t, "PM-002", m.ClassID)
+	}
+}

@@ -192,6 +192,9 @@ type Event struct {
 	// Cs4IsOwner: cs4 carries a file event's new owner, labelled "New owner".
 	Cs4IsOwner bool
 	Values     [NumKeys]Value
+	// limits shorten values below their keys' limits, in characters, to fit a datagram; 0 keeps the
+	// key's own limit.
+	limits [NumKeys]int
 }
 
 // Reset empties the event for reuse; its type is unknown until the mapping finds one.

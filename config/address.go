@@ -2,13 +2,41 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"strconv"
 	"strings"
 )
 
-// defaultPort is the syslog port (RFC 5426).
-const defaultPort = 514
+// HostPort is one SIEM address.
+type HostPort struct {
+	Host string // IP literal (no brackets) or FQDN
+	Port int
+}
+
+// String is host:port, an IPv6 host in brackets.
+func (h HostPort) String() string { return net.JoinHostPort(h.Host, strconv.Itoa(h.Port)) }
+
+// parseAddresses takes a comma list: a failover order. A missing port is 0 until the protocol's
+// default is known.
+func parseAddresses(v string) ([]HostPort, error) {
+	var out []HostPort
+	for _, item := range strings.Split(v, ",") {
+		if strings.TrimSpace(item) == "" && v != "" {
+			return nil, &PropertyError{"Address", v, "a comma list of addresses in failover order without empty items, e.g. siem-a:514,siem-b:514"}
+		}
+		host, port, err := parseAddress(strings.TrimSpace(item))
+		if err != nil {
+			if item != v { // name the list, and the item at fault
+				err.(*PropertyError).Value = v
+				err.(*PropertyError).Accepts += " (in " + strings.TrimSpace(item) + ")"
+			}
+			return nil, err
+		}
+		out = append(out, HostPort{host, port})
+	}
+	return out, nil
+}
 
 // What Address accepts, for the errors that are not about one part of it.
 const (
@@ -16,7 +44,6 @@ const (
 	addressForms   = "host, host:port or [ipv6]:port, where host is an IPv4 or IPv6 address or a host name of " +
 		"letters, digits, hyphens and dots, e.g. siem.example.com:514"
 	addressPort = "a port from 1 to 65535 after the host, e.g. siem.example.com:514"
-	addressOne  = "one address only; failover lists are not supported yet"
 )
 
 // parseAddress takes host, host:port, [ipv6]:port, [ipv6] or a bare IPv6 address.
@@ -26,9 +53,6 @@ func parseAddress(v string) (string, int, error) {
 	}
 	if v == "" {
 		return bad(addressMissing)
-	}
-	if strings.Contains(v, ",") {
-		return bad(addressOne)
 	}
 
 	var host, portText string
@@ -46,7 +70,7 @@ func parseAddress(v string) (string, int, error) {
 		if advice := bareIPv6Advice(v); advice != "" {
 			return bad(advice)
 		}
-		return v, defaultPort, nil
+		return v, 0, nil
 	default:
 		host, portText, hasPort = strings.Cut(v, ":")
 		if _, err := netip.ParseAddr(host); err != nil && !validHostName(host) {
@@ -55,7 +79,7 @@ func parseAddress(v string) (string, int, error) {
 	}
 
 	if !hasPort {
-		return host, defaultPort, nil
+		return host, 0, nil
 	}
 	port, err := strconv.Atoi(portText)
 	if !isDigits(portText) || err != nil || port < 1 || port > 65535 {

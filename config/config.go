@@ -5,7 +5,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"slices"
 	"strconv"
@@ -30,17 +29,20 @@ func (f GetterFunc) Get(key string) string { return f(key) }
 // Protocol is the transport to the SIEM.
 type Protocol string
 
-// The transports a SIEM integration offers.
+// The transports a SIEM integration offers: the seed's two, TLS, and RELP for acknowledged delivery.
 const (
-	TCP Protocol = "tcp"
-	UDP Protocol = "udp"
+	TCP     Protocol = "tcp"
+	UDP     Protocol = "udp"
+	TLS     Protocol = "tls"
+	RELP    Protocol = "relp"
+	RELPTLS Protocol = "relp+tls"
 )
 
 // Config is the effective configuration of one integration.
 type Config struct {
-	Integration    string
-	Host           string // IP literal (no brackets) or FQDN
-	Port           int
+	Integration string
+	// Addresses are the SIEM's addresses in failover order; the first is the primary.
+	Addresses      []HostPort
 	Protocol       Protocol
 	Vendor         string
 	Product        string
@@ -62,6 +64,17 @@ type Config struct {
 	StartupCheck  StartupCheck
 	// StatsInterval is how often the counters are logged; 0 turns them off.
 	StatsInterval time.Duration
+	// Framing of tcp and tls streams; SyslogFormat the header around each CEF message.
+	Framing      Framing
+	SyslogFormat SyslogFormat
+	// TLS is set for the protocols that run over TLS.
+	TLS *TLSSettings
+	// MaxMessageSize bounds a UDP datagram; a longer message is shortened to fit.
+	MaxMessageSize int
+	// FailoverHoldDown is how long a failed address is passed over before it is tried again.
+	FailoverHoldDown time.Duration
+	// RELPWindow is how many RELP messages may await their acknowledgement.
+	RELPWindow int
 }
 
 // PropertyError names the property, the value given and what it accepts.
@@ -101,7 +114,7 @@ var properties = []struct {
 	set  func(c *Config, v string) error
 }{
 	{"Integration", func(c *Config, v string) error { c.Integration = v; return nil }},
-	{"Address", func(c *Config, v string) (err error) { c.Host, c.Port, err = parseAddress(v); return err }},
+	{"Address", func(c *Config, v string) (err error) { c.Addresses, err = parseAddresses(v); return err }},
 	{"Protocol", func(c *Config, v string) (err error) { c.Protocol, err = parseProtocol(v); return err }},
 	{"Vendor", func(c *Config, v string) (err error) {
 		c.Vendor, err = parseHeaderText("Vendor", v, maxVendor)
@@ -134,6 +147,17 @@ var properties = []struct {
 	{"Runtime_Events", func(c *Config, v string) (err error) { c.RuntimeEvents, err = parseRuntimeEvents(v); return err }},
 	{"Startup_Check", func(c *Config, v string) (err error) { c.StartupCheck, err = parseStartupCheck(v); return err }},
 	{"Stats_Interval", func(c *Config, v string) (err error) { c.StatsInterval, err = parseStatsInterval(v); return err }},
+	{"Framing", func(c *Config, v string) (err error) { c.Framing, err = parseFraming(v); return err }},
+	{"Syslog_Format", func(c *Config, v string) (err error) { c.SyslogFormat, err = parseSyslogFormat(v); return err }},
+	{"Max_Message_Size", func(c *Config, v string) (err error) {
+		c.MaxMessageSize, err = parseIntRange("Max_Message_Size", v, minUDPSize, maxUDPSize, "a datagram size in bytes")
+		return err
+	}},
+	{"Failover_Hold_Down", func(c *Config, v string) (err error) { c.FailoverHoldDown, err = parseHoldDown(v); return err }},
+	{"RELP_Window", func(c *Config, v string) (err error) {
+		c.RELPWindow, err = parseIntRange("RELP_Window", v, 1, 1024, "a number of messages")
+		return err
+	}},
 }
 
 // Load reads every property over the defaults. It reports every bad property (errors.Join of
@@ -149,6 +173,9 @@ func Load(g Getter, defaultIntegration string) (*Config, error) {
 		if err := p.set(c, v); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if len(errs) == 0 {
+		errs = c.finish(g)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -172,6 +199,11 @@ func defaults(integration string) *Config {
 		RuntimeEvents:  slices.Clone(cef.RuntimePrefixes),
 		StartupCheck:   CheckWarn,
 		StatsInterval:  time.Minute,
+		SyslogFormat:   RFC3164,
+		// rsyslog's default: what most collectors take in one datagram.
+		MaxMessageSize:   8192,
+		FailoverHoldDown: time.Minute,
+		RELPWindow:       128,
 	}
 }
 
@@ -180,14 +212,6 @@ func defaultHostname() string {
 		return h
 	}
 	return "localhost"
-}
-
-func parseProtocol(v string) (Protocol, error) {
-	switch p := Protocol(strings.ToLower(v)); p {
-	case TCP, UDP:
-		return p, nil
-	}
-	return "", &PropertyError{"Protocol", v, "tcp or udp"}
 }
 
 // parseHeaderText checks a CEF header field: a raw control character would break the line.
@@ -253,14 +277,23 @@ func isDigits(s string) bool {
 	return s != "" && !strings.ContainsFunc(s, func(r rune) bool { return r < '0' || r > '9' })
 }
 
-// Endpoint is the address to dial: host:port, an IPv6 host in brackets.
-func (c *Config) Endpoint() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
+// Endpoint is the primary address: host:port, an IPv6 host in brackets.
+func (c *Config) Endpoint() string { return c.Addresses[0].String() }
+
+// Endpoints are every address, in failover order.
+func (c *Config) Endpoints() []string {
+	out := make([]string, len(c.Addresses))
+	for i, a := range c.Addresses {
+		out[i] = a.String()
+	}
+	return out
+}
 
 // String is the effective configuration on one line, for the start-up log.
 func (c *Config) String() string {
 	fields := []struct{ key, value string }{
 		{"Integration", c.Integration},
-		{"Address", c.Endpoint()},
+		{"Address", strings.Join(c.Endpoints(), ",")},
 		{"Protocol", string(c.Protocol)},
 		{"Vendor", c.Vendor},
 		{"Product", c.Product},
@@ -272,6 +305,26 @@ func (c *Config) String() string {
 		{"Severity", severityString(c.Severity)},
 		{"Startup_Check", string(c.StartupCheck)},
 		{"Stats_Interval", c.StatsInterval.String()},
+		{"Syslog_Format", string(c.SyslogFormat)},
+	}
+	if c.Protocol == TCP || c.Protocol == TLS {
+		fields = append(fields, struct{ key, value string }{"Framing", string(c.Framing)})
+	}
+	if c.Protocol == UDP {
+		fields = append(fields, struct{ key, value string }{"Max_Message_Size", strconv.Itoa(c.MaxMessageSize)})
+	}
+	if c.Protocol == RELP || c.Protocol == RELPTLS {
+		fields = append(fields, struct{ key, value string }{"RELP_Window", strconv.Itoa(c.RELPWindow)})
+	}
+	if len(c.Addresses) > 1 {
+		fields = append(fields, struct{ key, value string }{"Failover_Hold_Down", c.FailoverHoldDown.String()})
+	}
+	if c.TLS != nil {
+		fields = append(fields,
+			struct{ key, value string }{"TLS_Verify", map[bool]string{true: "on", false: "off"}[c.TLS.Verify]},
+			struct{ key, value string }{"TLS_Server_Name", c.TLS.ServerName},
+			struct{ key, value string }{"TLS_CA_File", orDefault(c.TLS.CAFile, "system")},
+			struct{ key, value string }{"TLS_Cert_File", orDefault(c.TLS.CertFile, "none")})
 	}
 	pairs := make([]string, len(fields))
 	for i, f := range fields {
@@ -282,6 +335,13 @@ func (c *Config) String() string {
 		pairs[i] = f.key + "=" + v
 	}
 	return strings.Join(pairs, " ")
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }
 
 // facilityName also serves a Config built by hand, whose facility may be out of range.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"errors"
 	"os"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/internal/testpki"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -23,8 +25,7 @@ func want(t *testing.T) Config {
 	require.NoError(t, err)
 	return Config{
 		Integration:    "siem_cef.0",
-		Host:           "siem.example.com",
-		Port:           514,
+		Addresses:      []HostPort{{Host: "siem.example.com", Port: 514}},
 		Protocol:       TCP,
 		Vendor:         "Kaspersky",
 		Product:        "Kaspersky Container Security",
@@ -35,10 +36,15 @@ func want(t *testing.T) Config {
 		WriteTimeout:   10 * time.Second,
 		Categories: []string{"Administration", "Alert", "CI/CD", "Policies", "Resources", "Scanners",
 			"Admission controller", "Forensic data", "API"},
-		AllAgentGroups: true,
-		RuntimeEvents:  []string{"PM", "FM", "NT", "FPM", "FNT", "FFM", "FFTP"},
-		StartupCheck:   CheckWarn,
-		StatsInterval:  time.Minute,
+		AllAgentGroups:   true,
+		RuntimeEvents:    []string{"PM", "FM", "NT", "FPM", "FNT", "FFM", "FFTP"},
+		StartupCheck:     CheckWarn,
+		StatsInterval:    time.Minute,
+		SyslogFormat:     RFC3164,
+		Framing:          FramingNewline,
+		MaxMessageSize:   8192,
+		FailoverHoldDown: time.Minute,
+		RELPWindow:       128,
 	}
 }
 
@@ -52,24 +58,24 @@ func TestLoad(t *testing.T) {
 		{property: "Integration", value: "", edit: func(c *Config) {}},
 		{property: "Integration", value: "  soc-siem ", edit: func(c *Config) { c.Integration = "soc-siem" }},
 
-		{property: "Address", value: "siem.example.com:6514", edit: func(c *Config) { c.Port = 6514 }},
-		{property: "Address", value: " siem.example.com. ", edit: func(c *Config) { c.Host = "siem.example.com." }},
+		{property: "Address", value: "siem.example.com:6514", edit: func(c *Config) { c.Addresses[0].Port = 6514 }},
+		{property: "Address", value: " siem.example.com. ", edit: func(c *Config) { c.Addresses[0].Host = "siem.example.com." }},
 		{property: "Address", value: "xn--bcher-kva.example-1.com:1", edit: func(c *Config) {
-			c.Host, c.Port = "xn--bcher-kva.example-1.com", 1
+			c.Addresses[0].Host, c.Addresses[0].Port = "xn--bcher-kva.example-1.com", 1
 		}},
-		{property: "Address", value: "siem", edit: func(c *Config) { c.Host = "siem" }},
-		{property: "Address", value: strings.Repeat("a", 63) + ".com", edit: func(c *Config) { c.Host = strings.Repeat("a", 63) + ".com" }},
-		{property: "Address", value: "10.0.0.1:65535", edit: func(c *Config) { c.Host, c.Port = "10.0.0.1", 65535 }},
-		{property: "Address", value: "10.0.0.1", edit: func(c *Config) { c.Host = "10.0.0.1" }},
-		{property: "Address", value: "[2001:db8::1]:6514", edit: func(c *Config) { c.Host, c.Port = "2001:db8::1", 6514 }},
-		{property: "Address", value: "[2001:db8::1:514]", edit: func(c *Config) { c.Host = "2001:db8::1:514" }},
-		{property: "Address", value: "[fe80::1%eth0]:514", edit: func(c *Config) { c.Host = "fe80::1%eth0" }},
-		{property: "Address", value: "::1", edit: func(c *Config) { c.Host = "::1" }},
-		{property: "Address", value: "fe80::1", edit: func(c *Config) { c.Host = "fe80::1" }},
-		{property: "Address", value: "fe80::1%eth0", edit: func(c *Config) { c.Host = "fe80::1%eth0" }},
-		{property: "Address", value: "2001:db8::1:5", edit: func(c *Config) { c.Host = "2001:db8::1:5" }},
-		{property: "Address", value: "2001:db8::abcd", edit: func(c *Config) { c.Host = "2001:db8::abcd" }},
-		{property: "Address", value: "::ffff:10.0.0.1", edit: func(c *Config) { c.Host = "::ffff:10.0.0.1" }},
+		{property: "Address", value: "siem", edit: func(c *Config) { c.Addresses[0].Host = "siem" }},
+		{property: "Address", value: strings.Repeat("a", 63) + ".com", edit: func(c *Config) { c.Addresses[0].Host = strings.Repeat("a", 63) + ".com" }},
+		{property: "Address", value: "10.0.0.1:65535", edit: func(c *Config) { c.Addresses[0].Host, c.Addresses[0].Port = "10.0.0.1", 65535 }},
+		{property: "Address", value: "10.0.0.1", edit: func(c *Config) { c.Addresses[0].Host = "10.0.0.1" }},
+		{property: "Address", value: "[2001:db8::1]:6514", edit: func(c *Config) { c.Addresses[0].Host, c.Addresses[0].Port = "2001:db8::1", 6514 }},
+		{property: "Address", value: "[2001:db8::1:514]", edit: func(c *Config) { c.Addresses[0].Host = "2001:db8::1:514" }},
+		{property: "Address", value: "[fe80::1%eth0]:514", edit: func(c *Config) { c.Addresses[0].Host = "fe80::1%eth0" }},
+		{property: "Address", value: "::1", edit: func(c *Config) { c.Addresses[0].Host = "::1" }},
+		{property: "Address", value: "fe80::1", edit: func(c *Config) { c.Addresses[0].Host = "fe80::1" }},
+		{property: "Address", value: "fe80::1%eth0", edit: func(c *Config) { c.Addresses[0].Host = "fe80::1%eth0" }},
+		{property: "Address", value: "2001:db8::1:5", edit: func(c *Config) { c.Addresses[0].Host = "2001:db8::1:5" }},
+		{property: "Address", value: "2001:db8::abcd", edit: func(c *Config) { c.Addresses[0].Host = "2001:db8::abcd" }},
+		{property: "Address", value: "::ffff:10.0.0.1", edit: func(c *Config) { c.Addresses[0].Host = "::ffff:10.0.0.1" }},
 		{property: "Address", value: "", hint: "Fluent Bit keeps Host and Port for itself"},
 		{property: "Address", value: "   ", hint: "use Address host:port, e.g. Address siem.example.com:514"},
 		{property: "Address", value: "siem.example.com:0", hint: "use a port from 1 to 65535"},
@@ -95,11 +101,17 @@ func TestLoad(t *testing.T) {
 		{property: "Address", value: "[10.0.0.1]:514", hint: "use host, host:port or [ipv6]:port"},
 		{property: "Address", value: "[2001:db8::1", hint: "use host, host:port or [ipv6]:port"},
 		{property: "Address", value: "[2001:db8::1]514", hint: "use host, host:port or [ipv6]:port"},
-		{property: "Address", value: "siem-a:514,siem-b:514", hint: "use one address only; failover lists are not supported yet"},
+		{property: "Address", value: "siem-a:1514, [2001:db8::2],siem-c", edit: func(c *Config) {
+			c.Addresses = []HostPort{{"siem-a", 1514}, {"2001:db8::2", 514}, {"siem-c", 514}}
+		}},
+		{property: "Address", value: "siem-a:514,,siem-b", hint: "without empty items"},
+		{property: "Address", value: "siem-a:514,siem-b:0", hint: "use a port from 1 to 65535 after the host, e.g. siem.example.com:514 (in siem-b:0)"},
 
 		{property: "Protocol", value: "UDP", edit: func(c *Config) { c.Protocol = UDP }},
 		{property: "Protocol", value: "tcp", edit: func(c *Config) { c.Protocol = TCP }},
-		{property: "Protocol", value: "sctp", hint: "use tcp or udp"},
+		{property: "Protocol", value: "sctp", hint: "use tcp, udp, tls, relp or relp+tls"},
+		{property: "Protocol", value: "relp", edit: func(c *Config) { c.Protocol, c.Addresses[0].Port = RELP, 2514 }},
+		{property: "Protocol", value: "udp", edit: func(c *Config) { c.Protocol = UDP }},
 
 		{property: "Vendor", value: "Acme", edit: func(c *Config) { c.Vendor = "Acme" }},
 		{property: "Vendor", value: "   ", edit: func(c *Config) {}},
@@ -183,6 +195,18 @@ func TestLoad(t *testing.T) {
 		{property: "Stats_Interval", value: "OFF", edit: func(c *Config) { c.StatsInterval = 0 }},
 		{property: "Stats_Interval", value: "500ms", hint: "at least 1s; 0 or off for none"},
 		{property: "Stats_Interval", value: "-5s", hint: "at least 1s; 0 or off for none"},
+
+		{property: "Framing", value: "Octet-Counting", edit: func(c *Config) { c.Framing = FramingOctet }},
+		{property: "Framing", value: "length", hint: "use newline or octet-counting"},
+		{property: "Syslog_Format", value: "RFC5424", edit: func(c *Config) { c.SyslogFormat = RFC5424 }},
+		{property: "Syslog_Format", value: "none", edit: func(c *Config) { c.SyslogFormat = NoSyslog }},
+		{property: "Syslog_Format", value: "json", hint: "use rfc3164, rfc5424 or none"},
+		{property: "Max_Message_Size", value: "2048", hint: "use it only with Protocol udp (Protocol is tcp)"},
+		{property: "Failover_Hold_Down", value: "90", edit: func(c *Config) { c.FailoverHoldDown = 90 * time.Second }},
+		{property: "Failover_Hold_Down", value: "2h", hint: "from 1s to 1h"},
+		{property: "RELP_Window", value: "64", hint: "use it only with Protocol relp or relp+tls (Protocol is tcp)"},
+		{property: "TLS_CA_File", value: "/etc/ca.pem", hint: "use it only with Protocol tls or relp+tls (Protocol is tcp)"},
+		{property: "TLS_Verify", value: "off", hint: "use it only with Protocol tls or relp+tls"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.property+"="+tt.value, func(t *testing.T) {
@@ -230,8 +254,8 @@ func TestLoadReportsEveryBadProperty(t *testing.T) {
 }
 
 func TestPropertyErrorMessage(t *testing.T) {
-	assert.Equal(t, `property Protocol: "sctp" is not accepted; use tcp or udp`,
-		(&PropertyError{"Protocol", "sctp", "tcp or udp"}).Error())
+	assert.Equal(t, `property Protocol: "sctp" is not accepted; use tcp, udp, tls, relp or relp+tls`,
+		(&PropertyError{"Protocol", "sctp", "tcp, udp, tls, relp or relp+tls"}).Error())
 
 	_, err := Load(props(nil), "siem_cef.0")
 	assert.EqualError(t, err, "property Address is missing; use Address host:port, e.g. Address siem.example.com:514 "+
@@ -251,7 +275,7 @@ func TestEndpoint(t *testing.T) {
 		{"fe80::1%eth0", 1, "[fe80::1%eth0]:1"},
 	}
 	for _, tt := range tests {
-		c := Config{Host: tt.host, Port: tt.port}
+		c := Config{Addresses: []HostPort{{Host: tt.host, Port: tt.port}}}
 		assert.Equal(t, tt.want, c.Endpoint())
 	}
 }
@@ -266,8 +290,59 @@ func TestString(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, `Integration=siem_cef.1 Address=[2001:db8::1]:6514 Protocol=udp Vendor=Kaspersky `+
 		`Product="Kaspersky Container Security" Product_Version=2.0 Hostname=node-1 Facility=local4 `+
-		`Connect_Timeout=5s Write_Timeout=1m30s Severity=rules Startup_Check=warn Stats_Interval=1m0s`, c.String())
+		`Connect_Timeout=5s Write_Timeout=1m30s Severity=rules Startup_Check=warn Stats_Interval=1m0s Syslog_Format=rfc3164 Max_Message_Size=8192`, c.String())
 
 	c.Facility = 99 // a Config built by hand
 	assert.Contains(t, c.String(), " Facility=99 ")
+}
+
+func TestTLS(t *testing.T) {
+	dir := t.TempDir()
+	ca, err := testpki.NewCA(dir, "test")
+	require.NoError(t, err)
+	client, err := ca.Issue("client", []string{"node-1"}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), true)
+	require.NoError(t, err)
+	garbage := dir + "/garbage.pem"
+	require.NoError(t, os.WriteFile(garbage, []byte("not a certificate"), 0o600))
+
+	load := func(p map[string]string) (*Config, error) {
+		p["Address"] = "siem.example.com."
+		p["Protocol"] = "tls"
+		return Load(props(p), "siem_cef.0")
+	}
+	c, err := load(map[string]string{})
+	require.NoError(t, err)
+	assert.Equal(t, 6514, c.Addresses[0].Port, "RFC 5425's port")
+	assert.Equal(t, FramingOctet, c.Framing, "RFC 5425's framing")
+	assert.True(t, c.TLS.Verify)
+	assert.Equal(t, "siem.example.com", c.TLS.ServerName)
+	assert.Equal(t, uint16(tls.VersionTLS12), c.TLS.Config.MinVersion)
+	assert.Nil(t, c.TLS.Config.RootCAs, "the system's roots")
+	assert.Contains(t, c.String(), " Framing=octet-counting TLS_Verify=on TLS_Server_Name=siem.example.com TLS_CA_File=system TLS_Cert_File=none")
+
+	c, err = load(map[string]string{"TLS_CA_File": ca.CertPEM, "TLS_Cert_File": client.CertFile, "TLS_Key_File": client.KeyFile,
+		"TLS_Server_Name": "siem.internal", "TLS_Verify": "Off", "Framing": "newline"})
+	require.NoError(t, err)
+	assert.NotNil(t, c.TLS.Config.RootCAs)
+	assert.Len(t, c.TLS.Config.Certificates, 1)
+	assert.True(t, c.TLS.Config.InsecureSkipVerify)
+	assert.Equal(t, "siem.internal", c.TLS.Config.ServerName)
+	assert.Equal(t, FramingNewline, c.Framing)
+
+	for _, tc := range []struct {
+		props map[string]string
+		hint  string
+	}{
+		{map[string]string{"TLS_CA_File": dir + "/missing.pem"}, "property TLS_CA_File: \"" + dir + "/missing.pem\" is not accepted; use a readable PEM file"},
+		{map[string]string{"TLS_CA_File": garbage}, "a PEM file with at least one CA certificate (none found in it)"},
+		{map[string]string{"TLS_Cert_File": client.CertFile}, "property TLS_Key_File is missing; use TLS_Key_File too"},
+		{map[string]string{"TLS_Key_File": client.KeyFile}, "property TLS_Cert_File is missing; use TLS_Cert_File too"},
+		{map[string]string{"TLS_Cert_File": client.CertFile, "TLS_Key_File": garbage}, "a PEM certificate whose key is TLS_Key_File"},
+		{map[string]string{"TLS_Verify": "maybe"}, `property TLS_Verify: "maybe" is not accepted; use on or off`},
+		{map[string]string{"Max_Message_Size": "1000"}, "use it only with Protocol udp (Protocol is tls)"},
+	} {
+		_, err := load(tc.props)
+		require.Error(t, err, "%v", tc.props)
+		assert.Contains(t, err.Error(), tc.hint)
+	}
 }

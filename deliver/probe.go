@@ -21,7 +21,7 @@ func (p Probe) String() string {
 	case !p.Testable:
 		return fmt.Sprintf("%s %s: not testable (nothing answers a datagram); events will be sent without confirmation", p.Network, p.Address)
 	case p.Err != nil:
-		return fmt.Sprintf("%s %s: unreachable after %s: %v", p.Network, p.Address, p.Took.Round(time.Millisecond), p.Err)
+		return fmt.Sprintf("%s %s: unreachable after %s: %v", p.Network, p.Address, p.Took.Round(time.Microsecond), p.Err)
 	}
 	return fmt.Sprintf("%s %s: reachable, connected in %s", p.Network, p.Address, p.Took.Round(time.Microsecond))
 }

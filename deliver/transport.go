@@ -158,8 +158,9 @@ func NewUDP(opt Options) *UDP { return &UDP{opt: opt} }
 func (u *UDP) Framing() Framing { return FramingNone }
 func (u *UDP) MaxMessage() int  { return maxDatagram }
 
-// Send writes one datagram per message. A refused port (an ICMP error reported on a later send)
-// fails the call, so the chunk is retried rather than silently lost.
+// Send writes one datagram per message. UDP has no acknowledgement: a SIEM that is down is noticed
+// only by the ICMP error its host sends back, which fails the send where it is noticed (so that
+// chunk is retried); datagrams sent before the error came back are lost.
 func (u *UDP) Send(b *Batch) error {
 	if u.conn == nil {
 		d := net.Dialer{Timeout: u.opt.ConnectTimeout}
@@ -187,7 +188,8 @@ func (u *UDP) Send(b *Batch) error {
 	for done := 0; done < len(u.msgs); {
 		n, err := u.writer.WriteBatch(u.msgs[done:], 0)
 		if err != nil {
-			u.Close() // a new socket re-resolves the name on the next flush
+			// The socket stays open: a refused port keeps being reported on it, where a new socket
+			// would report nothing until its own first ICMP error came back.
 			return &Error{Op: "write", Addr: u.opt.Address, Net: "udp", Err: err}
 		}
 		done += n
@@ -195,7 +197,6 @@ func (u *UDP) Send(b *Batch) error {
 	// An ICMP error for a datagram of this batch is pending on the socket rather than returned:
 	// collect it now, so the flush that lost the datagrams is the one retried.
 	if err := u.pendingError(); err != nil {
-		u.Close()
 		return &Error{Op: "write", Addr: u.opt.Address, Net: "udp", Err: err}
 	}
 	return nil

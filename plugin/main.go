@@ -54,6 +54,7 @@ import "C"
 import (
 	"fmt"
 	"os"
+	"strings"
 	"unsafe"
 
 	"github.com/fluent/fluent-bit-go/output"
@@ -101,7 +102,10 @@ func FLBPluginInit(plugin unsafe.Pointer) int {
 	cfg, err := config.Load(props, defaultName)
 	if err != nil {
 		log.prefix = "[" + pluginName + ":" + defaultName + "] "
-		log.Log(levelError, "invalid configuration, not starting: "+err.Error())
+		// One line per bad property, each with the instance's prefix.
+		for _, line := range strings.Split(err.Error(), "\n") {
+			log.Log(levelError, "invalid configuration, not starting: "+line)
+		}
 		return output.FLB_ERROR
 	}
 	log.prefix = "[" + pluginName + ":" + cfg.Integration + "] "

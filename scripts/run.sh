@@ -57,7 +57,8 @@ CONF
     Integration  local-demo
     Workers      1
 CONF
-	"$fluent_bit" -e "$build/out_siem_cef.so" -c "$work/fluent-bit.conf" 2>&1 | sed 's/^/fluent-bit: /' >&2 &
+	# Fluent Bit's own PID is the one to stop; its log goes through sed on the side.
+	"$fluent_bit" -e "$build/out_siem_cef.so" -c "$work/fluent-bit.conf" > >(sed -u 's/^/fluent-bit: /' >&2) 2>&1 &
 	pids+=("$!")
 else
 	echo "plugin host: $build/flb-host (no fluent-bit on PATH; set FLUENT_BIT to use one)" >&2

@@ -1,0 +1,200 @@
+package config
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func parseProtocol(v string) (Protocol, error) {
+	switch p := Protocol(strings.ToLower(v)); p {
+	case TCP, UDP, TLS, RELP, RELPTLS:
+		return p, nil
+	}
+	return "", &PropertyError{"Protocol", v, "tcp, udp, tls, relp or relp+tls"}
+}
+
+// Stream tells the protocols that keep a connection.
+func (p Protocol) Stream() bool { return p != UDP }
+
+// UsesTLS tells the protocols that run over TLS.
+func (p Protocol) UsesTLS() bool { return p == TLS || p == RELPTLS }
+
+// defaultPort is the usual port of each protocol: syslog (RFC 5426), syslog over TLS (RFC 5425),
+// and the port rsyslog's documentation gives RELP.
+func (p Protocol) defaultPort() int {
+	switch p {
+	case TLS:
+		return 6514
+	case RELP, RELPTLS:
+		return 2514
+	}
+	return 514
+}
+
+// Framing is how messages are delimited on a TCP or TLS stream (RFC 6587).
+type Framing string
+
+// The framings.
+const (
+	FramingNewline Framing = "newline"
+	FramingOctet   Framing = "octet-counting"
+)
+
+func parseFraming(v string) (Framing, error) {
+	switch f := Framing(strings.ToLower(v)); f {
+	case FramingNewline, FramingOctet:
+		return f, nil
+	}
+	return "", &PropertyError{"Framing", v, "newline or octet-counting (RFC 6587)"}
+}
+
+// SyslogFormat is the header written around the CEF message.
+type SyslogFormat string
+
+// The formats.
+const (
+	RFC3164    SyslogFormat = "rfc3164"
+	RFC5424    SyslogFormat = "rfc5424"
+	NoSyslog   SyslogFormat = "none"
+	maxUDPSize              = 65507
+	minUDPSize              = 480 // RFC 5426: every receiver takes 480 bytes
+)
+
+func parseSyslogFormat(v string) (SyslogFormat, error) {
+	switch f := SyslogFormat(strings.ToLower(v)); f {
+	case RFC3164, RFC5424, NoSyslog:
+		return f, nil
+	}
+	return "", &PropertyError{"Syslog_Format", v, "rfc3164, rfc5424 or none (the CEF message alone)"}
+}
+
+func parseOnOff(property, v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "on", "true", "yes", "1":
+		return true, nil
+	case "off", "false", "no", "0":
+		return false, nil
+	}
+	return false, &PropertyError{property, v, "on or off"}
+}
+
+func parseIntRange(property, v string, lo, hi int, what string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if !isDigits(v) || err != nil || n < lo || n > hi {
+		return 0, &PropertyError{property, v, fmt.Sprintf("%s from %d to %d", what, lo, hi)}
+	}
+	return n, nil
+}
+
+// tlsFiles are the TLS properties, read together once the protocol is known.
+var tlsProperties = []string{"TLS_CA_File", "TLS_Cert_File", "TLS_Key_File", "TLS_Server_Name", "TLS_Verify"}
+
+// finish applies what depends on more than one property: default ports and framing, the TLS
+// configuration, and properties that the protocol does not use.
+func (c *Config) finish(g Getter) []error {
+	var errs []error
+	for i := range c.Addresses {
+		if c.Addresses[i].Port == 0 {
+			c.Addresses[i].Port = c.Protocol.defaultPort()
+		}
+	}
+	if c.Framing == "" {
+		c.Framing = FramingNewline
+		if c.Protocol == TLS {
+			c.Framing = FramingOctet // RFC 5425
+		}
+	}
+	set := func(name string) bool { return strings.TrimSpace(g.Get(name)) != "" }
+	notFor := func(name, use string) {
+		if set(name) {
+			errs = append(errs, &PropertyError{name, g.Get(name), fmt.Sprintf("it only with %s (Protocol is %s)", use, c.Protocol)})
+		}
+	}
+	if c.Protocol != TCP && c.Protocol != TLS {
+		notFor("Framing", "Protocol tcp or tls")
+	}
+	if c.Protocol != UDP {
+		notFor("Max_Message_Size", "Protocol udp")
+	}
+	if c.Protocol != RELP && c.Protocol != RELPTLS {
+		notFor("RELP_Window", "Protocol relp or relp+tls")
+	}
+	if !c.Protocol.UsesTLS() {
+		for _, name := range tlsProperties {
+			notFor(name, "Protocol tls or relp+tls")
+		}
+		return errs
+	}
+	cfg, err := loadTLS(g, c.Addresses[0].Host)
+	if err != nil {
+		return append(errs, err)
+	}
+	c.TLS = cfg
+	return errs
+}
+
+// loadTLS reads the TLS properties: TLS 1.2 or newer, the server verified unless TLS_Verify off,
+// against TLS_CA_File or the system's roots, with a client certificate for mutual TLS.
+func loadTLS(g Getter, host string) (*TLSSettings, error) {
+	get := func(name string) string { return strings.TrimSpace(g.Get(name)) }
+	t := &TLSSettings{Verify: true, ServerName: get("TLS_Server_Name"), CAFile: get("TLS_CA_File"),
+		CertFile: get("TLS_Cert_File"), KeyFile: get("TLS_Key_File")}
+	if v := get("TLS_Verify"); v != "" {
+		var err error
+		if t.Verify, err = parseOnOff("TLS_Verify", v); err != nil {
+			return nil, err
+		}
+	}
+	if t.ServerName == "" {
+		t.ServerName = strings.TrimSuffix(host, ".")
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: t.ServerName, InsecureSkipVerify: !t.Verify}
+	if t.CAFile != "" {
+		pem, err := os.ReadFile(t.CAFile)
+		if err != nil {
+			return nil, &PropertyError{"TLS_CA_File", t.CAFile, "a readable PEM file of CA certificates (" + err.Error() + ")"}
+		}
+		cfg.RootCAs = x509.NewCertPool()
+		if !cfg.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, &PropertyError{"TLS_CA_File", t.CAFile, "a PEM file with at least one CA certificate (none found in it)"}
+		}
+	}
+	switch {
+	case t.CertFile != "" && t.KeyFile != "":
+		pair, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+		if err != nil {
+			return nil, &PropertyError{"TLS_Cert_File", t.CertFile, "a PEM certificate whose key is TLS_Key_File (" + err.Error() + ")"}
+		}
+		cfg.Certificates = []tls.Certificate{pair}
+	case t.CertFile != "":
+		return nil, &PropertyError{"TLS_Key_File", "", "TLS_Key_File too: a client certificate needs its key"}
+	case t.KeyFile != "":
+		return nil, &PropertyError{"TLS_Cert_File", "", "TLS_Cert_File too: a client key needs its certificate"}
+	}
+	t.Config = cfg
+	return t, nil
+}
+
+// TLSSettings are the TLS properties as given, and the configuration built from them.
+type TLSSettings struct {
+	CAFile, CertFile, KeyFile, ServerName string
+	Verify                                bool
+	Config                                *tls.Config
+}
+
+func parseHoldDown(v string) (time.Duration, error) {
+	s := v
+	if isDigits(v) {
+		s += "s"
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < time.Second || d > time.Hour {
+		return 0, &PropertyError{"Failover_Hold_Down", v, "a Go duration (30s, 5m) or whole seconds, from 1s to 1h"}
+	}
+	return d, nil
+}
