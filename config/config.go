@@ -322,7 +322,7 @@ func (c *Config) String() string {
 	if c.TLS != nil {
 		fields = append(fields,
 			struct{ key, value string }{"TLS_Verify", map[bool]string{true: "on", false: "off"}[c.TLS.Verify]},
-			struct{ key, value string }{"TLS_Server_Name", c.TLS.ServerName},
+			struct{ key, value string }{"TLS_Server_Name", orDefault(c.TLS.ServerName, "address")},
 			struct{ key, value string }{"TLS_CA_File", orDefault(c.TLS.CAFile, "system")},
 			struct{ key, value string }{"TLS_Cert_File", orDefault(c.TLS.CertFile, "none")})
 	}

@@ -315,10 +315,10 @@ func TestTLS(t *testing.T) {
 	assert.Equal(t, 6514, c.Addresses[0].Port, "RFC 5425's port")
 	assert.Equal(t, FramingOctet, c.Framing, "RFC 5425's framing")
 	assert.True(t, c.TLS.Verify)
-	assert.Equal(t, "siem.example.com", c.TLS.ServerName)
+	assert.Empty(t, c.TLS.Config.ServerName, "each address's own host name")
 	assert.Equal(t, uint16(tls.VersionTLS12), c.TLS.Config.MinVersion)
 	assert.Nil(t, c.TLS.Config.RootCAs, "the system's roots")
-	assert.Contains(t, c.String(), " Framing=octet-counting TLS_Verify=on TLS_Server_Name=siem.example.com TLS_CA_File=system TLS_Cert_File=none")
+	assert.Contains(t, c.String(), " Framing=octet-counting TLS_Verify=on TLS_Server_Name=address TLS_CA_File=system TLS_Cert_File=none")
 
 	c, err = load(map[string]string{"TLS_CA_File": ca.CertPEM, "TLS_Cert_File": client.CertFile, "TLS_Key_File": client.KeyFile,
 		"TLS_Server_Name": "siem.internal", "TLS_Verify": "Off", "Framing": "newline"})

@@ -120,6 +120,9 @@ func (c *Config) finish(g Getter) []error {
 	}
 	if c.Protocol != UDP {
 		notFor("Max_Message_Size", "Protocol udp")
+	} else if len(c.Addresses) > 1 {
+		errs = append(errs, &PropertyError{"Address", g.Get("Address"),
+			"one address with Protocol udp: failover needs a protocol that can tell a SIEM is down (tcp, tls, relp)"})
 	}
 	if c.Protocol != RELP && c.Protocol != RELPTLS {
 		notFor("RELP_Window", "Protocol relp or relp+tls")
@@ -130,7 +133,7 @@ func (c *Config) finish(g Getter) []error {
 		}
 		return errs
 	}
-	cfg, err := loadTLS(g, c.Addresses[0].Host)
+	cfg, err := loadTLS(g)
 	if err != nil {
 		return append(errs, err)
 	}
@@ -140,7 +143,7 @@ func (c *Config) finish(g Getter) []error {
 
 // loadTLS reads the TLS properties: TLS 1.2 or newer, the server verified unless TLS_Verify off,
 // against TLS_CA_File or the system's roots, with a client certificate for mutual TLS.
-func loadTLS(g Getter, host string) (*TLSSettings, error) {
+func loadTLS(g Getter) (*TLSSettings, error) {
 	get := func(name string) string { return strings.TrimSpace(g.Get(name)) }
 	t := &TLSSettings{Verify: true, ServerName: get("TLS_Server_Name"), CAFile: get("TLS_CA_File"),
 		CertFile: get("TLS_Cert_File"), KeyFile: get("TLS_Key_File")}
@@ -150,9 +153,7 @@ func loadTLS(g Getter, host string) (*TLSSettings, error) {
 			return nil, err
 		}
 	}
-	if t.ServerName == "" {
-		t.ServerName = strings.TrimSuffix(host, ".")
-	}
+	// Without TLS_Server_Name each address is checked against its own host name.
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: t.ServerName, InsecureSkipVerify: !t.Verify}
 	if t.CAFile != "" {
 		pem, err := os.ReadFile(t.CAFile)

@@ -1,15 +1,20 @@
-// Package deliver sends encoded messages to a SIEM over TCP or UDP.
+// Package deliver sends encoded messages to a SIEM over TCP, TLS, UDP or RELP.
 package deliver
+
+import "strconv"
 
 // Framing is how messages are delimited on the wire.
 type Framing uint8
 
 const (
-	// FramingNone: each message is a datagram of its own (UDP).
+	// FramingNone: each message is a datagram, or the transport frames it itself (RELP).
 	FramingNone Framing = iota
 	// FramingNewline: each message ends with LF (RFC 6587 non-transparent framing); safe because
 	// the encoder never leaves a raw LF inside a message.
 	FramingNewline
+	// FramingOctet: each message is preceded by its length and a space (RFC 6587 octet counting,
+	// RFC 5425).
+	FramingOctet
 )
 
 // Batch holds framed messages back to back, so a stream transport writes them in one call.
@@ -17,12 +22,14 @@ type Batch struct {
 	Framing Framing
 	Buf     []byte
 	ends    []int
+	starts  []int // where each message's payload starts, after any length prefix
 }
 
 // Reset empties the batch, keeping its memory.
 func (b *Batch) Reset() {
 	b.Buf = b.Buf[:0]
 	b.ends = b.ends[:0]
+	b.starts = b.starts[:0]
 }
 
 // Len is the number of messages.
@@ -30,9 +37,20 @@ func (b *Batch) Len() int { return len(b.ends) }
 
 // End frames the message written at Buf[start:] and records where it ends.
 func (b *Batch) End(start int) {
-	if b.Framing == FramingNewline {
+	payload := start
+	switch b.Framing {
+	case FramingNewline:
 		b.Buf = append(b.Buf, '\n')
+	case FramingOctet:
+		var digits [24]byte
+		prefix := append(strconv.AppendInt(digits[:0], int64(len(b.Buf)-start), 10), ' ')
+		n := len(b.Buf) - start
+		b.Buf = append(b.Buf, prefix...) // room for the prefix
+		copy(b.Buf[start+len(prefix):], b.Buf[start:start+n])
+		copy(b.Buf[start:], prefix)
+		payload = start + len(prefix)
 	}
+	b.starts = append(b.starts, payload)
 	b.ends = append(b.ends, len(b.Buf))
 }
 
@@ -43,6 +61,15 @@ func (b *Batch) Message(i int) []byte {
 		start = b.ends[i-1]
 	}
 	return b.Buf[start:b.ends[i]]
+}
+
+// Payload returns message i without its framing.
+func (b *Batch) Payload(i int) []byte {
+	end := b.ends[i]
+	if b.Framing == FramingNewline {
+		end--
+	}
+	return b.Buf[b.starts[i]:end]
 }
 
 // start returns the offset of the first message not wholly inside the first n bytes.

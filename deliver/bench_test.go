@@ -47,7 +47,7 @@ func reportDatagrams(b *testing.B, batch *Batch) {
 
 // BenchmarkUDPSend: the transport as the plugin uses it, one sendmmsg per batch.
 func BenchmarkUDPSend(b *testing.B) {
-	u := NewUDP(Options{Address: udpSink(b), ConnectTimeout: time.Second, WriteTimeout: time.Second})
+	u := NewUDP(Options{Addresses: []string{udpSink(b)}, ConnectTimeout: time.Second, WriteTimeout: time.Second})
 	defer u.Close()
 	batch := udpBatch()
 	b.SetBytes(int64(len(batch.Buf)))

@@ -1,18 +1,23 @@
 package deliver
 
 import (
+	"crypto/tls"
 	"fmt"
-	"net"
 	"time"
+
+	"github.com/kcs-siem/siem-cef/config"
 )
 
-// Probe is the result of a test connection, the product's "Test connection".
+// Probe is the result of a test connection to one address, the product's "Test connection".
 type Probe struct {
 	Network  string
 	Address  string
 	Testable bool          // false for UDP: nothing answers a datagram
-	Took     time.Duration // time to connect, or to fail
+	Took     time.Duration // time to connect (and for TLS to shake hands), or to fail
 	Err      error         // nil when the SIEM accepted the connection
+	// The TLS server's certificate, when there is one.
+	PeerSubject string
+	PeerExpiry  time.Time
 }
 
 // String is the one line a person reads, in the log or on the terminal.
@@ -23,22 +28,36 @@ func (p Probe) String() string {
 	case p.Err != nil:
 		return fmt.Sprintf("%s %s: unreachable after %s: %v", p.Network, p.Address, p.Took.Round(time.Microsecond), p.Err)
 	}
-	return fmt.Sprintf("%s %s: reachable, connected in %s", p.Network, p.Address, p.Took.Round(time.Microsecond))
+	s := fmt.Sprintf("%s %s: reachable, connected in %s", p.Network, p.Address, p.Took.Round(time.Microsecond))
+	if p.PeerSubject != "" {
+		s += fmt.Sprintf("; certificate %s, expires %s", p.PeerSubject, p.PeerExpiry.UTC().Format(time.RFC3339))
+	}
+	return s
 }
 
-// TestConnection connects to the SIEM and closes the connection again. network is "tcp" or "udp".
-func TestConnection(network, address string, timeout time.Duration) Probe {
-	p := Probe{Network: network, Address: address, Testable: network != "udp"}
-	if !p.Testable {
-		return p
+// TestConnections connects to every address of an integration (with the TLS handshake where it
+// applies) and closes the connections again.
+func TestConnections(cfg *config.Config, timeout time.Duration) []Probe {
+	opt := OptionsOf(cfg)
+	opt.ConnectTimeout = timeout
+	ends := newEndpoints(opt)
+	probes := make([]Probe, len(opt.Addresses))
+	for i, addr := range opt.Addresses {
+		p := Probe{Network: string(cfg.Protocol), Address: addr, Testable: cfg.Protocol.Stream()}
+		if p.Testable {
+			start := time.Now()
+			conn, err := ends.dialOne(i)
+			p.Took, p.Err = time.Since(start), err
+			if err == nil {
+				if tc, ok := conn.(*tls.Conn); ok {
+					if certs := tc.ConnectionState().PeerCertificates; len(certs) > 0 {
+						p.PeerSubject, p.PeerExpiry = certs[0].Subject.String(), certs[0].NotAfter
+					}
+				}
+				conn.Close()
+			}
+		}
+		probes[i] = p
 	}
-	start := time.Now()
-	conn, err := net.DialTimeout(network, address, timeout)
-	p.Took = time.Since(start)
-	if err != nil {
-		p.Err = err
-		return p
-	}
-	conn.Close()
-	return p
+	return probes
 }

@@ -1,8 +1,10 @@
 package deliver
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
+	"strings"
 	"syscall"
 	"time"
 
@@ -37,28 +39,46 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Options are the settings every transport takes.
 type Options struct {
-	Address        string // host:port
+	Addresses      []string // host:port, in failover order
 	ConnectTimeout time.Duration
 	WriteTimeout   time.Duration
+	TLS            *tls.Config   // nil: no TLS
+	Framing        Framing       // of a stream: FramingNewline or FramingOctet
+	HoldDown       time.Duration // how long a failed address is passed over
 }
 
-// TCP keeps one connection to the SIEM and reconnects when it breaks. Names are resolved again on
-// every connect, so a SIEM that moves is followed.
-type TCP struct {
+// Stream keeps one TCP or TLS connection to the SIEM, reconnects when it breaks, and fails over
+// between the SIEM's addresses.
+type Stream struct {
 	opt  Options
+	ends *endpoints
 	conn net.Conn
 }
 
-// NewTCP makes a TCP transport; it connects on the first Send.
-func NewTCP(opt Options) *TCP { return &TCP{opt: opt} }
+// NewStream makes a TCP or TLS transport; it connects on the first Send.
+func NewStream(opt Options) *Stream {
+	if opt.Framing == FramingNone {
+		opt.Framing = FramingNewline
+	}
+	return &Stream{opt: opt, ends: newEndpoints(opt)}
+}
 
-func (t *TCP) Framing() Framing { return FramingNewline }
-func (t *TCP) MaxMessage() int  { return 0 }
+func (t *Stream) Framing() Framing { return t.opt.Framing }
+func (t *Stream) MaxMessage() int  { return 0 }
+
+// Connected is the address of the connection in use, or "".
+func (t *Stream) Connected() string {
+	if t.conn == nil {
+		return ""
+	}
+	return t.ends.addrs[t.ends.current]
+}
 
 // Send writes the batch. A connection that fails is replaced once within the same call, because
 // the usual cause is a SIEM that restarted since the last flush; the rewrite starts at the first
-// message the failed write did not finish, so no receiver sees half a message.
-func (t *TCP) Send(b *Batch) error {
+// message the failed write did not finish, so no receiver sees half a message. A call takes at most
+// two write timeouts and a connect timeout per address.
+func (t *Stream) Send(b *Batch) error {
 	from := 0
 	for attempt := 0; ; attempt++ {
 		if err := t.connect(); err != nil {
@@ -66,7 +86,7 @@ func (t *TCP) Send(b *Batch) error {
 		}
 		if err := t.conn.SetWriteDeadline(time.Now().Add(t.opt.WriteTimeout)); err != nil {
 			t.drop()
-			return &Error{Op: "write", Addr: t.opt.Address, Net: "tcp", Err: err}
+			return t.err("write", err)
 		}
 		n, err := t.conn.Write(b.Buf[from:])
 		if err == nil {
@@ -74,36 +94,47 @@ func (t *TCP) Send(b *Batch) error {
 		}
 		t.drop()
 		if attempt == 1 {
-			return &Error{Op: "write", Addr: t.opt.Address, Net: "tcp", Err: err}
+			return t.err("write", err)
 		}
 		from = b.start(from + n)
 	}
 }
 
-// connect dials when there is no connection, or when the peer has closed the one there is: writing
-// into a connection the peer has closed succeeds locally and loses the data.
-func (t *TCP) connect() error {
-	if t.conn != nil && t.peerClosed() {
+func (t *Stream) err(op string, err error) *Error {
+	addr := strings.Join(t.ends.addrs, ",")
+	if op == "write" {
+		addr = t.ends.addrs[t.ends.current]
+	}
+	return &Error{Op: op, Addr: addr, Net: t.ends.network(), Err: err}
+}
+
+// connect dials when there is no connection, when the peer has closed the one there is (writing into
+// it would succeed locally and lose the data), or when a preferred address has served its hold-down.
+func (t *Stream) connect() error {
+	if t.conn != nil && (t.ends.betterDue() || t.peerClosed()) {
 		t.drop()
 	}
 	if t.conn != nil {
 		return nil
 	}
-	d := net.Dialer{Timeout: t.opt.ConnectTimeout}
-	conn, err := d.Dial("tcp", t.opt.Address)
+	conn, err := t.ends.dial()
 	if err != nil {
-		return &Error{Op: "connect", Addr: t.opt.Address, Net: "tcp", Err: err}
+		return t.err("connect", err)
 	}
 	t.conn = conn
 	return nil
 }
 
 // peerClosed peeks at the socket without waiting: EOF or a reset means the SIEM has gone since the
-// last flush. A SIEM has nothing to say on this stream, so bytes it did send leave the connection
-// alive. (A read with an expired deadline would not do: Go returns the time-out without asking the
-// kernel.)
-func (t *TCP) peerClosed() bool {
-	sc, ok := t.conn.(syscall.Conn)
+// last flush. A SIEM has nothing to say on a plain stream, so bytes it did send leave the connection
+// alive; on TLS they can only be its close_notify. (A read with an expired deadline would not do: Go
+// returns the time-out without asking the kernel.)
+func (t *Stream) peerClosed() bool {
+	raw, isTLS := t.conn, false
+	if tc, ok := t.conn.(*tls.Conn); ok {
+		raw, isTLS = tc.NetConn(), true
+	}
+	sc, ok := raw.(syscall.Conn)
 	if !ok {
 		return false
 	}
@@ -115,13 +146,13 @@ func (t *TCP) peerClosed() bool {
 	err = rc.Read(func(fd uintptr) bool {
 		var one [1]byte
 		n, _, err := syscall.Recvfrom(int(fd), one[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		closed = n == 0 && err == nil || err != nil && err != syscall.EAGAIN && err != syscall.EINTR
+		closed = n == 0 && err == nil || n > 0 && isTLS || err != nil && err != syscall.EAGAIN && err != syscall.EINTR
 		return true // never wait for readiness
 	})
 	return closed || err != nil
 }
 
-func (t *TCP) drop() {
+func (t *Stream) drop() {
 	if t.conn != nil {
 		t.conn.Close()
 		t.conn = nil
@@ -129,7 +160,7 @@ func (t *TCP) drop() {
 }
 
 // Close closes the connection.
-func (t *TCP) Close() error {
+func (t *Stream) Close() error {
 	t.drop()
 	return nil
 }
@@ -164,9 +195,9 @@ func (u *UDP) MaxMessage() int  { return maxDatagram }
 func (u *UDP) Send(b *Batch) error {
 	if u.conn == nil {
 		d := net.Dialer{Timeout: u.opt.ConnectTimeout}
-		conn, err := d.Dial("udp", u.opt.Address)
+		conn, err := d.Dial("udp", u.opt.Addresses[0])
 		if err != nil {
-			return &Error{Op: "connect", Addr: u.opt.Address, Net: "udp", Err: err}
+			return &Error{Op: "connect", Addr: u.opt.Addresses[0], Net: "udp", Err: err}
 		}
 		u.conn = conn.(*net.UDPConn)
 		if u.conn.RemoteAddr().(*net.UDPAddr).IP.To4() != nil {
@@ -176,7 +207,7 @@ func (u *UDP) Send(b *Batch) error {
 		}
 	}
 	if err := u.conn.SetWriteDeadline(time.Now().Add(u.opt.WriteTimeout)); err != nil {
-		return &Error{Op: "write", Addr: u.opt.Address, Net: "udp", Err: err}
+		return &Error{Op: "write", Addr: u.opt.Addresses[0], Net: "udp", Err: err}
 	}
 	u.msgs, u.bufs = u.msgs[:0], u.bufs[:0]
 	for i := 0; i < b.Len(); i++ {
@@ -190,14 +221,14 @@ func (u *UDP) Send(b *Batch) error {
 		if err != nil {
 			// The socket stays open: a refused port keeps being reported on it, where a new socket
 			// would report nothing until its own first ICMP error came back.
-			return &Error{Op: "write", Addr: u.opt.Address, Net: "udp", Err: err}
+			return &Error{Op: "write", Addr: u.opt.Addresses[0], Net: "udp", Err: err}
 		}
 		done += n
 	}
 	// An ICMP error for a datagram of this batch is pending on the socket rather than returned:
 	// collect it now, so the flush that lost the datagrams is the one retried.
 	if err := u.pendingError(); err != nil {
-		return &Error{Op: "write", Addr: u.opt.Address, Net: "udp", Err: err}
+		return &Error{Op: "write", Addr: u.opt.Addresses[0], Net: "udp", Err: err}
 	}
 	return nil
 }
@@ -232,6 +263,6 @@ func (u *UDP) Close() error {
 }
 
 var (
-	_ Transport = (*TCP)(nil)
+	_ Transport = (*Stream)(nil)
 	_ Transport = (*UDP)(nil)
 )

@@ -83,12 +83,12 @@ func receive(t *testing.T, lines chan string, n int) []string {
 }
 
 func opts(addr string) Options {
-	return Options{Address: addr, ConnectTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second}
+	return Options{Addresses: []string{addr}, ConnectTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second, HoldDown: time.Minute}
 }
 
 func TestTCPDeliversNewlineFramedOverOneConnection(t *testing.T) {
 	ln, lines, conns := tcpReceiver(t)
-	tr := NewTCP(opts(ln.Addr().String()))
+	tr := NewStream(opts(ln.Addr().String()))
 	defer tr.Close()
 	require.NoError(t, tr.Send(batchOf(FramingNewline, "a=1", "b=2")))
 	require.NoError(t, tr.Send(batchOf(FramingNewline, "c=3")))
@@ -98,7 +98,7 @@ func TestTCPDeliversNewlineFramedOverOneConnection(t *testing.T) {
 
 func TestTCPReconnectsWhenTheSIEMClosedTheConnection(t *testing.T) {
 	ln, lines, conns := tcpReceiver(t)
-	tr := NewTCP(opts(ln.Addr().String()))
+	tr := NewStream(opts(ln.Addr().String()))
 	defer tr.Close()
 	require.NoError(t, tr.Send(batchOf(FramingNewline, "first")))
 	assert.Equal(t, []string{"first"}, receive(t, lines, 1))
@@ -114,7 +114,7 @@ func TestTCPConnectFailureIsAnError(t *testing.T) {
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	ln.Close()
-	err = NewTCP(opts(addr)).Send(batchOf(FramingNewline, "x"))
+	err = NewStream(opts(addr)).Send(batchOf(FramingNewline, "x"))
 	var de *Error
 	require.ErrorAs(t, err, &de)
 	assert.Equal(t, "connect", de.Op)
@@ -135,7 +135,7 @@ func TestTCPWriteToAReceiverThatNeverReadsTimesOut(t *testing.T) {
 	}()
 	o := opts(ln.Addr().String())
 	o.WriteTimeout = 200 * time.Millisecond
-	tr := NewTCP(o)
+	tr := NewStream(o)
 	defer tr.Close()
 	big := batchOf(FramingNewline, strings.Repeat("x", 64<<20))
 	err = tr.Send(big)
@@ -176,43 +176,4 @@ func TestUDPRefusedPortFailsTheSend(t *testing.T) {
 	var de *Error
 	require.ErrorAs(t, err, &de)
 	assert.True(t, errors.Is(err, syscall.ECONNREFUSED), "%v", err)
-}
-
-func TestTestConnection(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	open := ln.Addr().String()
-	p := TestConnection("tcp", open, time.Second)
-	assert.NoError(t, p.Err)
-	assert.True(t, p.Testable)
-	assert.Regexp(t, `^tcp 127\.0\.0\.1:\d+: reachable, connected in \S+$`, p.String())
-	ln.Close()
-
-	p = TestConnection("tcp", open, time.Second)
-	assert.ErrorIs(t, p.Err, syscall.ECONNREFUSED)
-	assert.Contains(t, p.String(), "tcp "+open+": unreachable after ")
-	assert.Contains(t, p.String(), "connection refused")
-
-	p = TestConnection("udp", open, time.Second)
-	assert.False(t, p.Testable)
-	assert.NoError(t, p.Err)
-	assert.Equal(t, "udp "+open+": not testable (nothing answers a datagram); events will be sent without confirmation", p.String())
-}
-
-func TestUDPOverIPv6(t *testing.T) {
-	pc, err := net.ListenPacket("udp6", "[::1]:0")
-	require.NoError(t, err, "IPv6 loopback")
-	defer pc.Close()
-	u := NewUDP(opts(pc.LocalAddr().String()))
-	defer u.Close()
-	require.NoError(t, u.Send(batchOf(FramingNone, "v6 one", "v6 two")))
-	buf := make([]byte, 100)
-	var got []string
-	for range 2 {
-		require.NoError(t, pc.SetReadDeadline(time.Now().Add(5*time.Second)))
-		n, _, err := pc.ReadFrom(buf)
-		require.NoError(t, err)
-		got = append(got, string(buf[:n]))
-	}
-	assert.Equal(t, []string{"v6 one", "v6 two"}, got)
 }

@@ -164,7 +164,7 @@ func BenchmarkBaselineWriteTCP(b *testing.B) {
 	}, func(string) {})
 	require.NoError(b, err)
 	batches = append(batches, cur)
-	tcp := deliver.NewTCP(deliver.Options{Address: discardReceiver(b), ConnectTimeout: time.Second, WriteTimeout: 10 * time.Second})
+	tcp := deliver.NewStream(deliver.Options{Addresses: []string{discardReceiver(b)}, ConnectTimeout: time.Second, WriteTimeout: 10 * time.Second})
 	defer tcp.Close()
 	m := mallocs()
 	b.ResetTimer()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,65 +42,91 @@ const batchBytes = 256 << 10
 // log; the rest are counted in one line.
 const warningsPerFlush = 5
 
-// instance is one [OUTPUT] section: its configuration, its pipeline and its connection.
-type instance struct {
-	cfg *config.Config
-	log logger
+// maxLanes bounds the connections of one instance. With Workers N, Fluent Bit runs up to N flushes
+// of an instance at once; each takes a lane (its own pipeline and connection), so two flushes never
+// interleave bytes on one connection. Fluent Bit keeps Workers from the plugin, so lanes are made
+// on demand, up to this many; a flush beyond it waits for a free lane.
+const maxLanes = 8
 
-	// mu serializes flushes: with Workers N, Fluent Bit flushes one instance from N threads, and two
-	// flushes must never interleave bytes on the one connection.
-	mu        sync.Mutex
-	pipe      *pipeline.Pipeline
-	batch     deliver.Batch
-	transport deliver.Transport
-	warnings  int // logged or suppressed in the current flush
-	sentNow   int // delivered in the current flush
-	stats     stats
+// instance is one [OUTPUT] section: its configuration and its lanes.
+type instance struct {
+	cfg   *config.Config
+	log   logger
+	idle  chan *lane
+	mu    sync.Mutex // guards lanes, stats and lastStats
+	lanes []*lane
+	stats stats
+	// lastStats is when the counters were last logged.
 	lastStats time.Time
 	now       func() time.Time
 }
 
+// lane is what one flush in flight needs: the pipeline's buffers and a connection.
+type lane struct {
+	pipe      *pipeline.Pipeline
+	batch     deliver.Batch
+	transport deliver.Transport
+	address   string // the address the connection went to last, to log a failover
+	warnings  int    // logged or suppressed in the current flush
+	sent      int    // delivered in the current flush
+	tooLarge  int
+	shortened int
+}
+
 // stats count what happened to the events of every flush since start.
 type stats struct {
-	sent, filtered, skipped, tooLarge, problems, retried uint64
+	sent, filtered, shortened, skipped, tooLarge, problems, retried uint64
 }
 
 func newInstance(cfg *config.Config, log logger) *instance {
-	opt := deliver.Options{Address: cfg.Endpoint(), ConnectTimeout: cfg.ConnectTimeout, WriteTimeout: cfg.WriteTimeout}
-	var t deliver.Transport
-	if cfg.Protocol == config.UDP {
-		t = deliver.NewUDP(opt)
-	} else {
-		t = deliver.NewTCP(opt)
-	}
-	return &instance{
-		cfg:       cfg,
-		log:       log,
-		pipe:      pipeline.New(cfg),
-		batch:     deliver.Batch{Framing: t.Framing()},
-		transport: t,
-		lastStats: time.Now(),
-		now:       time.Now,
-	}
+	return &instance{cfg: cfg, log: log, idle: make(chan *lane, maxLanes), lastStats: time.Now(), now: time.Now}
 }
 
-// startupCheck is the product's Test connection, made at start as Startup_Check says. It returns
-// false when the instance must not start.
+// startupCheck is the product's Test connection, made at start as Startup_Check says, to every
+// address. It returns false when the instance must not start.
 func startupCheck(cfg *config.Config, log logger) bool {
+	if cfg.TLS != nil && !cfg.TLS.Verify {
+		log.Log(levelWarn, "TLS_Verify is off: the SIEM's certificate is not checked, and anyone on the path can read and change the events")
+	}
 	if cfg.StartupCheck == config.CheckOff {
 		return true
 	}
-	p := deliver.TestConnection(string(cfg.Protocol), cfg.Endpoint(), cfg.ConnectTimeout)
-	switch {
-	case p.Err == nil:
-		log.Log(levelInfo, "startup check: "+p.String())
-	case cfg.StartupCheck == config.CheckFail:
-		log.Log(levelError, "startup check: "+p.String()+"; not starting (Startup_Check fail)")
+	reachable := 0
+	for _, p := range deliver.TestConnections(cfg, cfg.ConnectTimeout) {
+		switch {
+		case p.Err == nil:
+			reachable++
+			log.Log(levelInfo, "startup check: "+p.String())
+		case cfg.StartupCheck == config.CheckFail:
+			log.Log(levelError, "startup check: "+p.String())
+		default:
+			log.Log(levelWarn, "startup check: "+p.String()+"; starting anyway, Fluent Bit keeps the events until it is reachable")
+		}
+	}
+	if cfg.StartupCheck == config.CheckFail && cfg.Protocol.Stream() && reachable == 0 {
+		log.Log(levelError, "startup check: no address of the SIEM is reachable; not starting (Startup_Check fail)")
 		return false
-	default:
-		log.Log(levelWarn, "startup check: "+p.String()+"; starting anyway, Fluent Bit keeps the events until it is reachable")
 	}
 	return true
+}
+
+// acquire takes an idle lane, makes one while fewer than maxLanes exist, or waits for one.
+func (in *instance) acquire() *lane {
+	select {
+	case l := <-in.idle:
+		return l
+	default:
+	}
+	in.mu.Lock()
+	if len(in.lanes) < maxLanes {
+		t := deliver.New(in.cfg)
+		l := &lane{pipe: pipeline.New(in.cfg), batch: deliver.Batch{Framing: t.Framing()}, transport: t}
+		in.lanes = append(in.lanes, l)
+		in.mu.Unlock()
+		return l
+	}
+	in.mu.Unlock()
+	return <-in.idle
 }
 
 // Flush delivers one chunk and tells Fluent Bit the truth: OK when every event was delivered (or
@@ -107,103 +134,142 @@ func startupCheck(cfg *config.Config, log logger) bool {
 // the chunk is damaged (a retry could not read it either; the events before the damage were
 // delivered).
 func (in *instance) Flush(chunk []byte) int {
-	in.mu.Lock()
-	defer in.mu.Unlock()
+	l := in.acquire()
+	defer func() { in.idle <- l }()
+	l.batch.Reset()
+	l.warnings, l.sent, l.tooLarge, l.shortened = 0, 0, 0, 0
 
-	in.batch.Reset()
-	in.warnings, in.sentNow = 0, 0
-	defer in.reportSuppressed()
-	defer in.reportStats()
-	st, err := in.pipe.Run(chunk, in.emit, in.warn)
+	st, err := l.pipe.Run(chunk, func(msg []byte) error { return in.emit(l, msg) }, func(msg string) { in.warn(l, msg) })
+	if err == nil || errors.As(err, new(*record.ChunkError)) {
+		if l.batch.Len() > 0 {
+			if serr := in.send(l); serr != nil {
+				err = serr
+			}
+		}
+	}
+	if n := l.warnings - warningsPerFlush; n > 0 {
+		in.log.Log(levelWarn, fmt.Sprintf("%d more warnings in this chunk not shown", n))
+	}
+	in.mu.Lock()
+	in.stats.sent += uint64(l.sent)
 	in.stats.filtered += uint64(st.Filtered)
 	in.stats.skipped += uint64(st.Skipped)
 	in.stats.problems += uint64(st.Problems)
+	in.stats.tooLarge += uint64(l.tooLarge)
+	in.stats.shortened += uint64(l.shortened)
 	var damage *record.ChunkError
-	if err != nil && !errors.As(err, &damage) {
-		return in.failed(err)
+	code := flbOK
+	switch {
+	case errors.As(err, &damage):
+		code = flbError
+	case err != nil:
+		code = flbRetry
+		in.stats.retried++
 	}
-	if in.batch.Len() > 0 {
-		if err := in.send(); err != nil {
-			return in.failed(err)
+	statsLine := in.dueStats()
+	in.mu.Unlock()
+
+	switch code {
+	case flbError:
+		in.log.Log(levelError, fmt.Sprintf("%v; the %d events before it were delivered, the rest of the chunk is dropped", damage, l.sent))
+	case flbRetry:
+		in.log.Log(levelError, fmt.Sprintf("delivery failed, Fluent Bit will retry the chunk: %v", err))
+	default:
+		if in.log.Enabled(levelDebug) {
+			in.log.Log(levelDebug, fmt.Sprintf("flush: %d events sent, %d filtered out", l.sent, st.Filtered))
 		}
 	}
-	if damage != nil {
-		in.log.Log(levelError, fmt.Sprintf("%v; the %d events before it were delivered, the rest of the chunk is dropped", damage, in.sentNow))
-		return flbError
+	if statsLine != "" {
+		in.log.Log(levelInfo, statsLine)
 	}
-	if in.log.Enabled(levelDebug) {
-		in.log.Log(levelDebug, fmt.Sprintf("flush: %d events sent to %s, %d filtered out", in.sentNow, in.cfg.Endpoint(), st.Filtered))
-	}
-	return flbOK
+	return code
 }
 
-// emit frames one message into the batch and writes the batch out when it is full.
-func (in *instance) emit(msg []byte) error {
-	if max := in.transport.MaxMessage(); max > 0 && len(msg) > max {
-		in.stats.tooLarge++
-		in.log.Log(levelError, fmt.Sprintf("a %d-byte message is more than the %d a datagram can carry; not sent: %.120s…", len(msg), max, msg))
+// emit frames one message into the lane's batch and writes the batch out when it is full. A UDP
+// message longer than Max_Message_Size is shortened to fit first.
+func (in *instance) emit(l *lane, msg []byte) error {
+	start := len(l.batch.Buf)
+	if max := in.maxMessage(l); max > 0 && len(msg) > max {
+		var fits bool
+		l.batch.Buf, fits = l.pipe.Shorten(l.batch.Buf, max)
+		if !fits {
+			l.tooLarge++
+			in.log.Log(levelError, fmt.Sprintf("a %d-byte message cannot be shortened to the %d bytes of a datagram; not sent: %.120s…", len(msg), max, msg))
+			return nil
+		}
+		l.shortened++
+	} else {
+		l.batch.Buf = append(l.batch.Buf, msg...)
+	}
+	l.batch.End(start)
+	if len(l.batch.Buf) < batchBytes {
 		return nil
 	}
-	start := len(in.batch.Buf)
-	in.batch.Buf = append(in.batch.Buf, msg...)
-	in.batch.End(start)
-	if len(in.batch.Buf) < batchBytes {
-		return nil
-	}
-	if err := in.send(); err != nil {
+	if err := in.send(l); err != nil {
 		return err
 	}
-	in.batch.Reset()
+	l.batch.Reset()
 	return nil
 }
 
-func (in *instance) send() error {
-	err := in.transport.Send(&in.batch)
+// maxMessage is the largest message a lane's transport carries: Max_Message_Size for UDP.
+func (in *instance) maxMessage(l *lane) int {
+	if m := l.transport.MaxMessage(); m > 0 {
+		return min(m, in.cfg.MaxMessageSize)
+	}
+	return 0
+}
+
+func (in *instance) send(l *lane) error {
+	err := l.transport.Send(&l.batch)
 	if err == nil {
-		in.sentNow += in.batch.Len()
-		in.stats.sent += uint64(in.batch.Len())
+		l.sent += l.batch.Len()
+	}
+	if s, ok := l.transport.(interface{ Connected() string }); ok {
+		if now := s.Connected(); now != "" && now != l.address {
+			if l.address == "" {
+				in.log.Log(levelInfo, "connected to "+now)
+			} else {
+				in.log.Log(levelWarn, fmt.Sprintf("now connected to %s instead of %s (Address order: %s)", now, l.address, strings.Join(in.cfg.Endpoints(), ",")))
+			}
+			l.address = now
+		}
 	}
 	return err
 }
 
-func (in *instance) failed(err error) int {
-	in.stats.retried++
-	in.log.Log(levelError, fmt.Sprintf("delivery failed, Fluent Bit will retry the chunk: %v", err))
-	return flbRetry
-}
-
-func (in *instance) warn(msg string) {
-	in.warnings++
-	if in.warnings <= warningsPerFlush {
+func (in *instance) warn(l *lane, msg string) {
+	l.warnings++
+	if l.warnings <= warningsPerFlush {
 		in.log.Log(levelWarn, msg)
 	}
 }
 
-func (in *instance) reportSuppressed() {
-	if n := in.warnings - warningsPerFlush; n > 0 {
-		in.log.Log(levelWarn, fmt.Sprintf("%d more warnings in this chunk not shown", n))
-	}
-}
-
-// reportStats logs the counters at the first flush after each Stats_Interval: no timer, so an idle
-// instance costs nothing and leaves no goroutine behind.
-func (in *instance) reportStats() {
+// dueStats returns the counters line at the first flush after each Stats_Interval: no timer, so an
+// idle instance costs nothing and leaves no goroutine behind. in.mu is held.
+func (in *instance) dueStats() string {
 	if in.cfg.StatsInterval == 0 || in.now().Sub(in.lastStats) < in.cfg.StatsInterval {
-		return
+		return ""
 	}
 	in.lastStats = in.now()
-	in.log.Log(levelInfo, "stats: "+in.stats.String())
+	return "stats: " + in.stats.String()
 }
 
 func (s stats) String() string {
-	return fmt.Sprintf("sent=%d filtered=%d skipped=%d too_large=%d field_problems=%d retried_flushes=%d",
-		s.sent, s.filtered, s.skipped, s.tooLarge, s.problems, s.retried)
+	return fmt.Sprintf("sent=%d filtered=%d shortened=%d skipped=%d too_large=%d field_problems=%d retried_flushes=%d",
+		s.sent, s.filtered, s.shortened, s.skipped, s.tooLarge, s.problems, s.retried)
 }
 
-// Close waits for a flush in progress and releases the connection.
+// Close waits for the flushes in progress and releases every connection.
 func (in *instance) Close() {
 	in.mu.Lock()
-	defer in.mu.Unlock()
-	in.transport.Close()
-	in.log.Log(levelInfo, fmt.Sprintf("stopped: %s; %d instances remain, %d goroutines", in.stats, instances.count(), runtime.NumGoroutine()))
+	lanes := len(in.lanes)
+	in.mu.Unlock()
+	for range lanes {
+		(<-in.idle).transport.Close()
+	}
+	in.mu.Lock()
+	s := in.stats
+	in.mu.Unlock()
+	in.log.Log(levelInfo, fmt.Sprintf("stopped: %s; %d instances remain, %d goroutines", s, instances.count(), runtime.NumGoroutine()))
 }

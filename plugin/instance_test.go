@@ -164,36 +164,54 @@ func TestFlushSkipsAndLogsAnEventWhoseBodyIsNotAMap(t *testing.T) {
 	assert.Equal(t, uint64(1), in.stats.skipped)
 }
 
-func TestFlushOverUDPAndTheDatagramLimit(t *testing.T) {
+func TestFlushOverUDPShortensToMaxMessageSize(t *testing.T) {
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer pc.Close()
 	log := &fakeLog{}
-	in := newInstance(testConfig(t, pc.LocalAddr().String(), "udp"), log)
+	cfg := testConfig(t, pc.LocalAddr().String(), "udp")
+	cfg.MaxMessageSize = 2048
+	in := newInstance(cfg, log)
 	defer in.Close()
-	// The second event's message is larger than a datagram (seven custom strings of 4,000 three-byte
-	// characters, each within its CEF limit): it is counted and logged, the others go.
+	// The second event is far longer than a datagram may be: its longest values are cut. The third
+	// cannot fit at all: its header alone (a 512-character name) is longer than 480 bytes.
 	var chunk []byte
-	for i, msg := range []string{"small", "big", "small again"} {
-		ev := map[string]any{"event_id": "PM-001", "message": msg}
-		if i == 1 {
-			for _, f := range []string{"cluster", "node", "namespace", "command", "pod", "container", "node_ip"} {
-				ev[f] = strings.Repeat("€", 4000)
-			}
-		}
+	events := []map[string]any{
+		{"event_id": "PM-001", "message": "small"},
+		{"event_id": "PM-001", "message": "big", "cluster": strings.Repeat("€", 4000), "command": strings.Repeat("c", 4000)},
+		{"event_id": "PM-001", "message": "huge header", "event_name": strings.Repeat("N", 512), "source": strings.Repeat("s", 100)},
+		{"event_id": "PM-001", "message": "small again"},
+	}
+	for _, ev := range events {
 		chunk, err = record.AppendEvent(chunk, fixtureStart, ev)
 		require.NoError(t, err)
 	}
+	cfg.MaxMessageSize = 480
+	in480 := newInstance(cfg, &fakeLog{})
+	defer in480.Close()
+	cfg2 := *cfg
+	cfg2.MaxMessageSize = 2048
+	in.cfg = &cfg2
 	assert.Equal(t, flbOK, in.Flush(chunk))
 	buf := make([]byte, 65535)
-	for _, want := range []string{"msg=small", "msg=small again"} {
+	var got []string
+	for range 4 {
 		require.NoError(t, pc.SetReadDeadline(time.Now().Add(5*time.Second)))
 		n, _, err := pc.ReadFrom(buf)
 		require.NoError(t, err)
-		assert.True(t, strings.HasSuffix(string(buf[:n]), want), string(buf[:n]))
+		assert.LessOrEqual(t, n, 2048, "never larger than Max_Message_Size")
+		_, m, err := cef.ParseSyslog(string(buf[:n]))
+		require.NoError(t, err)
+		msg, _ := m.Get("msg")
+		got = append(got, msg)
 	}
-	assert.Equal(t, uint64(1), in.stats.tooLarge)
-	assert.Contains(t, log.text(), "more than the 65507 a datagram can carry; not sent")
+	assert.Equal(t, []string{"small", "big", "huge header", "small again"}, got)
+	assert.Equal(t, uint64(1), in.stats.shortened)
+
+	log480 := in480.log.(*fakeLog)
+	assert.Equal(t, flbOK, in480.Flush(chunk))
+	assert.Equal(t, uint64(1), in480.stats.tooLarge)
+	assert.Contains(t, log480.text(), "cannot be shortened to the 480 bytes of a datagram; not sent")
 }
 
 func TestWarningsOfOneFlushAreBounded(t *testing.T) {
@@ -233,5 +251,5 @@ func TestStatsAreLoggedOncePerInterval(t *testing.T) {
 	require.Equal(t, flbOK, in.Flush(chunk))
 	collect(t, lines, 3*n)
 	assert.Equal(t, 1, strings.Count(log.text(), "stats: "), log.text())
-	assert.Contains(t, log.text(), fmt.Sprintf("stats: sent=%d filtered=0 skipped=0 too_large=0 field_problems=0 retried_flushes=0", 2*n))
+	assert.Contains(t, log.text(), fmt.Sprintf("stats: sent=%d filtered=0 shortened=0 skipped=0 too_large=0 field_problems=0 retried_flushes=0", 2*n))
 }

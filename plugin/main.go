@@ -59,6 +59,7 @@ import (
 
 	"github.com/fluent/fluent-bit-go/output"
 	"github.com/kcs-siem/siem-cef/config"
+	"github.com/kcs-siem/siem-cef/filter"
 )
 
 const (
@@ -115,7 +116,7 @@ func FLBPluginInit(plugin unsafe.Pointer) int {
 	in := newInstance(cfg, log)
 	C.siem_set_context(plugin, C.uintptr_t(instances.add(in)))
 	log.Log(levelInfo, "started: "+cfg.String())
-	log.Log(levelInfo, "filter: "+in.pipe.Filter().String())
+	log.Log(levelInfo, "filter: "+filter.New(cfg).String())
 	return output.FLB_OK
 }
 

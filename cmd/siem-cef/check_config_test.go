@@ -1,0 +1,242 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kcs-siem/siem-cef/config"
+	"github.com/kcs-siem/siem-cef/filter"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// writeFile writes a file into dir and returns its path.
+func writeFile(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
+	return path
+}
+
+// loadProps is config.Load over a map, the plugin's view of a section.
+func loadProps(props map[string]string, name string) (*config.Config, error) {
+	return config.Load(config.GetterFunc(func(k string) string { return props[k] }), name)
+}
+
+func TestNewCommandsHelp(t *testing.T) {
+	code, stdout, _ := runCmd(t, "", "help")
+	require.Equal(t, exitOK, code)
+	for _, name := range []string{"check-config", "test-connection", "render"} {
+		assert.Contains(t, stdout, "\n  "+name+" ")
+		code, out, stderr := runCmd(t, "", name, "-h")
+		assert.Equal(t, exitOK, code, name)
+		assert.Empty(t, stderr, name)
+		assert.True(t, strings.HasPrefix(out, "usage: siem-cef "+name+" "), out)
+	}
+}
+
+const goodConf = `[SERVICE]
+    Flush 1
+
+[OUTPUT]
+    Name         siem_cef
+    Match        kcs.*
+    Address      siem.example.com:6514
+    Hostname     node-1
+    Workers      1
+    Retry_Limit  no_limits
+
+[OUTPUT]
+    Name         stdout
+    Match        *
+
+[OUTPUT]
+    Name            siem_cef
+    Match           kcs.*
+    Integration     ir
+    Address         [2001:db8::1]:514
+    Protocol        udp
+    Hostname        node-1
+    Categories      none
+    Agent_Groups    prod-agents
+    Runtime_Events  FPM, FNT
+    Workers         1
+    Retry_Limit     no_limits
+`
+
+func TestCheckConfigGood(t *testing.T) {
+	path := writeFile(t, t.TempDir(), "fluent-bit.conf", goodConf)
+	code, stdout, stderr := runCmd(t, "", "check-config", path)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Empty(t, stderr)
+
+	first, err := loadProps(map[string]string{"Address": "siem.example.com:6514", "Hostname": "node-1"}, "siem_cef.0")
+	require.NoError(t, err)
+	second, err := loadProps(map[string]string{"Integration": "ir", "Address": "[2001:db8::1]:514", "Protocol": "udp",
+		"Hostname": "node-1", "Categories": "none", "Agent_Groups": "prod-agents", "Runtime_Events": "FPM, FNT"}, "siem_cef.1")
+	require.NoError(t, err)
+	// The stdout output between them does not count: the plugin numbers its own instances.
+	assert.Equal(t, "siem_cef.0: OK\n"+
+		"    section: "+path+":4\n"+
+		"    config: "+first.String()+"\n"+
+		"    filter: "+filter.New(first).String()+"\n"+
+		"siem_cef.1: OK\n"+
+		"    section: "+path+":16\n"+
+		"    config: "+second.String()+"\n"+
+		"    filter: "+filter.New(second).String()+"\n", stdout)
+	// What the filter says, written out once by hand.
+	assert.Contains(t, stdout, "    filter: category events: none; runtime events: FPM FNT from agent groups prod-agents\n")
+	assert.Contains(t, stdout, "Integration=siem_cef.0 Address=siem.example.com:6514 Protocol=tcp ")
+	assert.Contains(t, stdout, "Integration=ir Address=[2001:db8::1]:514 Protocol=udp ")
+}
+
+func TestCheckConfigBad(t *testing.T) {
+	bad := map[string]string{
+		"Address":         "siem.example.com:70000",
+		"Protocol":        "sctp",
+		"Facility":        "local9",
+		"Connect_Timeout": "0",
+		"Categories":      "Administration, Bogus",
+		"Startup_Check":   "sometimes",
+	}
+	var b strings.Builder
+	b.WriteString("[OUTPUT]\n    Name siem_cef\n    Address siem.example.com\n    Workers 1\n    Retry_Limit no_limits\n\n")
+	b.WriteString("[OUTPUT]\n    Name siem_cef\n    Workers 1\n    Retry_Limit no_limits\n")
+	for k, v := range bad {
+		b.WriteString("    " + k + " " + v + "\n")
+	}
+	path := writeFile(t, t.TempDir(), "fluent-bit.conf", b.String())
+
+	code, stdout, stderr := runCmd(t, "", "check-config", path)
+	assert.Equal(t, exitFail, code)
+	assert.Empty(t, stderr)
+
+	_, want := loadProps(bad, "siem_cef.1")
+	require.Error(t, want)
+	lines := strings.Split(want.Error(), "\n")
+	require.Len(t, lines, len(bad), "every bad property is reported")
+	var expected strings.Builder
+	expected.WriteString("siem_cef.1: invalid\n    section: " + path + ":7\n")
+	for _, l := range lines {
+		expected.WriteString("    " + l + "\n")
+	}
+	assert.True(t, strings.HasPrefix(stdout, "siem_cef.0: OK\n"), stdout)
+	assert.Contains(t, stdout, "\n"+expected.String())
+	assert.True(t, strings.HasSuffix(stdout, expected.String()), "the errors, then nothing: the keys are all known\n%s", stdout)
+	assert.Contains(t, stdout, `    property Protocol: "sctp" is not accepted; use `)
+}
+
+func TestCheckConfigWarnings(t *testing.T) {
+	t.Setenv("SIEM_CEF_TEST_UNSET", "")
+	path := writeFile(t, t.TempDir(), "fluent-bit.conf", `[OUTPUT]
+    Name           siem_cef
+    Host           siem.example.com
+    Port           514
+    Address        siem.example.com
+    tls.verify     off
+    net.keepalive  on
+    Adress         typo.example.com
+    ConnectTimeout 3
+    Vendor         ${SIEM_CEF_TEST_UNSET}
+`)
+	code, stdout, stderr := runCmd(t, "", "check-config", path)
+	assert.Equal(t, exitOK, code, "warnings do not fail")
+	assert.Empty(t, stderr)
+	cfg, err := loadProps(map[string]string{"Address": "siem.example.com"}, "siem_cef.0")
+	require.NoError(t, err)
+	assert.Equal(t, "siem_cef.0: OK\n"+
+		"    section: "+path+":1\n"+
+		"    config: "+cfg.String()+"\n"+
+		"    filter: "+filter.New(cfg).String()+"\n"+
+		"    warning: Host is kept by Fluent Bit and never reaches the plugin: use Address host:port\n"+
+		"    warning: Port is kept by Fluent Bit and never reaches the plugin: use Address host:port\n"+
+		"    warning: tls.verify is kept by Fluent Bit and never reaches the plugin: TLS to the SIEM is set with the plugin's own settings (coming: TLS_CA_File …), and tls On stops Fluent Bit from starting with a Go output\n"+
+		"    warning: net.keepalive is kept by Fluent Bit and never reaches the plugin: it has no effect on siem_cef's own connection (see Connect_Timeout, Write_Timeout)\n"+
+		"    warning: Adress is not a siem_cef property: Fluent Bit accepts it silently and the plugin ignores it (did you mean Address?)\n"+
+		"    warning: ConnectTimeout is not a siem_cef property: Fluent Bit accepts it silently and the plugin ignores it (did you mean Connect_Timeout?)\n"+
+		"    warning: Vendor: ${SIEM_CEF_TEST_UNSET} is not set, so it expands to empty\n"+
+		"    warning: Workers is not set: without it every flush runs on Fluent Bit's engine thread, and a slow SIEM stalls every other input and output; set Workers 1\n"+
+		"    warning: Retry_Limit is not set: Fluent Bit retries a failed flush once, then drops the chunk; set Retry_Limit no_limits\n",
+		stdout)
+}
+
+func TestCheckConfigTLSOn(t *testing.T) {
+	path := writeFile(t, t.TempDir(), "fluent-bit.conf", "[OUTPUT]\n    Name siem_cef\n    Address siem.example.com\n    tls On\n    Workers 0\n    Retry_Limit 5\n")
+	code, stdout, _ := runCmd(t, "", "check-config", path)
+	assert.Equal(t, exitFail, code, "Fluent Bit would not start")
+	assert.Equal(t, "siem_cef.0: invalid\n"+
+		"    section: "+path+":1\n"+
+		"    tls On stops Fluent Bit from starting: a Go output cannot declare TLS support; remove it and use the plugin's own TLS settings (coming: TLS_CA_File …)\n"+
+		"    warning: Workers \"0\": with no worker every flush runs on Fluent Bit's engine thread, and a slow SIEM stalls every other input and output; set Workers 1\n",
+		stdout)
+
+	// tls Off only warns.
+	path = writeFile(t, t.TempDir(), "fluent-bit.conf", "[OUTPUT]\n    Name siem_cef\n    Address siem.example.com\n    tls Off\n    Workers 1\n    Retry_Limit 5\n")
+	code, stdout, _ = runCmd(t, "", "check-config", path)
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, stdout, "    warning: tls is kept by Fluent Bit and never reaches the plugin: ")
+}
+
+func TestCheckConfigYAMLAndIncludes(t *testing.T) {
+	t.Setenv("SIEM_CEF_TEST_ADDRESS", "siem.example.com:1514")
+	dir := t.TempDir()
+	writeFile(t, dir, "outputs/siem.yaml", `pipeline:
+  outputs:
+    - name: siem_cef
+      match: '*'
+      address: ${SIEM_CEF_TEST_ADDRESS}
+      integration: ${NAME}
+      hostname: node-1
+      workers: 1
+      retryLimit: no_limits
+`)
+	path := writeFile(t, dir, "fluent-bit.yaml", "env:\n  NAME: from-yaml\nincludes:\n  - outputs/siem.yaml\n")
+	code, stdout, stderr := runCmd(t, "", "check-config", path)
+	require.Equal(t, exitOK, code, stderr)
+	cfg, err := loadProps(map[string]string{"Address": "siem.example.com:1514", "Integration": "from-yaml", "Hostname": "node-1"}, "siem_cef.0")
+	require.NoError(t, err)
+	assert.Equal(t, "siem_cef.0: OK\n"+
+		"    section: "+filepath.Join(dir, "outputs/siem.yaml")+":3\n"+
+		"    config: "+cfg.String()+"\n"+
+		"    filter: "+filter.New(cfg).String()+"\n", stdout)
+}
+
+func TestCheckConfigFailures(t *testing.T) {
+	dir := t.TempDir()
+	none := writeFile(t, dir, "none.conf", "[OUTPUT]\n    Name stdout\n    Match *\n")
+	code, stdout, stderr := runCmd(t, "", "check-config", none)
+	assert.Equal(t, exitFail, code)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "siem-cef check-config: "+none+": no output with Name siem_cef\n", stderr)
+
+	loop := writeFile(t, dir, "loop.conf", "@INCLUDE loop.conf\n")
+	code, stdout, stderr = runCmd(t, "", "check-config", loop)
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, stdout)
+	assert.Equal(t, "siem-cef check-config: "+loop+":1: include loop: "+loop+" → "+loop+"\n", stderr)
+
+	code, _, stderr = runCmd(t, "", "check-config", filepath.Join(dir, "missing.conf"))
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "missing.conf: no such file or directory")
+
+	code, _, stderr = runCmd(t, "", "check-config", "--", "-[")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "no such file")
+
+	for _, args := range [][]string{{"check-config"}, {"check-config", "a.conf", "b.conf"}} {
+		code, stdout, stderr := runCmd(t, "", args...)
+		assert.Equal(t, exitUsage, code, args)
+		assert.Empty(t, stdout, args)
+		assert.Contains(t, stderr, "give one configuration file", args)
+		assert.Contains(t, stderr, "usage: siem-cef check-config FILE", args)
+	}
+
+	// A file-level warning goes to stderr and does not fail.
+	path := writeFile(t, dir, "meta.conf", "@SET NOEQUALS\n[OUTPUT]\n    Name siem_cef\n    Address a\n    Workers 1\n    Retry_Limit 1\n")
+	code, _, stderr = runCmd(t, "", "check-config", path)
+	assert.Equal(t, exitOK, code)
+	assert.Equal(t, "siem-cef check-config: warning: "+path+":1: @SET NOEQUALS: no '=': Fluent Bit ignores it\n", stderr)
+}

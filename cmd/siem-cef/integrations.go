@@ -1,0 +1,216 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/kcs-siem/siem-cef/config"
+	"github.com/kcs-siem/siem-cef/fbconfig"
+	"github.com/kcs-siem/siem-cef/filter"
+)
+
+// pluginName is the Name of a siem_cef [OUTPUT] section.
+const pluginName = "siem_cef"
+
+// siemOutput is one siem_cef output of a configuration, checked as the plugin checks it at start.
+type siemOutput struct {
+	name     string // siem_cef.N, the plugin's name for it and its default Integration
+	section  fbconfig.Section
+	cfg      *config.Config // nil when invalid
+	errs     []string       // why it is invalid: config.Load's lines, then what Fluent Bit itself refuses
+	warnings []string
+}
+
+// label is the integration's name: its Integration when valid, else siem_cef.N.
+func (o *siemOutput) label() string {
+	if o.cfg != nil {
+		return o.cfg.Integration
+	}
+	return o.name
+}
+
+// loadOutputs reads a Fluent Bit configuration and checks each of its siem_cef outputs. get, when
+// not nil, wraps what each section gives the plugin (render's --set).
+func loadOutputs(path string, get func(fbconfig.Section) config.Getter) (*fbconfig.File, []siemOutput, error) {
+	f, err := fbconfig.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	sections := f.Outputs(pluginName)
+	outs := make([]siemOutput, len(sections))
+	for i, s := range sections {
+		var g config.Getter = s
+		if get != nil {
+			g = get(s)
+		}
+		outs[i] = checkOutput(fmt.Sprintf("%s.%d", pluginName, i), s, g)
+	}
+	return f, outs, nil
+}
+
+// checkOutput validates one output with config.Load over g, and adds what Fluent Bit does with the
+// section's own keys.
+func checkOutput(name string, s fbconfig.Section, g config.Getter) siemOutput {
+	o := siemOutput{name: name, section: s}
+	cfg, err := config.Load(g, name)
+	if err != nil {
+		o.errs = strings.Split(err.Error(), "\n")
+	} else {
+		o.cfg = cfg
+	}
+	o.fluentBitKeys()
+	if len(o.errs) > 0 {
+		o.cfg = nil
+	}
+	return o
+}
+
+// fluentBitKeys looks at the section as Fluent Bit takes it: variables that are not set, keys it
+// keeps for itself, keys nobody reads, and the Workers and Retry_Limit the plugin needs.
+func (o *siemOutput) fluentBitKeys() {
+	seen := map[string]bool{}
+	for _, p := range o.section.Props {
+		for _, v := range p.Unset {
+			o.warnings = append(o.warnings, fmt.Sprintf("%s: ${%s} is not set, so it expands to empty", p.Key, v))
+		}
+		k := strings.ToLower(p.Key)
+		if k == "tls" && isTrue(p.Value) {
+			o.errs = append(o.errs, fmt.Sprintf("%s %s stops Fluent Bit from starting: a Go output cannot declare TLS support; "+
+				"remove it and use the plugin's own TLS settings (coming: TLS_CA_File …)", p.Key, p.Value))
+			continue
+		}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		const kept = " is kept by Fluent Bit and never reaches the plugin: "
+		switch {
+		case k == "host" || k == "port":
+			o.warnings = append(o.warnings, canonical(k)+kept+"use Address host:port")
+		case k == "ipv6":
+			o.warnings = append(o.warnings, p.Key+kept+"write the IPv6 address in Address ([2001:db8::1]:514)")
+		case k == "tls" || strings.HasPrefix(k, "tls."):
+			o.warnings = append(o.warnings, p.Key+kept+"TLS to the SIEM is set with the plugin's own settings "+
+				"(coming: TLS_CA_File …), and tls On stops Fluent Bit from starting with a Go output")
+		case strings.HasPrefix(k, "net.") || strings.HasPrefix(k, "oauth2"):
+			o.warnings = append(o.warnings, p.Key+kept+"it has no effect on siem_cef's own connection (see Connect_Timeout, Write_Timeout)")
+		case fbconfig.Reserved(k):
+			// Match, Alias, Workers, …: Fluent Bit's own, and meant for it.
+		case slices.ContainsFunc(pluginProperties(), func(q string) bool { return strings.EqualFold(q, k) }):
+		default:
+			w := p.Key + " is not a siem_cef property: Fluent Bit accepts it silently and the plugin ignores it"
+			if s := suggest(p.Key); s != "" {
+				w += " (did you mean " + s + "?)"
+			}
+			o.warnings = append(o.warnings, w)
+		}
+	}
+	tail := "every flush runs on Fluent Bit's engine thread, and a slow SIEM stalls every other input and output; set Workers 1"
+	if p, ok := o.section.Lookup("workers"); !ok {
+		o.warnings = append(o.warnings, "Workers is not set: without it "+tail)
+	} else if n, _ := strconv.Atoi(strings.TrimSpace(p.Value)); n <= 0 {
+		o.warnings = append(o.warnings, fmt.Sprintf("Workers %q: with no worker "+tail, p.Value))
+	}
+	if _, ok := o.section.Lookup("retry_limit"); !ok {
+		o.warnings = append(o.warnings, "Retry_Limit is not set: Fluent Bit retries a failed flush once, then drops the chunk; set Retry_Limit no_limits")
+	}
+}
+
+// isTrue is flb_utils_bool's true.
+func isTrue(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true", "on", "yes":
+		return true
+	}
+	return false
+}
+
+func canonical(k string) string { return strings.ToUpper(k[:1]) + k[1:] }
+
+// pluginProperties are the properties the plugin reads, in its order, found by asking config.Load.
+var pluginProperties = sync.OnceValue(func() []string {
+	var keys []string
+	config.Load(config.GetterFunc(func(k string) string { keys = append(keys, k); return "" }), pluginName) //nolint:errcheck // only the keys asked for matter
+	return keys
+})
+
+// pluginProperty is the plugin's spelling of key (any case), or "".
+func pluginProperty(key string) string {
+	for _, p := range pluginProperties() {
+		if strings.EqualFold(p, key) {
+			return p
+		}
+	}
+	return ""
+}
+
+// suggest is the plugin property a misspelt key probably meant, or "".
+func suggest(key string) string {
+	fold := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r == '_' || r == '-' || r == '.' || r == ' ' {
+				return -1
+			}
+			return r
+		}, strings.ToLower(s))
+	}
+	best, bestD := "", 3
+	for _, p := range pluginProperties() {
+		if fold(p) == fold(key) {
+			return p
+		}
+		if d := editDistance(strings.ToLower(p), strings.ToLower(key)); d < bestD {
+			best, bestD = p, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// printInvalid writes "NAME: invalid", the section's place and each error, indented.
+func (o *siemOutput) printInvalid(w io.Writer) {
+	fmt.Fprintf(w, "%s: invalid\n", o.name)
+	fmt.Fprintf(w, "    section: %s\n", o.section.Location())
+	for _, e := range o.errs {
+		fmt.Fprintf(w, "    %s\n", e)
+	}
+}
+
+// printCheck writes what check-config says of the output.
+func (o *siemOutput) printCheck(w io.Writer) {
+	if o.cfg == nil {
+		o.printInvalid(w)
+	} else {
+		fmt.Fprintf(w, "%s: OK\n", o.name)
+		fmt.Fprintf(w, "    section: %s\n", o.section.Location())
+		fmt.Fprintf(w, "    config: %s\n", o.cfg.String())
+		fmt.Fprintf(w, "    filter: %s\n", filter.New(o.cfg).String())
+	}
+	for _, warn := range o.warnings {
+		fmt.Fprintf(w, "    warning: %s\n", warn)
+	}
+}

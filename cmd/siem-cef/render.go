@@ -1,0 +1,220 @@
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/kcs-siem/siem-cef/config"
+	"github.com/kcs-siem/siem-cef/fbconfig"
+	"github.com/kcs-siem/siem-cef/pipeline"
+	"github.com/kcs-siem/siem-cef/record"
+)
+
+func init() {
+	register(&command{
+		name:     "render",
+		synopsis: "[--config FILE] [--integration NAME] [--set Key=Value ...] [--start RFC3339] [--step DUR] [JSONL_FILE|-]",
+		summary:  "print the exact messages each integration would send for JSON-lines events",
+		doc: `
+Reads one JSON object per line (blank lines are skipped) from JSONL_FILE, or standard input when
+it is '-' or absent, makes them a chunk as the chunk command does (event i at start + i*step) and
+runs it through each integration's own pipeline, the plugin's: decode, map, filter, encode. Prints
+every message the integration would send, with its syslog header and without its framing; nothing
+is sent anywhere.
+
+The integrations are the siem_cef outputs of the Fluent Bit configuration --config FILE (read as
+check-config reads it), or the one whose Integration is --integration NAME. Without --config there
+is one integration, siem_cef.0, made of the --set properties, its Address 127.0.0.1 unless set.
+With --config, each --set replaces a property in every integration (--set Hostname=node-1 for
+lines that do not depend on the machine).
+
+One integration: one message per line. Several: NAME, a tab, and the message. On stderr,
+"NAME: warning: ..." for each value left out or replaced and each event skipped, then
+"NAME: N sent, M filtered out, K skipped"; an invalid integration is reported as check-config
+reports it.
+
+Exit status: 0; 1 if the input cannot be read, an integration is invalid or its run fails; 2 for a
+bad command line or a configuration file Fluent Bit could not read.`,
+		flags: func(fs *flag.FlagSet) func(*invocation) int {
+			o := &renderOpts{set: setFlag{}}
+			fs.StringVar(&o.config, "config", "", "the integrations are the siem_cef outputs of the Fluent Bit configuration `FILE`")
+			fs.StringVar(&o.integration, "integration", "", "only the integration whose Integration is `NAME`")
+			fs.Var(o.set, "set", "set the property Key to Value, `Key=Value` (repeat the flag for each)")
+			fs.StringVar(&o.start, "start", defaultChunkStart, "time of the first event, `RFC3339`")
+			fs.DurationVar(&o.step, "step", time.Second, "time between two events, a Go duration `DUR` (250ms, 1s)")
+			return o.run
+		},
+	})
+}
+
+type renderOpts struct {
+	config, integration string
+	set                 setFlag
+	start               string
+	step                time.Duration
+}
+
+// setFlag collects --set Key=Value; Key is a plugin property (any case), stored lower-case.
+type setFlag map[string]string
+
+func (s setFlag) String() string { return "" }
+
+func (s setFlag) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok {
+		return fmt.Errorf("want Key=Value")
+	}
+	p := pluginProperty(strings.TrimSpace(k))
+	if p == "" {
+		return fmt.Errorf("%s is not a siem_cef property (%s)", k, strings.Join(pluginProperties(), ", "))
+	}
+	s[strings.ToLower(p)] = val
+	return nil
+}
+
+// sectionGetter is what a section gives the plugin, with the --set properties replaced.
+type sectionGetter struct {
+	s   fbconfig.Section
+	set setFlag
+}
+
+func (g sectionGetter) Get(key string) string {
+	if v, ok := g.set[strings.ToLower(key)]; ok {
+		return v
+	}
+	return g.s.Get(key)
+}
+
+func (o *renderOpts) run(inv *invocation) int {
+	start, err := time.Parse(time.RFC3339Nano, o.start)
+	if err != nil {
+		return inv.usageError("--start %q is not an RFC 3339 time (%s)", o.start, defaultChunkStart)
+	}
+	if start.Before(minEventTime) || start.After(maxEventTime) {
+		return inv.usageError("--start %s is outside what an EventTime holds (1970 to 2106)", o.start)
+	}
+	if len(inv.args) > 1 {
+		return inv.usageError("one input file at most, got %d", len(inv.args))
+	}
+
+	var outs []siemOutput
+	if o.config != "" {
+		f, loaded, err := loadOutputs(o.config, func(s fbconfig.Section) config.Getter { return sectionGetter{s, o.set} })
+		if err != nil {
+			inv.logf("%v", err)
+			return exitUsage
+		}
+		for _, w := range f.Warnings {
+			inv.logf("warning: %s", w)
+		}
+		if len(loaded) == 0 {
+			return inv.fail("%s: no output with Name %s", o.config, pluginName)
+		}
+		outs = loaded
+	} else {
+		get := config.GetterFunc(func(k string) string {
+			if v, ok := o.set[strings.ToLower(k)]; ok {
+				return v
+			}
+			if k == "Address" {
+				return "127.0.0.1"
+			}
+			return ""
+		})
+		out := siemOutput{name: pluginName + ".0"}
+		cfg, err := config.Load(get, out.name)
+		if err != nil {
+			out.errs = strings.Split(err.Error(), "\n")
+		}
+		out.cfg = cfg
+		outs = []siemOutput{out}
+	}
+
+	if o.integration != "" {
+		var picked, invalid []siemOutput
+		for _, out := range outs {
+			switch {
+			case out.cfg == nil:
+				invalid = append(invalid, out)
+			case out.cfg.Integration == o.integration:
+				picked = append(picked, out)
+			}
+		}
+		switch {
+		case len(picked) > 1:
+			var names []string
+			for _, p := range picked {
+				names = append(names, p.name)
+			}
+			return inv.fail("%d outputs have Integration %s: %s", len(picked), o.integration, strings.Join(names, ", "))
+		case len(picked) == 0:
+			for i := range invalid {
+				invalid[i].printInvalid(inv.stderr)
+			}
+			var names []string
+			for _, out := range outs {
+				if out.cfg != nil {
+					names = append(names, out.cfg.Integration)
+				}
+			}
+			return inv.fail("no valid integration %s (the valid ones: %s)", o.integration, strings.Join(names, ", "))
+		}
+		outs = picked
+	}
+
+	in, name := inv.stdin, "standard input"
+	if len(inv.args) == 1 && inv.args[0] != "-" {
+		f, err := os.Open(inv.args[0])
+		if err != nil {
+			return inv.fail("%v", err)
+		}
+		defer f.Close()
+		in, name = f, inv.args[0]
+	}
+	chunk, n, err := record.FromJSONLines(in, start, o.step)
+	if err != nil {
+		return inv.fail("%s: %v", name, err)
+	}
+	if n > 0 {
+		last := start.Add(time.Duration(n-1) * o.step)
+		if last.Before(minEventTime) || last.After(maxEventTime) {
+			return inv.fail("event %d would be at %s, outside what an EventTime holds", n, last.UTC().Format(time.RFC3339))
+		}
+	}
+
+	w := bufio.NewWriter(inv.stdout)
+	prefixed := len(outs) > 1
+	code := exitOK
+	for i := range outs {
+		out := &outs[i]
+		if out.cfg == nil {
+			out.printInvalid(inv.stderr)
+			code = exitFail
+			continue
+		}
+		label := out.cfg.Integration
+		emit := func(msg []byte) error {
+			if prefixed {
+				w.WriteString(label)
+				w.WriteByte('\t')
+			}
+			w.Write(msg)
+			return w.WriteByte('\n') // a write error shows at Flush
+		}
+		warn := func(msg string) { fmt.Fprintf(inv.stderr, "%s: warning: %s\n", label, msg) }
+		st, err := pipeline.New(out.cfg).Run(chunk, emit, warn)
+		if ferr := w.Flush(); ferr != nil {
+			return inv.fail("writing the output: %v", ferr)
+		}
+		fmt.Fprintf(inv.stderr, "%s: %d sent, %d filtered out, %d skipped\n", label, st.Emitted, st.Filtered, st.Skipped)
+		if err != nil {
+			fmt.Fprintf(inv.stderr, "%s: %v\n", label, err)
+			code = exitFail
+		}
+	}
+	return code
+}

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	seedRecord = "../../test/fixtures/seed-example.json"
+	seedCEF    = "../../test/fixtures/seed-example.cef"
+	eventsFile = "../../test/fixtures/events.jsonl"
+)
+
+func TestRenderSeedExample(t *testing.T) {
+	cef, err := os.ReadFile(seedCEF)
+	require.NoError(t, err)
+	want := "<163>Feb 18 10:07:28 kcs-node " + strings.TrimRight(string(cef), "\n") + "\n"
+
+	code, stdout, stderr := runCmd(t, "", "render", "--set", "Hostname=kcs-node", seedRecord)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, want, stdout)
+	assert.Equal(t, "siem_cef.0: 1 sent, 0 filtered out, 0 skipped\n", stderr)
+
+	// The same from standard input, and with the flags after the file.
+	record, err := os.ReadFile(seedRecord)
+	require.NoError(t, err)
+	code, stdout, _ = runCmd(t, string(record), "render", "-", "--set", "hostname=kcs-node")
+	require.Equal(t, exitOK, code)
+	assert.Equal(t, want, stdout)
+
+	// --start moves the header's time; another Facility its PRI (local0: 16*8+3).
+	code, stdout, _ = runCmd(t, string(record), "render", "--set", "Hostname=kcs-node", "--set", "Facility=local0", "--start", "2026-03-05T01:02:03Z")
+	require.Equal(t, exitOK, code)
+	assert.Equal(t, "<131>Mar  5 01:02:03 kcs-node "+strings.TrimRight(string(cef), "\n")+"\n", stdout)
+}
+
+// classIDs takes the CEF Class ID (header field 4) of each line, after prefix.
+func classIDs(t *testing.T, lines []string, prefix string) []string {
+	t.Helper()
+	var ids []string
+	for _, l := range lines {
+		if !strings.HasPrefix(l, prefix) {
+			continue
+		}
+		fields := strings.Split(l, "|")
+		require.Greater(t, len(fields), 4, l)
+		ids = append(ids, fields[4])
+	}
+	return ids
+}
+
+func TestRenderTwoIntegrations(t *testing.T) {
+	path := writeFile(t, t.TempDir(), "fluent-bit.conf", `[OUTPUT]
+    Name            siem_cef
+    Integration     admin
+    Address         siem-a.example.com
+    Categories      Administration
+    Runtime_Events  none
+
+[OUTPUT]
+    Name            siem_cef
+    Integration     alerts-api
+    Address         siem-b.example.com
+    Categories      Alert, API
+    Agent_Groups    none
+`)
+	wantAdmin := []string{"ADM-001", "ADM-002", "CVE-001", "MLW-001", "SD-008", "MS-001"}
+	wantAlertsAPI := []string{"AG-001", "AG-002", "API-001", "API-002"}
+
+	code, stdout, stderr := runCmd(t, "", "render", "--config", path, "--set", "Hostname=kcs-node", eventsFile)
+	require.Equal(t, exitOK, code, stderr)
+	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	require.Len(t, lines, len(wantAdmin)+len(wantAlertsAPI), stdout)
+	assert.Equal(t, wantAdmin, classIDs(t, lines, "admin\t<"))
+	assert.Equal(t, wantAlertsAPI, classIDs(t, lines, "alerts-api\t<"))
+	for _, l := range lines {
+		assert.Contains(t, l, " kcs-node CEF:0|Kaspersky|Kaspersky Container Security|2.0|", l)
+	}
+	assert.Equal(t, "admin: 6 sent, 24 filtered out, 0 skipped\nalerts-api: 4 sent, 26 filtered out, 0 skipped\n", stderr)
+
+	// One of them: bare lines.
+	code, stdout, stderr = runCmd(t, "", "render", "--config", path, "--integration", "alerts-api", eventsFile)
+	require.Equal(t, exitOK, code, stderr)
+	lines = strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	assert.Equal(t, wantAlertsAPI, classIDs(t, lines, "<"))
+	assert.Equal(t, "alerts-api: 4 sent, 26 filtered out, 0 skipped\n", stderr)
+
+	code, stdout, stderr = runCmd(t, "", "render", "--config", path, "--integration", "nope", eventsFile)
+	assert.Equal(t, exitFail, code)
+	assert.Empty(t, stdout)
+	assert.Contains(t, stderr, "no valid integration nope (the valid ones: admin, alerts-api)")
+}
+
+func TestRenderWarningsAndSkips(t *testing.T) {
+	in := `{"event_id": "NT-001", "src_ip": "not-an-ip", "status": "Audit"}
+[1, 2]
+{"event_id": "ADM-001", "status": "Success"}
+`
+	code, stdout, stderr := runCmd(t, in, "render", "--set", "Hostname=h", "--set", "Categories=none")
+	require.Equal(t, exitOK, code, stderr)
+	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	assert.Equal(t, []string{"NT-001"}, classIDs(t, lines, "<"))
+	errLines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	require.Len(t, errLines, 3, stderr)
+	assert.True(t, strings.HasPrefix(errLines[0], "siem_cef.0: warning: event at byte 0 (NT-001): "), errLines[0])
+	assert.Contains(t, errLines[0], "src_ip")
+	assert.True(t, strings.HasPrefix(errLines[1], "siem_cef.0: warning: "), errLines[1])
+	assert.Equal(t, "siem_cef.0: 1 sent, 1 filtered out, 1 skipped", errLines[2])
+}
+
+func TestRenderErrors(t *testing.T) {
+	// An invalid integration: reported as check-config reports it, status 1.
+	_, want := loadProps(map[string]string{"Address": "127.0.0.1", "Protocol": "sctp"}, "siem_cef.0")
+	require.Error(t, want)
+	code, stdout, stderr := runCmd(t, "{}\n", "render", "--set", "Protocol=sctp")
+	assert.Equal(t, exitFail, code)
+	assert.Empty(t, stdout)
+	assert.Contains(t, stderr, "siem_cef.0: invalid\n")
+	assert.Contains(t, stderr, "    "+want.Error()+"\n")
+
+	// An invalid output next to a valid one: the valid one is still rendered.
+	path := writeFile(t, t.TempDir(), "fluent-bit.conf",
+		"[OUTPUT]\n    Name siem_cef\n    Integration ok\n    Address a\n\n[OUTPUT]\n    Name siem_cef\n    Address a\n    Facility local9\n")
+	code, stdout, stderr = runCmd(t, `{"event_id": "ADM-001"}`+"\n", "render", "--config", path)
+	assert.Equal(t, exitFail, code)
+	assert.True(t, strings.HasPrefix(stdout, "ok\t<"), stdout)
+	assert.Contains(t, stderr, "siem_cef.1: invalid\n    section: "+path+":6\n    property Facility: ")
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"render", "--set", "Adress=x"}, "Adress is not a siem_cef property (Integration, Address, "},
+		{[]string{"render", "--set", "Address"}, "want Key=Value"},
+		{[]string{"render", "--set", "Host=x"}, "Host is not a siem_cef property"},
+		{[]string{"render", "--start", "soon"}, "not an RFC 3339 time"},
+		{[]string{"render", "a.jsonl", "b.jsonl"}, "one input file at most"},
+		{[]string{"render", "--config", "/nonexistent/fluent-bit.conf"}, "no such file or directory"},
+	} {
+		code, stdout, stderr := runCmd(t, "", tc.args...)
+		assert.Equal(t, exitUsage, code, tc.args)
+		assert.Empty(t, stdout, tc.args)
+		assert.Contains(t, stderr, tc.want, tc.args)
+	}
+
+	code, _, stderr = runCmd(t, "{\"a\": \n", "render")
+	assert.Equal(t, exitFail, code)
+	assert.Contains(t, stderr, "siem-cef render: standard input: line 1: ")
+}

@@ -1,0 +1,31 @@
+package deliver
+
+import "github.com/kcs-siem/siem-cef/config"
+
+// OptionsOf are the transport settings of an integration.
+func OptionsOf(cfg *config.Config) Options {
+	opt := Options{
+		Addresses:      cfg.Endpoints(),
+		ConnectTimeout: cfg.ConnectTimeout,
+		WriteTimeout:   cfg.WriteTimeout,
+		HoldDown:       cfg.FailoverHoldDown,
+		Framing:        FramingNewline,
+	}
+	if cfg.Framing == config.FramingOctet {
+		opt.Framing = FramingOctet
+	}
+	if cfg.TLS != nil {
+		opt.TLS = cfg.TLS.Config
+	}
+	return opt
+}
+
+// New makes the transport of an integration.
+func New(cfg *config.Config) Transport {
+	opt := OptionsOf(cfg)
+	switch cfg.Protocol {
+	case config.UDP:
+		return NewUDP(opt)
+	}
+	return NewStream(opt)
+}
