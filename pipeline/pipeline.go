@@ -35,9 +35,13 @@ func New(cfg *config.Config) *Pipeline {
 		filter: filter.New(cfg),
 		enc: cef.NewEncoder(cef.Header{
 			Vendor: cfg.Vendor, Product: cfg.Product, Version: cfg.ProductVersion,
-			Hostname: cfg.Hostname, Facility: cfg.Facility,
+			Hostname: cfg.Hostname, Facility: cfg.Facility, Format: syslogFormats[cfg.SyslogFormat],
 		}),
 	}
+}
+
+var syslogFormats = map[config.SyslogFormat]cef.SyslogFormat{
+	config.RFC3164: cef.RFC3164, config.RFC5424: cef.RFC5424, config.NoSyslog: cef.NoSyslog,
 }
 
 // Filter is the integration's filter, for the start-up log.
