@@ -26,6 +26,8 @@ func New(cfg *config.Config) Transport {
 	switch cfg.Protocol {
 	case config.UDP:
 		return NewUDP(opt)
+	case config.RELP, config.RELPTLS:
+		return NewRELP(opt, cfg.RELPWindow)
 	}
 	return NewStream(opt)
 }

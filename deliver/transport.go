@@ -2,7 +2,9 @@ package deliver
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
+	"os"
 	"net"
 	"strings"
 	"syscall"
@@ -74,10 +76,11 @@ func (t *Stream) Connected() string {
 	return t.ends.addrs[t.ends.current]
 }
 
-// Send writes the batch. A connection that fails is replaced once within the same call, because
+// Send writes the batch. A connection that breaks is replaced once within the same call, because
 // the usual cause is a SIEM that restarted since the last flush; the rewrite starts at the first
-// message the failed write did not finish, so no receiver sees half a message. A call takes at most
-// two write timeouts and a connect timeout per address.
+// message the failed write did not finish, so no receiver sees half a message. A write that times out
+// is not retried: the SIEM has stopped reading. A call takes at most two write timeouts and a
+// connect timeout per address.
 func (t *Stream) Send(b *Batch) error {
 	from := 0
 	for attempt := 0; ; attempt++ {
@@ -93,7 +96,8 @@ func (t *Stream) Send(b *Batch) error {
 			return nil
 		}
 		t.drop()
-		if attempt == 1 {
+		// A SIEM that stopped reading is not helped by a new connection; one that went away is.
+		if attempt == 1 || errors.Is(err, os.ErrDeadlineExceeded) {
 			return t.err("write", err)
 		}
 		from = b.start(from + n)

@@ -1441,6 +1441,46 @@ static void cmd_flush(int argc, char **argv)
     result("flush %s rc=%d", ins->name, rc);
 }
 
+/* flushretry NAME FILE TRIES DELAY_MS: what Fluent Bit does with a chunk: flush it, and flush it again
+ * after DELAY_MS while the plugin answers FLB_RETRY, at most TRIES times in all. Prints the last return
+ * code, the number of flushes and the milliseconds they took. */
+static void cmd_flushretry(int argc, char **argv)
+{
+    struct flb_output_instance *ins;
+    struct timespec t0, t1;
+    char *data, *end;
+    size_t len;
+    long tries, delay, n;
+    int rc = FLB_RETRY;
+
+    if (argc != 5) {
+        fail("usage: flushretry NAME FILE TRIES DELAY_MS");
+    }
+    ins = need_live(argv[1]);
+    tries = strtol(argv[3], &end, 10);
+    if (*end || tries < 1) {
+        fail("flushretry: TRIES must be a number >= 1, not '%s'", argv[3]);
+    }
+    delay = strtol(argv[4], &end, 10);
+    if (*end || delay < 0) {
+        fail("flushretry: DELAY_MS must be a number >= 0, not '%s'", argv[4]);
+    }
+    data = read_whole(argv[2], &len);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (n = 0; n < tries && rc == FLB_RETRY; n++) {
+        if (n > 0) {
+            struct timespec d = { delay / 1000, (delay % 1000) * 1000000L };
+            nanosleep(&d, NULL);
+        }
+        rc = flush_once(ins, data, len, "kcs.events");
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    free(data);
+    note_rc(ins->name, rc);
+    result("flushretry %s rc=%d tries=%ld ms=%ld", ins->name, rc, n,
+           (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+}
+
 struct mt_arg {
     pthread_t th;
     struct flb_output_instance *ins;
@@ -1712,6 +1752,7 @@ static void run_command(int argc, char **argv)
     else if (!strcmp(c, "instance"))   cmd_instance(argc, argv);
     else if (!strcmp(c, "flush"))      cmd_flush(argc, argv);
     else if (!strcmp(c, "flushmt"))    cmd_flushmt(argc, argv);
+    else if (!strcmp(c, "flushretry")) cmd_flushretry(argc, argv);
     else if (!strcmp(c, "exit"))       cmd_exit(argc, argv);
     else if (!strcmp(c, "exitall"))    cmd_exitall(argc);
     else if (!strcmp(c, "unregister")) cmd_unregister(argc);

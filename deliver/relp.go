@@ -1,0 +1,262 @@
+package deliver
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"time"
+)
+
+// RELP is rsyslog's Reliable Event Logging Protocol: every message is a numbered transaction the
+// server acknowledges. Send returns nil only when every message of the batch has been acknowledged,
+// so a chunk is reported delivered only once the SIEM side has it; anything unacknowledged when the
+// connection breaks fails the send and Fluent Bit retries the chunk.
+//
+// Frames are "TXNR SP COMMAND SP DATALEN [SP DATA] LF" (https://www.rsyslog.com/doc/relp.html).
+type RELP struct {
+	opt    Options
+	window int
+	ends   *endpoints
+	conn   net.Conn
+	r      *bufio.Reader
+	txnr   int    // the last transaction number used
+	out    []byte // frames being written
+	data   []byte // the data of the response being read
+}
+
+// relpOffers is what the client offers when it opens a session.
+const relpOffers = "relp_version=0\nrelp_software=siem_cef\ncommands=syslog"
+
+// maxRELPFrame bounds a server frame the client reads (a response is a status and a short text).
+const maxRELPFrame = 64 << 10
+
+// NewRELP makes a RELP transport (over TLS when opt.TLS is set) with at most window messages
+// awaiting their acknowledgement; it connects on the first Send.
+func NewRELP(opt Options, window int) *RELP {
+	return &RELP{opt: opt, window: window, ends: newEndpoints(opt)}
+}
+
+func (t *RELP) Framing() Framing { return FramingNone }
+func (t *RELP) MaxMessage() int  { return 0 }
+
+// Connected is the address of the session in use, or "".
+func (t *RELP) Connected() string {
+	if t.conn == nil {
+		return ""
+	}
+	return t.ends.addrs[t.ends.current]
+}
+
+func (t *RELP) network() string {
+	if t.opt.TLS != nil {
+		return "relp+tls"
+	}
+	return "relp"
+}
+
+func (t *RELP) err(op string, err error) *Error {
+	addr := t.ends.addrs[t.ends.current]
+	if op == "connect" && len(t.ends.addrs) > 1 {
+		addr = fmt.Sprint(t.ends.addrs)
+	}
+	return &Error{Op: op, Addr: addr, Net: t.network(), Err: err}
+}
+
+// Send writes the batch's messages as syslog transactions, keeping at most the window
+// unacknowledged, and waits for every acknowledgement.
+func (t *RELP) Send(b *Batch) error {
+	if err := t.open(); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(t.opt.WriteTimeout)
+	if err := t.conn.SetDeadline(deadline); err != nil {
+		t.drop()
+		return t.err("write", err)
+	}
+	pending := map[int]bool{}
+	for next := 0; next < b.Len() || len(pending) > 0; {
+		t.out = t.out[:0]
+		for ; next < b.Len() && len(pending) < t.window; next++ {
+			txnr := t.nextTxnr()
+			t.out = appendFrame(t.out, txnr, "syslog", b.Payload(next))
+			pending[txnr] = true
+		}
+		if len(t.out) > 0 {
+			if _, err := t.conn.Write(t.out); err != nil {
+				t.drop()
+				return t.err("write", fmt.Errorf("%w (%d messages unacknowledged)", err, len(pending)))
+			}
+		}
+		// Read at least one acknowledgement, and every one already waiting, before writing more.
+		for first := true; first || t.r.Buffered() > 0; first = false {
+			txnr, status, err := t.readResponse()
+			if err != nil {
+				t.drop()
+				return t.err("acknowledgement", fmt.Errorf("%w (%d messages unacknowledged)", err, len(pending)))
+			}
+			if !pending[txnr] {
+				t.drop()
+				return t.err("acknowledgement", fmt.Errorf("response to transaction %d, which is not open", txnr))
+			}
+			if status != 200 {
+				t.drop()
+				return t.err("acknowledgement", fmt.Errorf("the server refused transaction %d with status %d", txnr, status))
+			}
+			delete(pending, txnr)
+			if len(pending) == 0 {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// open connects and opens a session when there is none, or when a preferred address has served its
+// hold-down.
+func (t *RELP) open() error {
+	if t.conn != nil && t.ends.betterDue() {
+		t.close()
+	}
+	if t.conn != nil {
+		return nil
+	}
+	conn, err := t.ends.dial()
+	if err != nil {
+		return t.err("connect", err)
+	}
+	t.conn, t.r, t.txnr = conn, bufio.NewReader(conn), 0
+	if err := conn.SetDeadline(time.Now().Add(t.opt.ConnectTimeout)); err != nil {
+		t.drop()
+		return t.err("connect", err)
+	}
+	txnr := t.nextTxnr()
+	if _, err := conn.Write(appendFrame(nil, txnr, "open", []byte(relpOffers))); err != nil {
+		t.drop()
+		return t.err("connect", err)
+	}
+	got, status, err := t.readResponse()
+	switch {
+	case err != nil:
+		err = fmt.Errorf("opening the RELP session: %w", err)
+	case got != txnr || status != 200:
+		err = fmt.Errorf("the server did not accept the RELP session (transaction %d, status %d)", got, status)
+	}
+	if err != nil {
+		t.drop()
+		return t.err("connect", err)
+	}
+	return nil
+}
+
+func (t *RELP) nextTxnr() int {
+	t.txnr++
+	if t.txnr > 999999999 { // RELP numbers wrap to 1
+		t.txnr = 1
+	}
+	return t.txnr
+}
+
+func appendFrame(dst []byte, txnr int, command string, data []byte) []byte {
+	dst = strconv.AppendInt(dst, int64(txnr), 10)
+	dst = append(dst, ' ')
+	dst = append(dst, command...)
+	dst = append(dst, ' ')
+	dst = strconv.AppendInt(dst, int64(len(data)), 10)
+	if len(data) > 0 {
+		dst = append(dst, ' ')
+		dst = append(dst, data...)
+	}
+	return append(dst, '\n')
+}
+
+var errServerClose = errors.New("the server closed the RELP session (serverclose)")
+
+// readResponse reads one "TXNR rsp DATALEN STATUS [text]" frame. A serverclose hint from the
+// server ends the session.
+func (t *RELP) readResponse() (txnr, status int, err error) {
+	head, err := t.r.ReadSlice(' ')
+	if err != nil {
+		return 0, 0, err
+	}
+	if txnr, err = strconv.Atoi(string(bytes.TrimSuffix(head, []byte(" ")))); err != nil {
+		return 0, 0, fmt.Errorf("a frame with transaction number %q", head)
+	}
+	cmd, err := t.r.ReadSlice(' ')
+	if err != nil {
+		return 0, 0, err
+	}
+	command := string(bytes.TrimSuffix(cmd, []byte(" ")))
+	// DATALEN ends with SP before the data, or with the trailing LF when there is none.
+	n, end := 0, byte(0)
+	for digits := 0; ; digits++ {
+		c, err := t.r.ReadByte()
+		if err != nil {
+			return 0, 0, err
+		}
+		if c == ' ' || c == '\n' {
+			if digits == 0 {
+				return 0, 0, errors.New("a frame without a data length")
+			}
+			end = c
+			break
+		}
+		if c < '0' || c > '9' || n > maxRELPFrame {
+			return 0, 0, fmt.Errorf("a frame with a bad data length (byte %q)", c)
+		}
+		n = n*10 + int(c-'0')
+	}
+	if cap(t.data) < n {
+		t.data = make([]byte, n)
+	}
+	data := t.data[:n]
+	if end == ' ' {
+		if _, err := io.ReadFull(t.r, data); err != nil {
+			return 0, 0, err
+		}
+		if c, err := t.r.ReadByte(); err != nil || c != '\n' {
+			return 0, 0, errors.New("a frame without its trailing LF")
+		}
+	} else if n != 0 {
+		return 0, 0, errors.New("a frame that announces data but has none")
+	}
+	if command == "serverclose" {
+		return 0, 0, errServerClose
+	}
+	if command != "rsp" {
+		return 0, 0, fmt.Errorf("an unexpected %q frame", command)
+	}
+	code, _, _ := bytes.Cut(data, []byte(" "))
+	if status, err = strconv.Atoi(string(bytes.TrimSpace(code))); err != nil {
+		return 0, 0, fmt.Errorf("a response without a status: %q", data)
+	}
+	return txnr, status, nil
+}
+
+// close ends the session politely: a close transaction, whose response it waits for briefly.
+func (t *RELP) close() {
+	if t.conn == nil {
+		return
+	}
+	t.conn.SetDeadline(time.Now().Add(time.Second))
+	if _, err := t.conn.Write(appendFrame(nil, t.nextTxnr(), "close", nil)); err == nil {
+		t.readResponse()
+	}
+	t.drop()
+}
+
+func (t *RELP) drop() {
+	if t.conn != nil {
+		t.conn.Close()
+		t.conn, t.r = nil, nil
+	}
+}
+
+// Close ends the session.
+func (t *RELP) Close() error {
+	t.close()
+	return nil
+}
