@@ -6,37 +6,59 @@ import (
 	"unicode/utf8"
 )
 
-// The escaping rules of cef-rules.md. Both appenders cut the value to max characters on a character
-// boundary before escaping, so an escape sequence is never cut; both replace invalid UTF-8 with U+FFFD
-// and control characters with a space (CEF has no escape for them).
+// The escaping rules of cef-rules.md. Values are cut to their limit on a character boundary before
+// escaping, so an escape sequence is never cut; invalid UTF-8 becomes U+FFFD and control characters
+// a space (CEF has no escape for them).
+
+// escaping says how each ASCII byte is written: "" for itself.
+type escaping [utf8.RuneSelf]string
+
+func newEscaping(escapes map[byte]string) *escaping {
+	var e escaping
+	for c := range e {
+		if c < 0x20 || c == 0x7f {
+			e[c] = " "
+		}
+	}
+	for c, esc := range escapes {
+		e[c] = esc
+	}
+	return &e
+}
+
+var (
+	// In values: backslash, '=' (else a parser finds a forged key), CR and LF.
+	valueEscaping = newEscaping(map[byte]string{'\\': `\\`, '=': `\=`, '\n': `\n`, '\r': `\r`})
+	// In header fields only backslash and '|'; CR and LF become spaces like other controls.
+	headerEscaping = newEscaping(map[byte]string{'\\': `\\`, '|': `\|`})
+)
 
 // appendValue appends an extension value. Whitespace and control characters at either end are
 // trimmed, since parsers do not keep them reliably; so is whitespace left at the end by the cut.
 func appendValue(dst, v []byte, max int) []byte {
-	v = trimCut(v, max)
+	return appendEscaped(dst, trimCut(v, max), valueEscaping)
+}
+
+// appendHeaderField appends a CEF header field of at most max characters.
+func appendHeaderField(dst, v []byte, max int) []byte {
+	return appendEscaped(dst, cutChars(v, max), headerEscaping)
+}
+
+func appendEscaped(dst, v []byte, esc *escaping) []byte {
 	for len(v) > 0 {
 		c := v[0]
-		if c < utf8.RuneSelf {
-			v = v[1:]
-			switch {
-			case c == '\\':
-				dst = append(dst, '\\', '\\')
-			case c == '=':
-				dst = append(dst, '\\', '=')
-			case c == '\n':
-				dst = append(dst, '\\', 'n')
-			case c == '\r':
-				dst = append(dst, '\\', 'r')
-			case c < 0x20 || c == 0x7f:
-				dst = append(dst, ' ')
-			default:
-				dst = append(dst, c)
-			}
+		if c >= utf8.RuneSelf {
+			var size int
+			dst, size = appendRune(dst, v)
+			v = v[size:]
 			continue
 		}
-		var size int
-		dst, size = appendRune(dst, v)
-		v = v[size:]
+		if e := esc[c]; e != "" {
+			dst = append(dst, e...)
+		} else {
+			dst = append(dst, c)
+		}
+		v = v[1:]
 	}
 	return dst
 }
@@ -64,32 +86,6 @@ func cutChars(v []byte, max int) []byte {
 		i += size
 	}
 	return v[:i]
-}
-
-// appendHeaderField appends a CEF header field: only '\' and '|' are escaped there; CR, LF and other
-// control characters become spaces.
-func appendHeaderField(dst, v []byte, max int) []byte {
-	for n := 0; len(v) > 0 && n < max; n++ {
-		c := v[0]
-		if c < utf8.RuneSelf {
-			v = v[1:]
-			switch {
-			case c == '\\':
-				dst = append(dst, '\\', '\\')
-			case c == '|':
-				dst = append(dst, '\\', '|')
-			case c < 0x20 || c == 0x7f:
-				dst = append(dst, ' ')
-			default:
-				dst = append(dst, c)
-			}
-			continue
-		}
-		var size int
-		dst, size = appendRune(dst, v)
-		v = v[size:]
-	}
-	return dst
 }
 
 // appendRune appends the non-ASCII character that starts v and returns its size in v: U+FFFD for an
