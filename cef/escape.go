@@ -46,19 +46,23 @@ func appendHeaderField(dst, v []byte, max int) []byte {
 
 func appendEscaped(dst, v []byte, esc *escaping) []byte {
 	for len(v) > 0 {
-		c := v[0]
-		if c >= utf8.RuneSelf {
-			var size int
-			dst, size = appendRune(dst, v)
-			v = v[size:]
+		// The run of bytes written as they are goes in one copy.
+		plain := 0
+		for plain < len(v) && v[plain] < utf8.RuneSelf && esc[v[plain]] == "" {
+			plain++
+		}
+		dst = append(dst, v[:plain]...)
+		if v = v[plain:]; len(v) == 0 {
+			break
+		}
+		if c := v[0]; c < utf8.RuneSelf {
+			dst = append(dst, esc[c]...)
+			v = v[1:]
 			continue
 		}
-		if e := esc[c]; e != "" {
-			dst = append(dst, e...)
-		} else {
-			dst = append(dst, c)
-		}
-		v = v[1:]
+		var size int
+		dst, size = appendRune(dst, v)
+		v = v[size:]
 	}
 	return dst
 }
@@ -66,8 +70,13 @@ func appendEscaped(dst, v []byte, esc *escaping) []byte {
 // trimCut trims whitespace and control characters at both ends and keeps at most max characters,
 // trimming again where the cut ends.
 func trimCut(v []byte, max int) []byte {
+	if len(v) > 0 && len(v) <= max && printableASCII(v[0]) && printableASCII(v[len(v)-1]) {
+		return v // the usual value: nothing to trim, nothing to cut
+	}
 	return bytes.TrimRightFunc(cutChars(bytes.TrimFunc(v, isBlank), max), isBlank)
 }
+
+func printableASCII(c byte) bool { return c > ' ' && c < 0x7f }
 
 func isBlank(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
 

@@ -4,7 +4,6 @@
 package pipeline
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/kcs-siem/siem-cef/cef"
@@ -30,8 +29,8 @@ type Pipeline struct {
 // New builds the pipeline of an integration.
 func New(cfg *config.Config) *Pipeline {
 	return &Pipeline{
-		dec:    record.NewDecoder(),
-		mapper: schema.Mapper{Severity: cfg.Severity},
+		dec:    record.NewDecoder().WithMergeLogKey(cfg.MergeLogKey),
+		mapper: schema.Mapper{Severity: cfg.Severity, Schema: cfg.Schema, Assign: cfg.Assign},
 		filter: filter.New(cfg),
 		enc: cef.NewEncoder(cef.Header{
 			Vendor: cfg.Vendor, Product: cfg.Product, Version: cfg.ProductVersion,
@@ -67,13 +66,12 @@ func (p *Pipeline) Run(chunk []byte, emit func(msg []byte) error, warn func(msg 
 		if !ok {
 			return st, err
 		}
-		var skipped *record.RecordError
-		if errors.As(err, &skipped) {
+		if err != nil { // a *record.RecordError: this event was stepped over
 			st.Skipped++
-			warn(skipped.Error())
+			warn(err.Error())
 			continue
 		}
-		p.problems = p.mapper.KCS(&p.rec, &p.ev, p.problems[:0])
+		p.problems = p.mapper.Map(&p.rec, &p.ev, p.problems[:0])
 		for _, pr := range p.problems {
 			st.Problems++
 			warn(fmt.Sprintf("event at byte %d (%s): %s", p.rec.Offset, p.ev.ClassID, pr))
