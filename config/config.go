@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/schema"
 )
 
 // Getter reads one property as Fluent Bit hands it over: "" when unset. Keys are case-insensitive in
@@ -75,6 +76,11 @@ type Config struct {
 	FailoverHoldDown time.Duration
 	// RELPWindow is how many RELP messages may await their acknowledgement.
 	RELPWindow int
+	// Schema is the source of the records (auto: each record's fingerprint); MergeLogKey the key
+	// the kubernetes filter's Merge_Log_Key names; Assign the Set.<field> and Map.<field> settings.
+	Schema      schema.Source
+	MergeLogKey string
+	Assign      []schema.Assignment
 }
 
 // PropertyError names the property, the value given and what it accepts.
@@ -147,6 +153,8 @@ var properties = []struct {
 	{"Runtime_Events", func(c *Config, v string) (err error) { c.RuntimeEvents, err = parseRuntimeEvents(v); return err }},
 	{"Startup_Check", func(c *Config, v string) (err error) { c.StartupCheck, err = parseStartupCheck(v); return err }},
 	{"Stats_Interval", func(c *Config, v string) (err error) { c.StatsInterval, err = parseStatsInterval(v); return err }},
+	{"Schema", func(c *Config, v string) (err error) { c.Schema, err = parseSchema(v); return err }},
+	{"Merge_Log_Key", func(c *Config, v string) (err error) { c.MergeLogKey, err = parseMergeLogKey(v); return err }},
 	{"Framing", func(c *Config, v string) (err error) { c.Framing, err = parseFraming(v); return err }},
 	{"Syslog_Format", func(c *Config, v string) (err error) { c.SyslogFormat, err = parseSyslogFormat(v); return err }},
 	{"Max_Message_Size", func(c *Config, v string) (err error) {
@@ -326,6 +334,7 @@ func (c *Config) String() string {
 			struct{ key, value string }{"TLS_CA_File", orDefault(c.TLS.CAFile, "system")},
 			struct{ key, value string }{"TLS_Cert_File", orDefault(c.TLS.CertFile, "none")})
 	}
+	fields = append(fields, c.schemaFields()...)
 	pairs := make([]string, len(fields))
 	for i, f := range fields {
 		v := f.value

@@ -10,6 +10,8 @@ import (
 
 	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/internal/testpki"
+	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/schema"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -196,6 +198,37 @@ func TestLoad(t *testing.T) {
 		{property: "Stats_Interval", value: "500ms", hint: "at least 1s; 0 or off for none"},
 		{property: "Stats_Interval", value: "-5s", hint: "at least 1s; 0 or off for none"},
 
+		{property: "Schema", value: "Falco", edit: func(c *Config) { c.Schema = schema.SourceFalco }},
+		{property: "Schema", value: "auto", edit: func(c *Config) {}},
+		{property: "Schema", value: "sysdig", hint: "use auto (the source of each record by its fingerprint, else KCS-native), kcs, falco, tetragon or tracee"},
+
+		{property: "Merge_Log_Key", value: "falco", edit: func(c *Config) { c.MergeLogKey = "falco" }},
+		{property: "Merge_Log_Key", value: "log data", hint: "no spaces or control characters"},
+
+		{property: "Set.cluster", value: "prod-eu-1", edit: func(c *Config) {
+			c.Assign = []schema.Assignment{{Field: schema.FieldCluster, Value: "prod-eu-1"}}
+		}},
+		{property: "Set.node_ip", value: "10.0.12.31", edit: func(c *Config) {
+			c.Assign = []schema.Assignment{{Field: schema.FieldNodeIP, Value: "10.0.12.31"}}
+		}},
+		{property: "Set.severity", value: "High", edit: func(c *Config) {
+			c.Assign = []schema.Assignment{{Field: schema.FieldSeverity, Value: "High"}}
+		}},
+		{property: "Set.node_ip", value: "${NODE_IP}", hint: "use an IPv4 or IPv6 address"},
+		{property: "Set.severity", value: "urgent", hint: "use a severity 0-10 or one of Unknown, Low, Medium, High, Very-High"},
+		{property: "Set.dst_port", value: "65536", hint: "use a port number 0-65535"},
+		{property: "Set.event_id", value: "FPM 001", hint: "use an event ID of letters, digits"},
+		{property: "Set.cluster", value: "prod\teu", hint: "use text without control characters"},
+
+		{property: "Map.cluster", value: "$kubernetes['labels']['cluster']", edit: func(c *Config) {
+			c.Assign = []schema.Assignment{{Field: schema.FieldCluster, Path: record.Path{{Key: "kubernetes"}, {Key: "labels"}, {Key: "cluster"}}}}
+		}},
+		{property: "Map.pid", value: `$args[0]["value"]`, edit: func(c *Config) {
+			c.Assign = []schema.Assignment{{Field: schema.FieldPID, Path: record.Path{{Key: "args"}, {Index: 0, IsIndex: true}, {Key: "value"}}}}
+		}},
+		{property: "Map.cluster", value: "kubernetes.labels.cluster", hint: "use a record accessor: $key followed by ['key'] or [index] steps"},
+		{property: "Map.node", value: "$kubernetes['host'", hint: "use a record accessor"},
+
 		{property: "Framing", value: "Octet-Counting", edit: func(c *Config) { c.Framing = FramingOctet }},
 		{property: "Framing", value: "length", hint: "use newline or octet-counting"},
 		{property: "Syslog_Format", value: "RFC5424", edit: func(c *Config) { c.SyslogFormat = RFC5424 }},
@@ -290,7 +323,7 @@ func TestString(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, `Integration=siem_cef.1 Address=[2001:db8::1]:6514 Protocol=udp Vendor=Kaspersky `+
 		`Product="Kaspersky Container Security" Product_Version=2.0 Hostname=node-1 Facility=local4 `+
-		`Connect_Timeout=5s Write_Timeout=1m30s Severity=rules Startup_Check=warn Stats_Interval=1m0s Syslog_Format=rfc3164 Max_Message_Size=8192`, c.String())
+		`Connect_Timeout=5s Write_Timeout=1m30s Severity=rules Startup_Check=warn Stats_Interval=1m0s Syslog_Format=rfc3164 Max_Message_Size=8192 Schema=auto`, c.String())
 
 	c.Facility = 99 // a Config built by hand
 	assert.Contains(t, c.String(), " Facility=99 ")

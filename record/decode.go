@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -15,17 +16,25 @@ import (
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
 )
 
-// Field is one key of a record's body. Key and string values point into the chunk.
+// Field is one key of a record's body. Key and string values point into the chunk. Raw is the
+// value's own msgpack bytes, through which nested maps and arrays stay reachable by path.
 type Field struct {
 	Key   []byte
 	Value cef.Value
+	Raw   Node
 }
 
 // Event is one decoded Fluent Bit event.
 type Event struct {
-	Time   time.Time
+	Time time.Time
+	// Fields is the record's body as Fluent Bit holds it.
 	Fields []Field
-	Offset int // byte offset of the event in the chunk
+	// Embedded is the event carried inside one of Fields, named by EmbeddedKey: a JSON object in a
+	// string (a container log line in `log`, Tracee's `event`) or a map under the Merge_Log_Key.
+	// EmbeddedKey is nil when the body itself is the event.
+	Embedded    []Field
+	EmbeddedKey []byte
+	Offset      int // byte offset of the event in the chunk
 }
 
 // Lookup returns the value of a top-level key.
@@ -36,6 +45,44 @@ func (e *Event) Lookup(key string) (cef.Value, bool) {
 		}
 	}
 	return cef.Value{}, false
+}
+
+// Body is the event's own fields: the embedded event when there is one, else the record's body.
+func (e *Event) Body() []Field {
+	if e.EmbeddedKey != nil {
+		return e.Embedded
+	}
+	return e.Fields
+}
+
+// Get is a top-level key of the event's own fields (Body), undecoded.
+func (e *Event) Get(key string) Node { return lookup(e.Body(), key) }
+
+// Outer is a top-level key of the record as Fluent Bit holds it (Fields), undecoded.
+func (e *Event) Outer(key string) Node { return lookup(e.Fields, key) }
+
+func lookup(fields []Field, key string) Node {
+	for i := range fields {
+		if string(fields[i].Key) == key {
+			return fields[i].Raw
+		}
+	}
+	return Node{}
+}
+
+// Find follows a record accessor: first in the record as Fluent Bit holds it, then in the embedded
+// event. It returns the absent Node when neither has the path.
+func (e *Event) Find(p Path) Node {
+	if len(p) == 0 {
+		return Node{}
+	}
+	if n := p.from(lookup(e.Fields, p[0].Key)); n.Kind() != NodeAbsent {
+		return n
+	}
+	if e.EmbeddedKey != nil {
+		return p.from(lookup(e.Embedded, p[0].Key))
+	}
+	return Node{}
 }
 
 // ChunkError is damage in the chunk: nothing from Offset on can be read.
@@ -77,11 +124,16 @@ const (
 // Decoder reads the events of a chunk one at a time. It is reused across chunks: Reset, then Next
 // until it returns false.
 type Decoder struct {
+	// MergeLogKey is the key under which Fluent Bit's kubernetes filter puts a decoded log line
+	// (its Merge_Log_Key); the event may be there. "" when the integration names none.
+	MergeLogKey string
+
 	buf     []byte
 	r       bytes.Reader
 	d       *msgpack.Decoder
 	fields  []Field
 	scratch []byte  // nested values rendered as JSON; valid until the next event
+	json    []byte  // an embedded JSON event, as msgpack; valid until the next event
 	stamp   [8]byte // an EventTime's bytes; a local array would escape to the heap through ReadFull
 }
 
@@ -89,6 +141,12 @@ type Decoder struct {
 func NewDecoder() *Decoder {
 	d := &Decoder{}
 	d.d = msgpack.NewDecoder(&d.r)
+	return d
+}
+
+// WithMergeLogKey sets MergeLogKey and returns the decoder.
+func (d *Decoder) WithMergeLogKey(key string) *Decoder {
+	d.MergeLogKey = key
 	return d
 }
 
@@ -202,6 +260,7 @@ func (d *Decoder) event(ev *Event) (marker bool, err error) {
 		return false, err
 	}
 	ev.Fields = ev.Fields[:0]
+	ev.Embedded, ev.EmbeddedKey = ev.Embedded[:0], nil
 	d.scratch = d.scratch[:0]
 	if marker {
 		return true, d.skip(1)
@@ -215,8 +274,77 @@ func (d *Decoder) event(ev *Event) (marker bool, err error) {
 		}
 		return false, &RecordError{Offset: start, Reason: "its body is not a map"}
 	}
-	ev.Fields, err = d.body(ev.Fields)
-	return false, err
+	if ev.Fields, err = d.body(ev.Fields); err != nil {
+		return false, err
+	}
+	d.embed(ev)
+	return false, nil
+}
+
+// embedKeys are where an event may be carried inside the record, after the Merge_Log_Key: `log`
+// (a container log line read by tail with the CRI or docker parser) and `event` (Tracee's forward
+// output).
+var embedKeys = [...]string{"log", "event"}
+
+// embed finds an event carried inside the record: a map under the Merge_Log_Key, or a JSON object
+// in a string under the Merge_Log_Key, `log` or `event`, in that order. A string that is not a JSON
+// object is left alone: the record stays a plain log line.
+func (d *Decoder) embed(ev *Event) {
+	ev.Embedded, ev.EmbeddedKey = ev.Embedded[:0], nil
+	d.json = d.json[:0]
+	if d.MergeLogKey != "" && d.embedFrom(ev, d.MergeLogKey) {
+		return
+	}
+	for _, k := range embedKeys {
+		if d.embedFrom(ev, k) {
+			return
+		}
+	}
+}
+
+func (d *Decoder) embedFrom(ev *Event, key string) bool {
+	var f *Field
+	for i := range ev.Fields {
+		if string(ev.Fields[i].Key) == key {
+			f = &ev.Fields[i]
+			break
+		}
+	}
+	if f == nil {
+		return false
+	}
+	node := f.Raw
+	switch node.Kind() {
+	case NodeMap:
+	case NodeString:
+		s, _ := node.Str()
+		if !looksLikeJSONObject(s) {
+			return false
+		}
+		var ok bool
+		if d.json, ok = appendJSONAsMsgpack(d.json[:0], s); !ok {
+			return false
+		}
+		node = Node{d.json}
+	default:
+		return false
+	}
+	it := node.Pairs()
+	for {
+		k, v, ok := it.Next()
+		if !ok {
+			break
+		}
+		val := v.Value()
+		if kind := v.Kind(); kind == NodeMap || kind == NodeArray {
+			start := len(d.scratch)
+			d.scratch = v.AppendJSON(d.scratch)
+			val = cef.String(d.scratch[start:len(d.scratch):len(d.scratch)])
+		}
+		ev.Embedded = append(ev.Embedded, Field{Key: k, Value: val, Raw: v})
+	}
+	ev.EmbeddedKey = f.Key
+	return true
 }
 
 // timestamp reads EventTime (ext 0: uint32 seconds, uint32 nanoseconds), an integer or a float.
@@ -299,11 +427,12 @@ func (d *Decoder) body(fields []Field) ([]Field, error) {
 		if err != nil {
 			return fields, err
 		}
+		start := d.pos()
 		v, err := d.value()
 		if err != nil {
 			return fields, err
 		}
-		fields = append(fields, Field{Key: key, Value: v})
+		fields = append(fields, Field{Key: key, Value: v, Raw: Node{d.buf[start:d.pos():d.pos()]}})
 	}
 	return fields, nil
 }
@@ -435,13 +564,14 @@ func (d *Decoder) appendJSON(dst []byte, depth int) ([]byte, error) {
 		if math.IsNaN(v.Float) || math.IsInf(v.Float, 0) {
 			return append(dst, "null"...), nil
 		}
-		return fmt.Appendf(dst, "%v", v.Float), nil
+		// what %v writes, without boxing the number (an allocation per value)
+		return strconv.AppendFloat(dst, v.Float, 'g', -1, 64), nil
 	case cef.KindBool:
-		return fmt.Appendf(dst, "%t", v.Int != 0), nil
+		return strconv.AppendBool(dst, v.Int != 0), nil
 	case cef.KindUint:
-		return fmt.Appendf(dst, "%d", v.Uint), nil
+		return strconv.AppendUint(dst, v.Uint, 10), nil
 	}
-	return fmt.Appendf(dst, "%d", v.Int), nil
+	return strconv.AppendInt(dst, v.Int, 10), nil
 }
 
 const hexDigits = "0123456789abcdef"

@@ -14,6 +14,8 @@ func FuzzDecoder(f *testing.F) {
 	t0 := time.Date(2026, 2, 18, 10, 7, 28, 5, time.UTC)
 	good, _ := record.AppendEvent(nil, t0, map[string]any{"event_id": "PM-002", "pid": 1846367, "nested": map[string]any{"a": []any{1, "x", nil, 2.5, true}}})
 	legacy, _ := record.AppendLegacyEvent(nil, t0, map[string]any{"event_id": "ADM-001", "user": "alice"})
+	embedded, _ := record.AppendEvent(nil, t0, map[string]any{"log": `{"rule":"R","output_fields":{"proc.pid":1,"a":[1,"x"]}}`, "kubernetes": map[string]any{"host": "n"}})
+	f.Add(embedded)
 	f.Add(good)
 	f.Add(legacy)
 	f.Add(append(append([]byte{}, good...), legacy...))
@@ -51,6 +53,11 @@ func FuzzDecoder(f *testing.F) {
 				if len(fl.Key) > len(chunk) || fl.Value.Kind != 0 && len(fl.Value.Bytes) > 64*len(chunk)+64 {
 					t.Fatalf("field %q larger than the chunk allows", fl.Key)
 				}
+			}
+			// nested values stay reachable: walking them never panics
+			for _, fl := range ev.Body() {
+				_ = fl.Raw.AppendJSON(nil)
+				_ = fl.Raw.Get("a").Index(0).Value()
 			}
 		}
 	})

@@ -98,7 +98,8 @@ func copyEvent(ev record.Event) record.Event {
 	out := ev
 	out.Fields = make([]record.Field, len(ev.Fields))
 	for i, f := range ev.Fields {
-		out.Fields[i] = record.Field{Key: append([]byte(nil), f.Key...), Value: f.Value}
+		out.Fields[i] = record.Field{Key: append([]byte(nil), f.Key...), Value: f.Value,
+			Raw: record.NodeOf(append([]byte(nil), f.Raw.Bytes()...))}
 		if f.Value.Bytes != nil {
 			out.Fields[i].Value.Bytes = append([]byte{}, f.Value.Bytes...)
 		}

@@ -1,0 +1,253 @@
+package schema
+
+import (
+	"bytes"
+
+	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/record"
+)
+
+// falcoPriorities is the severity each Falco priority gives (README, "Events from Falco, Tetragon
+// and Tracee"). Falco's priorities are the syslog severities, so the PRI of the line keeps the
+// priority's level: emergency to critical are very high, error high, warning and notice medium.
+var falcoPriorities = [...]struct {
+	name     string
+	severity int
+}{
+	{"emergency", 10}, {"alert", 10}, {"critical", 9}, {"error", 8}, {"warning", 6}, {"notice", 5},
+	{"informational", 3}, {"info", 3}, {"debug", 1},
+}
+
+// falcoFields are the output_fields a Falco alert may carry that the mapping reads.
+type falcoFields struct {
+	pid, ppid, uid, gid                       cef.Value
+	userName, containerID, containerFullID    []byte
+	containerName, image, repository, tag     []byte
+	digest, pod, namespace, procName, cmdline []byte
+	exePath, exe, evtType, fdName, fdType     []byte
+	cip, sip, lip, rip                        []byte
+	cport, sport, lport, rport                cef.Value
+	fsPath, fsTarget, fsSource, argPath       []byte
+	argOldPath, argMode                       []byte
+	argUID                                    cef.Value
+	evtTime                                   record.Node
+}
+
+// falco maps a Falco alert (JSON output: rule, priority, output, output_fields, hostname, time).
+// Every alert is a rule's: a policy violation that Falco reported and did not block (Audit).
+func (m *Mapper) falco(rec *record.Event, d *draft) {
+	var f falcoFields
+	it := rec.Get("output_fields").Pairs()
+	for {
+		k, v, ok := it.Next()
+		if !ok {
+			break
+		}
+		switch string(k) {
+		case "proc.pid":
+			f.pid = scalar(v)
+		case "proc.ppid":
+			f.ppid = scalar(v)
+		case "user.uid":
+			f.uid = scalar(v)
+		case "group.gid":
+			f.gid = scalar(v)
+		case "user.name":
+			f.userName = str(v)
+		case "container.id":
+			f.containerID = str(v)
+		case "container.full_id":
+			f.containerFullID = str(v)
+		case "container.name":
+			f.containerName = str(v)
+		case "container.image":
+			f.image = str(v)
+		case "container.image.repository":
+			f.repository = str(v)
+		case "container.image.tag":
+			f.tag = str(v)
+		case "container.image.digest":
+			f.digest = str(v)
+		case "k8s.pod.name":
+			f.pod = str(v)
+		case "k8s.ns.name":
+			f.namespace = str(v)
+		case "proc.name":
+			f.procName = str(v)
+		case "proc.cmdline":
+			f.cmdline = str(v)
+		case "proc.exepath":
+			f.exePath = str(v)
+		case "proc.exe":
+			f.exe = str(v)
+		case "evt.type":
+			f.evtType = str(v)
+		case "fd.name":
+			f.fdName = str(v)
+		case "fd.type":
+			f.fdType = str(v)
+		case "fd.cip":
+			f.cip = str(v)
+		case "fd.sip":
+			f.sip = str(v)
+		case "fd.lip":
+			f.lip = str(v)
+		case "fd.rip":
+			f.rip = str(v)
+		case "fd.cport":
+			f.cport = scalar(v)
+		case "fd.sport":
+			f.sport = scalar(v)
+		case "fd.lport":
+			f.lport = scalar(v)
+		case "fd.rport":
+			f.rport = scalar(v)
+		case "fs.path.name":
+			f.fsPath = str(v)
+		case "fs.path.target":
+			f.fsTarget = str(v)
+		case "fs.path.source":
+			f.fsSource = str(v)
+		case "evt.arg.pathname", "evt.arg.path", "evt.arg.name", "evt.arg.filename", "evt.arg.newpath":
+			if f.argPath == nil {
+				f.argPath = str(v)
+			}
+		case "evt.arg.oldpath":
+			f.argOldPath = str(v)
+		case "evt.arg.mode":
+			f.argMode = str(v)
+		case "evt.arg.uid":
+			f.argUID = scalar(v)
+		case "evt.time", "evt.time.iso8601":
+			if f.evtTime.Kind() == record.NodeAbsent {
+				f.evtTime = v
+			}
+		}
+	}
+
+	o, known := lookupOp(f.evtType)
+	tuple := bytes.Contains(f.fdName, []byte("->"))
+	network := tuple || string(f.fdType) == "ipv4" || string(f.fdType) == "ipv6" ||
+		f.cip != nil || f.sip != nil || f.lip != nil || f.rip != nil
+	file := f.fsPath != nil || f.fsTarget != nil || f.argPath != nil || f.fdName != nil
+	k := kindProcess
+	switch {
+	case known && o.kind == kindProcess:
+	case network:
+		k = kindNetwork
+	case file || known && o.kind == kindFile:
+		k = kindFile
+	case known:
+		k = o.kind
+	}
+
+	d.setBytes(FieldEventID, violationIDs[k])
+	d.setBytes(FieldStatus, statusAudit)
+	d.set(FieldPID, f.pid)
+	d.set(FieldPPID, f.ppid)
+	d.set(FieldEUID, f.uid)
+	d.set(FieldEGID, f.gid)
+	d.setBytes(FieldUser, f.userName)
+	if id := orElse(f.containerFullID, f.containerID); string(id) != "host" {
+		d.setBytes(FieldContainerID, containerID(id))
+	}
+	if string(f.containerName) != "host" {
+		d.setBytes(FieldContainer, f.containerName)
+	}
+	if f.image != nil {
+		d.setBytes(FieldImage, f.image)
+	} else {
+		d.setBytes(FieldImage, m.join(":", f.repository, f.tag))
+	}
+	d.setBytes(FieldImageHash, f.digest)
+	d.setBytes(FieldPod, f.pod)
+	d.setBytes(FieldNamespace, f.namespace)
+	d.setBytes(FieldProcess, f.procName)
+	d.setBytes(FieldCommand, f.cmdline)
+	d.setBytes(FieldNode, str(rec.Get("hostname")))
+
+	switch k {
+	case kindProcess:
+		if known && o.kind == kindProcess {
+			d.setBytes(FieldOperation, o.act)
+		}
+		d.setBytes(FieldPath, orElse(f.exePath, f.exe))
+	case kindFile:
+		if known && o.kind == kindFile {
+			d.setBytes(FieldOperation, o.act)
+		}
+		d.setBytes(FieldPath, orElse(f.fsTarget, f.fsPath, f.fdName, f.argPath))
+		d.setBytes(FieldOldPath, orElse(f.fsSource, f.argOldPath))
+		d.setBytes(FieldFileMode, f.argMode)
+		d.set(FieldNewOwner, f.argUID)
+	case kindNetwork:
+		act := o.flowAct()
+		if !known {
+			act = nil
+		}
+		d.setBytes(FieldOperation, act)
+		// fd.name is client:port->server:port; the client is the connection's source whichever
+		// side the process is on.
+		if tuple {
+			i := bytes.Index(f.fdName, []byte("->"))
+			ch, cp := splitHostPort(f.fdName[:i])
+			sh, sp := splitHostPort(f.fdName[i+2:])
+			f.cip, f.sip = orElse(f.cip, ch), orElse(f.sip, sh)
+			if f.cport.IsZero() && len(cp) > 0 {
+				f.cport = cef.String(cp)
+			}
+			if f.sport.IsZero() && len(sp) > 0 {
+				f.sport = cef.String(sp)
+			}
+		}
+		if f.cip == nil && f.sip == nil { // only local and remote: the direction says which is which
+			if bytes.Equal(act, actIngress) {
+				f.cip, f.cport, f.sip, f.sport = f.rip, f.rport, f.lip, f.lport
+			} else {
+				f.cip, f.cport, f.sip, f.sport = f.lip, f.lport, f.rip, f.rport
+			}
+		}
+		d.setBytes(FieldSrcIP, f.cip)
+		d.set(FieldSrcPort, f.cport)
+		d.setBytes(FieldDstIP, f.sip)
+		d.set(FieldDstPort, f.sport)
+	}
+
+	priority := str(rec.Get("priority"))
+	for _, p := range falcoPriorities {
+		if bytes.EqualFold(priority, []byte(p.name)) {
+			d.sensorSeverity = p.severity
+			break
+		}
+	}
+	rule := str(rec.Get("rule"))
+	d.setBytes(FieldMessage, m.join(": ", rule, falcoOutput(str(rec.Get("output")), priority)))
+
+	if t, ok := parseTime(str(rec.Get("time"))); ok {
+		d.time = t
+	} else if t, ok := nanoTime(f.evtTime); ok {
+		d.time = t
+	}
+}
+
+// falcoOutput drops the "<time>: <Priority> " Falco puts before an alert's text: the header
+// carries both.
+func falcoOutput(out, priority []byte) []byte {
+	sp := bytes.IndexByte(out, ' ')
+	rest := out[sp+1:]
+	if sp < 2 || out[sp-1] != ':' || len(priority) == 0 || len(rest) <= len(priority) ||
+		!bytes.EqualFold(rest[:len(priority)], priority) || rest[len(priority)] != ' ' {
+		return out
+	}
+	return rest[len(priority)+1:]
+}
+
+// orElse is the first of its arguments that is not empty.
+func orElse(bs ...[]byte) []byte {
+	for _, b := range bs {
+		if len(b) > 0 {
+			return b
+		}
+	}
+	return nil
+}

@@ -1,0 +1,195 @@
+package schema
+
+import (
+	"math/bits"
+	"time"
+
+	"github.com/kcs-siem/siem-cef/cef"
+)
+
+// Field is one field of the KCS-native schema (contract §6). Every source is mapped onto these
+// fields first; finish turns them into the CEF event.
+type Field uint8
+
+// The fields of contract §6, in the order of its table.
+const (
+	FieldEventID Field = iota
+	FieldEventName
+	FieldSeverity
+	FieldCategory
+	FieldAgentGroup
+	FieldSource
+	FieldReason
+	FieldArtifact
+	FieldUser
+	FieldPID
+	FieldPPID
+	FieldEGID
+	FieldContainerID
+	FieldStatus
+	FieldImage
+	FieldImageHash
+	FieldOperation
+	FieldSrcIP
+	FieldSrcPort
+	FieldDstIP
+	FieldDstPort
+	FieldProcess
+	FieldEUID
+	FieldFileMode
+	FieldOldPath
+	FieldPath
+	FieldDirection
+	FieldNewPID
+	FieldCluster
+	FieldNode
+	FieldNamespace
+	FieldCommand
+	FieldNewOwner
+	FieldPod
+	FieldContainer
+	FieldNodeIP
+	FieldMessage
+	numFields
+)
+
+// fieldNames are the friendly names, indexed by Field.
+var fieldNames = [numFields]string{
+	FieldEventID: "event_id", FieldEventName: "event_name", FieldSeverity: "severity",
+	FieldCategory: "category", FieldAgentGroup: "agent_group", FieldSource: "source",
+	FieldReason: "reason", FieldArtifact: "artifact", FieldUser: "user", FieldPID: "pid",
+	FieldPPID: "ppid", FieldEGID: "egid", FieldContainerID: "container_id", FieldStatus: "status",
+	FieldImage: "image", FieldImageHash: "image_hash", FieldOperation: "operation",
+	FieldSrcIP: "src_ip", FieldSrcPort: "src_port", FieldDstIP: "dst_ip", FieldDstPort: "dst_port",
+	FieldProcess: "process", FieldEUID: "euid", FieldFileMode: "file_mode", FieldOldPath: "old_path",
+	FieldPath: "path", FieldDirection: "direction", FieldNewPID: "new_pid", FieldCluster: "cluster",
+	FieldNode: "node", FieldNamespace: "namespace", FieldCommand: "command", FieldNewOwner: "new_owner",
+	FieldPod: "pod", FieldContainer: "container", FieldNodeIP: "node_ip", FieldMessage: "message",
+}
+
+// Name is the field's friendly name (contract §6).
+func (f Field) Name() string { return fieldNames[f] }
+
+// FieldNames lists the friendly names of contract §6 in the order of its table: the names Set.<field>
+// and Map.<field> accept.
+func FieldNames() []string { return append([]string(nil), fieldNames[:]...) }
+
+// FieldByName finds a field by its friendly name.
+func FieldByName(name string) (Field, bool) {
+	for f, n := range fieldNames {
+		if n == name {
+			return Field(f), true
+		}
+	}
+	return 0, false
+}
+
+// fieldKeys is the extension key of each field that goes straight to one; the others (header
+// fields, addresses, direction, command and new owner) are decided in finish.
+var fieldKeys = [numFields]cef.Key{
+	FieldSource: cef.KeySource, FieldReason: cef.KeyReason, FieldArtifact: cef.KeyFname,
+	FieldUser: cef.KeySuser, FieldPID: cef.KeyDpid, FieldPPID: cef.KeySpid, FieldEGID: cef.KeyFlexString1,
+	FieldContainerID: cef.KeyFlexString2, FieldStatus: cef.KeyOutcome, FieldImage: cef.KeyRequest,
+	FieldImageHash: cef.KeyFileHash, FieldOperation: cef.KeyAct, FieldSrcPort: cef.KeySpt,
+	FieldDstPort: cef.KeyDpt, FieldProcess: cef.KeyDproc, FieldEUID: cef.KeyDuid,
+	FieldFileMode: cef.KeyFilePermission, FieldOldPath: cef.KeyOldFilePath, FieldPath: cef.KeyFilePath,
+	FieldNewPID: cef.KeyCn1, FieldCluster: cef.KeyCs1, FieldNode: cef.KeyCs2, FieldNamespace: cef.KeyCs3,
+	FieldPod: cef.KeyCs5, FieldContainer: cef.KeyCs6, FieldNodeIP: cef.KeyCs7, FieldMessage: cef.KeyMsg,
+}
+
+// indirect are the fields that do not go to their key as they are.
+const indirect = 1<<FieldEventID | 1<<FieldEventName | 1<<FieldSeverity | 1<<FieldCategory |
+	1<<FieldAgentGroup | 1<<FieldSrcIP | 1<<FieldDstIP | 1<<FieldDirection | 1<<FieldCommand |
+	1<<FieldNewOwner
+
+// headerField reports the fields that go to the header or to filtering: only strings are taken.
+func (f Field) headerField() bool {
+	switch f {
+	case FieldEventID, FieldEventName, FieldCategory, FieldAgentGroup:
+		return true
+	}
+	return false
+}
+
+// draft is one event mapped onto the fields of §6, before finish makes it a CEF event.
+type draft struct {
+	v    [numFields]cef.Value
+	have uint64 // a bit per field of v that is set
+	// sensorSeverity is the severity a sensor's own priority gives, -1 when it has none.
+	sensorSeverity int
+	// time is the sensor's own time of the event; zero keeps the Fluent Bit timestamp.
+	time time.Time
+}
+
+// reset empties the draft; only the fields that were set are cleared.
+func (d *draft) reset() {
+	for have := d.have; have != 0; have &= have - 1 {
+		d.v[bits.TrailingZeros64(have)] = cef.Value{}
+	}
+	d.have, d.sensorSeverity, d.time = 0, -1, time.Time{}
+}
+
+// set fills a field that is still empty: the first value found wins.
+func (d *draft) set(f Field, v cef.Value) {
+	if d.have&(1<<f) == 0 && !v.IsZero() {
+		d.put(f, v)
+	}
+}
+
+// put sets a field, whatever it held.
+func (d *draft) put(f Field, v cef.Value) {
+	d.v[f] = v
+	d.have |= 1 << f
+}
+
+// setBytes fills an empty field with a string; an empty string is no value.
+func (d *draft) setBytes(f Field, b []byte) {
+	if len(b) > 0 {
+		d.set(f, cef.String(b))
+	}
+}
+
+// finish turns the draft into the CEF event: the type, the outcome and severity rules, the address
+// keys, the direction and cs4. Values that cannot be used are appended to problems.
+func (m *Mapper) finish(d *draft, ev *cef.Event, problems []Problem) []Problem {
+	for have := d.have &^ indirect; have != 0; have &= have - 1 {
+		f := bits.TrailingZeros64(have)
+		ev.Values[fieldKeys[f]] = d.v[f]
+	}
+	ev.ClassID = text(d.v[FieldEventID])
+	ev.Name = text(d.v[FieldEventName])
+	ev.Category = text(d.v[FieldCategory])
+	ev.AgentGroup = text(d.v[FieldAgentGroup])
+	if !d.time.IsZero() {
+		ev.Time = d.time
+	}
+
+	ev.Type = cef.LookupType(ev.ClassID)
+	ev.Outcome = cef.ClassifyOutcome(ev.Values[cef.KeyOutcome].Bytes)
+	ev.Severity = ev.Type.Severity(ev.Outcome)
+	if d.sensorSeverity >= 0 {
+		ev.Severity = d.sensorSeverity
+	}
+	if s, ok := m.Severity.Lookup(ev.ClassID, ev.Type, ev.Outcome); ok {
+		ev.Severity = s
+	}
+	if severity := d.v[FieldSeverity]; !severity.IsZero() {
+		if s, ok := cef.ParseSeverity(severity); ok {
+			ev.Severity = s
+		} else {
+			problems = append(problems, Problem{"severity", "not a number 0-10 or a severity name; the type's rule applies"})
+		}
+	}
+	problems = routeIP(ev, d.v[FieldSrcIP], cef.KeySrc, cef.KeyC6a2, "src_ip", problems)
+	problems = routeIP(ev, d.v[FieldDstIP], cef.KeyDst, cef.KeyC6a3, "dst_ip", problems)
+	problems = setDirection(ev, d.v[FieldDirection], problems)
+	command, newOwner := d.v[FieldCommand], d.v[FieldNewOwner]
+	switch {
+	case !newOwner.IsZero() && (ev.Type.IsFileType() || command.IsZero()):
+		ev.Values[cef.KeyCs4] = newOwner
+		ev.Cs4IsOwner = true
+	case !command.IsZero():
+		ev.Values[cef.KeyCs4] = command
+	}
+	return problems
+}

@@ -1,0 +1,178 @@
+// Package schema maps decoded records onto CEF events: records of the KCS-native schema (contract
+// §6) and the events of Falco, Tetragon and Tracee, each mapped onto the same fields first.
+package schema
+
+import (
+	"bytes"
+
+	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/record"
+)
+
+// Mapper maps the records of one integration onto CEF events. It keeps a buffer for the values it
+// has to build (an image name from repository and tag, a command from binary and arguments), so
+// it is not safe for concurrent use; the values it builds are valid until the next call.
+type Mapper struct {
+	// Severity replaces the type rules (and a sensor's priority) for the events it matches; a
+	// record's own severity still wins.
+	Severity cef.Overrides
+	// Schema is the integration's Schema setting; the zero value is auto.
+	Schema Source
+	// Assign are the integration's Set.<field> and Map.<field> settings, at most one per field.
+	Assign []Assignment
+
+	compiled []compiled
+	d        draft
+	buf      []byte
+}
+
+// Map maps one record onto ev: the record's source is the integration's Schema, or, with auto, the
+// one its fingerprint names (Detect), the KCS-native schema when none does. Values that cannot be
+// used are appended to problems, which is returned.
+func (m *Mapper) Map(rec *record.Event, ev *cef.Event, problems []Problem) []Problem {
+	src := m.Schema
+	if src == SourceAuto {
+		src = Detect(rec)
+	}
+	return m.mapAs(src, rec, ev, problems)
+}
+
+// KCS maps a record as a record of the KCS-native schema (contract §6), whatever its shape.
+func (m *Mapper) KCS(rec *record.Event, ev *cef.Event, problems []Problem) []Problem {
+	return m.mapAs(SourceKCS, rec, ev, problems)
+}
+
+func (m *Mapper) mapAs(src Source, rec *record.Event, ev *cef.Event, problems []Problem) []Problem {
+	ev.Reset()
+	ev.Time = rec.Time
+	m.d.reset()
+	m.buf = m.buf[:0]
+	d := &m.d
+	switch src {
+	case SourceFalco:
+		m.falco(rec, d)
+	case SourceTetragon:
+		m.tetragon(rec, d)
+	case SourceTracee:
+		m.tracee(rec, d)
+	default:
+		kcs(rec, d)
+	}
+	m.assign(rec, d)
+	kubernetesFilter(rec, d)
+	return m.finish(d, ev, problems)
+}
+
+// kubernetesFilter reads the block Fluent Bit's kubernetes filter adds to a record read from a
+// container log. It describes the pod that wrote the log, which for a sensor's events is the
+// sensor's own pod, never the workload the event is about: only `host`, the node both run on, fills
+// the node when the event has none, and `pod_name`, the sensor's pod, the source (contract §5: the
+// pod name of the event source) when the event has none. Tracee's own `kubernetes` block (podName,
+// podNamespace) has neither key, so it is never taken for the filter's.
+func kubernetesFilter(rec *record.Event, d *draft) {
+	k := rec.Outer("kubernetes")
+	if k.Kind() != record.NodeMap {
+		return
+	}
+	if host, ok := k.Get("host").Str(); ok {
+		d.setBytes(FieldNode, host)
+	}
+	if pod, ok := k.Get("pod_name").Str(); ok {
+		d.setBytes(FieldSource, pod)
+	}
+}
+
+// assign applies the integration's Map.<field> and Set.<field> settings: a Map path found in the
+// record wins over what the source's mapping found, and a Set value over both when the path is
+// missing (or there is none).
+func (m *Mapper) assign(rec *record.Event, d *draft) {
+	m.compile()
+	for i := range m.compiled {
+		a := &m.compiled[i]
+		if a.path != nil {
+			if v := m.nodeValue(rec.Find(a.path)); !v.IsZero() {
+				d.put(a.field, v)
+				continue
+			}
+		}
+		if !a.value.IsZero() {
+			d.put(a.field, a.value)
+		}
+	}
+}
+
+// nodeValue is a node as a field value: a scalar as it is, a map or an array as compact JSON.
+func (m *Mapper) nodeValue(n record.Node) cef.Value {
+	switch n.Kind() {
+	case record.NodeMap, record.NodeArray:
+		start := len(m.buf)
+		m.buf = n.AppendJSON(m.buf)
+		return cef.String(m.buf[start:len(m.buf):len(m.buf)])
+	}
+	return n.Value()
+}
+
+// join builds a value from parts, separated by sep where both sides are not empty, in the mapper's
+// buffer. The result is valid until the next record.
+func (m *Mapper) join(sep string, parts ...[]byte) []byte {
+	start := len(m.buf)
+	for _, p := range parts {
+		if len(p) == 0 {
+			continue
+		}
+		if len(m.buf) > start {
+			m.buf = append(m.buf, sep...)
+		}
+		m.buf = append(m.buf, p...)
+	}
+	return m.buf[start:len(m.buf):len(m.buf)]
+}
+
+// str is a node's string, with the "<NA>" Falco writes for a value it does not have taken as none.
+func str(n record.Node) []byte {
+	s, ok := n.Str()
+	if !ok || string(s) == "<NA>" {
+		return nil
+	}
+	return s
+}
+
+// scalar is a node's scalar value, "<NA>" taken as none.
+func scalar(n record.Node) cef.Value {
+	v := n.Value()
+	if v.Kind == cef.KindString && (len(v.Bytes) == 0 || string(v.Bytes) == "<NA>") {
+		return cef.Value{}
+	}
+	return v
+}
+
+// runtimePrefixes are the container runtimes' prefixes of a container ID.
+var runtimePrefixes = [...]string{"containerd://", "docker://", "cri-o://", "crio://", "podman://"}
+
+// containerID drops a runtime prefix ("containerd://551e…" → "551e…").
+func containerID(id []byte) []byte {
+	for _, p := range runtimePrefixes {
+		if len(id) > len(p) && string(id[:len(p)]) == p {
+			return id[len(p):]
+		}
+	}
+	if i := bytes.Index(id, []byte("://")); i >= 0 {
+		return id[i+3:]
+	}
+	return id
+}
+
+// basename is the last element of a path.
+func basename(p []byte) []byte {
+	if i := bytes.LastIndexByte(p, '/'); i >= 0 && i < len(p)-1 {
+		return p[i+1:]
+	}
+	return p
+}
+
+// Static values the mappings write; the encoder only reads them.
+var (
+	statusAudit   = []byte("Audit")
+	statusEnforce = []byte("Enforce")
+	statusOther   = []byte("Other")
+)

@@ -1,0 +1,139 @@
+package schema
+
+import (
+	"bytes"
+	"time"
+	"unsafe"
+
+	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/record"
+)
+
+// kind is what a sensor's event is about: a process, a file or a connection.
+type kind uint8
+
+const (
+	kindProcess kind = iota
+	kindFile
+	kindNetwork
+)
+
+// The event IDs written for the sensors' events: a rule alert is a policy violation (FPM, FFM,
+// FNT), a plain observation is not (PM, FM, NT). Each type has the one ID -001.
+var (
+	violationIDs   = [...][]byte{kindProcess: []byte("FPM-001"), kindFile: []byte("FFM-001"), kindNetwork: []byte("FNT-001")}
+	observationIDs = [...][]byte{kindProcess: []byte("PM-001"), kindFile: []byte("FM-001"), kindNetwork: []byte("NT-001")}
+)
+
+// The operations of contract §5 (act).
+var (
+	actExec    = []byte("exec")
+	actOpen    = []byte("open")
+	actClose   = []byte("close")
+	actRead    = []byte("read")
+	actWrite   = []byte("write")
+	actCreate  = []byte("create")
+	actDelete  = []byte("delete")
+	actChmod   = []byte("chmod")
+	actChown   = []byte("chown")
+	actRename  = []byte("rename")
+	actEgress  = []byte("egress")
+	actIngress = []byte("ingress")
+)
+
+// op is what a system call, an LSM hook or a kernel function named by a sensor does.
+type op struct {
+	kind kind
+	act  []byte // nil when the operation is none of contract §5's
+}
+
+// ops names the system calls (Falco's evt.type, Tracee's syscall events), Tracee's LSM and kernel
+// events and the kernel functions Tetragon's kprobes hook, by what they do. read and write are file
+// operations; on a socket they become ingress and egress.
+var ops = map[string]op{}
+
+func init() {
+	add := func(k kind, act []byte, names ...string) {
+		for _, n := range names {
+			ops[n] = op{k, act}
+		}
+	}
+	add(kindProcess, actExec, "execve", "execveat", "sched_process_exec", "security_bprm_check",
+		"process_execute_failed", "bprm_execve", "security_bprm_creds_for_exec", "sys_execve")
+	add(kindFile, actOpen, "open", "openat", "openat2", "open_by_handle_at", "security_file_open", "fd_install")
+	add(kindFile, actCreate, "creat", "mkdir", "mkdirat", "mknod", "mknodat", "symlink", "symlinkat",
+		"link", "linkat", "security_inode_mknod", "security_inode_symlink", "security_inode_mkdir",
+		"security_inode_create", "security_path_mkdir", "security_path_mknod", "security_path_symlink")
+	add(kindFile, actDelete, "unlink", "unlinkat", "rmdir", "security_inode_unlink", "security_inode_rmdir",
+		"security_path_unlink", "security_path_rmdir")
+	add(kindFile, actRename, "rename", "renameat", "renameat2", "security_inode_rename", "security_path_rename")
+	add(kindFile, actChmod, "chmod", "fchmod", "fchmodat", "fchmodat2", "chmod_common", "security_path_chmod")
+	add(kindFile, actChown, "chown", "fchown", "fchownat", "lchown", "chown_common", "security_path_chown")
+	add(kindFile, actRead, "read", "pread", "pread64", "readv", "preadv", "preadv2", "vfs_read", "vfs_readv")
+	add(kindFile, actWrite, "write", "pwrite", "pwrite64", "writev", "pwritev", "pwritev2", "vfs_write",
+		"vfs_writev", "magic_write")
+	add(kindFile, actClose, "close", "close_range")
+	add(kindNetwork, actEgress, "connect", "sendto", "sendmsg", "sendmmsg", "security_socket_connect",
+		"tcp_connect", "tcp_sendmsg", "udp_sendmsg", "net_tcp_connect")
+	add(kindNetwork, actIngress, "accept", "accept4", "listen", "bind", "recvfrom", "recvmsg", "recvmmsg",
+		"security_socket_accept", "security_socket_listen", "security_socket_bind", "inet_csk_accept",
+		"tcp_recvmsg", "udp_recvmsg")
+	add(kindNetwork, nil, "socket", "tcp_close", "security_socket_create", "shutdown")
+}
+
+// lookupOp finds what a named operation does; ok is false for a name the table does not know.
+func lookupOp(name []byte) (op, bool) {
+	o, ok := ops[string(name)]
+	return o, ok
+}
+
+// flowAct is the traffic operation of a read or write on a socket.
+func (o op) flowAct() []byte {
+	switch {
+	case o.kind == kindNetwork:
+		return o.act
+	case bytes.Equal(o.act, actRead):
+		return actIngress
+	case bytes.Equal(o.act, actWrite):
+		return actEgress
+	}
+	return nil
+}
+
+// parseTime reads an RFC 3339 time as the sensors write it.
+func parseTime(b []byte) (time.Time, bool) {
+	if len(b) == 0 {
+		return time.Time{}, false
+	}
+	// The string does not outlive the call on success; on failure only the discarded error keeps it.
+	t, err := time.Parse(time.RFC3339Nano, unsafe.String(&b[0], len(b)))
+	return t, err == nil
+}
+
+// nanoTime reads a time in nanoseconds since the epoch, a number or an RFC 3339 string.
+func nanoTime(n record.Node) (time.Time, bool) {
+	v := n.Value()
+	switch v.Kind {
+	case cef.KindString:
+		return parseTime(v.Bytes)
+	case cef.KindNone:
+		return time.Time{}, false
+	}
+	if ns, ok := v.AsInt(); ok && ns > 0 {
+		return time.Unix(0, ns), true
+	}
+	return time.Time{}, false
+}
+
+// splitHostPort splits "10.0.0.1:80", "[2001:db8::1]:80" or "2001:db8::1:80" at its last colon.
+func splitHostPort(b []byte) (host, port []byte) {
+	i := bytes.LastIndexByte(b, ':')
+	if i < 0 {
+		return b, nil
+	}
+	host, port = b[:i], b[i+1:]
+	if len(host) >= 2 && host[0] == '[' && host[len(host)-1] == ']' {
+		host = host[1 : len(host)-1]
+	}
+	return host, port
+}

@@ -1,0 +1,242 @@
+package schema
+
+import (
+	"bytes"
+	"strconv"
+
+	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/record"
+)
+
+// traceeArgs are the arguments of a Tracee event the mapping reads.
+type traceeArgs struct {
+	path, oldPath, mode []byte
+	argv                record.Node
+	local, remote, addr record.Node // sockaddr maps
+}
+
+// read takes the arguments of an args array ([{name, type, value}]); the first of each wins.
+func (a *traceeArgs) read(m *Mapper, args record.Node) {
+	it := args.Elems()
+	for {
+		arg, ok := it.NextElem()
+		if !ok {
+			return
+		}
+		name, _ := arg.Get("name").Str()
+		v := arg.Get("value")
+		switch string(name) {
+		case "pathname", "path", "new_path", "newpath", "syscall_pathname":
+			if a.path == nil {
+				a.path = str(v)
+			}
+		case "old_path", "oldpath":
+			if a.oldPath == nil {
+				a.oldPath = str(v)
+			}
+		case "mode":
+			if a.mode == nil {
+				a.mode = m.fileMode(v)
+			}
+		case "argv":
+			if a.argv.Kind() == record.NodeAbsent {
+				a.argv = v
+			}
+		case "remote_addr":
+			if a.remote.Kind() == record.NodeAbsent {
+				a.remote = v
+			}
+		case "addr":
+			if a.addr.Kind() == record.NodeAbsent {
+				a.addr = v
+			}
+		case "local_addr":
+			if a.local.Kind() == record.NodeAbsent {
+				a.local = v
+			}
+		}
+	}
+}
+
+// fileMode writes a mode given as a number in octal, as ls and chmod do (0755); a string is kept.
+func (m *Mapper) fileMode(v record.Node) []byte {
+	val := v.Value()
+	switch val.Kind {
+	case cef.KindString:
+		return val.Bytes
+	case cef.KindInt, cef.KindUint:
+		mode, _ := val.AsInt()
+		var tmp [24]byte
+		digits := strconv.AppendInt(tmp[:0], mode&0o7777, 8)
+		start := len(m.buf)
+		m.buf = append(m.buf, '0')
+		for i := len(digits); i < 3; i++ { // at least four digits: 0644, 0000
+			m.buf = append(m.buf, '0')
+		}
+		m.buf = append(m.buf, digits...)
+		return m.buf[start:len(m.buf):len(m.buf)]
+	}
+	return nil
+}
+
+// tracee maps a Tracee event (JSON output). An event a signature produced (it has metadata, with
+// the signature's Properties) is a policy violation that Tracee reported and did not block
+// (Audit); any other event is a plain observation (Other).
+func (m *Mapper) tracee(rec *record.Event, d *draft) {
+	eventName := str(rec.Get("eventName"))
+	metadata := rec.Get("metadata")
+	detection := metadata.Kind() == record.NodeMap
+
+	var a traceeArgs
+	a.read(m, rec.Get("args"))
+	opName := eventName
+	if detection {
+		// The event that triggered the signature says what the detection is about.
+		it := rec.Get("args").Elems()
+		for {
+			arg, ok := it.NextElem()
+			if !ok {
+				break
+			}
+			if name, _ := arg.Get("name").Str(); string(name) == "triggeredBy" {
+				t := arg.Get("value")
+				opName = str(t.Get("name"))
+				a.read(m, t.Get("args"))
+				break
+			}
+		}
+	}
+	o, known := lookupOp(opName)
+	k := kindProcess
+	if known {
+		k = o.kind
+	}
+
+	if detection {
+		d.setBytes(FieldEventID, violationIDs[k])
+		d.setBytes(FieldStatus, statusAudit)
+		props := metadata.Get("Properties")
+		if s, ok := smallInt(scalar(props.Get("Severity"))); ok {
+			d.sensorSeverity = int(min(10, 2*max(0, s)+2))
+		}
+		d.setBytes(FieldMessage, m.join(": ", eventName, str(metadata.Get("Description"))))
+	} else {
+		d.setBytes(FieldEventID, observationIDs[k])
+		d.setBytes(FieldStatus, statusOther)
+	}
+
+	d.set(FieldPID, scalar(rec.Get("hostProcessId")))
+	d.set(FieldPPID, scalar(rec.Get("hostParentProcessId")))
+	d.set(FieldEUID, scalar(rec.Get("userId")))
+	d.setBytes(FieldProcess, str(rec.Get("processName")))
+	container := rec.Get("container")
+	d.setBytes(FieldContainerID, containerID(orElse(str(rec.Get("containerId")), str(container.Get("id")))))
+	d.setBytes(FieldContainer, str(container.Get("name")))
+	d.setBytes(FieldImage, str(container.Get("image")))
+	d.setBytes(FieldImageHash, str(container.Get("imageDigest")))
+	k8s := rec.Get("kubernetes")
+	d.setBytes(FieldPod, str(k8s.Get("podName")))
+	d.setBytes(FieldNamespace, str(k8s.Get("podNamespace")))
+	if t, ok := nanoTime(rec.Get("timestamp")); ok {
+		d.time = t
+	}
+
+	var path []byte
+	switch k {
+	case kindProcess:
+		if known && o.kind == kindProcess {
+			d.setBytes(FieldOperation, o.act)
+		}
+		path = orElse(a.path, str(rec.Get("executable").Get("path")))
+		d.setBytes(FieldCommand, m.joinArgv(a.argv))
+	case kindFile:
+		if known {
+			d.setBytes(FieldOperation, o.act)
+		}
+		path = a.path
+		d.setBytes(FieldOldPath, a.oldPath)
+		d.setBytes(FieldFileMode, a.mode)
+	case kindNetwork:
+		act := o.flowAct()
+		d.setBytes(FieldOperation, act)
+		// addr is the far end (connect, accept), but bind's is the near one.
+		if string(opName) == "bind" {
+			a.local = orNode(a.local, a.addr)
+		} else {
+			a.remote = orNode(a.remote, a.addr)
+		}
+		src, dst := a.local, a.remote
+		if bytes.Equal(act, actIngress) {
+			src, dst = a.remote, a.local
+		}
+		sh, sp := sockaddr(src)
+		dh, dp := sockaddr(dst)
+		d.setBytes(FieldSrcIP, sh)
+		d.set(FieldSrcPort, sp)
+		d.setBytes(FieldDstIP, dh)
+		d.set(FieldDstPort, dp)
+	}
+	d.setBytes(FieldPath, path)
+	if !detection {
+		d.setBytes(FieldMessage, m.join(" ", eventName, path))
+	}
+}
+
+// orNode is n, else alt when n is absent.
+func orNode(n, alt record.Node) record.Node {
+	if n.Kind() == record.NodeAbsent {
+		return alt
+	}
+	return n
+}
+
+// joinArgv writes an argv array as one command line, its elements separated by spaces.
+func (m *Mapper) joinArgv(argv record.Node) []byte {
+	start := len(m.buf)
+	it := argv.Elems()
+	for {
+		v, ok := it.NextElem()
+		if !ok {
+			break
+		}
+		s, _ := v.Str()
+		if len(m.buf) > start {
+			m.buf = append(m.buf, ' ')
+		}
+		m.buf = append(m.buf, s...)
+	}
+	return m.buf[start:len(m.buf):len(m.buf)]
+}
+
+// sockaddr reads Tracee's sockaddr map: sin_addr/sin_port, or sin6_addr/sin6_port.
+func sockaddr(n record.Node) (host []byte, port cef.Value) {
+	if host = str(n.Get("sin_addr")); host != nil {
+		return host, scalar(n.Get("sin_port"))
+	}
+	if host = str(n.Get("sin6_addr")); host != nil {
+		return host, scalar(n.Get("sin6_port"))
+	}
+	return nil, cef.Value{}
+}
+
+// smallInt reads a whole number from a number or a decimal string, without allocating.
+func smallInt(v cef.Value) (int64, bool) {
+	switch v.Kind {
+	case cef.KindInt, cef.KindUint, cef.KindFloat:
+		return v.AsInt()
+	case cef.KindString:
+		b := bytes.TrimSpace(v.Bytes)
+		if len(b) == 0 || len(b) > 9 {
+			return 0, false
+		}
+		var n int64
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int64(c-'0')
+		}
+		return n, true
+	}
+	return 0, false
+}
