@@ -61,3 +61,4 @@ FUZZTIME ?= 10m
 fuzz:
 	$(GO) test ./cef -run '^$$' -fuzz '^FuzzEncodeParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./record -run '^$$' -fuzz '^FuzzDecoder$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./record -run '^$$' -fuzz '^FuzzEmbeddedJSON$$' -fuzztime $(FUZZTIME)
