@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"time"
 )
 
@@ -90,7 +91,48 @@ func (e *endpoints) dialOne(i int) (net.Conn, error) {
 	if e.tls[i] == nil {
 		return d.Dial("tcp", e.addrs[i])
 	}
+	// A server that asks for a client certificate may refuse it only after the handshake (TLS 1.3, and
+	// rsyslog's gtls driver with TLS 1.2 too): note whether it asked, to wait for its verdict.
+	cfg := e.tls[i].Clone()
+	certs, asked := cfg.Certificates, false
+	cfg.Certificates = nil
+	cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+		asked = true
+		if len(certs) > 0 {
+			return &certs[0], nil
+		}
+		return &tls.Certificate{}, nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
 	defer cancel()
-	return (&tls.Dialer{NetDialer: d, Config: e.tls[i]}).DialContext(ctx, "tcp", e.addrs[i])
+	conn, err := (&tls.Dialer{NetDialer: d, Config: cfg}).DialContext(ctx, "tcp", e.addrs[i])
+	if err != nil || !asked {
+		return conn, err
+	}
+	if err := awaitVerdict(conn.(*tls.Conn), min(e.timeout, verdictWait)); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("the server refused this client after the TLS handshake: %w", err)
+	}
+	return conn, nil
+}
+
+// verdictWait is how long a connection waits, after a handshake in which the server asked for a
+// client certificate, for the server to refuse it.
+const verdictWait = 300 * time.Millisecond
+
+// awaitVerdict reads until the server refuses the client (an alert, or the connection closed) or
+// the wait ends quietly, which is the answer of a server that accepted it: a SIEM sends nothing first.
+func awaitVerdict(conn *tls.Conn, wait time.Duration) error {
+	if err := conn.SetReadDeadline(time.Now().Add(wait)); err != nil {
+		return err
+	}
+	var one [1]byte
+	_, err := conn.Read(one[:])
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return conn.SetReadDeadline(time.Time{})
+	}
+	if err == nil {
+		return errors.New("the server sent data before the client did")
+	}
+	return err
 }

@@ -3,6 +3,7 @@ package deliver
 import (
 	"crypto/tls"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/kcs-siem/siem-cef/config"
@@ -36,17 +37,19 @@ func (p Probe) String() string {
 }
 
 // TestConnections connects to every address of an integration (with the TLS handshake where it
-// applies) and closes the connections again.
+// applies, and for RELP opening and closing a session, as rsyslog's omrelp does) and closes the
+// connections again.
 func TestConnections(cfg *config.Config, timeout time.Duration) []Probe {
 	opt := OptionsOf(cfg)
 	opt.ConnectTimeout = timeout
-	ends := newEndpoints(opt)
 	probes := make([]Probe, len(opt.Addresses))
 	for i, addr := range opt.Addresses {
 		p := Probe{Network: string(cfg.Protocol), Address: addr, Testable: cfg.Protocol.Stream()}
 		if p.Testable {
+			one := opt
+			one.Addresses = []string{addr}
 			start := time.Now()
-			conn, err := ends.dialOne(i)
+			conn, done, err := connectOnce(cfg.Protocol, one, cfg.RELPWindow)
 			p.Took, p.Err = time.Since(start), err
 			if err == nil {
 				if tc, ok := conn.(*tls.Conn); ok {
@@ -54,10 +57,26 @@ func TestConnections(cfg *config.Config, timeout time.Duration) []Probe {
 						p.PeerSubject, p.PeerExpiry = certs[0].Subject.String(), certs[0].NotAfter
 					}
 				}
-				conn.Close()
+				done()
 			}
 		}
 		probes[i] = p
 	}
 	return probes
+}
+
+// connectOnce makes the connection a transport would make, and returns how to close it.
+func connectOnce(protocol config.Protocol, opt Options, window int) (net.Conn, func(), error) {
+	if protocol == config.RELP || protocol == config.RELPTLS {
+		r := NewRELP(opt, window)
+		if err := r.open(); err != nil {
+			return nil, nil, err.(*Error).Err
+		}
+		return r.conn, r.close, nil
+	}
+	conn, err := newEndpoints(opt).dialOne(0)
+	if err != nil {
+		return nil, nil, err
+	}
+	return conn, func() { conn.Close() }, nil
 }

@@ -131,12 +131,14 @@ func (t *Stream) connect() error {
 
 // peerClosed peeks at the socket without waiting: EOF or a reset means the SIEM has gone since the
 // last flush. A SIEM has nothing to say on a plain stream, so bytes it did send leave the connection
-// alive; on TLS they can only be its close_notify. (A read with an expired deadline would not do: Go
-// returns the time-out without asking the kernel.)
+// alive. On TLS, bytes are records: a session ticket (harmless), an alert or close_notify; a short
+// read tells which. (A read with an expired deadline would not do: Go returns the time-out without
+// asking the kernel.)
 func (t *Stream) peerClosed() bool {
-	raw, isTLS := t.conn, false
-	if tc, ok := t.conn.(*tls.Conn); ok {
-		raw, isTLS = tc.NetConn(), true
+	raw := t.conn
+	tc, isTLS := t.conn.(*tls.Conn)
+	if isTLS {
+		raw = tc.NetConn()
 	}
 	sc, ok := raw.(syscall.Conn)
 	if !ok {
@@ -146,14 +148,21 @@ func (t *Stream) peerClosed() bool {
 	if err != nil {
 		return true
 	}
-	closed := false
+	closed, pending := false, false
 	err = rc.Read(func(fd uintptr) bool {
 		var one [1]byte
 		n, _, err := syscall.Recvfrom(int(fd), one[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		closed = n == 0 && err == nil || n > 0 && isTLS || err != nil && err != syscall.EAGAIN && err != syscall.EINTR
+		closed = n == 0 && err == nil || err != nil && err != syscall.EAGAIN && err != syscall.EINTR
+		pending = n > 0
 		return true // never wait for readiness
 	})
-	return closed || err != nil
+	if closed || err != nil {
+		return true
+	}
+	if isTLS && pending {
+		return awaitVerdict(tc, time.Millisecond) != nil
+	}
+	return false
 }
 
 func (t *Stream) drop() {
