@@ -70,7 +70,8 @@ type Config struct {
 	SyslogFormat SyslogFormat
 	// TLS is set for the protocols that run over TLS.
 	TLS *TLSSettings
-	// MaxMessageSize bounds a UDP datagram; a longer message is shortened to fit.
+	// MaxMessageSize bounds a message: a longer one is shortened to fit, rather than cut or split by
+	// the receiver.
 	MaxMessageSize int
 	// FailoverHoldDown is how long a failed address is passed over before it is tried again.
 	FailoverHoldDown time.Duration
@@ -158,7 +159,7 @@ var properties = []struct {
 	{"Framing", func(c *Config, v string) (err error) { c.Framing, err = parseFraming(v); return err }},
 	{"Syslog_Format", func(c *Config, v string) (err error) { c.SyslogFormat, err = parseSyslogFormat(v); return err }},
 	{"Max_Message_Size", func(c *Config, v string) (err error) {
-		c.MaxMessageSize, err = parseIntRange("Max_Message_Size", v, minUDPSize, maxUDPSize, "a datagram size in bytes")
+		c.MaxMessageSize, err = parseIntRange("Max_Message_Size", v, minMessageSize, maxStreamSize, "a message size in bytes")
 		return err
 	}},
 	{"Failover_Hold_Down", func(c *Config, v string) (err error) { c.FailoverHoldDown, err = parseHoldDown(v); return err }},
@@ -208,8 +209,9 @@ func defaults(integration string) *Config {
 		StartupCheck:   CheckWarn,
 		StatsInterval:  time.Minute,
 		SyslogFormat:   RFC3164,
-		// rsyslog's default: what most collectors take in one datagram.
-		MaxMessageSize:   8192,
+		// rsyslog's default maxMessageSize: what most collectors take. rsyslog cuts a longer message,
+		// and on TCP makes the rest a second event that starts in the middle of a value.
+		MaxMessageSize:   8096,
 		FailoverHoldDown: time.Minute,
 		RELPWindow:       128,
 	}
@@ -318,9 +320,7 @@ func (c *Config) String() string {
 	if c.Protocol == TCP || c.Protocol == TLS {
 		fields = append(fields, struct{ key, value string }{"Framing", string(c.Framing)})
 	}
-	if c.Protocol == UDP {
-		fields = append(fields, struct{ key, value string }{"Max_Message_Size", strconv.Itoa(c.MaxMessageSize)})
-	}
+	fields = append(fields, struct{ key, value string }{"Max_Message_Size", strconv.Itoa(c.MaxMessageSize)})
 	if c.Protocol == RELP || c.Protocol == RELPTLS {
 		fields = append(fields, struct{ key, value string }{"RELP_Window", strconv.Itoa(c.RELPWindow)})
 	}

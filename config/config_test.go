@@ -44,7 +44,7 @@ func want(t *testing.T) Config {
 		StatsInterval:    time.Minute,
 		SyslogFormat:     RFC3164,
 		Framing:          FramingNewline,
-		MaxMessageSize:   8192,
+		MaxMessageSize:   8096,
 		FailoverHoldDown: time.Minute,
 		RELPWindow:       128,
 	}
@@ -234,7 +234,8 @@ func TestLoad(t *testing.T) {
 		{property: "Syslog_Format", value: "RFC5424", edit: func(c *Config) { c.SyslogFormat = RFC5424 }},
 		{property: "Syslog_Format", value: "none", edit: func(c *Config) { c.SyslogFormat = NoSyslog }},
 		{property: "Syslog_Format", value: "json", hint: "use rfc3164, rfc5424 or none"},
-		{property: "Max_Message_Size", value: "2048", hint: "use it only with Protocol udp (Protocol is tcp)"},
+		{property: "Max_Message_Size", value: "65536", edit: func(c *Config) { c.MaxMessageSize = 65536 }},
+		{property: "Max_Message_Size", value: "479", hint: "use a message size in bytes from 480 to 1048576"},
 		{property: "Failover_Hold_Down", value: "90", edit: func(c *Config) { c.FailoverHoldDown = 90 * time.Second }},
 		{property: "Failover_Hold_Down", value: "2h", hint: "from 1s to 1h"},
 		{property: "RELP_Window", value: "64", hint: "use it only with Protocol relp or relp+tls (Protocol is tcp)"},
@@ -323,7 +324,7 @@ func TestString(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, `Integration=siem_cef.1 Address=[2001:db8::1]:6514 Protocol=udp Vendor=Kaspersky `+
 		`Product="Kaspersky Container Security" Product_Version=2.0 Hostname=node-1 Facility=local4 `+
-		`Connect_Timeout=5s Write_Timeout=1m30s Severity=rules Startup_Check=warn Stats_Interval=1m0s Syslog_Format=rfc3164 Max_Message_Size=8192 Schema=auto`, c.String())
+		`Connect_Timeout=5s Write_Timeout=1m30s Severity=rules Startup_Check=warn Stats_Interval=1m0s Syslog_Format=rfc3164 Max_Message_Size=8096 Schema=auto`, c.String())
 
 	c.Facility = 99 // a Config built by hand
 	assert.Contains(t, c.String(), " Facility=99 ")
@@ -351,7 +352,7 @@ func TestTLS(t *testing.T) {
 	assert.Empty(t, c.TLS.Config.ServerName, "each address's own host name")
 	assert.Equal(t, uint16(tls.VersionTLS12), c.TLS.Config.MinVersion)
 	assert.Nil(t, c.TLS.Config.RootCAs, "the system's roots")
-	assert.Contains(t, c.String(), " Framing=octet-counting TLS_Verify=on TLS_Server_Name=address TLS_CA_File=system TLS_Cert_File=none")
+	assert.Contains(t, c.String(), " Framing=octet-counting Max_Message_Size=8096 TLS_Verify=on TLS_Server_Name=address TLS_CA_File=system TLS_Cert_File=none")
 
 	c, err = load(map[string]string{"TLS_CA_File": ca.CertPEM, "TLS_Cert_File": client.CertFile, "TLS_Key_File": client.KeyFile,
 		"TLS_Server_Name": "siem.internal", "TLS_Verify": "Off", "Framing": "newline"})
@@ -372,7 +373,7 @@ func TestTLS(t *testing.T) {
 		{map[string]string{"TLS_Key_File": client.KeyFile}, "property TLS_Cert_File is missing; use TLS_Cert_File too"},
 		{map[string]string{"TLS_Cert_File": client.CertFile, "TLS_Key_File": garbage}, "a PEM certificate whose key is TLS_Key_File"},
 		{map[string]string{"TLS_Verify": "maybe"}, `property TLS_Verify: "maybe" is not accepted; use on or off`},
-		{map[string]string{"Max_Message_Size": "1000"}, "use it only with Protocol udp (Protocol is tls)"},
+		{map[string]string{"RELP_Window": "8"}, "use it only with Protocol relp or relp+tls (Protocol is tls)"},
 	} {
 		_, err := load(tc.props)
 		require.Error(t, err, "%v", tc.props)

@@ -58,11 +58,12 @@ type SyslogFormat string
 
 // The formats.
 const (
-	RFC3164    SyslogFormat = "rfc3164"
-	RFC5424    SyslogFormat = "rfc5424"
-	NoSyslog   SyslogFormat = "none"
-	maxUDPSize              = 65507
-	minUDPSize              = 480 // RFC 5426: every receiver takes 480 bytes
+	RFC3164        SyslogFormat = "rfc3164"
+	RFC5424        SyslogFormat = "rfc5424"
+	NoSyslog       SyslogFormat = "none"
+	maxUDPSize                  = 65507   // the largest UDP payload over IPv4
+	maxStreamSize               = 1 << 20 // a bound for streams, far above what any SIEM takes
+	minMessageSize              = 480     // RFC 5426: every receiver takes 480 bytes
 )
 
 func parseSyslogFormat(v string) (SyslogFormat, error) {
@@ -118,9 +119,11 @@ func (c *Config) finish(g Getter) []error {
 	if c.Protocol != TCP && c.Protocol != TLS {
 		notFor("Framing", "Protocol tcp or tls")
 	}
-	if c.Protocol != UDP {
-		notFor("Max_Message_Size", "Protocol udp")
-	} else if len(c.Addresses) > 1 {
+	if c.Protocol == UDP && c.MaxMessageSize > maxUDPSize {
+		errs = append(errs, &PropertyError{"Max_Message_Size", g.Get("Max_Message_Size"),
+			fmt.Sprintf("at most %d bytes with Protocol udp, the largest datagram", maxUDPSize)})
+	}
+	if c.Protocol == UDP && len(c.Addresses) > 1 {
 		errs = append(errs, &PropertyError{"Address", g.Get("Address"),
 			"one address with Protocol udp: failover needs a protocol that can tell a SIEM is down (tcp, tls, relp)"})
 	}

@@ -41,7 +41,6 @@ func NewRELP(opt Options, window int) *RELP {
 }
 
 func (t *RELP) Framing() Framing { return FramingNone }
-func (t *RELP) MaxMessage() int  { return 0 }
 
 // Connected is the address of the session in use, or "".
 func (t *RELP) Connected() string {

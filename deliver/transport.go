@@ -20,8 +20,6 @@ type Transport interface {
 	Send(b *Batch) error
 	// Framing is the framing the batch must be built with.
 	Framing() Framing
-	// MaxMessage is the largest framed message the transport can carry; 0 means no limit.
-	MaxMessage() int
 	Close() error
 }
 
@@ -66,7 +64,6 @@ func NewStream(opt Options) *Stream {
 }
 
 func (t *Stream) Framing() Framing { return t.opt.Framing }
-func (t *Stream) MaxMessage() int  { return 0 }
 
 // Connected is the address of the connection in use, or "".
 func (t *Stream) Connected() string {
@@ -178,9 +175,6 @@ func (t *Stream) Close() error {
 	return nil
 }
 
-// maxDatagram is the largest UDP payload over IPv4 (65,535 less the IP and UDP headers).
-const maxDatagram = 65507
-
 // UDP sends each message as one datagram, a whole batch in one sendmmsg call: 1.3 times the
 // datagrams per second of one write each, measured on loopback (README, Performance).
 type UDP struct {
@@ -200,7 +194,6 @@ type batchWriter interface {
 func NewUDP(opt Options) *UDP { return &UDP{opt: opt} }
 
 func (u *UDP) Framing() Framing { return FramingNone }
-func (u *UDP) MaxMessage() int  { return maxDatagram }
 
 // Send writes one datagram per message. UDP has no acknowledgement: a SIEM that is down is noticed
 // only by the ICMP error its host sends back, which fails the send where it is noticed (so that

@@ -161,7 +161,6 @@ func TestUDPSendsOneDatagramPerMessage(t *testing.T) {
 	}
 	assert.Equal(t, []string{"one", "two words"}, got)
 	assert.Equal(t, FramingNone, u.Framing())
-	assert.Equal(t, 65507, u.MaxMessage())
 }
 
 func TestUDPRefusedPortFailsTheSend(t *testing.T) {

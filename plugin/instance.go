@@ -185,16 +185,16 @@ func (in *instance) Flush(chunk []byte) int {
 	return code
 }
 
-// emit frames one message into the lane's batch and writes the batch out when it is full. A UDP
-// message longer than Max_Message_Size is shortened to fit first.
+// emit frames one message into the lane's batch and writes the batch out when it is full. A message
+// longer than Max_Message_Size is shortened to fit first.
 func (in *instance) emit(l *lane, msg []byte) error {
 	start := len(l.batch.Buf)
-	if max := in.maxMessage(l); max > 0 && len(msg) > max {
+	if max := in.cfg.MaxMessageSize; len(msg) > max {
 		var fits bool
 		l.batch.Buf, fits = l.pipe.Shorten(l.batch.Buf, max)
 		if !fits {
 			l.tooLarge++
-			in.log.Log(levelError, fmt.Sprintf("a %d-byte message cannot be shortened to the %d bytes of a datagram; not sent: %.120s…", len(msg), max, msg))
+			in.log.Log(levelError, fmt.Sprintf("a %d-byte message cannot be shortened to the %d bytes of Max_Message_Size; not sent: %.120s…", len(msg), max, msg))
 			return nil
 		}
 		l.shortened++
@@ -210,14 +210,6 @@ func (in *instance) emit(l *lane, msg []byte) error {
 	}
 	l.batch.Reset()
 	return nil
-}
-
-// maxMessage is the largest message a lane's transport carries: Max_Message_Size for UDP.
-func (in *instance) maxMessage(l *lane) int {
-	if m := l.transport.MaxMessage(); m > 0 {
-		return min(m, in.cfg.MaxMessageSize)
-	}
-	return 0
 }
 
 func (in *instance) send(l *lane) error {

@@ -211,7 +211,7 @@ func TestFlushOverUDPShortensToMaxMessageSize(t *testing.T) {
 	log480 := in480.log.(*fakeLog)
 	assert.Equal(t, flbOK, in480.Flush(chunk))
 	assert.Equal(t, uint64(1), in480.stats.tooLarge)
-	assert.Contains(t, log480.text(), "cannot be shortened to the 480 bytes of a datagram; not sent")
+	assert.Contains(t, log480.text(), "cannot be shortened to the 480 bytes of Max_Message_Size; not sent")
 }
 
 func TestWarningsOfOneFlushAreBounded(t *testing.T) {

@@ -57,7 +57,7 @@ func TestHostileValuesOverTCPAndUDP(t *testing.T) {
 	}
 	path := writeChunk(t, chunk)
 	tcp, udp := tcpReceiver(t), udpReceiver(t)
-	run := runHost(t, fmt.Sprintf("register\ninstance t Address=%s\ninstance u Address=%s Protocol=udp Max_Message_Size=65507\nflush t %s\nflush u %s\nexit t\nexit u\n",
+	run := runHost(t, fmt.Sprintf("register\ninstance t Address=%s Max_Message_Size=1048576\ninstance u Address=%s Protocol=udp Max_Message_Size=65507\nflush t %s\nflush u %s\nexit t\nexit u\n",
 		tcp.Addr, udp.Addr, path, path))
 	assert.Equal(t, "flush t rc=1", run.results[3])
 	assert.Equal(t, "flush u rc=1", run.results[4])
