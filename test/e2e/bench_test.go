@@ -97,7 +97,7 @@ func BenchmarkHostPath(b *testing.B) {
 				var rss int64
 				b.ResetTimer()
 				for range b.N {
-					cmd := exec.Command(hostPath, soPath, "-")
+					cmd := exec.Command(bins.Host, bins.SO, "-")
 					cmd.Stdin = strings.NewReader(script)
 					out, err := cmd.CombinedOutput()
 					require.NoError(b, err, string(out))

@@ -342,7 +342,7 @@ func TestTLSDeliversWithOctetCountingAndMutualTLS(t *testing.T) {
 	run := runHost(t, fmt.Sprintf("register\ninstance a Address=%s Protocol=tls Hostname=kcs-node TLS_Server_Name=siem.test TLS_CA_File=%s TLS_Cert_File=%s TLS_Key_File=%s\nflush a %s\nexit a\n",
 		s.addr, pki.ca.CertPEM, pki.client.CertFile, pki.client.KeyFile, chunk))
 	assert.Equal(t, "flush a rc=1", run.results[2])
-	assert.Contains(t, run.log, "Framing=octet-counting TLS_Verify=on TLS_Server_Name=siem.test")
+	assert.Contains(t, run.log, "Framing=octet-counting Max_Message_Size=8096 TLS_Verify=on TLS_Server_Name=siem.test")
 	assert.Regexp(t, `startup check: tls 127\.0\.0\.1:\d+: reachable, connected in \S+; certificate CN=siem\.test, expires `, run.log)
 	require.Eventually(t, func() bool { return len(s.messages()) >= n }, 5*time.Second, 10*time.Millisecond)
 	assert.Equal(t, golden, s.messages())

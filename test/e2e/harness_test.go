@@ -4,51 +4,21 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
-	"fmt"
 	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/test/hosttest"
 	"github.com/stretchr/testify/require"
 )
 
-var (
-	soPath   string
-	hostPath string
-)
+// bins are the plugin and the host, built once for every test.
+var bins *hosttest.Binaries
 
-// TestMain builds the plugin and the host once for every test.
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "siem-cef-e2e")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	soPath = filepath.Join(dir, "out_siem_cef.so")
-	hostPath = filepath.Join(dir, "flb-host")
-	for _, cmd := range [][]string{
-		{"go", "build", "-buildmode=c-shared", "-o", soPath, "../../plugin"},
-		{"gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-o", hostPath, "../host/host.c", "-ldl"},
-	} {
-		c := exec.Command(cmd[0], cmd[1:]...)
-		c.Stdout, c.Stderr = os.Stderr, os.Stderr
-		if err := c.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "building for the end-to-end tests: %v: %v\n", cmd, err)
-			os.RemoveAll(dir)
-			os.Exit(1)
-		}
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { hosttest.Main(m, "../..", &bins) }
 
 // hostRun is what the host printed: stdout has one result line per script command, stderr the log.
 type hostRun struct {
@@ -56,38 +26,23 @@ type hostRun struct {
 	log     string
 }
 
-// runHost runs a host script and fails the test if the host itself failed.
 func runHost(t *testing.T, script string, args ...string) hostRun {
 	t.Helper()
-	cmd := exec.Command(hostPath, append(args, soPath, "-")...)
-	cmd.Stdin = strings.NewReader(script)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	require.NoError(t, err, "host failed\nscript:\n%s\nstdout:\n%s\nstderr:\n%s", script, stdout.String(), stderr.String())
-	return hostRun{results: strings.Split(strings.TrimSpace(stdout.String()), "\n"), log: stderr.String()}
+	results, log := bins.Run(t, script, args...)
+	return hostRun{results: results, log: log}
 }
 
-// fixtureStart is the time of the first event of a fixture chunk; each next event is a second later.
-var fixtureStart = time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC)
+var fixtureStart = hosttest.FixtureStart
 
 // chunkFile writes the events of a JSON-lines file as a Fluent Bit chunk and returns its path.
 func chunkFile(t *testing.T, jsonl string) (string, int) {
 	t.Helper()
-	f, err := os.Open(jsonl)
+	b, err := os.ReadFile(jsonl)
 	require.NoError(t, err)
-	defer f.Close()
-	chunk, n, err := record.FromJSONLines(f, fixtureStart, time.Second)
-	require.NoError(t, err)
-	return writeChunk(t, chunk), n
+	return hosttest.ChunkFile(t, b)
 }
 
-func writeChunk(t testing.TB, chunk []byte) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "chunk.msgpack")
-	require.NoError(t, os.WriteFile(p, chunk, 0o644))
-	return p
-}
+var writeChunk = hosttest.WriteChunk
 
 // receiver is a SIEM on loopback: it keeps every message it gets and counts connections.
 type receiver struct {

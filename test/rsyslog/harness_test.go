@@ -12,7 +12,6 @@ package rsyslog
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -29,8 +28,8 @@ import (
 	"time"
 
 	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/test/hosttest"
 	"github.com/kcs-siem/siem-cef/internal/testpki"
-	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -43,63 +42,17 @@ const (
 	clientName = "kcs-plugin"
 )
 
-// The plugin and the host, built once by TestMain (the same commands as test/e2e's harness).
-var (
-	soPath   string
-	hostPath string
-)
+// bins are the plugin and the host, built once for every test.
+var bins *hosttest.Binaries
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "siem-cef-rsyslog")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	soPath = filepath.Join(dir, "out_siem_cef.so")
-	hostPath = filepath.Join(dir, "flb-host")
-	for _, cmd := range [][]string{
-		{"go", "build", "-buildmode=c-shared", "-o", soPath, "../../plugin"},
-		{"gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-o", hostPath, "../host/host.c", "-ldl"},
-	} {
-		c := exec.Command(cmd[0], cmd[1:]...)
-		c.Stdout, c.Stderr = os.Stderr, os.Stderr
-		if err := c.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "building for the rsyslog tests: %v: %v\n", cmd, err)
-			os.RemoveAll(dir)
-			os.Exit(1)
-		}
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { hosttest.Main(m, "../..", &bins) }
 
-// runHost runs a host script and fails the test if the host itself failed; it returns the result
-// lines and the log.
 func runHost(t *testing.T, script string) ([]string, string) {
 	t.Helper()
-	cmd := exec.Command(hostPath, soPath, "-")
-	cmd.Stdin = strings.NewReader(script)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	require.NoError(t, err, "host failed\nscript:\n%s\nstdout:\n%s\nstderr:\n%s", script, stdout.String(), stderr.String())
-	return strings.Split(strings.TrimSpace(stdout.String()), "\n"), stderr.String()
+	return bins.Run(t, script)
 }
 
-// fixtureStart is the time of the first event of a chunk; each next event is a second later (as in
-// test/e2e, so that the lines are those of the golden file).
-var fixtureStart = time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC)
-
-// chunkOf writes JSON lines as a Fluent Bit chunk file and returns its path and the event count.
-func chunkOf(t *testing.T, jsonl []byte) (string, int) {
-	t.Helper()
-	chunk, n, err := record.FromJSONLines(bytes.NewReader(jsonl), fixtureStart, time.Second)
-	require.NoError(t, err)
-	p := filepath.Join(t.TempDir(), "chunk.msgpack")
-	require.NoError(t, os.WriteFile(p, chunk, 0o644))
-	return p, n
-}
+var chunkOf = hosttest.ChunkFile
 
 func fixtureChunk(t *testing.T) (string, int) {
 	t.Helper()

@@ -1,0 +1,89 @@
+// Package hosttest builds the plugin and the host of test/host, and runs host scripts: what the
+// end-to-end and rsyslog tests share.
+package hosttest
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kcs-siem/siem-cef/record"
+	"github.com/stretchr/testify/require"
+)
+
+// Binaries are the plugin and the host, built for one test binary.
+type Binaries struct {
+	Dir, SO, Host string
+}
+
+// Main builds the binaries from the repository's root (relative to the test's directory), runs the
+// tests and removes them again; it is a TestMain's body.
+func Main(m *testing.M, root string, bins **Binaries) {
+	b, err := build(root)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "building the plugin and the host for the tests:", err)
+		os.Exit(1)
+	}
+	*bins = b
+	code := m.Run()
+	os.RemoveAll(b.Dir)
+	os.Exit(code)
+}
+
+func build(root string) (*Binaries, error) {
+	dir, err := os.MkdirTemp("", "siem-cef-host")
+	if err != nil {
+		return nil, err
+	}
+	b := &Binaries{Dir: dir, SO: filepath.Join(dir, "out_siem_cef.so"), Host: filepath.Join(dir, "flb-host")}
+	for _, cmd := range [][]string{
+		{"go", "build", "-buildmode=c-shared", "-o", b.SO, filepath.Join(root, "plugin")},
+		{"gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-o", b.Host, filepath.Join(root, "test/host/host.c"), "-ldl"},
+	} {
+		c := exec.Command(cmd[0], cmd[1:]...)
+		c.Stdout, c.Stderr = os.Stderr, os.Stderr
+		if err := c.Run(); err != nil {
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("%v: %w", cmd, err)
+		}
+	}
+	return b, nil
+}
+
+// Run runs a host script and fails the test if the host itself failed; it returns the result lines
+// (one per command) and the log.
+func (b *Binaries) Run(t testing.TB, script string, args ...string) (results []string, log string) {
+	t.Helper()
+	cmd := exec.Command(b.Host, append(args, b.SO, "-")...)
+	cmd.Stdin = strings.NewReader(script)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	require.NoError(t, err, "host failed\nscript:\n%s\nstdout:\n%s\nstderr:\n%s", script, stdout.String(), stderr.String())
+	return strings.Split(strings.TrimSpace(stdout.String()), "\n"), stderr.String()
+}
+
+// FixtureStart is the time of the first event of a fixture chunk; each next event is a second
+// later, as the golden lines have them.
+var FixtureStart = time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC)
+
+// ChunkFile writes JSON lines as a Fluent Bit chunk file and returns its path and the event count.
+func ChunkFile(t testing.TB, jsonl []byte) (string, int) {
+	t.Helper()
+	chunk, n, err := record.FromJSONLines(bytes.NewReader(jsonl), FixtureStart, time.Second)
+	require.NoError(t, err)
+	return WriteChunk(t, chunk), n
+}
+
+// WriteChunk writes a chunk into the test's temporary directory.
+func WriteChunk(t testing.TB, chunk []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "chunk.msgpack")
+	require.NoError(t, os.WriteFile(p, chunk, 0o644))
+	return p
+}
