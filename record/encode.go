@@ -47,9 +47,16 @@ func appendBody(dst []byte, body any) ([]byte, error) {
 	return append(dst, buf.Bytes()...), nil
 }
 
-// FromJSONLines makes a chunk of one event per JSON line; event i gets the time start + i*step.
-// Integers stay integers (JSON numbers are read exactly), as Fluent Bit's JSON parser keeps them.
+// FromJSONLines makes a chunk of one event per JSON line in the current format; event i gets the
+// time start + i*step. Integers stay integers (JSON numbers are read exactly), as Fluent Bit's JSON
+// parser keeps them.
 func FromJSONLines(r io.Reader, start time.Time, step time.Duration) ([]byte, int, error) {
+	return JSONLines(r, start, step, AppendEvent)
+}
+
+// JSONLines is FromJSONLines with the event format chosen: AppendEvent or AppendLegacyEvent.
+func JSONLines(r io.Reader, start time.Time, step time.Duration,
+	appendEvent func(dst []byte, t time.Time, body any) ([]byte, error)) ([]byte, int, error) {
 	var chunk []byte
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 64*1024*1024)
@@ -63,7 +70,7 @@ func FromJSONLines(r io.Reader, start time.Time, step time.Duration) ([]byte, in
 		if err != nil {
 			return nil, n, fmt.Errorf("line %d: %w", line, err)
 		}
-		if chunk, err = AppendEvent(chunk, start.Add(time.Duration(n)*step), body); err != nil {
+		if chunk, err = appendEvent(chunk, start.Add(time.Duration(n)*step), body); err != nil {
 			return nil, n, fmt.Errorf("line %d: %w", line, err)
 		}
 		n++

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"flag"
 	"fmt"
 	"io"
@@ -74,7 +72,9 @@ func (o *chunkOpts) run(inv *invocation) int {
 
 	convert := record.FromJSONLines
 	if o.legacy {
-		convert = legacyFromJSONLines
+		convert = func(r io.Reader, start time.Time, step time.Duration) ([]byte, int, error) {
+			return record.JSONLines(r, start, step, record.AppendLegacyEvent)
+		}
 	}
 	chunk, n, err := convert(in, start, o.step)
 	if err != nil {
@@ -96,28 +96,4 @@ func (o *chunkOpts) run(inv *invocation) int {
 	}
 	fmt.Fprintf(inv.stderr, "%d events\n", n)
 	return exitOK
-}
-
-// legacyFromJSONLines is record.FromJSONLines writing the format before Fluent Bit 2.1,
-// [EventTime, record], with record.AppendLegacyEvent.
-func legacyFromJSONLines(r io.Reader, start time.Time, step time.Duration) ([]byte, int, error) {
-	var chunk []byte
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 64*1024*1024)
-	n := 0
-	for line := 1; sc.Scan(); line++ {
-		text := bytes.TrimSpace(sc.Bytes())
-		if len(text) == 0 {
-			continue
-		}
-		body, err := record.ParseJSON(text)
-		if err != nil {
-			return nil, n, fmt.Errorf("line %d: %w", line, err)
-		}
-		if chunk, err = record.AppendLegacyEvent(chunk, start.Add(time.Duration(n)*step), body); err != nil {
-			return nil, n, fmt.Errorf("line %d: %w", line, err)
-		}
-		n++
-	}
-	return chunk, n, sc.Err()
 }
