@@ -427,12 +427,15 @@ func (d *Decoder) body(fields []Field) ([]Field, error) {
 		if err != nil {
 			return fields, err
 		}
+		// Filled in place: a Field is large, and this runs for every key of every record.
+		fields = append(fields, Field{})
+		f := &fields[len(fields)-1]
+		f.Key = key
 		start := d.pos()
-		v, err := d.value()
-		if err != nil {
+		if f.Value, err = d.value(); err != nil {
 			return fields, err
 		}
-		fields = append(fields, Field{Key: key, Value: v, Raw: Node{d.buf[start:d.pos():d.pos()]}})
+		f.Raw = Node{d.buf[start:d.pos():d.pos()]}
 	}
 	return fields, nil
 }
