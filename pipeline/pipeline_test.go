@@ -128,7 +128,9 @@ func BenchmarkRun(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/event")
+			ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N*n)
+			b.ReportMetric(ns, "ns/event")
+			b.ReportMetric(1e9/ns, "events/s")
 		})
 	}
 }

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 {
-	go test -run '^$' -bench . -benchtime "${BENCHTIME:-2s}" -cpu 1 ./plugin ./deliver ./cef ./record
+	go test -run '^$' -bench . -benchtime "${BENCHTIME:-2s}" -cpu 1 ./plugin ./pipeline ./deliver ./cef ./record
 	go test -run '^$' -bench HostPath -benchtime 1x -cpu 1 ./test/e2e
 } | tee "$out" >&2
 
@@ -18,6 +18,8 @@ awk '
 /^Benchmark/ {
 	name = $1
 	for (i = 3; i < NF; i += 2) v[name, $(i + 1)] = $i
+	if (((name, "allocs/op") in v) && ((name, "ns/event") in v) && !((name, "allocs/event") in v) && v[name, "ns/op"] > 0)
+		v[name, "allocs/event"] = v[name, "allocs/op"] * v[name, "ns/event"] / v[name, "ns/op"]
 	names[++n] = name
 }
 function f(name, unit, fmt) { return ((name, unit) in v) ? sprintf(fmt, v[name, unit]) : "-" }
