@@ -131,7 +131,6 @@ type Decoder struct {
 	buf     []byte
 	r       bytes.Reader
 	d       *msgpack.Decoder
-	fields  []Field
 	scratch []byte  // nested values rendered as JSON; valid until the next event
 	json    []byte  // an embedded JSON event, as msgpack; valid until the next event
 	stamp   [8]byte // an EventTime's bytes; a local array would escape to the heap through ReadFull

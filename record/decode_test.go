@@ -31,7 +31,6 @@ func b(v bool) cef.Value {
 	return cef.Value{Kind: cef.KindBool, Int: map[bool]int64{false: 0, true: 1}[v]}
 }
 func none() cef.Value              { return cef.Value{} }
-func jsonV(v string) cef.Value     { return s(v) }
 func at(sec, nsec int64) time.Time { return time.Unix(sec, nsec) }
 
 // sameValue compares the member a value's kind uses.

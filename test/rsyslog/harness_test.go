@@ -28,8 +28,8 @@ import (
 	"time"
 
 	"github.com/kcs-siem/siem-cef/cef"
-	"github.com/kcs-siem/siem-cef/test/hosttest"
 	"github.com/kcs-siem/siem-cef/internal/testpki"
+	"github.com/kcs-siem/siem-cef/test/hosttest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
