@@ -3,7 +3,6 @@ package cef
 import (
 	"bytes"
 	"math"
-	"strconv"
 	"time"
 )
 
@@ -172,10 +171,31 @@ func (v Value) AsInt() (int64, bool) {
 	case KindFloat:
 		return int64(v.Float), v.Float == math.Trunc(v.Float) && math.Abs(v.Float) < 1<<53
 	case KindString:
-		i, err := strconv.ParseInt(string(bytes.TrimSpace(v.Bytes)), 10, 64)
-		return i, err == nil
+		return parseInt(bytes.TrimSpace(v.Bytes))
 	}
 	return 0, false
+}
+
+// parseInt reads a decimal integer without the allocation strconv would make for a []byte.
+func parseInt(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg || len(b) > 0 && b[0] == '+' {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 { // 18 digits always fit in an int64
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }
 
 // Event is one mapped CEF event, ready for filtering and encoding.

@@ -183,6 +183,7 @@ func (m *Mapper) finish(d *draft, ev *cef.Event, problems []Problem) []Problem {
 	problems = routeIP(ev, d.v[FieldSrcIP], cef.KeySrc, cef.KeyC6a2, "src_ip", problems)
 	problems = routeIP(ev, d.v[FieldDstIP], cef.KeyDst, cef.KeyC6a3, "dst_ip", problems)
 	problems = setDirection(ev, d.v[FieldDirection], problems)
+	problems = checkNumbers(ev, problems)
 	command, newOwner := d.v[FieldCommand], d.v[FieldNewOwner]
 	switch {
 	case !newOwner.IsZero() && (ev.Type.IsFileType() || command.IsZero()):

@@ -127,8 +127,8 @@ func TestMappingByExample(t *testing.T) {
 			`{"event_id":"API-001","severity":12.6}`,
 			head + "API-001|API|10|"},
 		{"numbers, booleans and nested values",
-			`{"event_id":"ZZ-1","pid":-3,"ppid":1.5,"new_pid":7.0,"cs1":true,"message":{"b":[1,"x\"y"],"a":null}}`,
-			head + `ZZ-1|Unknown event|5|dpid=-3 spid=1.5 cn1=7 cn1Label=New PID cs1=true cs1Label=Cluster name msg={"a":null,"b":[1,"x\\"y"]}`}, // JSON's \ escaped for CEF
+			`{"event_id":"ZZ-1","pid":-3,"euid":1.5,"new_pid":7.0,"cs1":true,"message":{"b":[1,"x\"y"],"a":null}}`,
+			head + `ZZ-1|Unknown event|5|dpid=-3 duid=1.5 cn1=7 cn1Label=New PID cs1=true cs1Label=Cluster name msg={"a":null,"b":[1,"x\\"y"]}`}, // JSON's \ escaped for CEF
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -167,4 +167,17 @@ func TestSeverityOverrides(t *testing.T) {
 		ev, _ := mapJSONWith(t, m, record)
 		assert.Equal(t, want, ev.Severity, record)
 	}
+}
+
+func TestTypedKeysTakeWholeNumbersOnly(t *testing.T) {
+	ev, problems := mapJSON(t, `{"event_id":"NT-001","src_port":"https","dst_port":70000,"pid":"42","ppid":1.5,"new_pid":"-3"}`)
+	assert.Equal(t, []Problem{
+		{"src_port", "not a port (a whole number from 0 to 65535); left out"},
+		{"dst_port", "not a port (a whole number from 0 to 65535); left out"},
+		{"ppid", "not a whole number; left out"},
+	}, problems)
+	assert.True(t, ev.Values[cef.KeySpt].IsZero())
+	assert.True(t, ev.Values[cef.KeyDpt].IsZero())
+	got := string(cef.NewEncoder(defaultHeader).AppendCEF(nil, ev))
+	assert.Equal(t, head+"NT-001|Networking|3|dpid=42 cn1=-3 cn1Label=New PID", got)
 }
