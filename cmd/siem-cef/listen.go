@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -10,6 +12,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -19,7 +22,7 @@ import (
 func init() {
 	register(&command{
 		name:     "listen",
-		synopsis: "[--tcp ADDR] [--udp ADDR] [--json] [--count N] [--timeout DUR] [--out FILE]",
+		synopsis: "[--tcp ADDR] [--udp ADDR] [--tls ADDR --tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--json] [--count N] [--timeout DUR] [--out FILE]",
 		summary:  "receive syslog CEF messages like a SIEM and validate each one strictly",
 		doc: `
 Listens on TCP (newline-framed messages, many connections at once) and/or UDP (one message per
@@ -36,6 +39,10 @@ was invalid, or if it stopped before --count messages arrived; 0 otherwise; 2 fo
 			o := &listenOpts{}
 			fs.StringVar(&o.tcp, "tcp", "", "listen for TCP on `ADDR` (host:port, port 0 for any)")
 			fs.StringVar(&o.udp, "udp", "", "listen for UDP on `ADDR` (host:port, port 0 for any)")
+			fs.StringVar(&o.tls, "tls", "", "listen for TLS on `ADDR` (host:port, port 0 for any), with --tls-cert and --tls-key")
+			fs.StringVar(&o.tlsCert, "tls-cert", "", "the server certificate for --tls, a PEM `FILE`")
+			fs.StringVar(&o.tlsKey, "tls-key", "", "the key of --tls-cert, a PEM `FILE`")
+			fs.StringVar(&o.tlsClientCA, "tls-client-ca", "", "require client certificates signed by the CAs of this PEM `FILE`")
 			fs.BoolVar(&o.json, "json", false, "print one JSON object per message")
 			fs.IntVar(&o.count, "count", 0, "stop after `N` messages (0: no limit)")
 			fs.DurationVar(&o.timeout, "timeout", 0, "stop after `DUR` (0: no limit)")
@@ -47,10 +54,13 @@ was invalid, or if it stopped before --count messages arrived; 0 otherwise; 2 fo
 
 type listenOpts struct {
 	tcp, udp string
-	json     bool
-	count    int
-	timeout  time.Duration
-	out      string
+	tls      string
+	// the TLS listener's certificate and key, and the CAs of the client certificates it requires
+	tlsCert, tlsKey, tlsClientCA string
+	json                         bool
+	count                        int
+	timeout                      time.Duration
+	out                          string
 }
 
 const (
@@ -82,8 +92,10 @@ func (o *listenOpts) run(inv *invocation) int {
 	switch {
 	case len(inv.args) > 0:
 		return inv.usageError("unexpected arguments %q", inv.args)
-	case o.tcp == "" && o.udp == "":
-		return inv.usageError("give --tcp ADDR, --udp ADDR or both")
+	case o.tcp == "" && o.udp == "" && o.tls == "":
+		return inv.usageError("give --tcp ADDR, --udp ADDR, --tls ADDR, or several")
+	case o.tls != "" && (o.tlsCert == "" || o.tlsKey == ""):
+		return inv.usageError("--tls needs --tls-cert and --tls-key")
 	case o.count < 0:
 		return inv.usageError("--count must not be negative")
 	case o.timeout < 0:
@@ -112,13 +124,24 @@ func (o *listenOpts) run(inv *invocation) int {
 		}
 		wg.Wait()
 	}()
-	if o.tcp != "" {
-		ln, err := net.Listen("tcp", o.tcp)
+	for _, l := range []struct{ transport, addr string }{{"tcp", o.tcp}, {"tls", o.tls}} {
+		if l.addr == "" {
+			continue
+		}
+		ln, err := net.Listen("tcp", l.addr)
 		if err != nil {
 			return inv.fail("%v", err)
 		}
-		fmt.Fprintf(inv.stderr, "listening tcp %s\n", ln.Addr())
-		s := &tcpServer{ln: ln, conns: map[net.Conn]struct{}{}, deliver: deliver, logf: inv.logf}
+		if l.transport == "tls" {
+			cfg, err := o.serverTLS()
+			if err != nil {
+				ln.Close()
+				return inv.fail("%v", err)
+			}
+			ln = tls.NewListener(ln, cfg)
+		}
+		fmt.Fprintf(inv.stderr, "listening %s %s\n", l.transport, ln.Addr())
+		s := &tcpServer{transport: l.transport, ln: ln, conns: map[net.Conn]struct{}{}, deliver: deliver, logf: inv.logf}
 		stops = append(stops, s.stop)
 		wg.Go(func() { s.serve(ctx) })
 	}
@@ -186,6 +209,28 @@ func (o *listenOpts) run(inv *invocation) int {
 	return code
 }
 
+// serverTLS is the TLS configuration of --tls: TLS 1.2 or newer, client certificates required when
+// --tls-client-ca names their CAs.
+func (o *listenOpts) serverTLS() (*tls.Config, error) {
+	pair, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
+	if err != nil {
+		return nil, fmt.Errorf("--tls-cert/--tls-key: %w", err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+	if o.tlsClientCA != "" {
+		pem, err := os.ReadFile(o.tlsClientCA)
+		if err != nil {
+			return nil, fmt.Errorf("--tls-client-ca: %w", err)
+		}
+		cfg.ClientCAs = x509.NewCertPool()
+		if !cfg.ClientCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--tls-client-ca: no certificate in %s", o.tlsClientCA)
+		}
+		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	return cfg, nil
+}
+
 // writeMessage validates one message and writes its output line; it reports whether it was valid.
 func writeMessage(w *bufio.Writer, m received, asJSON bool) bool {
 	hdr, msg, err := cef.ParseSyslog(m.raw)
@@ -244,11 +289,12 @@ type jsonCEF struct {
 	Extension [][2]string `json:"extension"` // [key, value] pairs in the order written
 }
 
-// tcpServer accepts connections and reads newline-framed messages from each.
+// tcpServer accepts TCP or TLS connections and reads the messages of each, in either framing.
 type tcpServer struct {
-	ln      net.Listener
-	deliver func(received) bool
-	logf    func(string, ...any)
+	transport string // "tcp" or "tls"
+	ln        net.Listener
+	deliver   func(received) bool
+	logf      func(string, ...any)
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -264,7 +310,7 @@ func (s *tcpServer) serve(ctx context.Context) {
 			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				return
 			}
-			s.logf("tcp: %v", err)
+			s.logf("%s: %v", s.transport, err)
 			select { // e.g. out of file descriptors: do not spin
 			case <-ctx.Done():
 				return
@@ -289,10 +335,10 @@ func (s *tcpServer) serve(ctx context.Context) {
 			}()
 			peer := c.RemoteAddr().String()
 			err := readFramed(c, maxTCPMessage, func(raw []byte, framing error) bool {
-				return s.deliver(received{transport: "tcp", peer: peer, raw: string(raw), framing: framing})
+				return s.deliver(received{transport: s.transport, peer: peer, raw: string(raw), framing: framing})
 			})
 			if err != nil && ctx.Err() == nil {
-				s.logf("tcp %s: %v", peer, err)
+				s.logf("%s %s: %v", s.transport, peer, err)
 			}
 		})
 	}
@@ -309,13 +355,50 @@ func (s *tcpServer) stop() {
 	}
 }
 
-// readFramed reads LF-terminated messages and passes each, without its LF, to emit until emit
-// returns false. Only the LF is removed: a CR before it stays in the message. A message longer than
-// max is passed cut to max bytes with a framing error, and a message that the end of the stream
-// interrupts is passed with a framing error. A read error other than EOF is returned.
+// readFramed reads messages in either framing of RFC 6587, decided for each message as rsyslog
+// does: a leading digit means octet counting ("LEN SP MSG"), anything else a message ended by LF.
+// Each message goes to emit, without its framing, until emit returns false. Only the LF is removed: a
+// CR before it stays in the message. A message longer than max is passed cut to max bytes with a
+// framing error, and a message that the end of the stream interrupts is passed with a framing error.
+// A read error other than EOF is returned.
 func readFramed(r io.Reader, max int, emit func(raw []byte, framing error) bool) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var buf []byte
+	for {
+		first, err := br.Peek(1)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+		var framing error
+		if first[0] >= '1' && first[0] <= '9' {
+			buf, framing, err = readCounted(br, buf[:0], max)
+		} else {
+			buf, framing, err = readLine(br, buf[:0], max)
+		}
+		if err != nil {
+			if len(buf) > 0 {
+				how := "the connection closed"
+				if !errors.Is(err, io.EOF) {
+					how = "a read error"
+				}
+				emit(buf, fmt.Errorf("tcp: %s before the end of the message", how))
+			}
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+		if !emit(buf, framing) {
+			return nil
+		}
+	}
+}
+
+// readLine reads up to LF, keeping at most max bytes.
+func readLine(br *bufio.Reader, buf []byte, max int) ([]byte, error, error) {
 	tooLong := false
 	for {
 		frag, err := br.ReadSlice('\n')
@@ -331,31 +414,38 @@ func readFramed(r io.Reader, max int, emit func(raw []byte, framing error) bool)
 			}
 		}
 		switch {
+		case ended && tooLong:
+			return buf, fmt.Errorf("tcp: message longer than %d bytes (cut here)", max), nil
 		case ended:
-			var framing error
-			if tooLong {
-				framing = fmt.Errorf("tcp: message longer than %d bytes (cut here)", max)
-			}
-			if !emit(buf, framing) {
-				return nil
-			}
-			buf, tooLong = buf[:0], false
-		case errors.Is(err, bufio.ErrBufferFull):
-			// the message goes on in the next fragment
-		default:
-			if len(buf) > 0 {
-				how := "the connection closed"
-				if !errors.Is(err, io.EOF) {
-					how = "a read error"
-				}
-				emit(buf, fmt.Errorf("tcp: %s before the LF ending the message", how))
-			}
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return err
+			return buf, nil, nil
+		case !errors.Is(err, bufio.ErrBufferFull):
+			return buf, nil, err
 		}
 	}
+}
+
+// readCounted reads "LEN SP MSG", keeping at most max bytes of MSG.
+func readCounted(br *bufio.Reader, buf []byte, max int) ([]byte, error, error) {
+	lenText, err := br.ReadSlice(' ')
+	if err != nil {
+		return buf, nil, err
+	}
+	n, convErr := strconv.Atoi(string(lenText[:len(lenText)-1]))
+	if convErr != nil || n <= 0 {
+		return append(buf, lenText...), fmt.Errorf("tcp: octet count %q is not a length", lenText), nil
+	}
+	keep := min(n, max)
+	buf = append(buf, make([]byte, keep)...)
+	if _, err := io.ReadFull(br, buf[len(buf)-keep:]); err != nil {
+		return buf[:len(buf)-keep], nil, err
+	}
+	if n > keep {
+		if _, err := br.Discard(n - keep); err != nil {
+			return buf, nil, err
+		}
+		return buf, fmt.Errorf("tcp: message longer than %d bytes (cut here)", max), nil
+	}
+	return buf, nil, nil
 }
 
 // serveUDP reads one message per datagram until the connection is closed.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kcs-siem/siem-cef/internal/testpki"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -37,10 +39,10 @@ type runningListen struct {
 	stdout, stderr *syncBuffer
 	cancel         context.CancelFunc
 	done           chan int
-	tcp, udp       string // the bound addresses, from stderr
+	tcp, udp, tls  string // the bound addresses, from stderr
 }
 
-var listeningRE = regexp.MustCompile(`(?m)^listening (tcp|udp) (\S+)$`)
+var listeningRE = regexp.MustCompile(`(?m)^listening (tcp|udp|tls) (\S+)$`)
 
 // startListen runs listen with args and waits for it to print the addresses it listens on.
 func startListen(t *testing.T, args ...string) *runningListen {
@@ -61,7 +63,7 @@ func startListen(t *testing.T, args ...string) *runningListen {
 
 	want := 0
 	for _, a := range args {
-		if a == "--tcp" || a == "--udp" {
+		if a == "--tcp" || a == "--udp" || a == "--tls" {
 			want++
 		}
 	}
@@ -70,9 +72,12 @@ func startListen(t *testing.T, args ...string) *runningListen {
 		m := listeningRE.FindAllStringSubmatch(l.stderr.String(), -1)
 		if len(m) == want {
 			for _, g := range m {
-				if g[1] == "tcp" {
+				switch g[1] {
+				case "tcp":
 					l.tcp = g[2]
-				} else {
+				case "tls":
+					l.tls = g[2]
+				default:
 					l.udp = g[2]
 				}
 			}
@@ -166,7 +171,7 @@ func TestListenTCPUnterminatedMessage(t *testing.T) {
 	assert.Equal(t, exitFail, l.wait(t))
 	assert.Equal(t, []string{
 		goodLine,
-		invalidLine("tcp: the connection closed before the LF ending the message", goodLine),
+		invalidLine("tcp: the connection closed before the end of the message", goodLine),
 	}, l.lines())
 }
 
@@ -438,10 +443,41 @@ func TestReadFramed(t *testing.T) {
 	long := strings.Repeat("x", 200<<10)
 	got, err = read(long+"\n"+long, 1<<20)
 	require.NoError(t, err)
-	assert.Equal(t, []msg{{long, ""}, {long, "tcp: the connection closed before the LF ending the message"}}, got)
+	assert.Equal(t, []msg{{long, ""}, {long, "tcp: the connection closed before the end of the message"}}, got)
 
 	// emit returning false stops reading.
 	n := 0
 	require.NoError(t, readFramed(bytes.NewReader([]byte("a\nb\nc\n")), 10, func([]byte, error) bool { n++; return n < 2 }))
 	assert.Equal(t, 2, n)
+}
+
+func TestReadFramedOctetCounting(t *testing.T) {
+	var got []string
+	err := readFramed(strings.NewReader("5 hello11 hello world<13>lf\n3 abc13 0123456789abc"), 11,
+		func(raw []byte, framing error) bool {
+			m := string(raw)
+			if framing != nil {
+				m += " [" + framing.Error() + "]"
+			}
+			got = append(got, m)
+			return true
+		})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"hello", "hello world", "<13>lf", "abc", "0123456789a [tcp: message longer than 11 bytes (cut here)]"}, got)
+}
+
+func TestListenTLSBothFramings(t *testing.T) {
+	dir := t.TempDir()
+	ca, err := testpki.NewCA(dir, "test")
+	require.NoError(t, err)
+	server, err := ca.Issue("server", []string{"127.0.0.1"}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), false)
+	require.NoError(t, err)
+	l := startListen(t, "--tls", "127.0.0.1:0", "--tls-cert", server.CertFile, "--tls-key", server.KeyFile, "--count", "2")
+	c, err := tls.Dial("tcp", l.tls, &tls.Config{RootCAs: ca.Pool()})
+	require.NoError(t, err)
+	_, err = fmt.Fprintf(c, "%d %s%s\n", len(goodLine), goodLine, goodEscaped)
+	require.NoError(t, err)
+	c.Close()
+	assert.Equal(t, exitOK, l.wait(t))
+	assert.Equal(t, []string{goodLine, goodEscaped}, l.lines())
 }

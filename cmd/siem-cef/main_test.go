@@ -80,7 +80,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"nope"}, `unknown command "nope"`},
 		{[]string{"help", "nope"}, `unknown command "nope"`},
 		{[]string{"listen", "--bogus"}, "flag provided but not defined: -bogus"},
-		{[]string{"listen"}, "give --tcp ADDR, --udp ADDR or both"},
+		{[]string{"listen"}, "give --tcp ADDR, --udp ADDR, --tls ADDR, or several"},
 		{[]string{"listen", "--tcp", "127.0.0.1:0", "extra"}, "unexpected arguments"},
 		{[]string{"listen", "--tcp", "127.0.0.1:0", "--count", "-1"}, "--count must not be negative"},
 		{[]string{"listen", "--tcp", "127.0.0.1:0", "--timeout", "soon"}, "invalid value"},
