@@ -100,19 +100,14 @@ func (r *jsonReader) value(dst []byte, depth int) ([]byte, bool) {
 				return dst, false
 			}
 			n++
-			r.blank()
-			if r.i >= len(r.s) {
+			done, ok := r.next('}')
+			if !ok {
 				return dst, false
 			}
-			if r.s[r.i] == '}' {
-				r.i++
+			if done {
 				binary.BigEndian.PutUint32(dst[at+1:], uint32(n))
 				return dst, true
 			}
-			if r.s[r.i] != ',' {
-				return dst, false
-			}
-			r.i++
 		}
 	case c == '[':
 		r.i++
@@ -130,19 +125,14 @@ func (r *jsonReader) value(dst []byte, depth int) ([]byte, bool) {
 				return dst, false
 			}
 			n++
-			r.blank()
-			if r.i >= len(r.s) {
+			done, ok := r.next(']')
+			if !ok {
 				return dst, false
 			}
-			if r.s[r.i] == ']' {
-				r.i++
+			if done {
 				binary.BigEndian.PutUint32(dst[at+1:], uint32(n))
 				return dst, true
 			}
-			if r.s[r.i] != ',' {
-				return dst, false
-			}
-			r.i++
 		}
 	case c == '"':
 		return r.str(dst)
@@ -156,6 +146,23 @@ func (r *jsonReader) value(dst []byte, depth int) ([]byte, bool) {
 		return r.number(dst)
 	}
 	return dst, false
+}
+
+// next reads what follows an item of a container: its closing byte (done) or a comma.
+func (r *jsonReader) next(closer byte) (done, ok bool) {
+	r.blank()
+	if r.i >= len(r.s) {
+		return false, false
+	}
+	switch r.s[r.i] {
+	case closer:
+		r.i++
+		return true, true
+	case ',':
+		r.i++
+		return false, true
+	}
+	return false, false
 }
 
 func (r *jsonReader) word(dst []byte, w string, code byte) ([]byte, bool) {
