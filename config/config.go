@@ -287,9 +287,6 @@ func isDigits(s string) bool {
 	return s != "" && !strings.ContainsFunc(s, func(r rune) bool { return r < '0' || r > '9' })
 }
 
-// Endpoint is the primary address: host:port, an IPv6 host in brackets.
-func (c *Config) Endpoint() string { return c.Addresses[0].String() }
-
 // Endpoints are every address, in failover order.
 func (c *Config) Endpoints() []string {
 	out := make([]string, len(c.Addresses))

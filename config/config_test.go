@@ -297,7 +297,7 @@ func TestPropertyErrorMessage(t *testing.T) {
 	assert.True(t, errors.As(err, new(*PropertyError)))
 }
 
-func TestEndpoint(t *testing.T) {
+func TestEndpoints(t *testing.T) {
 	tests := []struct {
 		host string
 		port int
@@ -309,8 +309,8 @@ func TestEndpoint(t *testing.T) {
 		{"fe80::1%eth0", 1, "[fe80::1%eth0]:1"},
 	}
 	for _, tt := range tests {
-		c := Config{Addresses: []HostPort{{Host: tt.host, Port: tt.port}}}
-		assert.Equal(t, tt.want, c.Endpoint())
+		c := Config{Addresses: []HostPort{{Host: tt.host, Port: tt.port}, {Host: "second", Port: 1}}}
+		assert.Equal(t, []string{tt.want, "second:1"}, c.Endpoints())
 	}
 }
 

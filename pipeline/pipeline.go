@@ -43,9 +43,6 @@ var syslogFormats = map[config.SyslogFormat]cef.SyslogFormat{
 	config.RFC3164: cef.RFC3164, config.RFC5424: cef.RFC5424, config.NoSyslog: cef.NoSyslog,
 }
 
-// Filter is the integration's filter, for the start-up log.
-func (p *Pipeline) Filter() *filter.Filter { return p.filter }
-
 // Stats count what one run did with the events of its chunk.
 type Stats struct {
 	Emitted  int // encoded and handed to emit
