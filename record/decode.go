@@ -522,8 +522,15 @@ func (d *Decoder) appendJSON(dst []byte, depth int) ([]byte, error) {
 					return dst, err
 				}
 				dst = appendJSONString(dst, k)
+			} else if isMap(c) || isArray(c) {
+				// A container as a key: its text, escaped as a string at every level, would double
+				// with each level of nesting. It is written as the cut mark instead.
+				if err := d.skip(1); err != nil {
+					return dst, err
+				}
+				dst = append(dst, cutMark...)
 			} else {
-				// JSON keys are strings: write the key's JSON text as one.
+				// JSON keys are strings: write a number, a boolean or null as its JSON text.
 				var k []byte
 				if k, err = d.appendJSON(nil, depth+1); err != nil {
 					return dst, err

@@ -725,3 +725,13 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	}
 }
+
+// A key that is a container would be escaped again at every level of its nesting, doubling each time:
+// it is written as the cut mark; a scalar key is written as its JSON text.
+func TestNestedKeysThatAreNotStrings(t *testing.T) {
+	inner := cat(fixmap(3), fixmap(1), mstr("x"), fixmap(1), mstr("y"), []byte{0x01}, []byte{0x02}, []byte{0x05}, mstr("n"), []byte{0xc3}, mstr("t"))
+	evs, _, err := decodeAll(t, current(sec0, 0, fixmap(1), mstr("a"), inner))
+	require.NoError(t, err)
+	require.Len(t, evs, 1)
+	sameFields(t, []kv{{"a", s(`{"…":2,"5":"n","true":"t"}`)}}, evs[0].Fields)
+}
