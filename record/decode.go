@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -483,104 +482,17 @@ func (d *Decoder) value() (cef.Value, error) {
 		i, err := d.d.DecodeInt64()
 		return cef.Int(i), err
 	case isMap(c) || isArray(c):
-		start := len(d.scratch)
-		if d.scratch, err = d.appendJSON(d.scratch, 0); err != nil {
+		// Stepped over first, so the rendering walks bytes known to be well-formed.
+		at := d.pos()
+		if err := d.skip(1); err != nil {
 			return cef.Value{}, err
 		}
+		start := len(d.scratch)
+		d.scratch = Node{d.buf[at:d.pos()]}.AppendJSON(d.scratch)
 		return cef.String(d.scratch[start:len(d.scratch):len(d.scratch)]), nil
 	}
 	// Extensions (a nested timestamp, say) have no text form a SIEM would read.
 	return cef.Value{}, d.skip(1)
-}
-
-// appendJSON renders a nested map or array as compact JSON, so it never reaches a SIEM as Go's
-// map[...] text.
-func (d *Decoder) appendJSON(dst []byte, depth int) ([]byte, error) {
-	if depth > maxDepth {
-		return append(dst, cutMark...), d.skip(1)
-	}
-	c, err := d.d.PeekCode()
-	if err != nil {
-		return dst, err
-	}
-	switch {
-	case isMap(c):
-		n, err := d.d.DecodeMapLen()
-		if err != nil {
-			return dst, err
-		}
-		dst = append(dst, '{')
-		for i := 0; i < n; i++ {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			if c, err := d.d.PeekCode(); err != nil {
-				return dst, err
-			} else if isString(c) {
-				k, err := d.bytes()
-				if err != nil {
-					return dst, err
-				}
-				dst = appendJSONString(dst, k)
-			} else if isMap(c) || isArray(c) {
-				// A container as a key: its text, escaped as a string at every level, would double
-				// with each level of nesting. It is written as the cut mark instead.
-				if err := d.skip(1); err != nil {
-					return dst, err
-				}
-				dst = append(dst, cutMark...)
-			} else {
-				// JSON keys are strings: write a number, a boolean or null as its JSON text.
-				var k []byte
-				if k, err = d.appendJSON(nil, depth+1); err != nil {
-					return dst, err
-				}
-				dst = appendJSONString(dst, k)
-			}
-			dst = append(dst, ':')
-			if dst, err = d.appendJSON(dst, depth+1); err != nil {
-				return dst, err
-			}
-		}
-		return append(dst, '}'), nil
-	case isArray(c):
-		n, err := d.d.DecodeArrayLen()
-		if err != nil {
-			return dst, err
-		}
-		dst = append(dst, '[')
-		for i := 0; i < n; i++ {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			if dst, err = d.appendJSON(dst, depth+1); err != nil {
-				return dst, err
-			}
-		}
-		return append(dst, ']'), nil
-	case isString(c):
-		b, err := d.bytes()
-		return appendJSONString(dst, b), err
-	}
-	v, err := d.value()
-	if err != nil {
-		return dst, err
-	}
-	switch v.Kind {
-	case cef.KindNone:
-		return append(dst, "null"...), nil
-	case cef.KindFloat:
-		if math.IsNaN(v.Float) || math.IsInf(v.Float, 0) {
-			return append(dst, "null"...), nil
-		}
-		// what %v writes, without boxing the number (an allocation per value)
-		return strconv.AppendFloat(dst, v.Float, 'g', -1, 64), nil
-	case cef.KindBool:
-		return strconv.AppendBool(dst, v.Int != 0), nil
-	case cef.KindUint:
-		return strconv.AppendUint(dst, v.Uint, 10), nil
-	}
-	return strconv.AppendInt(dst, v.Int, 10), nil
 }
 
 const hexDigits = "0123456789abcdef"

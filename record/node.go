@@ -333,10 +333,16 @@ func (n Node) appendJSON(dst []byte, depth int) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			if s, isStr := k.Str(); isStr {
+			switch kind := k.Kind(); {
+			case kind == NodeString:
+				s, _ := k.Str()
 				dst = appendJSONString(dst, s)
-			} else {
-				// JSON keys are strings: write the key's JSON text as one.
+			case kind == NodeMap || kind == NodeArray:
+				// A container as a key: its text, escaped as a string again at every level of its
+				// nesting, would double each time. It is written as the cut mark instead.
+				dst = append(dst, cutMark...)
+			default:
+				// JSON keys are strings: a number, a boolean or null is written as its JSON text.
 				dst = appendJSONString(dst, k.appendJSON(nil, depth+1))
 			}
 			dst = append(dst, ':')
