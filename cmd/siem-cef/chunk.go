@@ -47,13 +47,23 @@ var (
 	maxEventTime = time.Unix(math.MaxUint32, 999999999)
 )
 
-func (o *chunkOpts) run(inv *invocation) int {
-	start, err := time.Parse(time.RFC3339Nano, o.start)
+// parseStart reads --start: an RFC 3339 time that an EventTime can hold. The message says what is
+// wrong with it.
+func parseStart(v string) (time.Time, string) {
+	start, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
-		return inv.usageError("--start %q is not an RFC 3339 time (%s)", o.start, defaultChunkStart)
+		return start, fmt.Sprintf("--start %q is not an RFC 3339 time (%s)", v, defaultChunkStart)
 	}
 	if start.Before(minEventTime) || start.After(maxEventTime) {
-		return inv.usageError("--start %s is outside what an EventTime holds (1970 to 2106)", o.start)
+		return start, fmt.Sprintf("--start %s is outside what an EventTime holds (1970 to 2106)", v)
+	}
+	return start, ""
+}
+
+func (o *chunkOpts) run(inv *invocation) int {
+	start, problem := parseStart(o.start)
+	if problem != "" {
+		return inv.usageError("%s", problem)
 	}
 	args := inv.args
 	if len(args) > 1 {

@@ -90,12 +90,9 @@ func (g sectionGetter) Get(key string) string {
 }
 
 func (o *renderOpts) run(inv *invocation) int {
-	start, err := time.Parse(time.RFC3339Nano, o.start)
-	if err != nil {
-		return inv.usageError("--start %q is not an RFC 3339 time (%s)", o.start, defaultChunkStart)
-	}
-	if start.Before(minEventTime) || start.After(maxEventTime) {
-		return inv.usageError("--start %s is outside what an EventTime holds (1970 to 2106)", o.start)
+	start, problem := parseStart(o.start)
+	if problem != "" {
+		return inv.usageError("%s", problem)
 	}
 	if len(inv.args) > 1 {
 		return inv.usageError("one input file at most, got %d", len(inv.args))
