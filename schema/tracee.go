@@ -116,7 +116,7 @@ func (m *Mapper) tracee(rec *record.Event, d *draft) {
 		d.setBytes(FieldEventID, violationIDs[k])
 		d.setBytes(FieldStatus, statusAudit)
 		props := metadata.Get("Properties")
-		if s, ok := smallInt(scalar(props.Get("Severity"))); ok {
+		if s, ok := scalar(props.Get("Severity")).AsInt(); ok {
 			d.sensorSeverity = int(min(10, 2*max(0, s)+2))
 		}
 		d.setBytes(FieldMessage, m.join(": ", eventName, str(metadata.Get("Description"))))
@@ -217,26 +217,4 @@ func sockaddr(n record.Node) (host []byte, port cef.Value) {
 		return host, scalar(n.Get("sin6_port"))
 	}
 	return nil, cef.Value{}
-}
-
-// smallInt reads a whole number from a number or a decimal string, without allocating.
-func smallInt(v cef.Value) (int64, bool) {
-	switch v.Kind {
-	case cef.KindInt, cef.KindUint, cef.KindFloat:
-		return v.AsInt()
-	case cef.KindString:
-		b := bytes.TrimSpace(v.Bytes)
-		if len(b) == 0 || len(b) > 9 {
-			return 0, false
-		}
-		var n int64
-		for _, c := range b {
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-			n = n*10 + int64(c-'0')
-		}
-		return n, true
-	}
-	return 0, false
 }
