@@ -38,19 +38,11 @@ func runCheckConfig(inv *invocation) int {
 		return inv.usageError("give one configuration file")
 	}
 	path := inv.args[0]
-	f, outs, err := loadOutputs(path, nil)
-	if err != nil {
-		inv.logf("%v", err)
-		return exitUsage
-	}
-	for _, w := range f.Warnings {
-		inv.logf("warning: %s", w)
-	}
-	if len(outs) == 0 {
-		return inv.fail("%s: no output with Name %s", path, pluginName)
+	outs, code := inv.outputs(path, nil)
+	if code != exitOK {
+		return code
 	}
 	w := bufio.NewWriter(inv.stdout)
-	code := exitOK
 	for i := range outs {
 		outs[i].printCheck(w)
 		if outs[i].cfg == nil {

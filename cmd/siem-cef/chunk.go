@@ -60,6 +60,23 @@ func parseStart(v string) (time.Time, string) {
 	return start, ""
 }
 
+// eventsChunk makes a chunk of the JSON-lines events of in (called name in messages). problem says
+// what is wrong when it cannot, a line that is not JSON or a time an EventTime cannot hold.
+func eventsChunk(in io.Reader, name string, start time.Time, step time.Duration,
+	appendEvent func([]byte, time.Time, any) ([]byte, error)) (chunk []byte, n int, problem string) {
+	chunk, n, err := record.JSONLines(in, start, step, appendEvent)
+	if err != nil {
+		return nil, n, fmt.Sprintf("%s: %v", name, err)
+	}
+	if n > 0 {
+		last := start.Add(time.Duration(n-1) * step)
+		if last.Before(minEventTime) || last.After(maxEventTime) {
+			return nil, n, fmt.Sprintf("event %d would be at %s, outside what an EventTime holds", n, last.UTC().Format(time.RFC3339))
+		}
+	}
+	return chunk, n, ""
+}
+
 func (o *chunkOpts) run(inv *invocation) int {
 	start, problem := parseStart(o.start)
 	if problem != "" {
@@ -80,21 +97,13 @@ func (o *chunkOpts) run(inv *invocation) int {
 		in, name = f, args[0]
 	}
 
-	convert := record.FromJSONLines
+	appendEvent := record.AppendEvent
 	if o.legacy {
-		convert = func(r io.Reader, start time.Time, step time.Duration) ([]byte, int, error) {
-			return record.JSONLines(r, start, step, record.AppendLegacyEvent)
-		}
+		appendEvent = record.AppendLegacyEvent
 	}
-	chunk, n, err := convert(in, start, o.step)
-	if err != nil {
-		return inv.fail("%s: %v", name, err)
-	}
-	if n > 0 {
-		last := start.Add(time.Duration(n-1) * o.step)
-		if last.Before(minEventTime) || last.After(maxEventTime) {
-			return inv.fail("event %d would be at %s, outside what an EventTime holds", n, last.UTC().Format(time.RFC3339))
-		}
+	chunk, n, problem := eventsChunk(in, name, start, o.step, appendEvent)
+	if problem != "" {
+		return inv.fail("%s", problem)
 	}
 
 	if o.out == "" || o.out == "-" {

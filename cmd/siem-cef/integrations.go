@@ -35,21 +35,28 @@ func (o *siemOutput) label() string {
 
 // loadOutputs reads a Fluent Bit configuration and checks each of its siem_cef outputs. get, when
 // not nil, wraps what each section gives the plugin (render's --set).
-func loadOutputs(path string, get func(fbconfig.Section) config.Getter) (*fbconfig.File, []siemOutput, error) {
+// outputs loads the siem_cef outputs of a configuration for a command and logs the file's warnings;
+// code is the command's exit status when there is nothing to work on, else exitOK.
+func (inv *invocation) outputs(path string, get func(fbconfig.Section) config.Getter) (outs []siemOutput, code int) {
 	f, err := fbconfig.Load(path)
 	if err != nil {
-		return nil, nil, err
+		inv.logf("%v", err)
+		return nil, exitUsage
 	}
-	sections := f.Outputs(pluginName)
-	outs := make([]siemOutput, len(sections))
-	for i, s := range sections {
+	for _, w := range f.Warnings {
+		inv.logf("warning: %s", w)
+	}
+	for i, s := range f.Outputs(pluginName) {
 		var g config.Getter = s
 		if get != nil {
 			g = get(s)
 		}
-		outs[i] = checkOutput(fmt.Sprintf("%s.%d", pluginName, i), s, g)
+		outs = append(outs, checkOutput(fmt.Sprintf("%s.%d", pluginName, i), s, g))
 	}
-	return f, outs, nil
+	if len(outs) == 0 {
+		return nil, inv.fail("%s: no output with Name %s", path, pluginName)
+	}
+	return outs, exitOK
 }
 
 // checkOutput validates one output with config.Load over g, and adds what Fluent Bit does with the

@@ -100,16 +100,9 @@ func (o *renderOpts) run(inv *invocation) int {
 
 	var outs []siemOutput
 	if o.config != "" {
-		f, loaded, err := loadOutputs(o.config, func(s fbconfig.Section) config.Getter { return sectionGetter{s, o.set} })
-		if err != nil {
-			inv.logf("%v", err)
-			return exitUsage
-		}
-		for _, w := range f.Warnings {
-			inv.logf("warning: %s", w)
-		}
-		if len(loaded) == 0 {
-			return inv.fail("%s: no output with Name %s", o.config, pluginName)
+		loaded, code := inv.outputs(o.config, func(s fbconfig.Section) config.Getter { return sectionGetter{s, o.set} })
+		if code != exitOK {
+			return code
 		}
 		outs = loaded
 	} else {
@@ -172,15 +165,9 @@ func (o *renderOpts) run(inv *invocation) int {
 		defer f.Close()
 		in, name = f, inv.args[0]
 	}
-	chunk, n, err := record.FromJSONLines(in, start, o.step)
-	if err != nil {
-		return inv.fail("%s: %v", name, err)
-	}
-	if n > 0 {
-		last := start.Add(time.Duration(n-1) * o.step)
-		if last.Before(minEventTime) || last.After(maxEventTime) {
-			return inv.fail("event %d would be at %s, outside what an EventTime holds", n, last.UTC().Format(time.RFC3339))
-		}
+	chunk, _, problem := eventsChunk(in, name, start, o.step, record.AppendEvent)
+	if problem != "" {
+		return inv.fail("%s", problem)
 	}
 
 	w := bufio.NewWriter(inv.stdout)

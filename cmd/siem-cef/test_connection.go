@@ -71,16 +71,9 @@ func (o *testConnOpts) run(inv *invocation) int {
 		}
 		outs = []siemOutput{{name: cfg.Integration, cfg: cfg}}
 	} else {
-		f, loaded, err := loadOutputs(inv.args[0], nil)
-		if err != nil {
-			inv.logf("%v", err)
-			return exitUsage
-		}
-		for _, w := range f.Warnings {
-			inv.logf("warning: %s", w)
-		}
-		if len(loaded) == 0 {
-			return inv.fail("%s: no output with Name %s", inv.args[0], pluginName)
+		loaded, code := inv.outputs(inv.args[0], nil)
+		if code != exitOK {
+			return code
 		}
 		outs = loaded
 	}
