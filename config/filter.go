@@ -47,31 +47,7 @@ func parseList(v string) []string {
 }
 
 func parseCategories(v string) ([]string, error) {
-	accepts := "all, none, or a comma list of " + strings.Join(cef.Categories, ", ")
-	switch strings.ToLower(v) {
-	case "all":
-		return slices.Clone(cef.Categories), nil
-	case "none":
-		return []string{}, nil
-	}
-	picked := map[string]bool{}
-	for _, item := range parseList(v) {
-		i := slices.IndexFunc(cef.Categories, func(c string) bool { return CategoryKey(c) == CategoryKey(item) })
-		if i < 0 {
-			return nil, &PropertyError{"Categories", v, accepts + " (" + item + " is not a category)"}
-		}
-		picked[cef.Categories[i]] = true
-	}
-	if len(picked) == 0 {
-		return nil, &PropertyError{"Categories", v, accepts}
-	}
-	var out []string // in the product's order, whatever the order written
-	for _, c := range cef.Categories {
-		if picked[c] {
-			out = append(out, c)
-		}
-	}
-	return out, nil
+	return parseSelection("Categories", v, cef.Categories, ", ", "a category", CategoryKey)
 }
 
 // parseAgentGroups returns the linked groups, or all = true for "*".
@@ -95,27 +71,34 @@ func parseAgentGroups(v string) (groups []string, all bool, err error) {
 }
 
 func parseRuntimeEvents(v string) ([]string, error) {
-	accepts := "all, none, or a comma list of " + strings.Join(cef.RuntimePrefixes, " ")
+	return parseSelection("Runtime_Events", v, cef.RuntimePrefixes, " ", "a runtime event type", strings.ToUpper)
+}
+
+// parseSelection reads all, none, or a comma list of some of the names in known, compared after
+// fold. The names come back in known's order, the product's, whatever the order written.
+func parseSelection(property, v string, known []string, sep, what string, fold func(string) string) ([]string, error) {
+	accepts := "all, none, or a comma list of " + strings.Join(known, sep)
 	switch strings.ToLower(v) {
 	case "all":
-		return slices.Clone(cef.RuntimePrefixes), nil
+		return slices.Clone(known), nil
 	case "none":
 		return []string{}, nil
 	}
 	picked := map[string]bool{}
 	for _, item := range parseList(v) {
-		if !slices.Contains(cef.RuntimePrefixes, strings.ToUpper(item)) {
-			return nil, &PropertyError{"Runtime_Events", v, accepts + " (" + item + " is not a runtime event type)"}
+		i := slices.IndexFunc(known, func(k string) bool { return fold(k) == fold(item) })
+		if i < 0 {
+			return nil, &PropertyError{property, v, accepts + " (" + item + " is not " + what + ")"}
 		}
-		picked[strings.ToUpper(item)] = true
+		picked[known[i]] = true
 	}
 	if len(picked) == 0 {
-		return nil, &PropertyError{"Runtime_Events", v, accepts}
+		return nil, &PropertyError{property, v, accepts}
 	}
 	var out []string
-	for _, p := range cef.RuntimePrefixes {
-		if picked[p] {
-			out = append(out, p)
+	for _, k := range known {
+		if picked[k] {
+			out = append(out, k)
 		}
 	}
 	return out, nil
