@@ -122,20 +122,10 @@ func TestRELPConnectRefused(t *testing.T) {
 }
 
 func TestRELPServerThatNeverAnswersTimesOut(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	go func() {
-		c, err := ln.Accept()
-		if err == nil {
-			defer c.Close()
-			time.Sleep(5 * time.Second)
-		}
-	}()
-	o := opts(ln.Addr().String())
+	o := opts(silentPeer(t))
 	o.ConnectTimeout = 300 * time.Millisecond
 	start := time.Now()
-	err = NewRELP(o, 8).Send(rawBatch("a"))
+	err := NewRELP(o, 8).Send(rawBatch("a"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "opening the RELP session")
 	assert.Less(t, time.Since(start), 3*time.Second, "bounded by Connect_Timeout")

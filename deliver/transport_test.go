@@ -123,22 +123,12 @@ func TestTCPConnectFailureIsAnError(t *testing.T) {
 }
 
 func TestTCPWriteToAReceiverThatNeverReadsTimesOut(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	go func() {
-		c, err := ln.Accept()
-		if err == nil {
-			defer c.Close()
-			time.Sleep(10 * time.Second)
-		}
-	}()
-	o := opts(ln.Addr().String())
+	o := opts(silentPeer(t))
 	o.WriteTimeout = 200 * time.Millisecond
 	tr := NewStream(o)
 	defer tr.Close()
 	big := batchOf(FramingNewline, strings.Repeat("x", 64<<20))
-	err = tr.Send(big)
+	err := tr.Send(big)
 	var de *Error
 	require.ErrorAs(t, err, &de)
 	assert.Equal(t, "write", de.Op)
@@ -175,4 +165,19 @@ func TestUDPRefusedPortFailsTheSend(t *testing.T) {
 	var de *Error
 	require.ErrorAs(t, err, &de)
 	assert.True(t, errors.Is(err, syscall.ECONNREFUSED), "%v", err)
+}
+
+// silentPeer accepts one connection and never reads from it nor answers.
+func silentPeer(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			defer c.Close()
+			time.Sleep(10 * time.Second)
+		}
+	}()
+	return ln.Addr().String()
 }
