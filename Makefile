@@ -8,7 +8,7 @@ CLI     := $(BUILD)/siem-cef
 IMAGE   ?= siem-cef:dev
 GOFILES := $(shell find . -name '*.go' -not -path './build/*')
 
-.PHONY: all build test lint check-abi run bench fuzz docker clean
+.PHONY: all build test test-deps lint check-abi run bench fuzz docker clean
 
 all: build
 
@@ -25,8 +25,13 @@ $(CLI): $(GOFILES) go.mod go.sum
 	$(GO) build -trimpath -o $@ ./cmd/siem-cef
 
 # The tests build the .so and the host themselves (test/e2e), so `go test ./...` alone is complete.
-test: lint check-abi
+# test-deps installs the Debian packages the tests need when one is missing.
+test: test-deps
+	$(MAKE) lint check-abi
 	$(GO) test -count=1 ./...
+
+test-deps:
+	scripts/test-deps.sh
 
 # gofmt, go vet, staticcheck, shellcheck and yamllint, each on every file of its kind.
 lint:
