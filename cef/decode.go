@@ -48,7 +48,8 @@ type Syslog struct {
 
 // ParseSyslog splits a line into its syslog header and the CEF message, which it decodes strictly:
 // RFC 3164 "<PRI>Mmm dd hh:mm:ss host CEF:..." with no program tag before "CEF:", RFC 5424
-// "<PRI>1 TIMESTAMP HOST APP PROCID MSGID - CEF:..." without a BOM, or "CEF:..." alone.
+// "<PRI>1 TIMESTAMP HOST APP PROCID MSGID - CEF:..." without a BOM, or "CEF:..." alone. The host
+// name of either format, and RFC 5424's APP-NAME, PROCID and MSGID, are checked as headerToken says.
 func ParseSyslog(line string) (Syslog, *Message, error) {
 	s := Syslog{Priority: -1}
 	if strings.HasPrefix(line, "CEF:") {
@@ -84,6 +85,9 @@ func ParseSyslog(line string) (Syslog, *Message, error) {
 		return s, nil, errors.New("syslog: no host name")
 	}
 	s.Hostname = rest[:sp]
+	if err := headerToken("host name", s.Hostname, maxHostname); err != nil {
+		return s, nil, err
+	}
 	m, err := Parse(rest[sp+1:])
 	return s, m, err
 }
@@ -95,11 +99,15 @@ func parse5424(s Syslog, rest string) (Syslog, *Message, error) {
 		return s, nil, errors.New("syslog: RFC 5424 header has fewer than six fields")
 	}
 	if _, err := time.Parse(time.RFC3339Nano, f[0]); err != nil {
-		return s, nil, fmt.Errorf("syslog: RFC 5424 time stamp %q: %v", f[0], err)
+		// not time's error, which would repeat the text with DEL unescaped
+		return s, nil, fmt.Errorf("syslog: RFC 5424 time stamp %q is not an RFC 3339 time", f[0])
 	}
-	for i, max := range []int{255, 48, 128, 32} {
-		if len(f[i+1]) == 0 || len(f[i+1]) > max || strings.ContainsFunc(f[i+1], func(r rune) bool { return r <= ' ' || r > '~' }) {
-			return s, nil, fmt.Errorf("syslog: RFC 5424 header field %q is not 1-%d printable characters", f[i+1], max)
+	for i, field := range []struct {
+		name string
+		max  int
+	}{{"HOSTNAME", maxHostname}, {"APP-NAME", 48}, {"PROCID", 128}, {"MSGID", 32}} {
+		if err := headerToken("RFC 5424 "+field.name, f[i+1], field.max); err != nil {
+			return s, nil, err
 		}
 	}
 	if f[5] != "-" {
@@ -108,6 +116,19 @@ func parse5424(s Syslog, rest string) (Syslog, *Message, error) {
 	s.Stamp, s.Hostname, s.AppName, s.MsgID = f[0], f[1], f[2], f[4]
 	m, err := Parse(f[6])
 	return s, m, err
+}
+
+// maxHostname is RFC 5424's limit on HOSTNAME (§6.2.4); RFC 3164 gives none, so it is taken for both.
+const maxHostname = 255
+
+// headerToken checks a syslog header field that a space ends: 1 to max bytes, each printable US-ASCII
+// other than the space ('!' to '~', RFC 5424's PRINTUSASCII; RFC 3164 §4.1.2 only says a host name
+// holds no space). So no control character, DEL, or non-ASCII character reaches a reader through it.
+func headerToken(name, v string, max int) error {
+	if len(v) == 0 || len(v) > max || strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r > '~' }) {
+		return fmt.Errorf("syslog: %s %q is not 1-%d printable ASCII characters without spaces", name, v, max)
+	}
+	return nil
 }
 
 func validStamp(st string) bool {

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/config"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -366,6 +367,15 @@ func TestParseSyslog(t *testing.T) {
 		{"two spaces before host", "<163>Feb 18 10:07:28  h " + c},
 		{"program tag", "<163>Feb 18 10:07:28 h app: " + c},
 		{"program tag with pid", "<163>Feb 18 10:07:28 h app[12]: " + c},
+		{"host with ESC", "<163>Feb 18 10:07:28 h\x1b[2J " + c},
+		{"host with a tab", "<163>Feb 18 10:07:28 h\tx " + c},
+		{"host with NUL", "<163>Feb 18 10:07:28 h\x00 " + c},
+		{"host with DEL", "<163>Feb 18 10:07:28 h\x7f " + c},
+		{"host with a C1 control", "<163>Feb 18 10:07:28 h\u009b2J " + c},
+		{"host with U+2028", "<163>Feb 18 10:07:28 h\u2028x " + c},
+		{"host not ASCII", "<163>Feb 18 10:07:28 nöde " + c},
+		{"host invalid UTF-8", "<163>Feb 18 10:07:28 h\xff " + c},
+		{"host of 256 characters", "<163>Feb 18 10:07:28 " + strings.Repeat("h", 256) + " " + c},
 		{"bad CEF after a good header", "<163>Feb 18 10:07:28 h CEF:0|V|P|1|X-1|N|7"},
 		{"short line", "<1>"},
 		{"empty", ""},
@@ -375,5 +385,81 @@ func TestParseSyslog(t *testing.T) {
 			_, _, err := cef.ParseSyslog(b.line)
 			assert.Error(t, err, "accepted %q", b.line)
 		})
+	}
+}
+
+// RFC 5424 §6: HOSTNAME, APP-NAME, PROCID and MSGID are 1 to 255, 48, 128 and 32 printable US-ASCII
+// characters without spaces.
+func TestParseSyslog5424(t *testing.T) {
+	const c = "CEF:0|V|P|1|X-1|N|7|msg=a b"
+	header := func(host, app, procID, msgID string) string {
+		return "<163>1 2026-02-18T10:07:28.000Z " + host + " " + app + " " + procID + " " + msgID + " - " + c
+	}
+	s, m, err := cef.ParseSyslog(header("kcs-node", "siem_cef", "-", "PM-002"))
+	require.NoError(t, err)
+	assert.Equal(t, cef.Syslog{Priority: 163, Version: 1, Stamp: "2026-02-18T10:07:28.000Z", Hostname: "kcs-node", AppName: "siem_cef", MsgID: "PM-002"}, s)
+	require.NotNil(t, m)
+	_, _, err = cef.ParseSyslog(header(strings.Repeat("h", 255), strings.Repeat("a", 48), strings.Repeat("p", 128), strings.Repeat("m", 32)))
+	assert.NoError(t, err, "each field at its longest")
+
+	bad := []struct{ name, line string }{
+		{"host with ESC", header("h\x1b[2J", "a", "-", "-")},
+		{"host of 256 characters", header(strings.Repeat("h", 256), "a", "-", "-")},
+		{"host not ASCII", header("nöde", "a", "-", "-")},
+		{"APP-NAME with DEL", header("h", "a\x7f", "-", "-")},
+		{"APP-NAME of 49 characters", header("h", strings.Repeat("a", 49), "-", "-")},
+		{"PROCID of 129 characters", header("h", "a", strings.Repeat("p", 129), "-")},
+		{"MSGID with a C1 control", header("h", "a", "-", "m\u0085")},
+		{"MSGID of 33 characters", header("h", "a", "-", strings.Repeat("m", 33))},
+		{"empty host", header("", "a", "-", "-")},
+		{"time stamp with DEL", "<163>1 2026-02-18T10:07:28\x7fZ h a - - - " + c},
+	}
+	for _, b := range bad {
+		t.Run(b.name, func(t *testing.T) {
+			_, _, err := cef.ParseSyslog(b.line)
+			assert.Error(t, err, "accepted %q", b.line)
+		})
+	}
+}
+
+// An error names the bad text escaped: `siem-cef listen` prints it, and a terminal must not act on it.
+func TestParseSyslogErrorsEscapeTheText(t *testing.T) {
+	for _, line := range []string{
+		"<163>1 2026-02-18T10:07:28\x7f\x1b[2J\u009bZ h a - - - CEF:0|V|P|1|X-1|N|7|",
+		"<163>1 2026-02-18T10:07:28Z h\x1b[2J\u2028\u202e a - - - CEF:0|V|P|1|X-1|N|7|",
+		"<163>Feb 18 10:07:28 h\x1b[2J\u2028\u202e CEF:0|V|P|1|X-1|N|7|",
+		"<163>Feb 18 1\x1b:07:28 h CEF:0|V|P|1|X-1|N|7|",
+		"CEF:0|V|P|1|X\u2028|N|7|",
+		"CEF:0|V|P|1|X-1|N|7\x7f|",
+	} {
+		_, _, err := cef.ParseSyslog(line)
+		require.Error(t, err, line)
+		assert.False(t, strings.ContainsFunc(err.Error(), func(r rune) bool {
+			return r < ' ' || r >= 0x7f && r <= 0x9f || r == '\u2028' || r == '\u2029' || r == '\u202e'
+		}), "%q", err.Error())
+	}
+}
+
+// Every Hostname the configuration accepts, the encoder writes in a header that the strict decoder
+// takes back unchanged, in both syslog formats.
+func TestConfiguredHostnamesDecode(t *testing.T) {
+	var printable []byte // every printable ASCII character but the space
+	for b := byte('!'); b <= '~'; b++ {
+		printable = append(printable, b)
+	}
+	for _, host := range []string{"n", "node-1.example.com", "10.0.0.1", "2001:db8::1", string(printable), strings.Repeat("h", 255)} {
+		cfg, err := config.Load(config.GetterFunc(func(key string) string {
+			return map[string]string{"Address": "127.0.0.1:514", "Hostname": host}[key]
+		}), "kcs")
+		require.NoError(t, err, host)
+		require.Equal(t, host, cfg.Hostname)
+		for _, format := range []cef.SyslogFormat{cef.RFC3164, cef.RFC5424} {
+			enc := cef.NewEncoder(cef.Header{Vendor: "V", Product: "P", Version: "1", Hostname: cfg.Hostname, Facility: 20, Format: format})
+			line := string(enc.Append(nil, newEvent()))
+			s, _, err := cef.ParseSyslog(line)
+			if assert.NoError(t, err, line) {
+				assert.Equal(t, host, s.Hostname)
+			}
+		}
 	}
 }
