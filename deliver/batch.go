@@ -1,7 +1,10 @@
 // Package deliver sends encoded messages to a SIEM over TCP, TLS, UDP or RELP.
 package deliver
 
-import "strconv"
+import (
+	"strconv"
+	"time"
+)
 
 // Framing is how messages are delimited on the wire.
 type Framing uint8
@@ -21,13 +24,21 @@ const (
 type Batch struct {
 	Framing Framing
 	Buf     []byte
-	ends    []int
-	starts  []int // where each message's payload starts, after any length prefix
+	// Deadline is when the flush the batch belongs to must be over: every connect, write and
+	// acknowledgement wait of a Send ends by then, whatever its own time-out. Zero: no flush
+	// deadline. Reset keeps it, so a flush sets it once for all its sends.
+	Deadline time.Time
+	// Rejected counts the messages the SIEM refused for good (RELP status 5xx): they are not sent
+	// again. Send adds to it, Reset clears it.
+	Rejected int
+	ends     []int
+	starts   []int // where each message's payload starts, after any length prefix
 }
 
-// Reset empties the batch, keeping its memory.
+// Reset empties the batch, keeping its memory and its Deadline.
 func (b *Batch) Reset() {
 	b.Buf = b.Buf[:0]
+	b.Rejected = 0
 	b.ends = b.ends[:0]
 	b.starts = b.starts[:0]
 }

@@ -59,8 +59,9 @@ func (e *endpoints) betterDue() bool {
 }
 
 // dial connects to the first address that answers: those not held down first, in order, then the
-// held-down ones, so that a SIEM that came back early is found. Each address is tried once.
-func (e *endpoints) dial() (net.Conn, error) {
+// held-down ones, so that a SIEM that came back early is found. Each address is tried once, until
+// the flush deadline (zero: none).
+func (e *endpoints) dial(deadline time.Time) (net.Conn, error) {
 	now := e.now()
 	order := make([]int, 0, len(e.addrs))
 	for pass := 0; pass < 2; pass++ {
@@ -72,22 +73,31 @@ func (e *endpoints) dial() (net.Conn, error) {
 	}
 	var errs []error
 	for _, i := range order {
-		conn, err := e.dialOne(i)
+		if expired(deadline) {
+			break
+		}
+		conn, err := e.dialOne(i, deadline)
 		if err == nil {
 			e.current, e.retryAt[i] = i, time.Time{}
 			return conn, nil
 		}
-		e.retryAt[i] = now.Add(e.holdDown)
+		// A dial the flush deadline cut short says nothing about the address.
+		if !expired(deadline) {
+			e.retryAt[i] = now.Add(e.holdDown)
+		}
 		if len(e.addrs) > 1 {
 			err = fmt.Errorf("%s: %w", e.addrs[i], err)
 		}
 		errs = append(errs, err)
 	}
+	if len(errs) == 0 {
+		return nil, ErrFlushDeadline // up before any address was tried
+	}
 	return nil, errors.Join(errs...)
 }
 
-func (e *endpoints) dialOne(i int) (net.Conn, error) {
-	d := &net.Dialer{Timeout: e.timeout}
+func (e *endpoints) dialOne(i int, deadline time.Time) (net.Conn, error) {
+	d := &net.Dialer{Timeout: e.timeout, Deadline: deadline}
 	if e.tls[i] == nil {
 		return d.Dial("tcp", e.addrs[i])
 	}
@@ -103,13 +113,13 @@ func (e *endpoints) dialOne(i int) (net.Conn, error) {
 		}
 		return &tls.Certificate{}, nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
+	ctx, cancel := context.WithDeadline(context.Background(), until(e.timeout, deadline))
 	defer cancel()
 	conn, err := (&tls.Dialer{NetDialer: d, Config: cfg}).DialContext(ctx, "tcp", e.addrs[i])
 	if err != nil || !asked {
 		return conn, err
 	}
-	if err := awaitVerdict(conn.(*tls.Conn), min(e.timeout, verdictWait)); err != nil {
+	if err := awaitVerdict(conn.(*tls.Conn), until(min(e.timeout, verdictWait), deadline)); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("the server refused this client after the TLS handshake: %w", err)
 	}
@@ -121,9 +131,10 @@ func (e *endpoints) dialOne(i int) (net.Conn, error) {
 const verdictWait = 300 * time.Millisecond
 
 // awaitVerdict reads until the server refuses the client (an alert, or the connection closed) or
-// the wait ends quietly, which is the answer of a server that accepted it: a SIEM sends nothing first.
-func awaitVerdict(conn *tls.Conn, wait time.Duration) error {
-	if err := conn.SetReadDeadline(time.Now().Add(wait)); err != nil {
+// the wait ends quietly at end, which is the answer of a server that accepted it: a SIEM sends
+// nothing first.
+func awaitVerdict(conn *tls.Conn, end time.Time) error {
+	if err := conn.SetReadDeadline(end); err != nil {
 		return err
 	}
 	var one [1]byte

@@ -1,6 +1,10 @@
 package deliver
 
-import "github.com/kcs-siem/siem-cef/config"
+import (
+	"time"
+
+	"github.com/kcs-siem/siem-cef/config"
+)
 
 // OptionsOf are the transport settings of an integration.
 func OptionsOf(cfg *config.Config) Options {
@@ -30,4 +34,11 @@ func New(cfg *config.Config) Transport {
 		return NewRELP(opt, cfg.RELPWindow)
 	}
 	return NewStream(opt)
+}
+
+// FlushBudget is how long a flush may take (README, Bounded time): Connect_Timeout for each address
+// and two Write_Timeouts, for the writes and either a rewrite on a new connection or the last RELP
+// acknowledgements. A flush sets Batch.Deadline to its start plus the budget.
+func FlushBudget(cfg *config.Config) time.Duration {
+	return time.Duration(len(cfg.Endpoints()))*cfg.ConnectTimeout + 2*cfg.WriteTimeout
 }

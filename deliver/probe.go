@@ -74,7 +74,7 @@ func connectOnce(protocol config.Protocol, opt Options, window int) (net.Conn, f
 		}
 		return r.conn, r.close, nil
 	}
-	conn, err := newEndpoints(opt).dialOne(0)
+	conn, err := newEndpoints(opt).dialOne(0, time.Time{})
 	if err != nil {
 		return nil, nil, err
 	}

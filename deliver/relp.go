@@ -9,23 +9,38 @@ import (
 	"net"
 	"strconv"
 	"time"
+
+	"github.com/kcs-siem/siem-cef/internal/logtext"
 )
 
 // RELP is rsyslog's Reliable Event Logging Protocol: every message is a numbered transaction the
-// server acknowledges. Send returns nil only when every message of the batch has been acknowledged,
-// so a chunk is reported delivered only once the SIEM side has it; anything unacknowledged when the
-// connection breaks fails the send and Fluent Bit retries the chunk.
+// server answers. Send returns nil only when the server has answered every message of the batch,
+// so a chunk is reported delivered only once the SIEM side has it; anything unanswered when the
+// connection breaks or the flush's time is up fails the send and Fluent Bit retries the chunk.
+//
+// What an answer's status means. RELP defines two: 200 (OK) and 500 (error). rsyslog's imrelp
+// (librelp) answers 200 to every message it takes; when its queue is full it does not answer a
+// status but answers later (flow control), which the flush deadline bounds. It answers 500 only
+// when it refuses the message itself ("500 command disabled"), and librelp's own client then drops
+// that message rather than send it again. So:
+//   - 200: delivered.
+//   - 5xx: the server refused this message for good. It is counted in Batch.Rejected and not sent
+//     again; the other messages go on. Sending it again would change nothing, and with Retry_Limit
+//     no_limits would send the whole chunk again forever.
+//   - any other status (4xx and the like, which a server or relay may use for "busy, try later"):
+//     the send fails and Fluent Bit retries the chunk.
 //
 // Frames are "TXNR SP COMMAND SP DATALEN [SP DATA] LF" (https://www.rsyslog.com/doc/relp.html).
 type RELP struct {
-	opt    Options
-	window int
-	ends   *endpoints
-	conn   net.Conn
-	r      *bufio.Reader
-	txnr   int    // the last transaction number used
-	out    []byte // frames being written
-	data   []byte // the data of the response being read
+	opt      Options
+	window   int
+	ends     *endpoints
+	conn     net.Conn
+	r        *bufio.Reader
+	txnr     int       // the last transaction number used
+	out      []byte    // frames being written
+	data     []byte    // the data of the response being read
+	deadline time.Time // of the Send under way
 }
 
 // relpOffers is what the client offers when it opens a session.
@@ -62,19 +77,16 @@ func (t *RELP) err(op string, err error) *Error {
 	if op == "connect" && len(t.ends.addrs) > 1 {
 		addr = fmt.Sprint(t.ends.addrs)
 	}
-	return &Error{Op: op, Addr: addr, Net: t.network(), Err: err}
+	return &Error{Op: op, Addr: addr, Net: t.network(), Err: blame(err, t.deadline)}
 }
 
 // Send writes the batch's messages as syslog transactions, keeping at most the window
-// unacknowledged, and waits for every acknowledgement.
+// unanswered, and waits for every answer. Each write and each wait for an answer takes at most
+// Write_Timeout, and all of them end by the batch's Deadline.
 func (t *RELP) Send(b *Batch) error {
+	t.deadline = b.Deadline
 	if err := t.open(); err != nil {
 		return err
-	}
-	deadline := time.Now().Add(t.opt.WriteTimeout)
-	if err := t.conn.SetDeadline(deadline); err != nil {
-		t.drop()
-		return t.err("write", err)
 	}
 	pending := map[int]bool{}
 	for next := 0; next < b.Len() || len(pending) > 0; {
@@ -85,14 +97,22 @@ func (t *RELP) Send(b *Batch) error {
 			pending[txnr] = true
 		}
 		if len(t.out) > 0 {
-			if _, err := t.conn.Write(t.out); err != nil {
+			err := t.conn.SetWriteDeadline(until(t.opt.WriteTimeout, b.Deadline))
+			if err == nil {
+				_, err = t.conn.Write(t.out)
+			}
+			if err != nil {
 				t.drop()
 				return t.err("write", fmt.Errorf("%w (%d messages unacknowledged)", err, len(pending)))
 			}
 		}
-		// Read at least one acknowledgement, and every one already waiting, before writing more.
+		// Read at least one answer, and every one already waiting, before writing more.
+		if err := t.conn.SetReadDeadline(until(t.opt.WriteTimeout, b.Deadline)); err != nil {
+			t.drop()
+			return t.err("acknowledgement", err)
+		}
 		for first := true; first || t.r.Buffered() > 0; first = false {
-			txnr, status, err := t.readResponse()
+			txnr, status, text, err := t.readResponse()
 			if err != nil {
 				t.drop()
 				return t.err("acknowledgement", fmt.Errorf("%w (%d messages unacknowledged)", err, len(pending)))
@@ -101,9 +121,14 @@ func (t *RELP) Send(b *Batch) error {
 				t.drop()
 				return t.err("acknowledgement", fmt.Errorf("response to transaction %d, which is not open", txnr))
 			}
-			if status != 200 {
+			switch {
+			case status == 200:
+			case status >= 500 && status <= 599:
+				b.Rejected++
+			default:
 				t.drop()
-				return t.err("acknowledgement", fmt.Errorf("the server refused transaction %d with status %d", txnr, status))
+				return t.err("acknowledgement", fmt.Errorf("the server answered transaction %d with status %d %s: not refused for good, so sent again later",
+					txnr, status, logtext.Quote(text)))
 			}
 			delete(pending, txnr)
 			if len(pending) == 0 {
@@ -123,12 +148,12 @@ func (t *RELP) open() error {
 	if t.conn != nil {
 		return nil
 	}
-	conn, err := t.ends.dial()
+	conn, err := t.ends.dial(t.deadline)
 	if err != nil {
 		return t.err("connect", err)
 	}
 	t.conn, t.r, t.txnr = conn, bufio.NewReader(conn), 0
-	if err := conn.SetDeadline(time.Now().Add(t.opt.ConnectTimeout)); err != nil {
+	if err := conn.SetDeadline(until(t.opt.ConnectTimeout, t.deadline)); err != nil {
 		t.drop()
 		return t.err("connect", err)
 	}
@@ -137,12 +162,12 @@ func (t *RELP) open() error {
 		t.drop()
 		return t.err("connect", err)
 	}
-	got, status, err := t.readResponse()
+	got, status, text, err := t.readResponse()
 	switch {
 	case err != nil:
 		err = fmt.Errorf("opening the RELP session: %w", err)
 	case got != txnr || status != 200:
-		err = fmt.Errorf("the server did not accept the RELP session (transaction %d, status %d)", got, status)
+		err = fmt.Errorf("the server did not accept the RELP session (transaction %d, status %d %s)", got, status, logtext.Quote(text))
 	}
 	if err != nil {
 		t.drop()
@@ -174,19 +199,19 @@ func appendFrame(dst []byte, txnr int, command string, data []byte) []byte {
 
 var errServerClose = errors.New("the server closed the RELP session (serverclose)")
 
-// readResponse reads one "TXNR rsp DATALEN STATUS [text]" frame. A serverclose hint from the
-// server ends the session.
-func (t *RELP) readResponse() (txnr, status int, err error) {
+// readResponse reads one "TXNR rsp DATALEN STATUS [SP text] [LF data]" frame and returns its
+// status and text (valid until the next read). A serverclose hint from the server ends the session.
+func (t *RELP) readResponse() (txnr, status int, text []byte, err error) {
 	head, err := t.r.ReadSlice(' ')
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, nil, err
 	}
 	if txnr, err = strconv.Atoi(string(bytes.TrimSuffix(head, []byte(" ")))); err != nil {
-		return 0, 0, fmt.Errorf("a frame with transaction number %q", head)
+		return 0, 0, nil, fmt.Errorf("a frame with transaction number %s", logtext.Quote(head))
 	}
 	cmd, err := t.r.ReadSlice(' ')
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, nil, err
 	}
 	command := string(bytes.TrimSuffix(cmd, []byte(" ")))
 	// DATALEN ends with SP before the data, or with the trailing LF when there is none.
@@ -194,17 +219,17 @@ func (t *RELP) readResponse() (txnr, status int, err error) {
 	for digits := 0; ; digits++ {
 		c, err := t.r.ReadByte()
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, nil, err
 		}
 		if c == ' ' || c == '\n' {
 			if digits == 0 {
-				return 0, 0, errors.New("a frame without a data length")
+				return 0, 0, nil, errors.New("a frame without a data length")
 			}
 			end = c
 			break
 		}
 		if c < '0' || c > '9' || n > maxRELPFrame {
-			return 0, 0, fmt.Errorf("a frame with a bad data length (byte %q)", c)
+			return 0, 0, nil, fmt.Errorf("a frame with a bad data length (byte %q)", c)
 		}
 		n = n*10 + int(c-'0')
 	}
@@ -214,33 +239,35 @@ func (t *RELP) readResponse() (txnr, status int, err error) {
 	data := t.data[:n]
 	if end == ' ' {
 		if _, err := io.ReadFull(t.r, data); err != nil {
-			return 0, 0, err
+			return 0, 0, nil, err
 		}
 		if c, err := t.r.ReadByte(); err != nil || c != '\n' {
-			return 0, 0, errors.New("a frame without its trailing LF")
+			return 0, 0, nil, errors.New("a frame without its trailing LF")
 		}
 	} else if n != 0 {
-		return 0, 0, errors.New("a frame that announces data but has none")
+		return 0, 0, nil, errors.New("a frame that announces data but has none")
 	}
 	if command == "serverclose" {
-		return 0, 0, errServerClose
+		return 0, 0, nil, errServerClose
 	}
 	if command != "rsp" {
-		return 0, 0, fmt.Errorf("an unexpected %q frame", command)
+		return 0, 0, nil, fmt.Errorf("an unexpected %s frame", logtext.Quote(command))
 	}
-	code, _, _ := bytes.Cut(data, []byte(" "))
-	if status, err = strconv.Atoi(string(bytes.TrimSpace(code))); err != nil {
-		return 0, 0, fmt.Errorf("a response without a status: %q", data)
+	header, _, _ := bytes.Cut(data, []byte("\n"))
+	code, text, _ := bytes.Cut(header, []byte(" "))
+	if status, err = strconv.Atoi(string(code)); err != nil || len(code) != 3 {
+		return 0, 0, nil, fmt.Errorf("a response without a status: %s", logtext.Quote(data))
 	}
-	return txnr, status, nil
+	return txnr, status, text, nil
 }
 
-// close ends the session politely: a close transaction, whose response it waits for briefly.
+// close ends the session politely: a close transaction, whose response it waits for briefly (a
+// second, and not past the flush deadline).
 func (t *RELP) close() {
 	if t.conn == nil {
 		return
 	}
-	t.conn.SetDeadline(time.Now().Add(time.Second))
+	t.conn.SetDeadline(until(time.Second, t.deadline))
 	if _, err := t.conn.Write(appendFrame(nil, t.nextTxnr(), "close", nil)); err == nil {
 		t.readResponse()
 	}
@@ -256,6 +283,7 @@ func (t *RELP) drop() {
 
 // Close ends the session.
 func (t *RELP) Close() error {
+	t.deadline = time.Time{} // no flush is under way
 	t.close()
 	return nil
 }

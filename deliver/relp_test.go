@@ -15,13 +15,16 @@ import (
 )
 
 // relpServer is a small RELP server after rsyslog's imrelp: it answers open and close, and
-// acknowledges syslog transactions unless told to vanish after some messages or to refuse them.
+// acknowledges syslog transactions unless told otherwise.
 type relpServer struct {
 	ln       net.Listener
 	mu       sync.Mutex
 	messages []string
-	vanishAt int // close the connection, unacknowledged, at this many messages (0: never)
-	refuse   bool
+	acked    int               // messages answered 200
+	vanishAt int               // close the connection, unacknowledged, at this many messages (0: never)
+	answers  map[string]string // the answer to a message instead of "200 OK"
+	ackDelay time.Duration     // how long each answer takes
+	mute     bool              // never answer a message
 }
 
 func newRELPServer(t *testing.T) *relpServer {
@@ -49,16 +52,31 @@ func (s *relpServer) serve(c net.Conn) {
 		if err != nil {
 			return
 		}
-		if cmd == "syslog" {
-			s.mu.Lock()
-			s.messages = append(s.messages, string(data))
-			vanish := s.vanishAt > 0 && len(s.messages) >= s.vanishAt
-			s.mu.Unlock()
-			if vanish {
+		if cmd != "syslog" {
+			if relptest.Reply(c, txnr, cmd, true) != nil || cmd == "close" {
 				return
 			}
+			continue
 		}
-		if relptest.Reply(c, txnr, cmd, !s.refuse) != nil || cmd == "close" {
+		s.mu.Lock()
+		s.messages = append(s.messages, string(data))
+		vanish := s.vanishAt > 0 && len(s.messages) >= s.vanishAt
+		answer, refused := s.answers[string(data)]
+		s.mu.Unlock()
+		if vanish {
+			return
+		}
+		if s.mute {
+			continue
+		}
+		time.Sleep(s.ackDelay)
+		if !refused {
+			answer = "200 OK"
+			s.mu.Lock()
+			s.acked++
+			s.mu.Unlock()
+		}
+		if relptest.Respond(c, txnr, answer) != nil {
 			return
 		}
 	}
@@ -68,6 +86,12 @@ func (s *relpServer) received() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.messages...)
+}
+
+func (s *relpServer) acknowledged() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.acked
 }
 
 func rawBatch(msgs ...string) *Batch { return batchOf(FramingNone, msgs...) }
@@ -99,14 +123,33 @@ func TestRELPConnectionLostBeforeTheAcknowledgementFails(t *testing.T) {
 	assert.Contains(t, err.Error(), "messages unacknowledged")
 }
 
-func TestRELPRefusedMessageFails(t *testing.T) {
+func TestRELPMessageRefusedForGoodIsCountedAndNotSentAgain(t *testing.T) {
 	s := newRELPServer(t)
-	s.refuse = true
+	s.answers = map[string]string{"b": "500 not accepted"}
 	r := NewRELP(opts(s.ln.Addr().String()), 8)
 	defer r.Close()
-	err := r.Send(rawBatch("a"))
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "refused transaction 2 with status 500")
+	b := rawBatch("a", "b", "c")
+	require.NoError(t, r.Send(b), "the chunk is not retried for a message no retry would deliver")
+	assert.Equal(t, 1, b.Rejected)
+	assert.Equal(t, []string{"a", "b", "c"}, s.received(), "each message sent once")
+	assert.Equal(t, 2, s.acknowledged())
+	b.Reset()
+	assert.Zero(t, b.Rejected)
+}
+
+func TestRELPBusyAnswerFailsTheSend(t *testing.T) {
+	s := newRELPServer(t)
+	s.answers = map[string]string{"b": "421 busy, try again\x1b[2J"}
+	r := NewRELP(opts(s.ln.Addr().String()), 8)
+	defer r.Close()
+	b := rawBatch("a", "b", "c")
+	err := r.Send(b)
+	var de *Error
+	require.ErrorAs(t, err, &de, "Fluent Bit retries the chunk")
+	assert.Equal(t, "acknowledgement", de.Op)
+	assert.Contains(t, err.Error(), `status 421 "busy, try again\x1b[2J"`, "the server's text quoted")
+	assert.NotContains(t, err.Error(), "\x1b")
+	assert.Zero(t, b.Rejected)
 }
 
 func TestRELPConnectRefused(t *testing.T) {
@@ -129,4 +172,48 @@ func TestRELPServerThatNeverAnswersTimesOut(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "opening the RELP session")
 	assert.Less(t, time.Since(start), 3*time.Second, "bounded by Connect_Timeout")
+}
+
+// A SIEM that acknowledges each message after 3 ms takes a second per 330 messages: a flush of many
+// sends, each well within Write_Timeout, must still end by the flush's deadline.
+func TestRELPSlowAcknowledgementsEndAtTheFlushDeadline(t *testing.T) {
+	s := newRELPServer(t)
+	s.ackDelay = 3 * time.Millisecond
+	o := opts(s.ln.Addr().String())
+	o.ConnectTimeout, o.WriteTimeout = 50*time.Millisecond, 200*time.Millisecond
+	r := NewRELP(o, 128)
+	defer r.Close()
+	const sends, perSend = 40, 10 // 1.2 s of acknowledgements, 30 ms a send
+	b := &Batch{Deadline: time.Now().Add(o.ConnectTimeout + 2*o.WriteTimeout)}
+	var err error
+	for i := 0; i < sends && err == nil; i++ {
+		b.Reset()
+		for j := range perSend {
+			start := len(b.Buf)
+			b.Buf = fmt.Appendf(b.Buf, "<14>message %d.%d", i, j)
+			b.End(start)
+		}
+		err = r.Send(b)
+	}
+	var de *Error
+	require.ErrorAs(t, err, &de, "Fluent Bit retries the chunk")
+	require.ErrorIs(t, err, ErrFlushDeadline)
+	assert.Less(t, s.acknowledged(), sends*perSend)
+}
+
+func TestRELPServerThatNeverAcknowledgesEndsAtTheFlushDeadline(t *testing.T) {
+	s := newRELPServer(t)
+	s.mute = true
+	o := opts(s.ln.Addr().String())
+	o.WriteTimeout = time.Minute
+	r := NewRELP(o, 8)
+	defer r.Close()
+	b := rawBatch("a", "b")
+	b.Deadline = time.Now().Add(200 * time.Millisecond)
+	err := r.Send(b)
+	var de *Error
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, "acknowledgement", de.Op)
+	require.ErrorIs(t, err, ErrFlushDeadline, "not Write_Timeout")
+	assert.Equal(t, []string{"a", "b"}, s.received())
 }

@@ -57,7 +57,7 @@ func TestTLSServerThatRefusesTheClientAfterTheHandshakeIsAFailure(t *testing.T) 
 		require.Error(t, err, "TLS version %x", version)
 		assert.Contains(t, err.Error(), "connect "+addr+" (tls): ")
 		assert.Zero(t, lines.Load())
-		_, err = newEndpoints(o).dialOne(0) // what the Test connection does
+		_, err = newEndpoints(o).dialOne(0, time.Time{}) // what the Test connection does
 		require.Error(t, err, "TLS version %x", version)
 		if version == tls.VersionTLS13 { // TLS 1.2 fails in the handshake itself
 			assert.Contains(t, err.Error(), "the server refused this client after the TLS handshake: remote error: tls: certificate required")

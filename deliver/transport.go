@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
+	"github.com/kcs-siem/siem-cef/internal/logtext"
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
 )
@@ -32,10 +35,47 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("%s %s (%s): %v", e.Op, e.Addr, e.Net, e.Err)
+	return fmt.Sprintf("%s %s (%s): %s", e.Op, e.Addr, e.Net, printable(e.Err.Error()))
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// printable returns text as it is when every character of it prints, else quoted: an error of the
+// network stack may carry what a peer chose (an x509.HostnameError lists the certificate's names
+// raw), and nothing a peer chose reaches a log line raw.
+func printable(text string) string {
+	for _, r := range text {
+		if r == utf8.RuneError || !strconv.IsPrint(r) {
+			return logtext.Quote(text)
+		}
+	}
+	return text
+}
+
+// ErrFlushDeadline is in the error of an operation that failed once the flush's time was up.
+var ErrFlushDeadline = errors.New("the flush's time is up (Connect_Timeout × addresses + 2 × Write_Timeout)")
+
+// until is when an operation must end: after its own time-out, or at the flush deadline (zero:
+// none) if that comes first.
+func until(timeout time.Duration, deadline time.Time) time.Time {
+	end := time.Now().Add(timeout)
+	if !deadline.IsZero() && deadline.Before(end) {
+		return deadline
+	}
+	return end
+}
+
+// expired reports whether the flush deadline (zero: none) has passed.
+func expired(deadline time.Time) bool { return !deadline.IsZero() && !time.Now().Before(deadline) }
+
+// blame adds ErrFlushDeadline to the error of an operation that ended once the flush's time was
+// up: the deadline is what cut it short.
+func blame(err error, deadline time.Time) error {
+	if expired(deadline) && !errors.Is(err, ErrFlushDeadline) {
+		return fmt.Errorf("%w: %w", err, ErrFlushDeadline)
+	}
+	return err
+}
 
 // Options are the settings every transport takes.
 type Options struct {
@@ -50,9 +90,10 @@ type Options struct {
 // Stream keeps one TCP or TLS connection to the SIEM, reconnects when it breaks, and fails over
 // between the SIEM's addresses.
 type Stream struct {
-	opt  Options
-	ends *endpoints
-	conn net.Conn
+	opt      Options
+	ends     *endpoints
+	conn     net.Conn
+	deadline time.Time // of the Send under way
 }
 
 // NewStream makes a TCP or TLS transport; it connects on the first Send.
@@ -77,14 +118,15 @@ func (t *Stream) Connected() string {
 // the usual cause is a SIEM that restarted since the last flush; the rewrite starts at the first
 // message the failed write did not finish, so no receiver sees half a message. A write that times out
 // is not retried: the SIEM has stopped reading. A call takes at most two write timeouts and a
-// connect timeout per address.
+// connect timeout per address, and ends by the batch's Deadline.
 func (t *Stream) Send(b *Batch) error {
+	t.deadline = b.Deadline
 	from := 0
 	for attempt := 0; ; attempt++ {
 		if err := t.connect(); err != nil {
 			return err
 		}
-		if err := t.conn.SetWriteDeadline(time.Now().Add(t.opt.WriteTimeout)); err != nil {
+		if err := t.conn.SetWriteDeadline(until(t.opt.WriteTimeout, b.Deadline)); err != nil {
 			t.drop()
 			return t.err("write", err)
 		}
@@ -106,7 +148,7 @@ func (t *Stream) err(op string, err error) *Error {
 	if op == "write" {
 		addr = t.ends.addrs[t.ends.current]
 	}
-	return &Error{Op: op, Addr: addr, Net: t.ends.network(), Err: err}
+	return &Error{Op: op, Addr: addr, Net: t.ends.network(), Err: blame(err, t.deadline)}
 }
 
 // connect dials when there is no connection, when the peer has closed the one there is (writing into
@@ -118,7 +160,7 @@ func (t *Stream) connect() error {
 	if t.conn != nil {
 		return nil
 	}
-	conn, err := t.ends.dial()
+	conn, err := t.ends.dial(t.deadline)
 	if err != nil {
 		return t.err("connect", err)
 	}
@@ -157,7 +199,7 @@ func (t *Stream) peerClosed() bool {
 		return true
 	}
 	if isTLS && pending {
-		return awaitVerdict(tc, time.Millisecond) != nil
+		return awaitVerdict(tc, time.Now().Add(time.Millisecond)) != nil
 	}
 	return false
 }
@@ -200,10 +242,10 @@ func (u *UDP) Framing() Framing { return FramingNone }
 // chunk is retried); datagrams sent before the error came back are lost.
 func (u *UDP) Send(b *Batch) error {
 	if u.conn == nil {
-		d := net.Dialer{Timeout: u.opt.ConnectTimeout}
+		d := net.Dialer{Timeout: u.opt.ConnectTimeout, Deadline: b.Deadline}
 		conn, err := d.Dial("udp", u.opt.Addresses[0])
 		if err != nil {
-			return &Error{Op: "connect", Addr: u.opt.Addresses[0], Net: "udp", Err: err}
+			return &Error{Op: "connect", Addr: u.opt.Addresses[0], Net: "udp", Err: blame(err, b.Deadline)}
 		}
 		u.conn = conn.(*net.UDPConn)
 		if u.conn.RemoteAddr().(*net.UDPAddr).IP.To4() != nil {
@@ -212,7 +254,7 @@ func (u *UDP) Send(b *Batch) error {
 			u.writer = ipv6.NewPacketConn(u.conn)
 		}
 	}
-	if err := u.conn.SetWriteDeadline(time.Now().Add(u.opt.WriteTimeout)); err != nil {
+	if err := u.conn.SetWriteDeadline(until(u.opt.WriteTimeout, b.Deadline)); err != nil {
 		return &Error{Op: "write", Addr: u.opt.Addresses[0], Net: "udp", Err: err}
 	}
 	u.msgs, u.bufs = u.msgs[:0], u.bufs[:0]
@@ -227,7 +269,7 @@ func (u *UDP) Send(b *Batch) error {
 		if err != nil {
 			// The socket stays open: a refused port keeps being reported on it, where a new socket
 			// would report nothing until its own first ICMP error came back.
-			return &Error{Op: "write", Addr: u.opt.Addresses[0], Net: "udp", Err: err}
+			return &Error{Op: "write", Addr: u.opt.Addresses[0], Net: "udp", Err: blame(err, b.Deadline)}
 		}
 		done += n
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kcs-siem/siem-cef/config"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -180,4 +181,55 @@ func silentPeer(t *testing.T) string {
 		}
 	}()
 	return ln.Addr().String()
+}
+
+func TestFlushBudgetIsTheREADMEBound(t *testing.T) {
+	cfg := &config.Config{
+		Addresses:      []config.HostPort{{Host: "siem-a", Port: 514}, {Host: "siem-b", Port: 514}},
+		ConnectTimeout: 5 * time.Second,
+		WriteTimeout:   10 * time.Second,
+	}
+	assert.Equal(t, 30*time.Second, FlushBudget(cfg), "Connect_Timeout × 2 addresses + 2 × Write_Timeout")
+}
+
+func TestTCPWriteEndsAtTheFlushDeadline(t *testing.T) {
+	o := opts(silentPeer(t))
+	o.WriteTimeout = time.Minute
+	tr := NewStream(o)
+	defer tr.Close()
+	big := batchOf(FramingNewline, strings.Repeat("x", 64<<20))
+	big.Deadline = time.Now().Add(200 * time.Millisecond)
+	err := tr.Send(big)
+	var de *Error
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, "write", de.Op)
+	require.ErrorIs(t, err, ErrFlushDeadline, "not Write_Timeout")
+}
+
+func TestConnectAfterTheFlushDeadlineHoldsNoAddressDown(t *testing.T) {
+	ln, _, conns := tcpReceiver(t)
+	tr := NewStream(opts(ln.Addr().String()))
+	defer tr.Close()
+	late := batchOf(FramingNewline, "x")
+	late.Deadline = time.Now().Add(-time.Millisecond)
+	err := tr.Send(late)
+	var de *Error
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, "connect", de.Op)
+	require.ErrorIs(t, err, ErrFlushDeadline)
+	assert.Empty(t, conns, "no address tried")
+	assert.True(t, tr.ends.retryAt[0].IsZero(), "the address is not to blame")
+}
+
+func TestUDPWriteAfterTheFlushDeadlineFails(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer pc.Close()
+	u := NewUDP(opts(pc.LocalAddr().String()))
+	defer u.Close()
+	require.NoError(t, u.Send(batchOf(FramingNone, "in time")))
+	late := batchOf(FramingNone, "late")
+	late.Deadline = time.Now().Add(-time.Millisecond)
+	err = u.Send(late)
+	require.ErrorIs(t, err, ErrFlushDeadline)
 }

@@ -51,16 +51,24 @@ func ReadFrame(r *bufio.Reader) (txnr int, command string, data []byte, err erro
 // Reply is the response imrelp gives a frame: the open offers, "200 OK" for a message, nothing
 // but the response for close. ok false answers a message with status 500.
 func Reply(w io.Writer, txnr int, command string, ok bool) error {
-	resp := "200 OK"
 	switch {
 	case command == "open":
-		resp = "200 OK\nrelp_version=0\nrelp_software=relptest\ncommands=syslog"
+		return Respond(w, txnr, "200 OK\nrelp_version=0\nrelp_software=relptest\ncommands=syslog")
 	case command == "close":
+		return Respond(w, txnr, "")
+	case !ok:
+		return Respond(w, txnr, "500 not accepted")
+	}
+	return Respond(w, txnr, "200 OK")
+}
+
+// Respond writes the rsp frame of transaction txnr with data ("STATUS [text]", or nothing), for
+// the tests of what a server may answer.
+func Respond(w io.Writer, txnr int, data string) error {
+	if data == "" {
 		_, err := fmt.Fprintf(w, "%d rsp 0\n", txnr)
 		return err
-	case !ok:
-		resp = "500 not accepted"
 	}
-	_, err := fmt.Fprintf(w, "%d rsp %d %s\n", txnr, len(resp), resp)
+	_, err := fmt.Fprintf(w, "%d rsp %d %s\n", txnr, len(data), data)
 	return err
 }
