@@ -5,10 +5,13 @@ package pipeline
 
 import (
 	"fmt"
+	"time"
+	"unsafe"
 
 	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/config"
 	"github.com/kcs-siem/siem-cef/filter"
+	"github.com/kcs-siem/siem-cef/internal/logtext"
 	"github.com/kcs-siem/siem-cef/record"
 	"github.com/kcs-siem/siem-cef/schema"
 )
@@ -24,6 +27,11 @@ type Pipeline struct {
 	enc      *cef.Encoder
 	problems []schema.Problem
 	line     []byte
+	// now is the time an event whose own time cannot be written is sent with.
+	now func() time.Time
+	// largest is the longest event of the last run, in chunk bytes; start is where the event being
+	// read began.
+	largest, start int
 }
 
 // New builds the pipeline of an integration.
@@ -36,6 +44,7 @@ func New(cfg *config.Config) *Pipeline {
 			Vendor: cfg.Vendor, Product: cfg.Product, Version: cfg.ProductVersion,
 			Hostname: cfg.Hostname, Facility: cfg.Facility, Format: syslogFormats[cfg.SyslogFormat],
 		}),
+		now: time.Now,
 	}
 }
 
@@ -49,33 +58,45 @@ type Stats struct {
 	Filtered int // not for this integration
 	Skipped  int // not a log event (a body that is not a map, a wrong shape)
 	Problems int // values left out or replaced; their events were still emitted
+	BadTimes int // emitted with the time of the run: their own was outside years 1-9999
 }
 
 // Run reads every event of the chunk and hands each message, without framing, to emit; the slice is
 // valid until emit returns. Run stops at the first error emit returns, and returns it. A damaged
 // chunk ends the run with a *record.ChunkError after the events before the damage were emitted.
-// warn receives each skipped event and each problem, with its byte offset.
+// warn receives each skipped event, each problem and each time replaced, with its byte offset.
 func (p *Pipeline) Run(chunk []byte, emit func(msg []byte) error, warn func(msg string)) (Stats, error) {
 	var st Stats
 	p.dec.Reset(chunk)
+	p.largest, p.start = 0, 0
+	defer p.began(len(chunk))
 	for {
 		ok, err := p.dec.Next(&p.rec)
 		if !ok {
 			return st, err
 		}
 		if err != nil { // a *record.RecordError: this event was stepped over
+			if rerr, isRecord := err.(*record.RecordError); isRecord {
+				p.began(rerr.Offset)
+			}
 			st.Skipped++
 			warn(err.Error())
 			continue
 		}
+		p.began(p.rec.Offset)
 		p.problems = p.mapper.Map(&p.rec, &p.ev, p.problems[:0])
 		for _, pr := range p.problems {
 			st.Problems++
-			warn(fmt.Sprintf("event at byte %d (%s): %s", p.rec.Offset, p.ev.ClassID, pr))
+			warn(p.eventWarning(pr.String()))
 		}
 		if !p.filter.Allows(&p.ev) {
 			st.Filtered++
 			continue
+		}
+		if !writable(p.ev.Time) {
+			st.BadTimes++
+			warn(p.eventWarning("its time is outside years 1-9999; sent with the time of the flush"))
+			p.ev.Time = p.now()
 		}
 		p.line = p.enc.Append(p.line[:0], &p.ev)
 		if err := emit(p.line); err != nil {
@@ -83,4 +104,44 @@ func (p *Pipeline) Run(chunk []byte, emit func(msg []byte) error, warn func(msg 
 		}
 		st.Emitted++
 	}
+}
+
+// writable reports whether a syslog time stamp can carry t: RFC 5424 has four digits for the year,
+// and rsyslog rejects a message whose time it cannot read.
+func writable(t time.Time) bool {
+	year := t.UTC().Year()
+	return year >= 1 && year <= 9999
+}
+
+// eventWarning names the event being mapped; its class ID is the record's text, quoted.
+func (p *Pipeline) eventWarning(reason string) string {
+	return fmt.Sprintf("event at byte %d (%s): %s", p.rec.Offset, logtext.Quote(p.ev.ClassID), reason)
+}
+
+// began notes that an event starts at offset (or the chunk ends there): the one read before it
+// spanned the bytes in between.
+func (p *Pipeline) began(offset int) {
+	p.largest = max(p.largest, offset-p.start)
+	p.start = offset
+}
+
+// eventGrowth bounds how many bytes of buffers the decoder keeps per byte of an event: nested
+// values rendered as JSON take a few times their msgpack size (a control character, one byte,
+// becomes the six of \u0001).
+const eventGrowth = 8
+
+// Release drops the buffers that grew past about limit bytes in the last run, and every reference
+// into its chunk with them, so a pipeline does not keep the memory of the largest event it ever
+// read. The decoder's own buffers are not visible from here: it is replaced when an event was long
+// enough to have grown them past limit.
+func (p *Pipeline) Release(limit int) {
+	fields := (cap(p.rec.Fields) + cap(p.rec.Embedded)) * int(unsafe.Sizeof(record.Field{}))
+	if p.largest*eventGrowth <= limit && fields <= limit && cap(p.line) <= limit {
+		return
+	}
+	p.dec = record.NewDecoder().WithMergeLogKey(p.dec.MergeLogKey)
+	p.rec = record.Event{}
+	p.ev.Reset()
+	p.line = nil
+	p.largest = 0
 }

@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"encoding/binary"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/vmihailenco/msgpack/v5"
 )
 
 const perChunk = 200
@@ -133,4 +136,106 @@ func BenchmarkRun(b *testing.B) {
 			b.ReportMetric(1e9/ns, "events/s")
 		})
 	}
+}
+
+// eventAt is an event whose time stamp is the msgpack value stamp, written by hand: Fluent Bit's
+// EventTime cannot carry the times a record with a float or integer time can.
+func eventAt(t *testing.T, stamp []byte, body map[string]any) []byte {
+	t.Helper()
+	b, err := msgpack.Marshal(body)
+	require.NoError(t, err)
+	ev := append([]byte{0x92, 0x92}, stamp...)
+	return append(append(ev, 0x80), b...)
+}
+
+func float64Stamp(f float64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{0xcb}, math.Float64bits(f))
+}
+
+func int64Stamp(i int64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{0xd3}, uint64(i))
+}
+
+// A time no syslog time stamp can carry (year 110033705358, NaN, year 0) is replaced by the time of
+// the flush, counted and warned about; year 1 and year 9999 are kept.
+func TestTimesOutsideYears1To9999AreReplacedByTheFlushTime(t *testing.T) {
+	flush := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	body := map[string]any{"event_id": "PM-001"}
+	for _, tc := range []struct {
+		name             string
+		stamp            []byte
+		rfc5424, rfc3164 string // the time stamps the message must carry
+	}{
+		{"float 3.5e18", float64Stamp(3.5e18), "2026-03-04T05:06:07.000Z", "Mar  4 05:06:07"},
+		{"float NaN", float64Stamp(math.NaN()), "2026-03-04T05:06:07.000Z", "Mar  4 05:06:07"},
+		{"float +Inf", float64Stamp(math.Inf(1)), "2026-03-04T05:06:07.000Z", "Mar  4 05:06:07"},
+		{"int64 max", int64Stamp(math.MaxInt64), "2026-03-04T05:06:07.000Z", "Mar  4 05:06:07"},
+		{"year 0", int64Stamp(-62135596801), "2026-03-04T05:06:07.000Z", "Mar  4 05:06:07"},
+		{"year 1", int64Stamp(-62135596800), "0001-01-01T00:00:00.000Z", "Jan  1 00:00:00"},
+		{"year 9999", int64Stamp(253402300799), "9999-12-31T23:59:59.000Z", "Dec 31 23:59:59"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			replaced := tc.rfc5424 == "2026-03-04T05:06:07.000Z"
+			for format, want := range map[string]string{"rfc5424": "<166>1 " + tc.rfc5424 + " kcs-node ", "rfc3164": "<166>" + tc.rfc3164 + " kcs-node "} {
+				p := New(loadConfig(t, map[string]string{"Syslog_Format": format}))
+				p.now = func() time.Time { return flush }
+				var msgs, warnings []string
+				st, err := p.Run(eventAt(t, tc.stamp, body), func(msg []byte) error { msgs = append(msgs, string(msg)); return nil },
+					func(msg string) { warnings = append(warnings, msg) })
+				require.NoError(t, err)
+				require.Len(t, msgs, 1)
+				assert.True(t, strings.HasPrefix(msgs[0], want), "%s: %s", format, msgs[0])
+				if replaced {
+					assert.Equal(t, 1, st.BadTimes)
+					assert.Equal(t, []string{`event at byte 0 ("PM-001"): its time is outside years 1-9999; sent with the time of the flush`}, warnings)
+				} else {
+					assert.Zero(t, st.BadTimes)
+					assert.Empty(t, warnings)
+				}
+			}
+		})
+	}
+}
+
+// A class ID is the record's text: a warning shows it quoted, so a line feed or an escape sequence
+// in it cannot write a line of its own into the log.
+func TestWarningsQuoteTheClassID(t *testing.T) {
+	p := New(loadConfig(t, nil))
+	chunk, err := record.AppendEvent(nil, t0, map[string]any{
+		"event_id": "PM-001\n[2026/01/01 00:00:00] [ info] [siem_cef:siem] stats: sent=0\x1b[2J", "src_ip": "not-an-ip",
+	})
+	require.NoError(t, err)
+	var warnings []string
+	st, err := p.Run(chunk, func([]byte) error { return nil }, func(msg string) { warnings = append(warnings, msg) })
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.Problems)
+	assert.Equal(t, []string{`event at byte 0 ("PM-001\n[2026/01/01 00:00:00] [ info] [siem_cef:siem] stats: sent=0\x1b[2J"): field src_ip: not an IPv4 or IPv6 address; left out`}, warnings)
+}
+
+// Release drops the decoder and the buffers after a run that read an event of megabytes, and only
+// then: a pipeline of ordinary events keeps its warm buffers.
+func TestReleaseDropsWhatALargeEventGrew(t *testing.T) {
+	p := New(loadConfig(t, nil))
+	emit := func([]byte) error { return nil }
+	small, err := record.AppendEvent(nil, t0, map[string]any{"event_id": "PM-001", "message": "small"})
+	require.NoError(t, err)
+	_, err = p.Run(small, emit, func(string) {})
+	require.NoError(t, err)
+	dec := p.dec
+	p.Release(1 << 20)
+	assert.Same(t, dec, p.dec, "ordinary events: nothing to release")
+
+	large, err := record.AppendEvent(nil, t0, map[string]any{"event_id": "PM-001", "message": strings.Repeat("x", 1<<20)})
+	require.NoError(t, err)
+	_, err = p.Run(large, emit, func(string) {})
+	require.NoError(t, err)
+	p.Release(1 << 20)
+	assert.NotSame(t, dec, p.dec, "an event of a megabyte: the decoder is replaced")
+	assert.Nil(t, p.line)
+	assert.Nil(t, p.rec.Fields)
+
+	var msgs int
+	_, err = p.Run(small, func([]byte) error { msgs++; return nil }, func(string) {})
+	require.NoError(t, err)
+	assert.Equal(t, 1, msgs, "the pipeline works after a release")
 }
