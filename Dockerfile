@@ -53,8 +53,10 @@ COPY plugins.conf fluent-bit.conf fluent-bit.yaml /fluent-bit/etc/
 # that the chunks waiting for a SIEM survive the container.
 COPY --from=build /out/buffer /fluent-bit/buffer
 
-# 2020: HTTP server (GET /api/v1/health, metrics, POST /api/v2/reload); 24224: forward input.
-EXPOSE 2020 24224
+# 2020: HTTP server (GET /api/v1/health, metrics, POST /api/v2/reload). The forward input (24224)
+# of fluent-bit.conf listens on the container's loopback only, for senders beside it: publishing it
+# reaches nothing. A configuration that opens it to the network (Shared_Key, tls On) publishes it.
+EXPOSE 2020
 
 # The health check is Fluent Bit's HTTP endpoint /api/v1/health, probed from outside (Kubernetes
 # probes, a load balancer): the base image has no shell, curl or wget to run a HEALTHCHECK with.

@@ -68,8 +68,8 @@ func TestPluginsFile(t *testing.T) {
 	assert.Equal(t, []string{pluginPath}, p[0].all("Path"))
 }
 
-// checkNodeConfig checks what every configuration of this project must have. It returns the
-// siem_cef outputs.
+// checkNodeConfig checks what every configuration of this project must have, a forward input
+// closed to whom may not send included. It returns the siem_cef outputs.
 func checkNodeConfig(t *testing.T, c config) []section {
 	t.Helper()
 	svc := c.service(t)
@@ -94,6 +94,7 @@ func checkNodeConfig(t *testing.T, c config) []section {
 			assert.Equal(t, forwardPort, in.get("Port"))
 		}
 	}
+	checkForwardClosed(t, c)
 
 	outs := c.named("output", "siem_cef")
 	require.NotEmpty(t, outs, "no siem_cef output")

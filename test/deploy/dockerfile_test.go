@@ -5,6 +5,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -109,7 +110,12 @@ func TestDockerfile(t *testing.T) {
 	svc := c.service(t)
 	assert.Equal(t, configDir, path.Dir(svc.get("Plugins_File")))
 	assert.Contains(t, expose, svc.get("HTTP_Port"))
-	assert.Contains(t, expose, forwardPort)
+	// A port that listens on the loopback is not published: it would reach nothing.
+	onNetwork := forwardOnNetwork(c)
+	for _, in := range c.named("input", "forward") {
+		assert.Equal(t, slices.ContainsFunc(onNetwork, func(s section) bool { return s.Line == in.Line }),
+			slices.Contains(expose, in.get("Port")), "%s: EXPOSE %s exactly when it listens beyond the loopback", in, in.get("Port"))
+	}
 
 	all := strings.Join(labels, " ")
 	for _, l := range []string{"title", "description", "version", "revision", "source", "base.name", "base.digest"} {

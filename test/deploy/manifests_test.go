@@ -55,7 +55,9 @@ func one(t *testing.T, objs map[string][]object, kind string) object {
 // TestKubernetesManifests checks deploy/kubernetes: the kustomization lists every manifest; a
 // Namespace, ServiceAccount, ConfigMap and DaemonSet and no RBAC (no kubernetes filter); the
 // DaemonSet runs the image with the ConfigMap's configuration, node name and IP from the downward
-// API, the buffer on a hostPath at storage.path, probes on the health endpoint, resources.
+// API, the buffer on a hostPath at storage.path, probes on the health endpoint, resources, the
+// forward input's key and certificate from Secrets (the Service and the NetworkPolicy:
+// forward_test.go).
 func TestKubernetesManifests(t *testing.T) {
 	objs := k8sObjects(t)
 
@@ -177,6 +179,7 @@ func checkNodeDeployment(t *testing.T, c config, ctr, pod any) {
 
 	checkResources(t, at(ctr, "resources"))
 	checkBuffer(t, c, list(ctr, "volumeMounts"), list(pod, "volumes"))
+	checkForwardSecrets(t, c, ctr, pod)
 }
 
 // checkResources: requests and limits of CPU and memory.
@@ -300,7 +303,7 @@ func TestHelmValues(t *testing.T) {
 		"livenessProbe":  at(v, "livenessProbe"),
 		"readinessProbe": at(v, "readinessProbe"),
 		"resources":      at(v, "resources"),
-		"ports":          []any{map[string]any{"name": "http", "containerPort": at(v, "metricsPort")}},
+		"ports":          append([]any{map[string]any{"name": "http", "containerPort": at(v, "metricsPort")}}, list(v, "extraPorts")...),
 		"volumeMounts":   append([]any{map[string]any{"name": "config", "mountPath": k8sConfigDir}}, list(v, "daemonSetVolumeMounts")...),
 	}
 	pod := map[string]any{"volumes": list(v, "daemonSetVolumes")}
