@@ -29,7 +29,8 @@ type Batch struct {
 	// deadline. Reset keeps it, so a flush sets it once for all its sends.
 	Deadline time.Time
 	// Rejected counts the messages the SIEM refused for good (RELP status 5xx): they are not sent
-	// again. Send adds to it, Reset clears it.
+	// again. Send adds to it, Reset clears it. Only a Send that returned nil makes them final: after
+	// an error the chunk is sent again, and refused again.
 	Rejected int
 	ends     []int
 	starts   []int // where each message's payload starts, after any length prefix

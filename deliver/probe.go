@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kcs-siem/siem-cef/config"
+	"github.com/kcs-siem/siem-cef/internal/logtext"
 )
 
 // Probe is the result of a test connection to one address, the product's "Test connection".
@@ -27,11 +28,12 @@ func (p Probe) String() string {
 	case !p.Testable:
 		return fmt.Sprintf("%s %s: not testable (nothing answers a datagram); events will be sent without confirmation", p.Network, p.Address)
 	case p.Err != nil:
-		return fmt.Sprintf("%s %s: unreachable after %s: %v", p.Network, p.Address, p.Took.Round(time.Microsecond), p.Err)
+		return fmt.Sprintf("%s %s: unreachable after %s: %s", p.Network, p.Address, p.Took.Round(time.Microsecond), printable(p.Err.Error()))
 	}
 	s := fmt.Sprintf("%s %s: reachable, connected in %s", p.Network, p.Address, p.Took.Round(time.Microsecond))
 	if p.PeerSubject != "" {
-		s += fmt.Sprintf("; certificate %s, expires %s", p.PeerSubject, p.PeerExpiry.UTC().Format(time.RFC3339))
+		// The subject is the certificate's author's text.
+		s += fmt.Sprintf("; certificate %s, expires %s", logtext.Quote(p.PeerSubject), p.PeerExpiry.UTC().Format(time.RFC3339))
 	}
 	return s
 }

@@ -127,7 +127,7 @@ func (t *RELP) Send(b *Batch) error {
 				b.Rejected++
 			default:
 				t.drop()
-				return t.err("acknowledgement", fmt.Errorf("the server answered transaction %d with status %d %s: not refused for good, so sent again later",
+				return t.err("acknowledgement", fmt.Errorf("the server answered transaction %d with status %d %s, not a refusal for good (5xx): the chunk is sent again",
 					txnr, status, logtext.Quote(text)))
 			}
 			delete(pending, txnr)

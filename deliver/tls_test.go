@@ -3,10 +3,14 @@ package deliver
 import (
 	"bufio"
 	"crypto/tls"
+	"crypto/x509/pkix"
+	"net"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/kcs-siem/siem-cef/config"
 	"github.com/kcs-siem/siem-cef/internal/testpki"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -63,4 +67,58 @@ func TestTLSServerThatRefusesTheClientAfterTheHandshakeIsAFailure(t *testing.T) 
 			assert.Contains(t, err.Error(), "the server refused this client after the TLS handshake: remote error: tls: certificate required")
 		}
 	}
+}
+
+// hostileServer is a TLS SIEM whose certificate, issued by a CA the client trusts, has a subject
+// and names its author chose to move the terminal and forge a log line.
+func hostileServer(t *testing.T, names []string) (addr string, ca *testpki.CA) {
+	ca, err := testpki.NewCA(t.TempDir(), "test")
+	require.NoError(t, err)
+	subject := pkix.Name{CommonName: "siem\n[2026/01/01 00:00:00] [ info] forged\x1b[2J", Organization: []string{"\u202eevil"}}
+	cert, err := ca.IssueNamed("server", subject, names, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), false)
+	require.NoError(t, err)
+	addr, _, _ = tlsServer(t, &tls.Config{Certificates: []tls.Certificate{cert.TLS}})
+	return addr, ca
+}
+
+func probeConfig(addr string, ca *testpki.CA) *config.Config {
+	host, port, _ := net.SplitHostPort(addr)
+	p, _ := strconv.Atoi(port)
+	return &config.Config{Protocol: config.TLS, Addresses: []config.HostPort{{Host: host, Port: p}},
+		ConnectTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second,
+		TLS: &config.TLSSettings{Config: &tls.Config{RootCAs: ca.Pool(), ServerName: "siem.test", MinVersion: tls.VersionTLS12}}}
+}
+
+func assertNoRawControl(t *testing.T, line string) {
+	t.Helper()
+	assert.NotContains(t, line, "\n")
+	assert.NotContains(t, line, "\x1b")
+	assert.NotContains(t, line, "\u202e")
+}
+
+func TestProbeQuotesTheCertificateSubject(t *testing.T) {
+	addr, ca := hostileServer(t, []string{"siem.test"})
+	probes := TestConnections(probeConfig(addr, ca), 2*time.Second)
+	require.Len(t, probes, 1)
+	require.NoError(t, probes[0].Err)
+	line := probes[0].String()
+	assertNoRawControl(t, line)
+	assert.Contains(t, line, `; certificate "`)
+	assert.Contains(t, line, `\n[2026/01/01 00:00:00] [ info] forged\x1b[2J`)
+}
+
+// Go's x509.HostnameError lists a certificate's DNS names raw, and a DNS name may hold any ASCII.
+func TestErrorsQuoteWhatTheCertificateNames(t *testing.T) {
+	addr, ca := hostileServer(t, []string{"other.test", "x\n[2026/01/01 00:00:00] [ info] forged\x1b[2J"})
+	cfg := probeConfig(addr, ca)
+	probes := TestConnections(cfg, 2*time.Second)
+	require.Len(t, probes, 1)
+	require.Error(t, probes[0].Err)
+	assertNoRawControl(t, probes[0].String())
+	assert.Contains(t, probes[0].String(), `x\n[2026/01/01 00:00:00] [ info] forged\x1b[2J`)
+
+	err := New(cfg).Send(batchOf(FramingOctet, "x"))
+	require.Error(t, err)
+	assertNoRawControl(t, err.Error())
+	assert.Contains(t, err.Error(), `x509: certificate is valid for other.test, x\n[2026/01/01 00:00:00] [ info] forged\x1b[2J`)
 }

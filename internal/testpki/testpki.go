@@ -61,8 +61,14 @@ func NewCA(dir, name string) (*CA, error) {
 }
 
 // Issue makes a certificate for the DNS names and IP addresses in names, valid from notBefore to
-// notAfter, for a server or (client true) for a client.
+// notAfter, for a server or (client true) for a client. Its subject is the first name.
 func (ca *CA) Issue(file string, names []string, notBefore, notAfter time.Time, client bool) (*Pair, error) {
+	return ca.IssueNamed(file, pkix.Name{CommonName: names[0]}, names, notBefore, notAfter, client)
+}
+
+// IssueNamed is Issue with a subject of the caller's choice: what a certificate's author may write
+// in it.
+func (ca *CA) IssueNamed(file string, subject pkix.Name, names []string, notBefore, notAfter time.Time, client bool) (*Pair, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
@@ -70,7 +76,7 @@ func (ca *CA) Issue(file string, names []string, notBefore, notAfter time.Time, 
 	ca.serial++
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(ca.serial),
-		Subject:      pkix.Name{CommonName: names[0]},
+		Subject:      subject,
 		NotBefore:    notBefore,
 		NotAfter:     notAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature,
