@@ -343,7 +343,7 @@ func TestTLSDeliversWithOctetCountingAndMutualTLS(t *testing.T) {
 		s.addr, pki.ca.CertPEM, pki.client.CertFile, pki.client.KeyFile, chunk))
 	assert.Equal(t, "flush a rc=1", run.results[2])
 	assert.Contains(t, run.log, "Framing=octet-counting Max_Message_Size=8096 TLS_Verify=on TLS_Server_Name=siem.test")
-	assert.Regexp(t, `startup check: tls 127\.0\.0\.1:\d+: reachable, connected in \S+; certificate CN=siem\.test, expires `, run.log)
+	assert.Regexp(t, `startup check: tls 127\.0\.0\.1:\d+: reachable, connected in \S+; certificate "CN=siem\.test", expires `, run.log)
 	require.Eventually(t, func() bool { return len(s.messages()) >= n }, 5*time.Second, 10*time.Millisecond)
 	assert.Equal(t, golden, s.messages())
 }
