@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -13,16 +14,21 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/internal/logtext"
 )
 
 func init() {
 	register(&command{
 		name:     "listen",
-		synopsis: "[--tcp ADDR] [--udp ADDR] [--tls ADDR --tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--json] [--count N] [--timeout DUR] [--out FILE]",
+		synopsis: "[--tcp ADDR] [--udp ADDR] [--tls ADDR --tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--json] [--count N] [--timeout DUR] [--out FILE] [--max-conns N] [--idle-timeout DUR] [--handshake-timeout DUR]",
 		summary:  "receive syslog CEF messages like a SIEM and validate each one strictly",
 		doc: `
 Listens on TCP (newline-framed messages, many connections at once) and/or UDP (one message per
@@ -31,7 +37,16 @@ message, so it makes the message invalid. Port 0 picks a free port; the bound ad
 on stderr as "listening tcp ADDR" and "listening udp ADDR".
 
 Prints one line per message: the message itself when it is valid, else
-"INVALID (reason): <message quoted>"; with --json one JSON object per message.
+"INVALID (reason): <message quoted>"; with --json one JSON object per message. Nothing a terminal
+or a line-based reader acts on is printed raw: a valid message that holds a C1 control, U+2028,
+U+2029 or a format character (bidi control, zero-width character, BOM) is printed quoted like an
+invalid one ("<message quoted>", which no message starts with), and --json escapes them.
+
+It is safe to leave running facing senders it does not trust: at most --max-conns TCP and TLS
+connections at once (those over it are closed at once, reported on one line per 10 s and counted at
+the end), a connection silent for --idle-timeout is closed, a TLS handshake must end within
+--handshake-timeout, and a connection holds memory for the bytes that came, at most 1 MiB of message
+(a longer one is reported invalid), not for what an octet count claims.
 
 Stops after --count messages, after --timeout, or on SIGINT/SIGTERM. Exit status: 1 if any message
 was invalid, or if it stopped before --count messages arrived; 0 otherwise; 2 for a bad command line.`,
@@ -47,6 +62,9 @@ was invalid, or if it stopped before --count messages arrived; 0 otherwise; 2 fo
 			fs.IntVar(&o.count, "count", 0, "stop after `N` messages (0: no limit)")
 			fs.DurationVar(&o.timeout, "timeout", 0, "stop after `DUR` (0: no limit)")
 			fs.StringVar(&o.out, "out", "", "write the output to `FILE` instead of standard output")
+			fs.IntVar(&o.maxConns, "max-conns", 256, "take at most `N` TCP and TLS connections at once")
+			fs.DurationVar(&o.idleTimeout, "idle-timeout", time.Minute, "close a connection that sends nothing for `DUR`")
+			fs.DurationVar(&o.handshakeTimeout, "handshake-timeout", 10*time.Second, "close a TLS connection whose handshake takes longer than `DUR`")
 			return o.run
 		},
 	})
@@ -61,11 +79,19 @@ type listenOpts struct {
 	count                        int
 	timeout                      time.Duration
 	out                          string
+	// what a TCP or TLS sender may hold: connections at once, silence, and time to shake hands
+	maxConns                      int
+	idleTimeout, handshakeTimeout time.Duration
 }
 
 const (
 	maxTCPMessage = 1 << 20 // longer TCP messages are reported invalid, cut to this length
 	udpBufferSize = 65535
+	// keptBuffer is the largest message buffer a connection keeps between messages: a longer message
+	// is rare, and an idle connection should not hold it.
+	keptBuffer = 64 << 10
+	// refusalReportEvery spaces the lines about refused connections, so a flood of them is one line.
+	refusalReportEvery = 10 * time.Second
 )
 
 // received is one message as it came off the wire.
@@ -100,6 +126,10 @@ func (o *listenOpts) run(inv *invocation) int {
 		return inv.usageError("--count must not be negative")
 	case o.timeout < 0:
 		return inv.usageError("--timeout must not be negative")
+	case o.maxConns < 1:
+		return inv.usageError("--max-conns must be at least 1")
+	case o.idleTimeout <= 0 || o.handshakeTimeout <= 0:
+		return inv.usageError("--idle-timeout and --handshake-timeout must be positive")
 	}
 	inv.stderr = &lockedWriter{w: inv.stderr}
 
@@ -117,12 +147,16 @@ func (o *listenOpts) run(inv *invocation) int {
 
 	var wg sync.WaitGroup
 	var stops []func()
+	limit := &connLimit{max: o.maxConns, logf: inv.logf}
 	defer func() {
 		cancel()
 		for _, stop := range stops {
 			stop()
 		}
 		wg.Wait()
+		if limit.refused > 0 {
+			inv.logf("refused %d connections over --max-conns %d", limit.refused, limit.max)
+		}
 	}()
 	for _, l := range []struct{ transport, addr string }{{"tcp", o.tcp}, {"tls", o.tls}} {
 		if l.addr == "" {
@@ -141,7 +175,8 @@ func (o *listenOpts) run(inv *invocation) int {
 			ln = tls.NewListener(ln, cfg)
 		}
 		fmt.Fprintf(inv.stderr, "listening %s %s\n", l.transport, ln.Addr())
-		s := &tcpServer{transport: l.transport, ln: ln, conns: map[net.Conn]struct{}{}, deliver: deliver, logf: inv.logf}
+		s := &tcpServer{transport: l.transport, ln: ln, limit: limit, idle: o.idleTimeout, handshake: o.handshakeTimeout,
+			conns: map[net.Conn]struct{}{}, deliver: deliver, logf: inv.logf}
 		stops = append(stops, s.stop)
 		wg.Go(func() { s.serve(ctx) })
 	}
@@ -250,16 +285,52 @@ func writeMessage(w *bufio.Writer, m received, asJSON bool) bool {
 				j.CEF.Extension = append(j.CEF.Extension, [2]string{p.Key, p.Value})
 			}
 		}
-		enc := json.NewEncoder(w)
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
 		enc.SetEscapeHTML(false)
-		enc.Encode(j) // cannot fail: strings, ints and bools only; write errors show at Flush
+		enc.Encode(j) // cannot fail: strings, ints and bools only
+		w.Write(escapeJSON(bytes.TrimSuffix(b.Bytes(), []byte("\n"))))
+		w.WriteByte('\n')
 	} else if err != nil {
 		fmt.Fprintf(w, "INVALID (%v): %q\n", err, m.raw)
+	} else if strings.ContainsFunc(m.raw, actsOnReader) {
+		w.WriteString(strconv.Quote(m.raw))
+		w.WriteByte('\n')
 	} else {
 		w.WriteString(m.raw) // a valid message has no CR or LF
 		w.WriteByte('\n')
 	}
 	return err == nil
+}
+
+// actsOnReader reports whether r, printed raw, lets a message act on whoever reads the output: C0
+// and C1 controls and DEL (ESC starts terminal sequences), U+2028 and U+2029 (line ends to some
+// parsers), and format characters (bidi controls reorder text, zero-width characters and BOM hide it).
+func actsOnReader(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Cf, r)
+}
+
+// escapeJSON writes as \uXXXX escapes the characters of actsOnReader that encoding/json leaves raw
+// (DEL, C1 controls, format characters). JSON text is ASCII outside strings, so they are all in strings.
+func escapeJSON(js []byte) []byte {
+	if !bytes.ContainsFunc(js, actsOnReader) {
+		return js
+	}
+	out := make([]byte, 0, len(js)+32)
+	for len(js) > 0 {
+		r, size := utf8.DecodeRune(js)
+		switch {
+		case !actsOnReader(r):
+			out = append(out, js[:size]...)
+		case r > 0xffff: // outside the BMP: a surrogate pair
+			r1, r2 := utf16.EncodeRune(r)
+			out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
+		default:
+			out = fmt.Appendf(out, `\u%04x`, r)
+		}
+		js = js[size:]
+	}
+	return out
 }
 
 // jsonMessage is the --json output of one message. Syslog and CEF are null when it is invalid.
@@ -289,12 +360,68 @@ type jsonCEF struct {
 	Extension [][2]string `json:"extension"` // [key, value] pairs in the order written
 }
 
+// connLimit admits at most max TCP and TLS connections at once, across the listeners.
+type connLimit struct {
+	max  int
+	logf func(string, ...any)
+
+	mu         sync.Mutex
+	open       int
+	refused    int       // in all
+	unreported int       // refused since the last line about it
+	reported   time.Time // when that line was written
+}
+
+// admit takes a place for a new connection, or refuses it and says so at most once per
+// refusalReportEvery.
+func (l *connLimit) admit(transport, peer string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.open < l.max {
+		l.open++
+		return true
+	}
+	l.refused++
+	l.unreported++
+	if now := time.Now(); now.Sub(l.reported) >= refusalReportEvery {
+		more := ""
+		if l.unreported > 1 {
+			more = fmt.Sprintf("; %d refused since the last such line", l.unreported)
+		}
+		l.logf("%s %s: refused, %d connections open (--max-conns)%s", transport, peer, l.open, more)
+		l.reported, l.unreported = now, 0
+	}
+	return false
+}
+
+func (l *connLimit) release() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.open--
+}
+
+// idleConn fails a read that waits longer than idle, counting what the read writes (TLS answers a
+// key update) so that a client that stops reading cannot hold it either.
+type idleConn struct {
+	net.Conn
+	idle time.Duration
+}
+
+func (c idleConn) Read(p []byte) (int, error) {
+	if err := c.SetDeadline(time.Now().Add(c.idle)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Read(p)
+}
+
 // tcpServer accepts TCP or TLS connections and reads the messages of each, in either framing.
 type tcpServer struct {
-	transport string // "tcp" or "tls"
-	ln        net.Listener
-	deliver   func(received) bool
-	logf      func(string, ...any)
+	transport       string // "tcp" or "tls"
+	ln              net.Listener
+	limit           *connLimit
+	idle, handshake time.Duration
+	deliver         func(received) bool
+	logf            func(string, ...any)
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -318,6 +445,10 @@ func (s *tcpServer) serve(ctx context.Context) {
 			}
 			continue
 		}
+		if !s.limit.admit(s.transport, c.RemoteAddr().String()) {
+			c.Close()
+			continue
+		}
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
@@ -332,15 +463,45 @@ func (s *tcpServer) serve(ctx context.Context) {
 				delete(s.conns, c)
 				s.mu.Unlock()
 				c.Close()
+				s.limit.release()
 			}()
-			peer := c.RemoteAddr().String()
-			err := readFramed(c, maxTCPMessage, func(raw []byte, framing error) bool {
-				return s.deliver(received{transport: s.transport, peer: peer, raw: string(raw), framing: framing})
-			})
-			if err != nil && ctx.Err() == nil {
-				s.logf("%s %s: %v", s.transport, peer, err)
-			}
+			s.read(ctx, c)
 		})
+	}
+}
+
+// read passes on the messages of a connection until it closes, goes idle, or fails.
+func (s *tcpServer) read(ctx context.Context, c net.Conn) {
+	peer := c.RemoteAddr().String()
+	err := s.shakeHands(ctx, c)
+	if err == nil {
+		err = readFramed(idleConn{c, s.idle}, maxTCPMessage, func(raw []byte, framing error) bool {
+			return s.deliver(received{transport: s.transport, peer: peer, raw: string(raw), framing: framing})
+		})
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			err = fmt.Errorf("closed, nothing received for %v (--idle-timeout)", s.idle)
+		}
+	}
+	if err != nil && ctx.Err() == nil {
+		s.logf("%s %s: %v", s.transport, peer, err)
+	}
+}
+
+// shakeHands completes the handshake of a TLS connection within s.handshake; a TCP one has none.
+func (s *tcpServer) shakeHands(ctx context.Context, c net.Conn) error {
+	tc, ok := c.(*tls.Conn)
+	if !ok {
+		return nil
+	}
+	hctx, cancel := context.WithTimeout(ctx, s.handshake)
+	defer cancel()
+	switch err := tc.HandshakeContext(hctx); {
+	case err == nil:
+		return nil
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("closed, TLS handshake not done within %v (--handshake-timeout)", s.handshake)
+	default: // the error can carry names from the client's certificate
+		return fmt.Errorf("TLS handshake: %s", logtext.Quote(err.Error()))
 	}
 }
 
@@ -359,10 +520,12 @@ func (s *tcpServer) stop() {
 // does: a leading digit means octet counting ("LEN SP MSG"), anything else a message ended by LF.
 // Each message goes to emit, without its framing, until emit returns false. Only the LF is removed: a
 // CR before it stays in the message. A message longer than max is passed cut to max bytes with a
-// framing error, and a message that the end of the stream interrupts is passed with a framing error.
-// A read error other than EOF is returned.
+// framing error, and a message that the end of the stream or a read error interrupts is passed with a
+// framing error. A read error other than EOF is returned. Memory follows the bytes that arrived: a
+// message buffer grows as they come, whatever an octet count says, and one that grew past keptBuffer
+// is let go after its message.
 func readFramed(r io.Reader, max int, emit func(raw []byte, framing error) bool) error {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReader(r)
 	var buf []byte
 	for {
 		first, err := br.Peek(1)
@@ -381,7 +544,9 @@ func readFramed(r io.Reader, max int, emit func(raw []byte, framing error) bool)
 		if err != nil {
 			if len(buf) > 0 {
 				how := "the connection closed"
-				if !errors.Is(err, io.EOF) {
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					how = "the connection went idle"
+				} else if !errors.Is(err, io.EOF) {
 					how = "a read error"
 				}
 				emit(buf, fmt.Errorf("tcp: %s before the end of the message", how))
@@ -393,6 +558,9 @@ func readFramed(r io.Reader, max int, emit func(raw []byte, framing error) bool)
 		}
 		if !emit(buf, framing) {
 			return nil
+		}
+		if cap(buf) > keptBuffer {
+			buf = nil
 		}
 	}
 }
@@ -424,20 +592,25 @@ func readLine(br *bufio.Reader, buf []byte, max int) ([]byte, error, error) {
 	}
 }
 
-// readCounted reads "LEN SP MSG", keeping at most max bytes of MSG.
+// readCounted reads "LEN SP MSG", keeping at most max bytes of MSG. LEN is only a claim: MSG is
+// appended as it arrives. Digits that fill the reader's buffer without a space are not a length.
 func readCounted(br *bufio.Reader, buf []byte, max int) ([]byte, error, error) {
 	lenText, err := br.ReadSlice(' ')
-	if err != nil {
-		return buf, nil, err
+	if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+		return append(buf, lenText...), nil, err
 	}
-	n, convErr := strconv.Atoi(string(lenText[:len(lenText)-1]))
-	if convErr != nil || n <= 0 {
-		return append(buf, lenText...), fmt.Errorf("tcp: octet count %q is not a length", lenText), nil
+	n, convErr := strconv.Atoi(string(bytes.TrimSuffix(lenText, []byte(" "))))
+	if err != nil || convErr != nil || n <= 0 {
+		return append(buf, lenText...), fmt.Errorf("tcp: octet count %s is not a length", logtext.Quote(lenText)), nil
 	}
 	keep := min(n, max)
-	buf = append(buf, make([]byte, keep)...)
-	if _, err := io.ReadFull(br, buf[len(buf)-keep:]); err != nil {
-		return buf[:len(buf)-keep], nil, err
+	for len(buf) < keep {
+		arrived, err := br.Peek(min(keep-len(buf), br.Size()))
+		buf = append(buf, arrived...)
+		br.Discard(len(arrived))
+		if err != nil {
+			return buf, nil, err
+		}
 	}
 	if n > keep {
 		if _, err := br.Discard(n - keep); err != nil {

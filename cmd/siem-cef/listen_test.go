@@ -5,17 +5,21 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/kcs-siem/siem-cef/internal/testpki"
 	"github.com/stretchr/testify/assert"
@@ -466,6 +470,26 @@ func TestReadFramedOctetCounting(t *testing.T) {
 	assert.Equal(t, []string{"hello", "hello world", "<13>lf", "abc", "0123456789a [tcp: message longer than 11 bytes (cut here)]"}, got)
 }
 
+// What the end of the stream cuts short is passed on, and so are digits too many to be a length.
+func TestReadFramedOctetCountingCutShort(t *testing.T) {
+	read := func(input string) []string {
+		var got []string
+		require.NoError(t, readFramed(strings.NewReader(input), 1<<20, func(raw []byte, framing error) bool {
+			got = append(got, fmt.Sprintf("%s [%v]", raw, framing))
+			return true
+		}))
+		return got
+	}
+	assert.Equal(t, []string{"hel [tcp: the connection closed before the end of the message]"}, read("5 hel"))
+	assert.Equal(t, []string{"123 [tcp: the connection closed before the end of the message]"}, read("123"))
+
+	digits := strings.Repeat("1", 5000) // more than the reader's buffer of 4096 bytes
+	assert.Equal(t, []string{
+		digits[:4096] + ` [tcp: octet count "` + digits[:128] + `"…(4096 bytes) is not a length]`,
+		digits[4096:] + " [tcp: the connection closed before the end of the message]",
+	}, read(digits))
+}
+
 func TestListenTLSBothFramings(t *testing.T) {
 	dir := t.TempDir()
 	ca, err := testpki.NewCA(dir, "test")
@@ -480,4 +504,224 @@ func TestListenTLSBothFramings(t *testing.T) {
 	c.Close()
 	assert.Equal(t, exitOK, l.wait(t))
 	assert.Equal(t, []string{goodLine, goodEscaped}, l.lines())
+}
+
+// stalledReader gives data, then blocks like a peer that stopped sending, until release is closed.
+type stalledReader struct {
+	data    []byte
+	stalled chan<- struct{}
+	release <-chan struct{}
+}
+
+func (r *stalledReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		r.stalled <- struct{}{}
+		<-r.release
+		return 0, io.EOF
+	}
+	n := copy(p, r.data)
+	r.data = r.data[n:]
+	return n, nil
+}
+
+// The issue's attack: connections that send an octet count of 1000000 and then nothing. Memory
+// follows the bytes that came, and a connection that received a long message gives its buffer back.
+func TestReadFramedMemoryFollowsTheData(t *testing.T) {
+	const conns = 200
+	long := strings.Repeat("x", 100<<10)
+	data := []byte(strconv.Itoa(len(long)) + " " + long + "1000000 ")
+	stalled, release := make(chan struct{}), make(chan struct{})
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var got []int
+	for range conns {
+		wg.Go(func() {
+			r := &stalledReader{data: data, stalled: stalled, release: release}
+			assert.NoError(t, readFramed(r, maxTCPMessage, func(raw []byte, framing error) bool {
+				mu.Lock()
+				defer mu.Unlock()
+				got = append(got, len(raw))
+				assert.NoError(t, framing)
+				return true
+			}))
+		})
+	}
+	for range conns {
+		<-stalled
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	close(release)
+	wg.Wait()
+
+	grown := int64(after.HeapInuse) - int64(before.HeapInuse)
+	assert.Less(t, grown, int64(4<<20), "heap grew by %d bytes for %d stalled connections", grown, conns)
+	assert.Equal(t, slices.Repeat([]int{len(long)}, conns), got, "the long message, then nothing: the count was a lie")
+}
+
+// assertClosedByListener checks that the listener closes c (or resets it) without waiting for it.
+func assertClosedByListener(t *testing.T, c net.Conn, what string) {
+	t.Helper()
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(10*time.Second)))
+	n, err := c.Read(make([]byte, 1))
+	assert.Zero(t, n, what)
+	var ne net.Error
+	if assert.Error(t, err, what) {
+		assert.False(t, errors.As(err, &ne) && ne.Timeout(), "%s: still open after 10 s", what)
+	}
+}
+
+func TestListenClosesIdleConnections(t *testing.T) {
+	l := startListen(t, "--tcp", "127.0.0.1:0", "--idle-timeout", "100ms")
+	counted, err := net.Dial("tcp", l.tcp)
+	require.NoError(t, err)
+	defer counted.Close()
+	_, err = counted.Write([]byte("1000000 "))
+	require.NoError(t, err)
+	half, err := net.Dial("tcp", l.tcp)
+	require.NoError(t, err)
+	defer half.Close()
+	_, err = half.Write([]byte(goodLine[:40]))
+	require.NoError(t, err)
+
+	assertClosedByListener(t, counted, "an octet count and nothing after it")
+	assertClosedByListener(t, half, "half a message")
+	assert.Equal(t, 2, strings.Count(l.stderr.String(), ": closed, nothing received for 100ms (--idle-timeout)\n"), l.stderr.String())
+	want := invalidLine("tcp: the connection went idle before the end of the message", goodLine[:40]) + "\n"
+	require.Eventually(t, func() bool { return l.stdout.String() == want }, 10*time.Second, 5*time.Millisecond, l.stdout.String())
+	l.cancel()
+	assert.Equal(t, exitFail, l.wait(t))
+}
+
+// A TLS client that starts a handshake and stalls is dropped after --handshake-timeout, however long
+// --idle-timeout is.
+func TestListenTLSHandshakeDeadline(t *testing.T) {
+	dir := t.TempDir()
+	ca, err := testpki.NewCA(dir, "test")
+	require.NoError(t, err)
+	server, err := ca.Issue("server", []string{"127.0.0.1"}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), false)
+	require.NoError(t, err)
+	l := startListen(t, "--tls", "127.0.0.1:0", "--tls-cert", server.CertFile, "--tls-key", server.KeyFile,
+		"--handshake-timeout", "100ms", "--idle-timeout", "1h")
+	c, err := net.Dial("tcp", l.tls)
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = c.Write([]byte{0x16, 0x03, 0x01, 0x40, 0x00}) // a handshake record of 16 KiB that never comes
+	require.NoError(t, err)
+	assertClosedByListener(t, c, "a stalled handshake")
+	stalled := regexp.MustCompile(`(?m)^siem-cef listen: tls 127\.0\.0\.1:\d+: closed, TLS handshake not done within 100ms \(--handshake-timeout\)$`)
+	require.Eventually(t, func() bool { return stalled.MatchString(l.stderr.String()) }, 10*time.Second, 5*time.Millisecond, l.stderr.String())
+
+	// A handshake that fails is reported with the error quoted.
+	plain, err := net.Dial("tcp", l.tls)
+	require.NoError(t, err)
+	defer plain.Close()
+	_, err = plain.Write([]byte(goodLine + "\n"))
+	require.NoError(t, err)
+	assertClosedByListener(t, plain, "plain text on TLS")
+	failed := regexp.MustCompile(`(?m)^siem-cef listen: tls 127\.0\.0\.1:\d+: TLS handshake: "tls: [^"]+"$`)
+	require.Eventually(t, func() bool { return failed.MatchString(l.stderr.String()) }, 10*time.Second, 5*time.Millisecond, l.stderr.String())
+}
+
+// admitted dials until the listener takes a connection, shown by line reaching the output (a
+// refused connection is closed unread), and returns that connection open.
+func admitted(t *testing.T, l *runningListen, line string) net.Conn {
+	t.Helper()
+	for range 100 {
+		c, err := net.Dial("tcp", l.tcp)
+		require.NoError(t, err)
+		_, err = c.Write([]byte(line + "\n"))
+		require.NoError(t, err)
+		closed := make(chan struct{})
+		go func() {
+			c.Read(make([]byte, 1)) // returns when either side closes
+			close(closed)
+		}()
+		for waited := 0; waited < 2000; waited++ {
+			if strings.Contains(l.stdout.String(), line+"\n") {
+				return c
+			}
+			select {
+			case <-closed:
+				waited = 2000
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+		c.Close()
+	}
+	t.Fatalf("no connection taken for %q; stderr:\n%s", line, l.stderr)
+	return nil
+}
+
+func TestListenConnectionLimit(t *testing.T) {
+	l := startListen(t, "--tcp", "127.0.0.1:0", "--max-conns", "2")
+	withDpid := func(n int) string { return strings.Replace(goodLine, "dpid=1846367", fmt.Sprintf("dpid=%d", n), 1) }
+	first := admitted(t, l, withDpid(1))
+	defer first.Close()
+	second := admitted(t, l, withDpid(2))
+	defer second.Close()
+
+	for i := range 4 {
+		c, err := net.Dial("tcp", l.tcp)
+		require.NoError(t, err)
+		assertClosedByListener(t, c, fmt.Sprintf("connection %d over the limit", i+1))
+		c.Close()
+	}
+	refusals := regexp.MustCompile(`(?m)^siem-cef listen: tcp 127\.0\.0\.1:\d+: refused, 2 connections open \(--max-conns\)$`)
+	assert.Len(t, refusals.FindAllString(l.stderr.String(), -1), 1, "one line for a burst of refusals:\n%s", l.stderr)
+
+	// A connection that ends frees its place.
+	first.Close()
+	third := admitted(t, l, withDpid(3))
+	defer third.Close()
+	_, err := second.Write([]byte(withDpid(4) + "\n"))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return strings.Contains(l.stdout.String(), withDpid(4)+"\n") }, 10*time.Second, 5*time.Millisecond)
+
+	l.cancel()
+	assert.Equal(t, exitOK, l.wait(t))
+	assert.Regexp(t, `(?m)^siem-cef listen: refused [4-9]\d* connections over --max-conns 2$`, l.stderr.String())
+}
+
+// showsRaw reports whether a character could act on whoever reads the output if written raw.
+func showsRaw(r rune) bool {
+	return r != '\n' && unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Cf, r)
+}
+
+// Valid messages may hold C1 controls, separators and format characters; the output never shows them
+// raw, nor the controls of invalid messages.
+func TestListenEscapesWhatATerminalActsOn(t *testing.T) {
+	sneaky := strings.Replace(goodLine, "outcome=Success", "outcome=Success msg=a\u009b2J\u2028b\u2029\u202egnp.exe\ufeff\u200b\u0085c", 1)
+	escHost := strings.Replace(goodLine, "kcs-node", "kcs\x1b[2J-node", 1)
+	delStamp := "<163>1 2026-02-18T10:07:28\x7f\x1b]0;x\aZ kcs-node siem_cef - PM-002 - " + goodLine[len("<163>Feb 18 10:07:28 kcs-node "):]
+
+	l := startListen(t, "--tcp", "127.0.0.1:0", "--count", "3")
+	sendTCP(t, l.tcp, sneaky+"\n"+escHost+"\n"+delStamp+"\n")
+	assert.Equal(t, exitFail, l.wait(t))
+	out := l.stdout.String()
+	assert.False(t, strings.ContainsFunc(out, showsRaw), "%q", out)
+	assert.Equal(t, []string{
+		`"` + strings.Replace(goodLine, "outcome=Success", `outcome=Success msg=a\u009b2J\u2028b\u2029\u202egnp.exe\ufeff\u200b\u0085c`, 1) + `"`,
+		invalidLine(`syslog: host name "kcs\x1b[2J-node" is not 1-255 printable ASCII characters without spaces`, escHost),
+		invalidLine(`syslog: RFC 5424 time stamp "2026-02-18T10:07:28\x7f\x1b]0;x\aZ" is not an RFC 3339 time`, delStamp),
+	}, l.lines())
+
+	l = startListen(t, "--tcp", "127.0.0.1:0", "--count", "3", "--json")
+	sendTCP(t, l.tcp, sneaky+"\n"+escHost+"\n"+delStamp+"\n")
+	assert.Equal(t, exitFail, l.wait(t))
+	out = l.stdout.String()
+	assert.False(t, strings.ContainsFunc(out, showsRaw), "%q", out)
+	assert.Contains(t, out, `msg=a\u009b2J\u2028b\u2029\u202egnp.exe\ufeff\u200b\u0085c"`)
+	got := decodeJSONLines(t, out)
+	require.Len(t, got, 3)
+	assert.Equal(t, sneaky, got[0].Raw)
+	assert.True(t, got[0].Valid)
+	require.NotNil(t, got[0].CEF)
+	assert.Contains(t, got[0].CEF.Extension, [2]string{"msg", "a\u009b2J\u2028b\u2029\u202egnp.exe\ufeff\u200b\u0085c"})
+	assert.Equal(t, escHost, got[1].Raw)
+	assert.Equal(t, delStamp, got[2].Raw)
 }
