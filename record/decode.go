@@ -1,18 +1,19 @@
 // Package record reads the events of a Fluent Bit chunk: msgpack, decoded in place.
+//
+// A chunk may be damaged on disk or written by an attacker, so nothing it declares is trusted: every
+// length is checked against the bytes left before anything is read, skipped or allocated for it (head
+// and size in node.go are the one reader of msgpack headers), and what one record can make the
+// decoder hold is bounded by the limits below, whatever the record holds.
 package record
 
 import (
-	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"time"
-	"unicode/utf8"
 
 	"github.com/kcs-siem/siem-cef/cef"
-	"github.com/vmihailenco/msgpack/v5"
-	"github.com/vmihailenco/msgpack/v5/msgpcode"
 )
 
 // Field is one key of a record's body. Key and string values point into the chunk. Raw is the
@@ -33,7 +34,10 @@ type Event struct {
 	// EmbeddedKey is nil when the body itself is the event.
 	Embedded    []Field
 	EmbeddedKey []byte
-	Offset      int // byte offset of the event in the chunk
+	// EmbedTooLarge reports a JSON text (or a map) where an event may be carried that was left as it
+	// is because it is longer than maxEmbeddedJSON or has more than maxFields keys.
+	EmbedTooLarge bool
+	Offset        int // byte offset of the event in the chunk
 }
 
 // Lookup returns the value of a top-level key.
@@ -107,40 +111,48 @@ func (e *RecordError) Error() string {
 	return fmt.Sprintf("event at byte %d skipped: %s", e.Offset, e.Reason)
 }
 
-// Group markers of OpenTelemetry inputs carry these seconds; they are not events.
+var errNotWhole = errors.New("the event is not whole msgpack: a length runs past the end of the chunk, or a byte is no msgpack type")
+
+// What one record can make the decoder hold.
 const (
-	groupStart = 0xFFFFFFFF
-	groupEnd   = 0xFFFFFFFE
+	// maxFields bounds the keys read from a record's body or an embedded event: a key takes 3 bytes
+	// of a chunk and about 100 in the table of fields. Real records have tens.
+	maxFields = 1024
+	// maxEventJSON bounds the nested values rendered for one event: no message is longer than 1 MiB
+	// (Max_Message_Size), so more text could never be sent.
+	maxEventJSON = 1 << 20
+	// maxEmbeddedJSON bounds the JSON text decoded as an embedded event; a longer text is left a plain
+	// log line. Its msgpack form takes up to 4.5 times the text.
+	maxEmbeddedJSON = 1 << 20
+	// maxKeptBuffer: a buffer that one large record grew past it is let go with the chunk, so an
+	// instance does not keep the size of the largest record it ever read.
+	maxKeptBuffer = 1 << 20
 )
 
-// maxDepth bounds the nesting rendered as JSON, so hostile input cannot exhaust the stack; what lies
-// deeper is written as the string cutMark.
+// The seconds of group markers (readTime): Fluent Bit's time_t, and EventTime's uint32.
 const (
-	maxDepth = 64
-	cutMark  = `"…"`
+	groupStart          = -1
+	groupEnd            = -2
+	eventTimeGroupStart = 0xFFFFFFFF
+	eventTimeGroupEnd   = 0xFFFFFFFE
 )
 
 // Decoder reads the events of a chunk one at a time. It is reused across chunks: Reset, then Next
-// until it returns false.
+// until it returns false; from then on it holds nothing of the chunk.
 type Decoder struct {
 	// MergeLogKey is the key under which Fluent Bit's kubernetes filter puts a decoded log line
 	// (its Merge_Log_Key); the event may be there. "" when the integration names none.
 	MergeLogKey string
 
-	buf     []byte
-	r       bytes.Reader
-	d       *msgpack.Decoder
-	scratch []byte  // nested values rendered as JSON; valid until the next event
-	json    []byte  // an embedded JSON event, as msgpack; valid until the next event
-	stamp   [8]byte // an EventTime's bytes; a local array would escape to the heap through ReadFull
+	buf     []byte // the chunk
+	pos     int    // where the next event starts
+	markers int
+	scratch []byte // nested values rendered as JSON; valid until the next event
+	json    []byte // an embedded JSON event, as msgpack; valid until the next event
 }
 
 // NewDecoder makes a decoder; it allocates nothing per event once warm.
-func NewDecoder() *Decoder {
-	d := &Decoder{}
-	d.d = msgpack.NewDecoder(&d.r)
-	return d
-}
+func NewDecoder() *Decoder { return &Decoder{} }
 
 // WithMergeLogKey sets MergeLogKey and returns the decoder.
 func (d *Decoder) WithMergeLogKey(key string) *Decoder {
@@ -150,133 +162,177 @@ func (d *Decoder) WithMergeLogKey(key string) *Decoder {
 
 // Reset points the decoder at a chunk. The chunk is not copied: events refer to it.
 func (d *Decoder) Reset(chunk []byte) {
-	d.buf = chunk
-	d.r.Reset(chunk)
-	// bytes.Reader is an io.ByteScanner, so the msgpack decoder reads it directly, unbuffered, and
-	// the reader's position is the decoder's.
-	d.d.Reset(&d.r)
+	d.buf, d.pos, d.markers = chunk, 0, 0
+	d.shed()
 }
 
-func (d *Decoder) pos() int { return len(d.buf) - d.r.Len() }
+// Markers is the number of group markers skipped since Reset.
+func (d *Decoder) Markers() int { return d.markers }
+
+// Release lets go of the chunk and of the buffers a large record grew, and empties ev, so that
+// nothing of a flush outlives it. Next does it when it returns false; call it when a chunk is left
+// before that.
+func (d *Decoder) Release(ev *Event) {
+	d.buf, d.pos = nil, 0
+	d.shed()
+	clear(ev.Fields[:cap(ev.Fields)])
+	clear(ev.Embedded[:cap(ev.Embedded)])
+	*ev = Event{Fields: ev.Fields[:0], Embedded: ev.Embedded[:0]}
+}
+
+func (d *Decoder) shed() {
+	if cap(d.scratch) > maxKeptBuffer {
+		d.scratch = nil
+	}
+	if cap(d.json) > maxKeptBuffer {
+		d.json = nil
+	}
+}
 
 // Next decodes the next event into ev. It returns false at the end of the chunk, and false with a
 // *ChunkError when the rest of the chunk cannot be read. A *RecordError with true means this event
-// was stepped over and decoding goes on. Group markers are skipped.
+// was stepped over and decoding goes on. Group markers are skipped and counted (Markers).
 func (d *Decoder) Next(ev *Event) (bool, error) {
-	for {
-		if d.r.Len() == 0 {
-			return false, nil
+	for d.pos < len(d.buf) {
+		start := d.pos
+		rest := d.buf[start:]
+		// Only an array can be an event; anything else at the top level is damage, as is an array
+		// that is not whole.
+		if !isArray(rest[0]) {
+			d.Release(ev)
+			return false, &ChunkError{Offset: start, Err: fmt.Errorf("msgpack type 0x%02x where an event (an array) starts", rest[0])}
 		}
-		start := d.pos()
-		marker, err := d.event(ev)
-		if err != nil {
-			var rerr *RecordError
-			if errors.As(err, &rerr) {
-				return true, rerr
-			}
-			// An array that is not an event as Fluent Bit writes one: if it is still well-formed
-			// msgpack, only this event is lost and the ones after it can be read. Anything else at
-			// the top level is damage.
-			if isArray(d.buf[start]) {
-				if _, serr := d.r.Seek(int64(start), io.SeekStart); serr == nil && d.skip(1) == nil {
-					return true, &RecordError{Offset: start, Reason: err.Error()}
-				}
-			}
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return false, &ChunkError{Offset: d.pos(), Err: fmt.Errorf("event starting at byte %d: %w", start, err)}
+		n := size(rest)
+		if n < 0 {
+			d.Release(ev)
+			return false, &ChunkError{Offset: start, Err: errNotWhole}
 		}
-		if !marker {
-			ev.Offset = start
-			return true, nil
-		}
-	}
-}
-
-// skip steps over n values without recursion: a container adds its elements to the count, so no
-// nesting, however deep, can exhaust the stack.
-func (d *Decoder) skip(n int) error {
-	for ; n > 0; n-- {
-		if n > d.r.Len() {
-			return fmt.Errorf("%d values announced, %d bytes left", n, d.r.Len())
-		}
-		c, err := d.d.PeekCode()
-		if err != nil {
-			return err
-		}
+		d.pos += n
+		marker, reason := d.event(ev, rest[:n:n])
 		switch {
-		case isMap(c):
-			var m int
-			m, err = d.d.DecodeMapLen()
-			n += 2 * m
-		case isArray(c):
-			var a int
-			a, err = d.d.DecodeArrayLen()
-			n += a
-		case isString(c):
-			_, err = d.bytes()
-		default: // scalars and extensions
-			err = d.d.Skip()
+		case reason != "":
+			return true, &RecordError{Offset: start, Reason: reason}
+		case marker:
+			d.markers++
+			continue
 		}
-		if err != nil {
-			return err
-		}
+		ev.Offset = start
+		return true, nil
 	}
-	return nil
+	d.Release(ev)
+	return false, nil
 }
 
-// event reads [[time, metadata], body] or the legacy [time, body].
-func (d *Decoder) event(ev *Event) (marker bool, err error) {
-	start := d.pos()
-	n, err := d.d.DecodeArrayLen()
-	if err != nil {
-		return false, err
+// event decodes one whole event, b, with the checks of Fluent Bit's flb_event_decoder_decode_object:
+// [[timestamp, metadata], body] or the legacy [timestamp, body], metadata and body maps. reason
+// says why an event that is none was stepped over.
+func (d *Decoder) event(ev *Event, b []byte) (marker bool, reason string) {
+	ev.Fields, ev.Embedded, ev.EmbeddedKey, ev.EmbedTooLarge = ev.Fields[:0], ev.Embedded[:0], nil, false
+	d.scratch, d.json = d.scratch[:0], d.json[:0]
+	root := Node{b}
+	if n := root.Len(); n != 2 {
+		return false, fmt.Sprintf("event is an array of %d, want 2", n)
 	}
-	if n != 2 {
-		return false, fmt.Errorf("event is an array of %d, want 2", n)
-	}
-	c, err := d.d.PeekCode()
-	if err != nil {
-		return false, err
-	}
-	if isArray(c) {
-		h, err := d.d.DecodeArrayLen()
-		if err != nil {
-			return false, err
+	it := root.Elems()
+	stamp, _ := it.NextElem()
+	body := Node{it.rest}          // what follows the header in a whole array of two
+	if stamp.Kind() == NodeArray { // the legacy shape has no metadata
+		if n := stamp.Len(); n != 2 {
+			return false, fmt.Sprintf("event header is an array of %d, want 2 (timestamp, metadata)", n)
 		}
-		if h < 1 {
-			return false, errors.New("event header is an empty array")
+		h := stamp.Elems()
+		stamp, _ = h.NextElem()
+		if meta, _ := h.NextElem(); meta.Kind() != NodeMap {
+			return false, "its metadata is not a map"
 		}
-		if ev.Time, marker, err = d.timestamp(); err != nil {
-			return false, err
-		}
-		if err := d.skip(h - 1); err != nil { // metadata: not used
-			return false, err
-		}
-	} else if ev.Time, marker, err = d.timestamp(); err != nil {
-		return false, err
 	}
-	ev.Fields = ev.Fields[:0]
-	ev.Embedded, ev.EmbeddedKey = ev.Embedded[:0], nil
-	d.scratch = d.scratch[:0]
-	if marker {
-		return true, d.skip(1)
+	switch stamp.Kind() {
+	case NodeInt, NodeUint, NodeFloat, NodeExt:
+	default:
+		return false, fmt.Sprintf("timestamp has msgpack type 0x%02x, want EventTime, integer or float", stamp.b[0])
 	}
-	if c, err = d.d.PeekCode(); err != nil {
-		return false, err
+	switch {
+	case body.Kind() != NodeMap:
+		return false, "its body is not a map"
+	case body.Len() > maxFields:
+		return false, fmt.Sprintf("its body has %d keys, more than %d", body.Len(), maxFields)
 	}
-	if !isMap(c) {
-		if err := d.skip(1); err != nil {
-			return false, err
-		}
-		return false, &RecordError{Offset: start, Reason: "its body is not a map"}
+	var err string
+	if ev.Time, marker, err = readTime(stamp); err != "" || marker {
+		return marker, err
 	}
-	if ev.Fields, err = d.body(ev.Fields); err != nil {
-		return false, err
-	}
+	ev.Fields = d.fields(ev.Fields, body)
 	d.embed(ev)
-	return false, nil
+	return false, ""
+}
+
+// readTime reads a timestamp: EventTime (extension 0 of 8 bytes: uint32 seconds and nanoseconds,
+// big-endian), an integer or a float. Group markers are told as Fluent Bit 5.1's decoder tells them
+// (flb_log_event_decoder_decode_timestamp, then flb_log_event_decoder_get_record_type): the time,
+// as C's time_t, is -1 (start) or -2 (end); EventTime says so only with seconds 0xFFFFFFFF or
+// 0xFFFFFFFE and no nanoseconds, a non-negative integer when it wraps there (2^64-1, 2^64-2), a float
+// when cut toward zero there; a negative integer never does. A time Fluent Bit would refuse or skip
+// (a negative integer, NaN, nanoseconds of 10^9 or more, other negative seconds) is still an event
+// here, with the time it says: the pipeline sends a time no syslog header can carry with the flush's.
+func readTime(n Node) (t time.Time, marker bool, reason string) {
+	var sec, nsec int64
+	switch v := n.Value(); n.Kind() {
+	case NodeExt:
+		_, hdr, payload, _ := head(n.b)
+		if typ := int8(n.b[hdr-1]); typ != 0 || payload != 8 {
+			return t, false, fmt.Sprintf("timestamp is extension %d of %d bytes, want EventTime (0, 8 bytes)", typ, payload)
+		}
+		s := binary.BigEndian.Uint32(n.b[hdr:])
+		ns := binary.BigEndian.Uint32(n.b[hdr+4:])
+		if (s == eventTimeGroupStart || s == eventTimeGroupEnd) && ns == 0 {
+			return t, true, ""
+		}
+		return time.Unix(int64(s), int64(ns)), false, ""
+	case NodeInt:
+		if v.Int < 0 {
+			return time.Unix(v.Int, 0), false, ""
+		}
+		sec = v.Int
+	case NodeUint:
+		sec = int64(v.Uint) // wraps as the assignment to time_t does
+	case NodeFloat:
+		// C's conversion: toward zero; NaN and values out of range give what x86-64 gives, the
+		// smallest int64 (never a marker on any machine).
+		sec = math.MinInt64
+		if f := v.Float; f > -(1<<63) && f < 1<<63 {
+			sec = int64(f)
+			nsec = int64((f - float64(sec)) * 1e9)
+		}
+	}
+	if sec == groupStart || sec == groupEnd {
+		return t, true, ""
+	}
+	return time.Unix(sec, nsec), false, ""
+}
+
+func isArray(c byte) bool { return c&0xf0 == 0x90 || c == 0xdc || c == 0xdd }
+
+// fields reads the keys of a map (Next checked its length). A key that is not a string is stepped
+// over with its value: no mapping can name it. Nested maps and arrays are rendered as JSON.
+func (d *Decoder) fields(dst []Field, m Node) []Field {
+	it := m.Pairs()
+	for {
+		k, v, ok := it.Next()
+		if !ok {
+			return dst
+		}
+		// Filled in place: a Field is large, and this runs for every key of every record.
+		dst = append(dst, Field{})
+		f := &dst[len(dst)-1]
+		f.Key, f.Raw = k, v
+		if kind := v.Kind(); kind == NodeMap || kind == NodeArray {
+			start := len(d.scratch)
+			d.scratch = appendJSON(d.scratch, v.b, min(maxRenderedJSON, maxEventJSON-start))
+			f.Value = cef.String(d.scratch[start:len(d.scratch):len(d.scratch)])
+		} else {
+			f.Value = v.Value() // nil and extensions (a nested timestamp, say) are the zero Value
+		}
+	}
 }
 
 // embedKeys are where an event may be carried inside the record, after the Merge_Log_Key: `log`
@@ -288,8 +344,6 @@ var embedKeys = [...]string{"log", "event"}
 // in a string under the Merge_Log_Key, `log` or `event`, in that order. A string that is not a JSON
 // object is left alone: the record stays a plain log line.
 func (d *Decoder) embed(ev *Event) {
-	ev.Embedded, ev.EmbeddedKey = ev.Embedded[:0], nil
-	d.json = d.json[:0]
 	if d.MergeLogKey != "" && d.embedFrom(ev, d.MergeLogKey) {
 		return
 	}
@@ -319,6 +373,10 @@ func (d *Decoder) embedFrom(ev *Event, key string) bool {
 		if !looksLikeJSONObject(s) {
 			return false
 		}
+		if len(s) > maxEmbeddedJSON {
+			ev.EmbedTooLarge = true
+			return false
+		}
 		var ok bool
 		if d.json, ok = appendJSONAsMsgpack(d.json[:0], s); !ok {
 			return false
@@ -327,189 +385,11 @@ func (d *Decoder) embedFrom(ev *Event, key string) bool {
 	default:
 		return false
 	}
-	it := node.Pairs()
-	for {
-		k, v, ok := it.Next()
-		if !ok {
-			break
-		}
-		val := v.Value()
-		if kind := v.Kind(); kind == NodeMap || kind == NodeArray {
-			start := len(d.scratch)
-			d.scratch = v.AppendJSON(d.scratch)
-			val = cef.String(d.scratch[start:len(d.scratch):len(d.scratch)])
-		}
-		ev.Embedded = append(ev.Embedded, Field{Key: k, Value: val, Raw: v})
+	if node.Len() > maxFields {
+		ev.EmbedTooLarge = true
+		return false
 	}
+	ev.Embedded = d.fields(ev.Embedded[:0], node)
 	ev.EmbeddedKey = f.Key
 	return true
-}
-
-// timestamp reads EventTime (ext 0: uint32 seconds, uint32 nanoseconds), an integer or a float.
-func (d *Decoder) timestamp() (t time.Time, marker bool, err error) {
-	c, err := d.d.PeekCode()
-	if err != nil {
-		return t, false, err
-	}
-	switch {
-	case c == msgpcode.FixExt8 || c == msgpcode.Ext8:
-		id, n, err := d.d.DecodeExtHeader()
-		if err != nil {
-			return t, false, err
-		}
-		if id != 0 || n != 8 {
-			return t, false, fmt.Errorf("timestamp is extension %d of %d bytes, want EventTime (0, 8 bytes)", id, n)
-		}
-		b := d.stamp[:]
-		if err := d.d.ReadFull(b); err != nil {
-			return t, false, err
-		}
-		sec := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-		nsec := uint32(b[4])<<24 | uint32(b[5])<<16 | uint32(b[6])<<8 | uint32(b[7])
-		if sec == groupStart || sec == groupEnd {
-			return t, true, nil
-		}
-		return time.Unix(int64(sec), int64(nsec)), false, nil
-	case c == msgpcode.Float || c == msgpcode.Double:
-		f, err := d.d.DecodeFloat64()
-		if err != nil {
-			return t, false, err
-		}
-		sec, frac := math.Modf(f)
-		return time.Unix(int64(sec), int64(frac*1e9)), false, nil
-	case msgpcode.IsFixedNum(c) || c >= msgpcode.Uint8 && c <= msgpcode.Int64:
-		i, err := d.d.DecodeInt64()
-		if err != nil {
-			return t, false, err
-		}
-		if i == -1 || i == -2 || i == groupStart || i == groupEnd {
-			return t, true, nil
-		}
-		return time.Unix(i, 0), false, nil
-	}
-	return t, false, fmt.Errorf("timestamp has msgpack type 0x%02x, want EventTime, integer or float", c)
-}
-
-func isArray(c byte) bool {
-	return msgpcode.IsFixedArray(c) || c == msgpcode.Array16 || c == msgpcode.Array32
-}
-
-func isMap(c byte) bool {
-	return msgpcode.IsFixedMap(c) || c == msgpcode.Map16 || c == msgpcode.Map32
-}
-
-func isString(c byte) bool {
-	return msgpcode.IsFixedString(c) || c == msgpcode.Str8 || c == msgpcode.Str16 || c == msgpcode.Str32 ||
-		c == msgpcode.Bin8 || c == msgpcode.Bin16 || c == msgpcode.Bin32
-}
-
-// body reads the top-level keys of a record. A key that is not a string is stepped over with its
-// value: no mapping can name it.
-func (d *Decoder) body(fields []Field) ([]Field, error) {
-	n, err := d.d.DecodeMapLen()
-	if err != nil {
-		return fields, err
-	}
-	for i := 0; i < n; i++ {
-		c, err := d.d.PeekCode()
-		if err != nil {
-			return fields, err
-		}
-		if !isString(c) {
-			if err := d.skip(2); err != nil {
-				return fields, err
-			}
-			continue
-		}
-		key, err := d.bytes()
-		if err != nil {
-			return fields, err
-		}
-		// Filled in place: a Field is large, and this runs for every key of every record.
-		fields = append(fields, Field{})
-		f := &fields[len(fields)-1]
-		f.Key = key
-		start := d.pos()
-		if f.Value, err = d.value(); err != nil {
-			return fields, err
-		}
-		f.Raw = Node{d.buf[start:d.pos():d.pos()]}
-	}
-	return fields, nil
-}
-
-// bytes returns a string or binary value as a slice of the chunk itself.
-func (d *Decoder) bytes() ([]byte, error) {
-	n, err := d.d.DecodeBytesLen()
-	if err != nil {
-		return nil, err
-	}
-	start := d.pos()
-	if n < 0 || n > len(d.buf)-start {
-		return nil, fmt.Errorf("string of %d bytes runs past the end of the chunk", n)
-	}
-	if _, err := d.r.Seek(int64(n), io.SeekCurrent); err != nil {
-		return nil, err
-	}
-	return d.buf[start : start+n : start+n], nil
-}
-
-func (d *Decoder) value() (cef.Value, error) {
-	c, err := d.d.PeekCode()
-	if err != nil {
-		return cef.Value{}, err
-	}
-	switch {
-	case isString(c):
-		b, err := d.bytes()
-		return cef.String(b), err
-	case c == msgpcode.Nil:
-		return cef.Value{}, d.skip(1)
-	case c == msgpcode.True || c == msgpcode.False:
-		b, err := d.d.DecodeBool()
-		v := cef.Value{Kind: cef.KindBool}
-		if b {
-			v.Int = 1
-		}
-		return v, err
-	case c == msgpcode.Float || c == msgpcode.Double:
-		f, err := d.d.DecodeFloat64()
-		return cef.Value{Kind: cef.KindFloat, Float: f}, err
-	case c == msgpcode.Uint64:
-		u, err := d.d.DecodeUint64()
-		return cef.Value{Kind: cef.KindUint, Uint: u}, err
-	case msgpcode.IsFixedNum(c) || c >= msgpcode.Uint8 && c <= msgpcode.Int64:
-		i, err := d.d.DecodeInt64()
-		return cef.Int(i), err
-	case isMap(c) || isArray(c):
-		// Stepped over first, so the rendering walks bytes known to be well-formed.
-		at := d.pos()
-		if err := d.skip(1); err != nil {
-			return cef.Value{}, err
-		}
-		start := len(d.scratch)
-		d.scratch = Node{d.buf[at:d.pos()]}.AppendJSON(d.scratch)
-		return cef.String(d.scratch[start:len(d.scratch):len(d.scratch)]), nil
-	}
-	// Extensions (a nested timestamp, say) have no text form a SIEM would read.
-	return cef.Value{}, d.skip(1)
-}
-
-const hexDigits = "0123456789abcdef"
-
-func appendJSONString(dst, s []byte) []byte {
-	dst = append(dst, '"')
-	for len(s) > 0 {
-		r, size := utf8.DecodeRune(s)
-		s = s[size:]
-		switch {
-		case r == '"' || r == '\\':
-			dst = append(dst, '\\', byte(r))
-		case r < 0x20:
-			dst = append(dst, '\\', 'u', '0', '0', hexDigits[r>>4], hexDigits[r&0xf])
-		default:
-			dst = utf8.AppendRune(dst, r) // an invalid byte comes out as U+FFFD
-		}
-	}
-	return append(dst, '"')
 }

@@ -1,6 +1,7 @@
 package record_test
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -9,7 +10,9 @@ import (
 )
 
 // FuzzDecoder: on any bytes the decoder never panics, never loops (each call moves on or stops),
-// returns only its documented errors, and hands out strings that lie inside the chunk.
+// returns only its documented errors, hands out strings that lie inside the chunk, and holds no more
+// than its limits: at most MaxFields keys, nested values rendered as JSON of at most MaxRenderedJSON
+// bytes.
 func FuzzDecoder(f *testing.F) {
 	t0 := time.Date(2026, 2, 18, 10, 7, 28, 5, time.UTC)
 	good, _ := record.AppendEvent(nil, t0, map[string]any{"event_id": "PM-002", "pid": 1846367, "nested": map[string]any{"a": []any{1, "x", nil, 2.5, true}}})
@@ -49,14 +52,27 @@ func FuzzDecoder(f *testing.F) {
 			if ev.Offset < 0 || ev.Offset >= len(chunk) {
 				t.Fatalf("event offset %d outside %d bytes", ev.Offset, len(chunk))
 			}
+			if d.Markers() > calls+1 {
+				t.Fatalf("%d markers counted in %d calls", d.Markers(), calls+1)
+			}
+			if len(ev.Fields) > record.MaxFields || len(ev.Embedded) > record.MaxFields {
+				t.Fatalf("%d keys, %d embedded: more than %d", len(ev.Fields), len(ev.Embedded), record.MaxFields)
+			}
 			for _, fl := range ev.Fields {
-				if len(fl.Key) > len(chunk) || fl.Value.Kind != 0 && len(fl.Value.Bytes) > 64*len(chunk)+64 {
+				if len(fl.Key) > len(chunk) || len(fl.Value.Bytes) > max(len(chunk), record.MaxRenderedJSON) {
 					t.Fatalf("field %q larger than the chunk allows", fl.Key)
 				}
 			}
-			// nested values stay reachable: walking them never panics
+			// nested values stay reachable: walking them never panics; rendered, they are JSON
 			for _, fl := range ev.Body() {
-				_ = fl.Raw.AppendJSON(nil)
+				if k := fl.Raw.Kind(); k == record.NodeMap || k == record.NodeArray {
+					if !json.Valid(fl.Value.Bytes) || len(fl.Value.Bytes) > record.MaxRenderedJSON {
+						t.Fatalf("%q rendered as %d bytes, not JSON within the limit: %.200q", fl.Key, len(fl.Value.Bytes), fl.Value.Bytes)
+					}
+				}
+				if text := fl.Raw.AppendJSON(nil); len(text) > record.MaxRenderedJSON {
+					t.Fatalf("%q rendered as %d bytes", fl.Key, len(text))
+				}
 				_ = fl.Raw.Get("a").Index(0).Value()
 			}
 		}

@@ -12,8 +12,9 @@ import (
 )
 
 // FuzzEmbeddedJSON: whatever text a `log` holds, decoding never panics; a well-formed JSON object
-// (within the nesting bound) is always taken as the event, with the keys encoding/json finds, and
-// every value of it can be walked and rendered.
+// (within the nesting bound, MaxEmbeddedJSON bytes and MaxFields keys) is always taken as the event,
+// with the keys encoding/json finds, and every value of it can be walked and rendered; only a text
+// beyond those limits is said to be too large.
 func FuzzEmbeddedJSON(f *testing.F) {
 	for _, seed := range []string{
 		`{"rule":"R","priority":"Notice","output_fields":{"proc.pid":1,"k8s.ns.name":null}}`,
@@ -42,6 +43,18 @@ func FuzzEmbeddedJSON(f *testing.F) {
 		trimmed := strings.TrimLeft(text, " \t\r\n")
 		if !strings.HasPrefix(trimmed, "{") || !json.Valid([]byte(text)) || json.Unmarshal([]byte(text), &m) != nil ||
 			bytes.Count([]byte(text), []byte("[")) > 200 || bytes.Count([]byte(text), []byte("{")) > 200 {
+			if ev.EmbedTooLarge && len(text) <= record.MaxEmbeddedJSON {
+				t.Fatalf("a text of %d bytes that is no JSON object taken as too large", len(text))
+			}
+			return
+		}
+		// (a repeated key counts once in m, every time in the event; each takes a colon)
+		mustBe := len(text) > record.MaxEmbeddedJSON || len(m) > record.MaxFields
+		mayBe := len(text) > record.MaxEmbeddedJSON || strings.Count(text, ":") > record.MaxFields
+		if mustBe && !ev.EmbedTooLarge || ev.EmbedTooLarge && !mayBe {
+			t.Fatalf("EmbedTooLarge %v for %d bytes and %d keys", ev.EmbedTooLarge, len(text), len(m))
+		}
+		if ev.EmbedTooLarge {
 			return
 		}
 		if ev.EmbeddedKey == nil {

@@ -3,7 +3,6 @@ package record
 import (
 	"encoding/binary"
 	"math"
-	"strconv"
 
 	"github.com/kcs-siem/siem-cef/cef"
 )
@@ -307,79 +306,4 @@ func (it *Iter) Next() (key []byte, val Node, ok bool) {
 			return s, v, true
 		}
 	}
-}
-
-// AppendJSON renders the node as compact JSON, as the decoder renders nested values: nesting deeper
-// than 64 levels is written as "…", extensions as null.
-func (n Node) AppendJSON(dst []byte) []byte { return n.appendJSON(dst, 0) }
-
-func (n Node) appendJSON(dst []byte, depth int) []byte {
-	if depth > maxDepth {
-		return append(dst, cutMark...)
-	}
-	switch n.Kind() {
-	case NodeMap:
-		dst = append(dst, '{')
-		it := n.Pairs()
-		for i := 0; ; i++ {
-			k, ok := it.next()
-			if !ok {
-				break
-			}
-			v, ok := it.next()
-			if !ok {
-				break
-			}
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			switch kind := k.Kind(); {
-			case kind == NodeString:
-				s, _ := k.Str()
-				dst = appendJSONString(dst, s)
-			case kind == NodeMap || kind == NodeArray:
-				// A container as a key: its text, escaped as a string again at every level of its
-				// nesting, would double each time. It is written as the cut mark instead.
-				dst = append(dst, cutMark...)
-			default:
-				// JSON keys are strings: a number, a boolean or null is written as its JSON text.
-				dst = appendJSONString(dst, k.appendJSON(nil, depth+1))
-			}
-			dst = append(dst, ':')
-			dst = v.appendJSON(dst, depth+1)
-		}
-		return append(dst, '}')
-	case NodeArray:
-		dst = append(dst, '[')
-		it := n.Elems()
-		for i := 0; ; i++ {
-			v, ok := it.next()
-			if !ok {
-				break
-			}
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = v.appendJSON(dst, depth+1)
-		}
-		return append(dst, ']')
-	case NodeString:
-		s, _ := n.Str()
-		return appendJSONString(dst, s)
-	}
-	v := n.Value()
-	switch v.Kind {
-	case cef.KindFloat:
-		if math.IsNaN(v.Float) || math.IsInf(v.Float, 0) {
-			return append(dst, "null"...)
-		}
-		return strconv.AppendFloat(dst, v.Float, 'g', -1, 64)
-	case cef.KindBool:
-		return strconv.AppendBool(dst, v.Int != 0)
-	case cef.KindUint:
-		return strconv.AppendUint(dst, v.Uint, 10)
-	case cef.KindInt:
-		return strconv.AppendInt(dst, v.Int, 10)
-	}
-	return append(dst, "null"...)
 }
