@@ -43,10 +43,11 @@ U+2029 or a format character (bidi control, zero-width character, BOM) is printe
 invalid one ("<message quoted>", which no message starts with), and --json escapes them.
 
 It is safe to leave running facing senders it does not trust: at most --max-conns TCP and TLS
-connections at once (those over it are closed at once, reported on one line per 10 s and counted at
-the end), a connection silent for --idle-timeout is closed, a TLS handshake must end within
---handshake-timeout, and a connection holds memory for the bytes that came, at most 1 MiB of message
-(a longer one is reported invalid), not for what an octet count claims.
+connections at once (those over it are closed at once, and counted at the end), a connection silent
+for --idle-timeout is closed, a TLS handshake must end within --handshake-timeout, and a connection
+holds memory for the bytes that came, at most 1 MiB of message (a longer one is reported invalid),
+not for what an octet count claims. On stderr, per 10 s, at most one line about refused connections
+and ten about connections that failed or went idle; the next line says how many were held back.
 
 Stops after --count messages, after --timeout, or on SIGINT/SIGTERM. Exit status: 1 if any message
 was invalid, or if it stopped before --count messages arrived; 0 otherwise; 2 for a bad command line.`,
@@ -90,8 +91,11 @@ const (
 	// keptBuffer is the largest message buffer a connection keeps between messages: a longer message
 	// is rare, and an idle connection should not hold it.
 	keptBuffer = 64 << 10
-	// refusalReportEvery spaces the lines about refused connections, so a flood of them is one line.
-	refusalReportEvery = 10 * time.Second
+	// lineWindow and the bursts below bound the diagnostics that senders cause: at most one line
+	// about refused connections and ten about what went wrong on a connection per window.
+	lineWindow       = 10 * time.Second
+	refusalLineBurst = 1
+	connLineBurst    = 10
 )
 
 // received is one message as it came off the wire.
@@ -147,7 +151,8 @@ func (o *listenOpts) run(inv *invocation) int {
 
 	var wg sync.WaitGroup
 	var stops []func()
-	limit := &connLimit{max: o.maxConns, logf: inv.logf}
+	limit := &connLimit{max: o.maxConns, lines: &throttle{burst: refusalLineBurst, logf: inv.logf}}
+	connLines := &throttle{burst: connLineBurst, logf: inv.logf}
 	defer func() {
 		cancel()
 		for _, stop := range stops {
@@ -156,6 +161,9 @@ func (o *listenOpts) run(inv *invocation) int {
 		wg.Wait()
 		if limit.refused > 0 {
 			inv.logf("refused %d connections over --max-conns %d", limit.refused, limit.max)
+		}
+		if connLines.held > 0 {
+			inv.logf("%d more lines about connections held back", connLines.held)
 		}
 	}()
 	for _, l := range []struct{ transport, addr string }{{"tcp", o.tcp}, {"tls", o.tls}} {
@@ -176,7 +184,7 @@ func (o *listenOpts) run(inv *invocation) int {
 		}
 		fmt.Fprintf(inv.stderr, "listening %s %s\n", l.transport, ln.Addr())
 		s := &tcpServer{transport: l.transport, ln: ln, limit: limit, idle: o.idleTimeout, handshake: o.handshakeTimeout,
-			conns: map[net.Conn]struct{}{}, deliver: deliver, logf: inv.logf}
+			conns: map[net.Conn]struct{}{}, deliver: deliver, logf: inv.logf, connLines: connLines}
 		stops = append(stops, s.stop)
 		wg.Go(func() { s.serve(ctx) })
 	}
@@ -360,20 +368,48 @@ type jsonCEF struct {
 	Extension [][2]string `json:"extension"` // [key, value] pairs in the order written
 }
 
-// connLimit admits at most max TCP and TLS connections at once, across the listeners.
-type connLimit struct {
-	max  int
-	logf func(string, ...any)
+// throttle writes at most burst lines per lineWindow. A line held back is counted in the next one
+// written; held is the count not yet written.
+type throttle struct {
+	burst int
+	logf  func(string, ...any)
 
-	mu         sync.Mutex
-	open       int
-	refused    int       // in all
-	unreported int       // refused since the last line about it
-	reported   time.Time // when that line was written
+	mu      sync.Mutex
+	start   time.Time // of the current window
+	written int       // lines in it
+	held    int
 }
 
-// admit takes a place for a new connection, or refuses it and says so at most once per
-// refusalReportEvery.
+func (t *throttle) printf(format string, a ...any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if now := time.Now(); now.Sub(t.start) >= lineWindow {
+		t.start, t.written = now, 0
+	}
+	if t.written == t.burst {
+		t.held++
+		return
+	}
+	t.written++
+	line := fmt.Sprintf(format, a...)
+	if t.held > 0 {
+		line += fmt.Sprintf(" (%d such lines held back before this one)", t.held)
+		t.held = 0
+	}
+	t.logf("%s", line)
+}
+
+// connLimit admits at most max TCP and TLS connections at once, across the listeners.
+type connLimit struct {
+	max   int
+	lines *throttle // about refusals
+
+	mu      sync.Mutex
+	open    int
+	refused int // in all
+}
+
+// admit takes a place for a new connection, or refuses it and says so through lines.
 func (l *connLimit) admit(transport, peer string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -382,15 +418,7 @@ func (l *connLimit) admit(transport, peer string) bool {
 		return true
 	}
 	l.refused++
-	l.unreported++
-	if now := time.Now(); now.Sub(l.reported) >= refusalReportEvery {
-		more := ""
-		if l.unreported > 1 {
-			more = fmt.Sprintf("; %d refused since the last such line", l.unreported)
-		}
-		l.logf("%s %s: refused, %d connections open (--max-conns)%s", transport, peer, l.open, more)
-		l.reported, l.unreported = now, 0
-	}
+	l.lines.printf("%s %s: refused, %d connections open (--max-conns)", transport, peer, l.open)
 	return false
 }
 
@@ -422,6 +450,7 @@ type tcpServer struct {
 	idle, handshake time.Duration
 	deliver         func(received) bool
 	logf            func(string, ...any)
+	connLines       *throttle // what went wrong on a connection
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -483,7 +512,7 @@ func (s *tcpServer) read(ctx context.Context, c net.Conn) {
 		}
 	}
 	if err != nil && ctx.Err() == nil {
-		s.logf("%s %s: %v", s.transport, peer, err)
+		s.connLines.printf("%s %s: %v", s.transport, peer, err)
 	}
 }
 

@@ -490,13 +490,21 @@ func TestReadFramedOctetCountingCutShort(t *testing.T) {
 	}, read(digits))
 }
 
-func TestListenTLSBothFramings(t *testing.T) {
+// tlsServer makes a CA and a server certificate for 127.0.0.1, and returns the CA and the flags of
+// --tls that use the certificate.
+func tlsServer(t *testing.T) (*testpki.CA, []string) {
+	t.Helper()
 	dir := t.TempDir()
 	ca, err := testpki.NewCA(dir, "test")
 	require.NoError(t, err)
 	server, err := ca.Issue("server", []string{"127.0.0.1"}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), false)
 	require.NoError(t, err)
-	l := startListen(t, "--tls", "127.0.0.1:0", "--tls-cert", server.CertFile, "--tls-key", server.KeyFile, "--count", "2")
+	return ca, []string{"--tls", "127.0.0.1:0", "--tls-cert", server.CertFile, "--tls-key", server.KeyFile}
+}
+
+func TestListenTLSBothFramings(t *testing.T) {
+	ca, tlsFlags := tlsServer(t)
+	l := startListen(t, append(tlsFlags, "--count", "2")...)
 	c, err := tls.Dial("tcp", l.tls, &tls.Config{RootCAs: ca.Pool()})
 	require.NoError(t, err)
 	_, err = fmt.Fprintf(c, "%d %s%s\n", len(goodLine), goodLine, goodEscaped)
@@ -600,13 +608,8 @@ func TestListenClosesIdleConnections(t *testing.T) {
 // A TLS client that starts a handshake and stalls is dropped after --handshake-timeout, however long
 // --idle-timeout is.
 func TestListenTLSHandshakeDeadline(t *testing.T) {
-	dir := t.TempDir()
-	ca, err := testpki.NewCA(dir, "test")
-	require.NoError(t, err)
-	server, err := ca.Issue("server", []string{"127.0.0.1"}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), false)
-	require.NoError(t, err)
-	l := startListen(t, "--tls", "127.0.0.1:0", "--tls-cert", server.CertFile, "--tls-key", server.KeyFile,
-		"--handshake-timeout", "100ms", "--idle-timeout", "1h")
+	_, tlsFlags := tlsServer(t)
+	l := startListen(t, append(tlsFlags, "--handshake-timeout", "100ms", "--idle-timeout", "1h")...)
 	c, err := net.Dial("tcp", l.tls)
 	require.NoError(t, err)
 	defer c.Close()
@@ -625,6 +628,25 @@ func TestListenTLSHandshakeDeadline(t *testing.T) {
 	assertClosedByListener(t, plain, "plain text on TLS")
 	failed := regexp.MustCompile(`(?m)^siem-cef listen: tls 127\.0\.0\.1:\d+: TLS handshake: "tls: [^"]+"$`)
 	require.Eventually(t, func() bool { return failed.MatchString(l.stderr.String()) }, 10*time.Second, 5*time.Millisecond, l.stderr.String())
+}
+
+// Senders cannot flood stderr: ten lines about failed connections per 10 s, then a count.
+func TestListenConnectionLinesThrottled(t *testing.T) {
+	_, tlsFlags := tlsServer(t)
+	l := startListen(t, tlsFlags...)
+	for i := range 15 {
+		c, err := net.Dial("tcp", l.tls)
+		require.NoError(t, err)
+		_, err = c.Write([]byte(goodLine + "\n"))
+		require.NoError(t, err)
+		assertClosedByListener(t, c, fmt.Sprintf("plain text on TLS, connection %d", i+1))
+		c.Close()
+	}
+	l.cancel()
+	assert.Equal(t, exitOK, l.wait(t))
+	stderr := l.stderr.String()
+	assert.Equal(t, 10, strings.Count(stderr, ": TLS handshake: "), stderr)
+	assert.Contains(t, stderr, "\nsiem-cef listen: 5 more lines about connections held back\n")
 }
 
 // admitted dials until the listener takes a connection, shown by line reaching the output (a
