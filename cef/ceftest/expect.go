@@ -9,9 +9,11 @@ import (
 )
 
 // Decoded is what a strict decoder must give back for a value sent with a key limited to max
-// characters: whitespace and control characters at the ends trimmed, the first max characters kept
-// (an invalid byte counts as one) and the end trimmed again, invalid UTF-8 as U+FFFD, and control
-// characters other than CR and LF (which travel escaped) as spaces. "" means the key is left out.
+// characters: blanks at the ends trimmed, the first max characters kept (an invalid byte counts as
+// one) and the end trimmed again, invalid UTF-8 as U+FFFD, and as spaces the control characters
+// other than CR and LF (which travel escaped) and the characters that break lines or hide text
+// (U+2028, U+2029, format characters). Blanks are whitespace and those spaces. "" means the key is
+// left out.
 func Decoded(v string, max int) string {
 	var chars []string // one entry per character; an invalid byte is one
 	for i := 0; i < len(v); {
@@ -31,7 +33,7 @@ func Decoded(v string, max int) string {
 			b.WriteRune(utf8.RuneError)
 		case r == '\n' || r == '\r':
 			b.WriteRune(r)
-		case unicode.IsControl(r):
+		case unicode.IsControl(r) || hidesText(r):
 			b.WriteByte(' ')
 		default:
 			b.WriteString(s)
@@ -45,7 +47,13 @@ func blank(s string) bool {
 	if r == utf8.RuneError && size == 1 {
 		return false
 	}
-	return unicode.IsSpace(r) || unicode.IsControl(r)
+	return unicode.IsSpace(r) || unicode.IsControl(r) || hidesText(r)
+}
+
+// hidesText: the line and paragraph separators, and the format characters (category Cf: bidi
+// controls, zero-width characters, BOM).
+func hidesText(r rune) bool {
+	return r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Cf, r)
 }
 
 func trimBlank(chars []string) []string {

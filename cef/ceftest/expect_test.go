@@ -21,6 +21,9 @@ func TestDecoded(t *testing.T) {
 		{"€€€€", 2, "€€"},
 		{"\xff\xff\xff", 2, "\ufffd\ufffd"},
 		{"\u00a0 \x00", 5, ""},
+		{"a\u2028b\u2029c\u202ed\u200be\ufefff", 20, "a b c d e f"},
+		{"\u200d\u2028 x \u202e\ufeff", 20, "x"},
+		{"ab\u200bcd", 3, "ab"},
 	} {
 		assert.Equal(t, tc.want, Decoded(tc.in, tc.max), "%q", tc.in)
 	}
