@@ -217,9 +217,13 @@ func defaults(integration string) *Config {
 	}
 }
 
+// defaultHostname is the machine's host name, or localhost when it is not one a syslog header can
+// carry (a container runtime may set any text).
 func defaultHostname() string {
 	if h, err := os.Hostname(); err == nil && h != "" {
-		return h
+		if _, err := parseHostname(h); err == nil {
+			return h
+		}
 	}
 	return "localhost"
 }

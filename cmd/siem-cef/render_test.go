@@ -106,7 +106,7 @@ func TestRenderWarningsAndSkips(t *testing.T) {
 	assert.Equal(t, []string{"NT-001"}, classIDs(t, lines, "<"))
 	errLines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
 	require.Len(t, errLines, 3, stderr)
-	assert.True(t, strings.HasPrefix(errLines[0], "siem_cef.0: warning: event at byte 0 (NT-001): "), errLines[0])
+	assert.True(t, strings.HasPrefix(errLines[0], `siem_cef.0: warning: event at byte 0 ("NT-001"): `), errLines[0])
 	assert.Contains(t, errLines[0], "src_ip")
 	assert.True(t, strings.HasPrefix(errLines[1], "siem_cef.0: warning: "), errLines[1])
 	assert.Equal(t, "siem_cef.0: 1 sent, 1 filtered out, 1 skipped", errLines[2])
