@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/kcs-siem/siem-cef/config"
 	"github.com/kcs-siem/siem-cef/deliver"
+	"github.com/kcs-siem/siem-cef/internal/logtext"
 	"github.com/kcs-siem/siem-cef/pipeline"
 	"github.com/kcs-siem/siem-cef/record"
 )
@@ -38,9 +40,13 @@ type logger interface {
 // batchBytes bounds the memory of a flush: encoded messages are written out in batches this large.
 const batchBytes = 256 << 10
 
-// warningsPerFlush bounds the warnings one flush logs, so a chunk of bad records cannot flood the
-// log; the rest are counted in one line.
+// warningsPerFlush bounds the messages about single events one flush logs, so a chunk of bad
+// records cannot flood the log; the rest are counted in one line.
 const warningsPerFlush = 5
+
+// releaseAbove: buffers of a lane that grew past this in a flush (a record of megabytes) are
+// dropped after it, so the memory of one large record is not kept until Fluent Bit stops.
+const releaseAbove = 1 << 20
 
 // maxLanes bounds the connections of one instance. With Workers N, Fluent Bit runs up to N flushes
 // of an instance at once; each takes a lane (its own pipeline and connection), so two flushes never
@@ -59,6 +65,8 @@ type instance struct {
 	// lastStats is when the counters were last logged.
 	lastStats time.Time
 	now       func() time.Time
+	// budget is how long a flush may take (deliver.FlushBudget).
+	budget time.Duration
 }
 
 // lane is what one flush in flight needs: the pipeline's buffers and a connection.
@@ -71,15 +79,17 @@ type lane struct {
 	sent      int    // delivered in the current flush
 	tooLarge  int
 	shortened int
+	rejected  int // refused for good by the SIEM in the current flush
 }
 
 // stats count what happened to the events of every flush since start.
 type stats struct {
-	sent, filtered, shortened, skipped, tooLarge, problems, retried uint64
+	sent, filtered, shortened, skipped, tooLarge, problems, badTimes, rejected, retried uint64
 }
 
 func newInstance(cfg *config.Config, log logger) *instance {
-	return &instance{cfg: cfg, log: log, idle: make(chan *lane, maxLanes), lastStats: time.Now(), now: time.Now}
+	return &instance{cfg: cfg, log: log, idle: make(chan *lane, maxLanes), lastStats: time.Now(), now: time.Now,
+		budget: deliver.FlushBudget(cfg)}
 }
 
 // startupCheck is the product's Test connection, made at start as Startup_Check says, to every
@@ -117,29 +127,77 @@ func (in *instance) acquire() *lane {
 		return l
 	default:
 	}
-	in.mu.Lock()
-	if len(in.lanes) < maxLanes {
-		t := deliver.New(in.cfg)
-		l := &lane{pipe: pipeline.New(in.cfg), batch: deliver.Batch{Framing: t.Framing()}, transport: t}
-		in.lanes = append(in.lanes, l)
-		in.mu.Unlock()
+	if l := in.addLane(); l != nil {
 		return l
 	}
-	in.mu.Unlock()
 	return <-in.idle
 }
 
+// addLane makes a lane, or returns nil when maxLanes exist.
+func (in *instance) addLane() *lane {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if len(in.lanes) == maxLanes {
+		return nil
+	}
+	l := in.newLane()
+	in.lanes = append(in.lanes, l)
+	return l
+}
+
+func (in *instance) newLane() *lane {
+	t := deliver.New(in.cfg)
+	return &lane{pipe: pipeline.New(in.cfg), batch: deliver.Batch{Framing: t.Framing()}, transport: t}
+}
+
+// release gives a lane back after its flush, without the buffers a large record made grow.
+func (in *instance) release(l *lane) {
+	l.pipe.Release(releaseAbove)
+	if cap(l.batch.Buf) > releaseAbove {
+		l.batch = deliver.Batch{Framing: l.batch.Framing}
+	}
+	in.idle <- l
+}
+
+// discard replaces the lane of a flush that panicked: its buffers and its connection may be in any
+// state. The new lane is in place before the old connection is closed, so that even a panic in
+// Close leaves maxLanes lanes for the waiting flushes and for Close.
+func (in *instance) discard(l *lane) {
+	fresh := in.newLane()
+	in.mu.Lock()
+	in.lanes[slices.Index(in.lanes, l)] = fresh
+	in.stats.retried++
+	in.mu.Unlock()
+	in.idle <- fresh
+	l.transport.Close()
+}
+
 // Flush delivers one chunk and tells Fluent Bit the truth: OK when every event was delivered (or
-// filtered out), RETRY when the network failed (Fluent Bit sends the whole chunk again), ERROR when
-// the chunk is damaged (a retry could not read it either; the events before the damage were
-// delivered).
+// filtered out, or refused for good by the SIEM), RETRY when the network failed (Fluent Bit sends
+// the whole chunk again), ERROR when the chunk is damaged (a retry could not read it either; the
+// events before the damage were delivered). A panic goes on to the entry point, which recovers it;
+// the lane is replaced on its way.
 func (in *instance) Flush(chunk []byte) int {
 	l := in.acquire()
-	defer func() { in.idle <- l }()
-	l.batch.Reset()
-	l.warnings, l.sent, l.tooLarge, l.shortened = 0, 0, 0, 0
+	finished := false
+	defer func() {
+		if finished {
+			in.release(l)
+		} else {
+			in.discard(l)
+		}
+	}()
+	code := in.flush(l, chunk)
+	finished = true
+	return code
+}
 
-	st, err := l.pipe.Run(chunk, func(msg []byte) error { return in.emit(l, msg) }, func(msg string) { in.warn(l, msg) })
+func (in *instance) flush(l *lane, chunk []byte) int {
+	l.batch.Reset()
+	l.batch.Deadline = time.Now().Add(in.budget)
+	l.warnings, l.sent, l.tooLarge, l.shortened, l.rejected = 0, 0, 0, 0, 0
+
+	st, err := l.pipe.Run(chunk, func(msg []byte) error { return in.emit(l, msg) }, func(msg string) { in.limited(l, levelWarn, msg) })
 	if err == nil || errors.As(err, new(*record.ChunkError)) {
 		if l.batch.Len() > 0 {
 			if serr := in.send(l); serr != nil {
@@ -150,28 +208,10 @@ func (in *instance) Flush(chunk []byte) int {
 	if n := l.warnings - warningsPerFlush; n > 0 {
 		in.log.Log(levelWarn, fmt.Sprintf("%d more warnings in this chunk not shown", n))
 	}
-	in.mu.Lock()
-	in.stats.sent += uint64(l.sent)
-	in.stats.filtered += uint64(st.Filtered)
-	in.stats.skipped += uint64(st.Skipped)
-	in.stats.problems += uint64(st.Problems)
-	in.stats.tooLarge += uint64(l.tooLarge)
-	in.stats.shortened += uint64(l.shortened)
-	var damage *record.ChunkError
-	code := flbOK
-	switch {
-	case errors.As(err, &damage):
-		code = flbError
-	case err != nil:
-		code = flbRetry
-		in.stats.retried++
-	}
-	statsLine := in.dueStats()
-	in.mu.Unlock()
-
+	code, statsLine := in.count(l, st, err)
 	switch code {
 	case flbError:
-		in.log.Log(levelError, fmt.Sprintf("%v; the %d events before it were delivered, the rest of the chunk is dropped", damage, l.sent))
+		in.log.Log(levelError, fmt.Sprintf("%v; the %d events before it were delivered, the rest of the chunk is dropped", err, l.sent))
 	case flbRetry:
 		in.log.Log(levelError, fmt.Sprintf("delivery failed, Fluent Bit will retry the chunk: %v", err))
 	default:
@@ -185,16 +225,41 @@ func (in *instance) Flush(chunk []byte) int {
 	return code
 }
 
+// count adds a flush to the counters and turns its error into Fluent Bit's return code; it returns
+// the counters line when it is due.
+func (in *instance) count(l *lane, st pipeline.Stats, err error) (code int, statsLine string) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.stats.sent += uint64(l.sent)
+	in.stats.filtered += uint64(st.Filtered)
+	in.stats.skipped += uint64(st.Skipped)
+	in.stats.problems += uint64(st.Problems)
+	in.stats.badTimes += uint64(st.BadTimes)
+	in.stats.tooLarge += uint64(l.tooLarge)
+	in.stats.shortened += uint64(l.shortened)
+	in.stats.rejected += uint64(l.rejected)
+	code = flbOK
+	switch {
+	case errors.As(err, new(*record.ChunkError)):
+		code = flbError
+	case err != nil:
+		code = flbRetry
+		in.stats.retried++
+	}
+	return code, in.dueStats()
+}
+
 // emit frames one message into the lane's batch and writes the batch out when it is full. A message
 // longer than Max_Message_Size is shortened to fit first.
 func (in *instance) emit(l *lane, msg []byte) error {
+	panicHook(msg)
 	start := len(l.batch.Buf)
 	if max := in.cfg.MaxMessageSize; len(msg) > max {
 		var fits bool
 		l.batch.Buf, fits = l.pipe.Shorten(l.batch.Buf, max)
 		if !fits {
 			l.tooLarge++
-			in.log.Log(levelError, fmt.Sprintf("a %d-byte message cannot be shortened to the %d bytes of Max_Message_Size; not sent: %.120s…", len(msg), max, msg))
+			in.limited(l, levelError, fmt.Sprintf("a %d-byte message cannot be shortened to the %d bytes of Max_Message_Size; not sent: %s", len(msg), max, logtext.Quote(msg)))
 			return nil
 		}
 		l.shortened++
@@ -215,7 +280,11 @@ func (in *instance) emit(l *lane, msg []byte) error {
 func (in *instance) send(l *lane) error {
 	err := l.transport.Send(&l.batch)
 	if err == nil {
-		l.sent += l.batch.Len()
+		l.sent += l.batch.Len() - l.batch.Rejected
+		l.rejected += l.batch.Rejected
+	}
+	if err == nil && l.batch.Rejected > 0 {
+		in.limited(l, levelWarn, fmt.Sprintf("the SIEM refused %d events for good (RELP status 5xx); they are not sent again", l.batch.Rejected))
 	}
 	if s, ok := l.transport.(interface{ Connected() string }); ok {
 		if now := s.Connected(); now != "" && now != l.address {
@@ -230,10 +299,12 @@ func (in *instance) send(l *lane) error {
 	return err
 }
 
-func (in *instance) warn(l *lane, msg string) {
+// limited logs a message about single events, up to warningsPerFlush of them in a flush; the flush
+// counts the rest in one line.
+func (in *instance) limited(l *lane, level int, msg string) {
 	l.warnings++
 	if l.warnings <= warningsPerFlush {
-		in.log.Log(levelWarn, msg)
+		in.log.Log(level, msg)
 	}
 }
 
@@ -248,8 +319,8 @@ func (in *instance) dueStats() string {
 }
 
 func (s stats) String() string {
-	return fmt.Sprintf("sent=%d filtered=%d shortened=%d skipped=%d too_large=%d field_problems=%d retried_flushes=%d",
-		s.sent, s.filtered, s.shortened, s.skipped, s.tooLarge, s.problems, s.retried)
+	return fmt.Sprintf("sent=%d filtered=%d shortened=%d skipped=%d too_large=%d field_problems=%d bad_times=%d rejected=%d retried_flushes=%d",
+		s.sent, s.filtered, s.shortened, s.skipped, s.tooLarge, s.problems, s.badTimes, s.rejected, s.retried)
 }
 
 // Close waits for the flushes in progress and releases every connection.

@@ -54,7 +54,10 @@ import "C"
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/fluent/fluent-bit-go/output"
@@ -81,13 +84,56 @@ func (l *flbLogger) Log(level int, msg string) {
 	if !l.Enabled(level) {
 		return
 	}
-	cmsg := C.CString(l.prefix + msg)
+	cmsg := C.CString(l.prefix + oneLine(msg))
 	C.siem_log(l.api, C.int(level), cmsg)
 	C.free(unsafe.Pointer(cmsg))
 }
 
+// oneLine escapes, Go style, what could end a log line or move the operator's terminal: control
+// characters, invalid UTF-8 (an 8-bit terminal takes byte 0x9b for an escape sequence), line and
+// paragraph separators and format characters (bidi controls). Record text is quoted where it is
+// logged (logtext.Quote); this is the defence behind it, for text nobody thought came from outside.
+func oneLine(msg string) string {
+	i := strings.IndexFunc(msg, unsafeInLog)
+	if i < 0 {
+		return msg
+	}
+	b := []byte(msg[:i])
+	for i < len(msg) {
+		r, size := utf8.DecodeRuneInString(msg[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\x`...)
+			b = append(b, "0123456789abcdef"[msg[i]>>4], "0123456789abcdef"[msg[i]&15])
+		case unsafeInLog(r):
+			q := strconv.QuoteRuneToASCII(r) // '\n', '\x1b', '\u2028'
+			b = append(b, q[1:len(q)-1]...)
+		default:
+			b = append(b, msg[i:i+size]...)
+		}
+		i += size
+	}
+	return string(b)
+}
+
+// unsafeInLog is a rune oneLine escapes; invalid UTF-8 ranges over as utf8.RuneError.
+func unsafeInLog(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' || r == utf8.RuneError
+}
+
+// stderrLog is the log of the entry points that have no instance: the process's standard error,
+// where Fluent Bit writes too.
+type stderrLog struct{}
+
+func (stderrLog) Enabled(int) bool { return true }
+
+func (stderrLog) Log(level int, msg string) {
+	fmt.Fprintf(os.Stderr, "[%s] %s\n", pluginName, oneLine(msg))
+}
+
 //export FLBPluginRegister
-func FLBPluginRegister(def unsafe.Pointer) int {
+func FLBPluginRegister(def unsafe.Pointer) (rc int) {
+	defer recoverPanic("FLBPluginRegister", stderrLog{}, &rc, -1) // -1: Fluent Bit refuses the registration
 	// A registration starts a configuration (first start or hot reload): Fluent Bit numbers the
 	// instances of the new one from 0 again.
 	instances.newGeneration()
@@ -95,14 +141,14 @@ func FLBPluginRegister(def unsafe.Pointer) int {
 }
 
 //export FLBPluginInit
-func FLBPluginInit(plugin unsafe.Pointer) int {
+func FLBPluginInit(plugin unsafe.Pointer) (rc int) {
 	index := instances.nextIndex()
 	defaultName := fmt.Sprintf("%s.%d", pluginName, index)
+	log := &flbLogger{api: C.siem_api(plugin), ins: C.siem_ins(plugin), prefix: "[" + pluginName + ":" + defaultName + "] "}
+	defer recoverPanic("FLBPluginInit", log, &rc, output.FLB_ERROR)
 	props := config.GetterFunc(func(key string) string { return output.FLBPluginConfigKey(plugin, key) })
-	log := &flbLogger{api: C.siem_api(plugin), ins: C.siem_ins(plugin)}
 	cfg, err := config.Load(props, defaultName)
 	if err != nil {
-		log.prefix = "[" + pluginName + ":" + defaultName + "] "
 		// One line per bad property, each with the instance's prefix.
 		for _, line := range strings.Split(err.Error(), "\n") {
 			log.Log(levelError, "invalid configuration, not starting: "+line)
@@ -122,18 +168,27 @@ func FLBPluginInit(plugin unsafe.Pointer) int {
 
 //export FLBPluginFlushCtx
 func FLBPluginFlushCtx(ctx, data unsafe.Pointer, length C.size_t, tag *C.char) int {
-	in := instances.get(uint64(C.siem_context_id(ctx)))
+	return flushCtx(uint64(C.siem_context_id(ctx)), data, uint64(length))
+}
+
+// flushCtx is FLBPluginFlushCtx in Go's types, for the tests.
+func flushCtx(id uint64, data unsafe.Pointer, length uint64) (rc int) {
+	in := instances.get(id)
 	if in == nil {
 		// Fluent Bit flushed an instance that did not start: keep the chunk for a later try.
-		fmt.Fprintf(os.Stderr, "[%s] flush for an unknown instance context %p; retrying\n", pluginName, ctx)
+		stderrLog{}.Log(levelError, fmt.Sprintf("flush for an unknown instance context %d; retrying", id))
 		return output.FLB_RETRY
 	}
+	// A panic in a flush is most likely due to the chunk, and a retry may well panic again: but the
+	// events are kept, for a fixed plugin or Retry_Limit to decide, and the lane is new.
+	defer recoverPanic("FLBPluginFlushCtx", in.log, &rc, output.FLB_RETRY)
 	// The chunk is read in place; nothing keeps a reference to it after the flush.
-	return in.Flush(unsafe.Slice((*byte)(data), int(length)))
+	return in.Flush(unsafe.Slice((*byte)(data), length))
 }
 
 //export FLBPluginExitCtx
-func FLBPluginExitCtx(ctx unsafe.Pointer) int {
+func FLBPluginExitCtx(ctx unsafe.Pointer) (rc int) {
+	defer recoverPanic("FLBPluginExitCtx", stderrLog{}, &rc, output.FLB_ERROR)
 	if in := instances.remove(uint64(C.siem_context_id(ctx))); in != nil {
 		in.Close()
 	}
@@ -141,7 +196,8 @@ func FLBPluginExitCtx(ctx unsafe.Pointer) int {
 }
 
 //export FLBPluginExit
-func FLBPluginExit() int {
+func FLBPluginExit() (rc int) {
+	defer recoverPanic("FLBPluginExit", stderrLog{}, &rc, output.FLB_ERROR)
 	for _, in := range instances.removeAll() {
 		in.Close()
 	}
@@ -150,6 +206,8 @@ func FLBPluginExit() int {
 
 //export FLBPluginUnregister
 func FLBPluginUnregister(def unsafe.Pointer) {
+	var ignored int // Fluent Bit expects nothing back
+	defer recoverPanic("FLBPluginUnregister", stderrLog{}, &ignored, 0)
 	output.FLBPluginUnregister(def)
 }
 
