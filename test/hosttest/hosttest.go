@@ -42,17 +42,38 @@ func build(root string) (*Binaries, error) {
 	}
 	b := &Binaries{Dir: dir, SO: filepath.Join(dir, "out_siem_cef.so"), Host: filepath.Join(dir, "flb-host")}
 	for _, cmd := range [][]string{
-		{"go", "build", "-buildmode=c-shared", "-o", b.SO, filepath.Join(root, "plugin")},
+		pluginBuild(root, b.SO, ""),
 		{"gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-o", b.Host, filepath.Join(root, "test/host/host.c"), "-ldl"},
 	} {
-		c := exec.Command(cmd[0], cmd[1:]...)
-		c.Stdout, c.Stderr = os.Stderr, os.Stderr
-		if err := c.Run(); err != nil {
+		if err := run(cmd); err != nil {
 			os.RemoveAll(dir)
-			return nil, fmt.Errorf("%v: %w", cmd, err)
+			return nil, err
 		}
 	}
 	return b, nil
+}
+
+func pluginBuild(root, so, tags string) []string {
+	return []string{"go", "build", "-buildmode=c-shared", "-tags=" + tags, "-o", so, filepath.Join(root, "plugin")}
+}
+
+func run(cmd []string) error {
+	c := exec.Command(cmd[0], cmd[1:]...)
+	c.Stdout, c.Stderr = os.Stderr, os.Stderr
+	if err := c.Run(); err != nil {
+		return fmt.Errorf("%v: %w", cmd, err)
+	}
+	return nil
+}
+
+// Tagged builds the plugin again with build tags (a test-only hook) into the test's temporary
+// directory, and returns binaries that run it in b's host.
+func (b *Binaries) Tagged(t testing.TB, root, tags string) *Binaries {
+	t.Helper()
+	dir := t.TempDir()
+	tagged := &Binaries{Dir: dir, SO: filepath.Join(dir, "out_siem_cef.so"), Host: b.Host}
+	require.NoError(t, run(pluginBuild(root, tagged.SO, tags)))
+	return tagged
 }
 
 // Run runs a host script and fails the test if the host itself failed; it returns the result lines
