@@ -6,7 +6,6 @@ package pipeline
 import (
 	"fmt"
 	"time"
-	"unsafe"
 
 	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/config"
@@ -29,9 +28,6 @@ type Pipeline struct {
 	line     []byte
 	// now is the time an event whose own time cannot be written is sent with.
 	now func() time.Time
-	// largest is the longest event of the last run, in chunk bytes; start is where the event being
-	// read began.
-	largest, start int
 }
 
 // New builds the pipeline of an integration.
@@ -57,37 +53,40 @@ type Stats struct {
 	Emitted  int // encoded and handed to emit
 	Filtered int // not for this integration
 	Skipped  int // not a log event (a body that is not a map, a wrong shape)
-	Problems int // values left out or replaced; their events were still emitted
+	Problems int // values left out or replaced, events carried too large to read; still emitted
 	BadTimes int // emitted with the time of the run: their own was outside years 1-9999
+	Markers  int // group markers of OpenTelemetry inputs, not events
 }
 
 // Run reads every event of the chunk and hands each message, without framing, to emit; the slice is
 // valid until emit returns. Run stops at the first error emit returns, and returns it. A damaged
 // chunk ends the run with a *record.ChunkError after the events before the damage were emitted.
 // warn receives each skipped event, each problem and each time replaced, with its byte offset.
-func (p *Pipeline) Run(chunk []byte, emit func(msg []byte) error, warn func(msg string)) (Stats, error) {
-	var st Stats
+// Nothing of the chunk outlives the run.
+func (p *Pipeline) Run(chunk []byte, emit func(msg []byte) error, warn func(msg string)) (st Stats, err error) {
 	p.dec.Reset(chunk)
-	p.largest, p.start = 0, 0
-	defer p.began(len(chunk))
+	defer func() {
+		st.Markers = p.dec.Markers()
+		p.letGo()
+	}()
 	for {
 		ok, err := p.dec.Next(&p.rec)
 		if !ok {
 			return st, err
 		}
 		if err != nil { // a *record.RecordError: this event was stepped over
-			if rerr, isRecord := err.(*record.RecordError); isRecord {
-				p.began(rerr.Offset)
-			}
 			st.Skipped++
 			warn(err.Error())
 			continue
 		}
-		p.began(p.rec.Offset)
 		p.problems = p.mapper.Map(&p.rec, &p.ev, p.problems[:0])
 		for _, pr := range p.problems {
 			st.Problems++
 			warn(p.eventWarning(pr.String()))
+		}
+		if p.rec.EmbedTooLarge {
+			st.Problems++
+			warn(p.eventWarning("the event carried in it is too large to read (over 1 MiB of JSON or 1024 keys); mapped as the record it is"))
 		}
 		if !p.filter.Allows(&p.ev) {
 			st.Filtered++
@@ -118,30 +117,12 @@ func (p *Pipeline) eventWarning(reason string) string {
 	return fmt.Sprintf("event at byte %d (%s): %s", p.rec.Offset, logtext.Quote(p.ev.ClassID), reason)
 }
 
-// began notes that an event starts at offset (or the chunk ends there): the one read before it
-// spanned the bytes in between.
-func (p *Pipeline) began(offset int) {
-	p.largest = max(p.largest, offset-p.start)
-	p.start = offset
-}
-
-// eventGrowth bounds how many bytes of buffers the decoder keeps per byte of an event: nested
-// values rendered as JSON take a few times their msgpack size (a control character, one byte,
-// becomes the six of \u0001).
-const eventGrowth = 8
-
-// Release drops the buffers that grew past about limit bytes in the last run, and every reference
-// into its chunk with them, so a pipeline does not keep the memory of the largest event it ever
-// read. The decoder's own buffers are not visible from here: it is replaced when an event was long
-// enough to have grown them past limit.
-func (p *Pipeline) Release(limit int) {
-	fields := (cap(p.rec.Fields) + cap(p.rec.Embedded)) * int(unsafe.Sizeof(record.Field{}))
-	if p.largest*eventGrowth <= limit && fields <= limit && cap(p.line) <= limit {
-		return
-	}
-	p.dec = record.NewDecoder().WithMergeLogKey(p.dec.MergeLogKey)
-	p.rec = record.Event{}
+// letGo drops every reference into the chunk (the record's, the mapper's, the mapped event's) and
+// the buffers a large record grew, so that nothing of a run outlives it (the line buffer is kept:
+// the keys' limits bound it).
+func (p *Pipeline) letGo() {
+	p.dec.Release(&p.rec)
+	// Mapping the emptied record leaves nothing of the last one in the mapper's working copy.
+	p.problems = p.mapper.Map(&p.rec, &p.ev, p.problems[:0])
 	p.ev.Reset()
-	p.line = nil
-	p.largest = 0
 }

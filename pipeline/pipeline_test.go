@@ -2,11 +2,14 @@ package pipeline
 
 import (
 	"encoding/binary"
+	"errors"
 	"math"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+	"weak"
 
 	"github.com/kcs-siem/siem-cef/config"
 	"github.com/kcs-siem/siem-cef/record"
@@ -212,30 +215,29 @@ func TestWarningsQuoteTheClassID(t *testing.T) {
 	assert.Equal(t, []string{`event at byte 0 ("PM-001\n[2026/01/01 00:00:00] [ info] [siem_cef:siem] stats: sent=0\x1b[2J"): field src_ip: not an IPv4 or IPv6 address; left out`}, warnings)
 }
 
-// Release drops the decoder and the buffers after a run that read an event of megabytes, and only
-// then: a pipeline of ordinary events keeps its warm buffers.
-func TestReleaseDropsWhatALargeEventGrew(t *testing.T) {
-	p := New(loadConfig(t, nil))
-	emit := func([]byte) error { return nil }
-	small, err := record.AppendEvent(nil, t0, map[string]any{"event_id": "PM-001", "message": "small"})
-	require.NoError(t, err)
-	_, err = p.Run(small, emit, func(string) {})
-	require.NoError(t, err)
-	dec := p.dec
-	p.Release(1 << 20)
-	assert.Same(t, dec, p.dec, "ordinary events: nothing to release")
-
-	large, err := record.AppendEvent(nil, t0, map[string]any{"event_id": "PM-001", "message": strings.Repeat("x", 1<<20)})
-	require.NoError(t, err)
-	_, err = p.Run(large, emit, func(string) {})
-	require.NoError(t, err)
-	p.Release(1 << 20)
-	assert.NotSame(t, dec, p.dec, "an event of a megabyte: the decoder is replaced")
-	assert.Nil(t, p.line)
-	assert.Nil(t, p.rec.Fields)
-
-	var msgs int
-	_, err = p.Run(small, func([]byte) error { msgs++; return nil }, func(string) {})
-	require.NoError(t, err)
-	assert.Equal(t, 1, msgs, "the pipeline works after a release")
+// Nothing of a chunk outlives the run that read it, whether the run read it to the end or emit
+// stopped it: the plugin's chunks are Fluent Bit's memory, freed after the flush, and a record of
+// megabytes must not be kept until the next flush.
+func TestNothingOfTheChunkOutlivesTheRun(t *testing.T) {
+	stop := errors.New("stop")
+	for name, emitErr := range map[string]error{"to the end": nil, "stopped by emit": stop} {
+		t.Run(name, func(t *testing.T) {
+			p := New(loadConfig(t, map[string]string{"Map.message": "$args"}))
+			var chunk []byte
+			var err error
+			for range 3 {
+				chunk, err = record.AppendEvent(chunk, t0, map[string]any{"event_id": "PM-001", "args": []any{strings.Repeat("a", 1<<20)}, "path": strings.Repeat("p", 1<<20)})
+				require.NoError(t, err)
+			}
+			chunkRef := weak.Make(&chunk[0])
+			emitted := 0
+			_, err = p.Run(chunk, func([]byte) error { emitted++; return emitErr }, func(string) {})
+			require.ErrorIs(t, err, emitErr)
+			require.Positive(t, emitted)
+			chunk = nil
+			runtime.GC()
+			assert.Nil(t, chunkRef.Value(), "the pipeline still refers to the chunk")
+			runtime.KeepAlive(p)
+		})
+	}
 }

@@ -150,9 +150,9 @@ func (in *instance) newLane() *lane {
 	return &lane{pipe: pipeline.New(in.cfg), batch: deliver.Batch{Framing: t.Framing()}, transport: t}
 }
 
-// release gives a lane back after its flush, without the buffers a large record made grow.
+// release gives a lane back after its flush, without a batch buffer a large flush made grow (the
+// pipeline lets go of its own).
 func (in *instance) release(l *lane) {
-	l.pipe.Release(releaseAbove)
 	if cap(l.batch.Buf) > releaseAbove {
 		l.batch = deliver.Batch{Framing: l.batch.Framing}
 	}

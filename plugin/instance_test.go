@@ -173,8 +173,7 @@ func TestFlushOverUDPShortensToMaxMessageSize(t *testing.T) {
 	cfg.MaxMessageSize = 2048
 	in := newInstance(cfg, log)
 	defer in.Close()
-	// The second event is far longer than a datagram may be: its longest values are cut. The third
-	// cannot fit at all: its header alone (a 512-character name) is longer than 480 bytes.
+	// The second event is far longer than a datagram may be: its longest values are cut.
 	var chunk []byte
 	events := []map[string]any{
 		{"event_id": "PM-001", "message": "small"},
@@ -186,12 +185,6 @@ func TestFlushOverUDPShortensToMaxMessageSize(t *testing.T) {
 		chunk, err = record.AppendEvent(chunk, fixtureStart, ev)
 		require.NoError(t, err)
 	}
-	cfg.MaxMessageSize = 480
-	in480 := newInstance(cfg, &fakeLog{})
-	defer in480.Close()
-	cfg2 := *cfg
-	cfg2.MaxMessageSize = 2048
-	in.cfg = &cfg2
 	assert.Equal(t, flbOK, in.Flush(chunk))
 	buf := make([]byte, 65535)
 	var got []string
@@ -207,11 +200,6 @@ func TestFlushOverUDPShortensToMaxMessageSize(t *testing.T) {
 	}
 	assert.Equal(t, []string{"small", "big", "huge header", "small again"}, got)
 	assert.Equal(t, uint64(1), in.stats.shortened)
-
-	log480 := in480.log.(*fakeLog)
-	assert.Equal(t, flbOK, in480.Flush(chunk))
-	assert.Equal(t, uint64(1), in480.stats.tooLarge)
-	assert.Contains(t, log480.text(), "cannot be shortened to the 480 bytes of Max_Message_Size; not sent")
 }
 
 func TestWarningsOfOneFlushAreBounded(t *testing.T) {
