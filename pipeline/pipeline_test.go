@@ -241,3 +241,22 @@ func TestNothingOfTheChunkOutlivesTheRun(t *testing.T) {
 		})
 	}
 }
+
+// Group markers are counted, not emitted; an event carried in `log` as JSON too long to read is
+// mapped as the record it is, with a warning, and counted among the problems.
+func TestMarkersAndEventsTooLargeToReadAreCounted(t *testing.T) {
+	p := New(loadConfig(t, nil))
+	start := append([]byte{0x92, 0x92, 0xd7, 0x00, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0x80}, 0x80)
+	end := append([]byte{0x92, 0x92, 0xd7, 0x00, 0xff, 0xff, 0xff, 0xfe, 0, 0, 0, 0, 0x80}, 0x80)
+	chunk := append([]byte(nil), start...)
+	chunk, err := record.AppendEvent(chunk, t0, map[string]any{"event_id": "PM-001"})
+	require.NoError(t, err)
+	chunk, err = record.AppendEvent(chunk, t0, map[string]any{"log": `{"event_id":"PM-002","message":"` + strings.Repeat("x", 1<<20) + `"}`})
+	require.NoError(t, err)
+	chunk = append(chunk, end...)
+	var warnings []string
+	st, err := p.Run(chunk, func([]byte) error { return nil }, func(msg string) { warnings = append(warnings, msg) })
+	require.NoError(t, err)
+	assert.Equal(t, Stats{Emitted: 2, Problems: 1, Markers: 2}, st)
+	assert.Equal(t, []string{`event at byte 44 (""): the event carried in it is too large to read (over 1 MiB of JSON or 1024 keys); mapped as the record it is`}, warnings)
+}

@@ -260,7 +260,7 @@ func TestEventsTheSIEMRefusesAreCountedAndNotRetried(t *testing.T) {
 	assert.Equal(t, uint64(9), in.stats.sent)
 	assert.Equal(t, uint64(3), in.stats.rejected)
 	assert.Contains(t, log.text(), "the SIEM refused 3 events for good (RELP status 5xx); they are not sent again")
-	assert.Contains(t, log.text(), "stats: sent=9 filtered=0 shortened=0 skipped=0 too_large=0 field_problems=0 bad_times=0 rejected=3 retried_flushes=0")
+	assert.Contains(t, log.text(), "stats: sent=9 filtered=0 shortened=0 skipped=0 too_large=0 field_problems=0 bad_times=0 rejected=3 group_markers=0 retried_flushes=0")
 }
 
 // An event whose time no syslog time stamp can carry is sent with the time of the flush, and

@@ -84,7 +84,7 @@ type lane struct {
 
 // stats count what happened to the events of every flush since start.
 type stats struct {
-	sent, filtered, shortened, skipped, tooLarge, problems, badTimes, rejected, retried uint64
+	sent, filtered, shortened, skipped, tooLarge, problems, badTimes, rejected, markers, retried uint64
 }
 
 func newInstance(cfg *config.Config, log logger) *instance {
@@ -235,6 +235,7 @@ func (in *instance) count(l *lane, st pipeline.Stats, err error) (code int, stat
 	in.stats.skipped += uint64(st.Skipped)
 	in.stats.problems += uint64(st.Problems)
 	in.stats.badTimes += uint64(st.BadTimes)
+	in.stats.markers += uint64(st.Markers)
 	in.stats.tooLarge += uint64(l.tooLarge)
 	in.stats.shortened += uint64(l.shortened)
 	in.stats.rejected += uint64(l.rejected)
@@ -319,8 +320,8 @@ func (in *instance) dueStats() string {
 }
 
 func (s stats) String() string {
-	return fmt.Sprintf("sent=%d filtered=%d shortened=%d skipped=%d too_large=%d field_problems=%d bad_times=%d rejected=%d retried_flushes=%d",
-		s.sent, s.filtered, s.shortened, s.skipped, s.tooLarge, s.problems, s.badTimes, s.rejected, s.retried)
+	return fmt.Sprintf("sent=%d filtered=%d shortened=%d skipped=%d too_large=%d field_problems=%d bad_times=%d rejected=%d group_markers=%d retried_flushes=%d",
+		s.sent, s.filtered, s.shortened, s.skipped, s.tooLarge, s.problems, s.badTimes, s.rejected, s.markers, s.retried)
 }
 
 // Close waits for the flushes in progress and releases every connection.

@@ -239,5 +239,5 @@ func TestStatsAreLoggedOncePerInterval(t *testing.T) {
 	require.Equal(t, flbOK, in.Flush(chunk))
 	collect(t, lines, 3*n)
 	assert.Equal(t, 1, strings.Count(log.text(), "stats: "), log.text())
-	assert.Contains(t, log.text(), fmt.Sprintf("stats: sent=%d filtered=0 shortened=0 skipped=0 too_large=0 field_problems=0 bad_times=0 rejected=0 retried_flushes=0", 2*n))
+	assert.Contains(t, log.text(), fmt.Sprintf("stats: sent=%d filtered=0 shortened=0 skipped=0 too_large=0 field_problems=0 bad_times=0 rejected=0 group_markers=0 retried_flushes=0", 2*n))
 }
