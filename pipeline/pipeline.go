@@ -119,7 +119,7 @@ func (p *Pipeline) eventWarning(reason string) string {
 
 // letGo drops every reference into the chunk (the record's, the mapper's, the mapped event's) and
 // the buffers a large record grew, so that nothing of a run outlives it (the line buffer is kept:
-// the keys' limits bound it).
+// the keys' limits bound a line to about 100 KiB).
 func (p *Pipeline) letGo() {
 	p.dec.Release(&p.rec)
 	// Mapping the emptied record leaves nothing of the last one in the mapper's working copy.

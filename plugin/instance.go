@@ -44,10 +44,6 @@ const batchBytes = 256 << 10
 // records cannot flood the log; the rest are counted in one line.
 const warningsPerFlush = 5
 
-// releaseAbove: buffers of a lane that grew past this in a flush (a record of megabytes) are
-// dropped after it, so the memory of one large record is not kept until Fluent Bit stops.
-const releaseAbove = 1 << 20
-
 // maxLanes bounds the connections of one instance. With Workers N, Fluent Bit runs up to N flushes
 // of an instance at once; each takes a lane (its own pipeline and connection), so two flushes never
 // interleave bytes on one connection. Fluent Bit keeps Workers from the plugin, so lanes are made
@@ -150,15 +146,6 @@ func (in *instance) newLane() *lane {
 	return &lane{pipe: pipeline.New(in.cfg), batch: deliver.Batch{Framing: t.Framing()}, transport: t}
 }
 
-// release gives a lane back after its flush, without a batch buffer a large flush made grow (the
-// pipeline lets go of its own).
-func (in *instance) release(l *lane) {
-	if cap(l.batch.Buf) > releaseAbove {
-		l.batch = deliver.Batch{Framing: l.batch.Framing}
-	}
-	in.idle <- l
-}
-
 // discard replaces the lane of a flush that panicked: its buffers and its connection may be in any
 // state. The new lane is in place before the old connection is closed, so that even a panic in
 // Close leaves maxLanes lanes for the waiting flushes and for Close.
@@ -181,8 +168,10 @@ func (in *instance) Flush(chunk []byte) int {
 	l := in.acquire()
 	finished := false
 	defer func() {
+		// The lane's memory stays bounded: the pipeline lets go of what a large record grew, and
+		// the batch holds batchBytes and one message, which the keys' limits bound (about 100 KiB).
 		if finished {
-			in.release(l)
+			in.idle <- l
 		} else {
 			in.discard(l)
 		}
