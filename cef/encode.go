@@ -47,6 +47,12 @@ func NewEncoder(h Header) *Encoder {
 
 const unknownClassID = "UNKNOWN"
 
+// The header fields' limits in characters (cef-rules.md).
+const (
+	classIDMax = 1023
+	nameMax    = 512
+)
+
 // appName is the RFC 5424 APP-NAME of every message.
 const appName = "siem_cef"
 
@@ -64,7 +70,7 @@ func (e *Encoder) Append(dst []byte, ev *Event) []byte {
 		dst = append(dst, ' ')
 		dst = append(dst, e.hostname...)
 		dst = append(dst, " "+appName+" - "...)
-		dst = appendMsgID(dst, ev.ClassID)
+		dst = appendMsgID(dst, ev.ClassID, ev.classIDMax())
 		dst = append(dst, " - "...)
 		return e.AppendCEF(dst, ev)
 	}
@@ -75,10 +81,11 @@ func (e *Encoder) Append(dst []byte, ev *Event) []byte {
 	return e.AppendCEF(dst, ev)
 }
 
-// appendMsgID writes the class ID as the RFC 5424 MSGID (at most 32 printable characters), or "-".
-func appendMsgID(dst, classID []byte) []byte {
+// appendMsgID writes the class ID, as cut to max characters, as the RFC 5424 MSGID (at most 32
+// printable characters), or "-".
+func appendMsgID(dst, classID []byte, max int) []byte {
 	start := len(dst)
-	dst = appendClassID(dst, classID)
+	dst = appendClassID(dst, classID, max)
 	switch n := len(dst) - start; {
 	case n == 0:
 		return append(dst, '-')
@@ -94,11 +101,11 @@ func (e *Encoder) AppendCEF(dst []byte, ev *Event) []byte {
 	if len(ev.ClassID) == 0 {
 		dst = append(dst, unknownClassID...)
 	} else {
-		dst = appendClassID(dst, ev.ClassID)
+		dst = appendClassID(dst, ev.ClassID, ev.classIDMax())
 	}
 	dst = append(dst, '|')
-	if name := trimCut(ev.Name, 512); len(name) > 0 {
-		dst = appendHeaderField(dst, name, 512)
+	if name := keptStart(ev.Name, nameMax, ev.nameCut); len(name) > 0 {
+		dst = appendEscaped(dst, name, headerEscaping)
 	} else {
 		dst = append(dst, ev.Type.Name...)
 	}
@@ -119,42 +126,53 @@ func (e *Encoder) AppendCEF(dst []byte, ev *Event) []byte {
 		dst = append(dst, def.name...)
 		dst = append(dst, '=')
 		valueStart := len(dst)
-		dst = appendTyped(dst, v, ev.limit(k))
+		dst = appendTyped(dst, v, def.max, ev.cuts[k])
 		if len(dst) == valueStart {
 			dst = dst[:mark] // an empty value is left out with its key
 			continue
 		}
 		first = false
-		if def.label != "" {
+		if label := ev.label(k); label != "" {
 			dst = append(dst, ' ')
 			dst = append(dst, def.name...)
 			dst = append(dst, "Label="...)
-			if k == KeyCs4 && ev.Cs4IsOwner {
-				dst = append(dst, newOwnerLabel...)
-			} else {
-				dst = append(dst, def.label...)
-			}
+			dst = append(dst, label...)
 		}
 	}
 	return dst
 }
 
-// limit is the number of characters key k keeps: its own limit, or less when AppendFit cut it
-// (a negative limit cuts it away).
-func (e *Event) limit(k Key) int {
-	switch l := e.limits[k]; {
-	case l < 0:
-		return 0
-	case l > 0 && l < keyDefs[k].max:
-		return l
+// label is the label AppendCEF writes after key k, or "".
+func (e *Event) label(k Key) string {
+	if k == KeyCs4 && e.Cs4IsOwner {
+		return newOwnerLabel
 	}
-	return keyDefs[k].max
+	return keyDefs[k].label
 }
 
-func appendTyped(dst []byte, v *Value, max int) []byte {
+// pairOverhead is how many bytes AppendCEF writes for key k besides its value: the separator, the
+// key and '=', and the label pair.
+func (e *Event) pairOverhead(k Key) int {
+	n := len(" ") + len(keyDefs[k].name) + len("=")
+	if label := e.label(k); label != "" {
+		n += len(" ") + len(keyDefs[k].name) + len("Label=") + len(label)
+	}
+	return n
+}
+
+// classIDMax is the characters of the Class ID written: its limit, or fewer when AppendFit cut it.
+func (e *Event) classIDMax() int {
+	if e.classIDLimit > 0 {
+		return e.classIDLimit
+	}
+	return classIDMax
+}
+
+// appendTyped writes a value; a string keeps at most max characters, or what keptStart keeps of it.
+func appendTyped(dst []byte, v *Value, max, cut int) []byte {
 	switch v.Kind {
 	case KindString:
-		return appendValue(dst, v.Bytes, max)
+		return appendEscaped(dst, keptStart(v.Bytes, max, cut), valueEscaping)
 	case KindInt:
 		return strconv.AppendInt(dst, v.Int, 10)
 	case KindUint:

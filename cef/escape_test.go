@@ -48,6 +48,18 @@ func TestValueEscaping(t *testing.T) {
 		{"trailing C1 control character", "abc\u0085", `msg=abc`, "abc"},
 		{"trailing no-break space", "abc\u00a0", `msg=abc`, "abc"},
 		{"trailing em space", "abc\u2003", `msg=abc`, "abc"},
+		// Issue 11: what breaks lines for Java's regular expressions, or hides or reorders text.
+		{"U+2028 line separator becomes space", "a\u2028b", "msg=a b", "a b"},
+		{"U+2029 paragraph separator becomes space", "a\u2029b", "msg=a b", "a b"},
+		{"U+202E right-to-left override becomes space", "txt.\u202eexe", "msg=txt. exe", "txt. exe"},
+		{"bidi isolates become spaces", "a\u2066b\u2069c", "msg=a b c", "a b c"},
+		{"U+200B zero-width space becomes space", "ro\u200bot", "msg=ro ot", "ro ot"},
+		{"U+200D zero-width joiner becomes space", "a\u200db", "msg=a b", "a b"},
+		{"U+FEFF BOM becomes space", "a\ufeffb", "msg=a b", "a b"},
+		{"U+00AD soft hyphen becomes space", "a\u00adb", "msg=a b", "a b"},
+		{"U+E0041 tag character becomes space", "a\U000E0041b", "msg=a b", "a b"},
+		{"leading BOM and trailing bidi override trimmed", "\ufeffabc\u202e", "msg=abc", "abc"},
+		{"trailing line separator trimmed", "abc\u2028", "msg=abc", "abc"},
 		{"forged key stays in the value", "x cs1=y", `msg=x cs1\=y`, "x cs1=y"},
 		{"forged user stays in the value", "a user=root", `msg=a user\=root`, "a user=root"},
 		{"forged event stays in the value",
@@ -75,7 +87,7 @@ func TestValueEscaping(t *testing.T) {
 
 // An empty value (after trimming and replacing) leaves its key out, and the separators stay single.
 func TestEmptyValueOmitsKey(t *testing.T) {
-	for _, in := range []string{"", " ", "   ", "\t\r\n", "\x00\x01\x7f", "\u0085", " \u0085 \u009f "} {
+	for _, in := range []string{"", " ", "   ", "\t\r\n", "\x00\x01\x7f", "\u0085", " \u0085 \u009f ", "\u200b\ufeff\u2028\u202e"} {
 		t.Run(strings.ToValidUTF8(in, "?"), func(t *testing.T) {
 			assert.Equal(t, "", extOf(t, msgEvent(str(in))), "value %q", in)
 
@@ -97,6 +109,21 @@ func TestEmptyValueOmitsKey(t *testing.T) {
 	ev.Values[cef.KeyCs1] = str("  ")
 	ev.Values[cef.KeyCs6] = str("alpine")
 	assert.Equal(t, "cs6=alpine cs6Label=Container name", extOf(t, ev))
+}
+
+// Issue 11: U+2028, U+2029 and format characters (bidi controls, zero-width characters, BOM) become
+// spaces in the header fields too, and are trimmed at the ends of the Name like other blanks.
+func TestHeaderHiddenCharacters(t *testing.T) {
+	enc := cef.NewEncoder(cef.Header{Vendor: "Ven\u202edor", Product: "Pro\u2028duct", Version: "1\ufeff", Hostname: "h", Facility: 20})
+	ev := newEvent()
+	ev.Name = []byte("\ufeffFile\u200bopened\u2029by\u202eroot\u2066")
+	got := string(enc.AppendCEF(nil, ev))
+	assert.Equal(t, "CEF:0|Ven dor|Pro duct|1 |X-1|File opened by root|5|", got)
+	m := parseOK(t, got)
+	assert.Equal(t, "File opened by root", m.Name)
+
+	ev.Name = []byte("\u200b\u2028")
+	assert.Equal(t, "CEF:0|V|P|1|X-1|Unknown event|5|", cefOf(ev), "a Name of hidden characters alone is no Name")
 }
 
 // README: in header fields `\` → `\\` and `|` → `\|`; CR and LF become spaces; nothing else is

@@ -212,9 +212,17 @@ type Event struct {
 	// Cs4IsOwner: cs4 carries a file event's new owner, labelled "New owner".
 	Cs4IsOwner bool
 	Values     [NumKeys]Value
-	// limits shorten values below their keys' limits, in characters, to fit a datagram; 0 keeps the
-	// key's own limit.
-	limits [NumKeys]int
+	// cuts shorten string values to fit a message size (see keptStart): 0 keeps a value to its key's
+	// limit. nameCut does the same for the Name, and classIDLimit keeps the Class ID to so many
+	// characters (0: its own limit).
+	cuts                  [NumKeys]int
+	nameCut, classIDLimit int
+}
+
+// clearCuts gives every field its own limit again.
+func (e *Event) clearCuts() {
+	e.cuts = [NumKeys]int{}
+	e.nameCut, e.classIDLimit = 0, 0
 }
 
 // Reset empties the event for reuse; its type is unknown until the mapping finds one.

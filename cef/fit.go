@@ -1,50 +1,260 @@
 package cef
 
-import "unicode/utf8"
+import (
+	"bytes"
+	"math"
+	"unicode/utf8"
+)
 
-// AppendFit appends the message like Append, shortened to at most max bytes when it is longer: the
-// longest string values are cut first, each on a character boundary before escaping, so no escape
-// and no UTF-8 character is ever split. It reports whether values were shortened, and ok false
-// (with nothing appended) when the message cannot fit even with every string value cut away.
+// AppendFit appends the message like Append, shortened to at most size bytes when it is longer: the
+// longest string values are cut first and evenly, each on a character boundary before escaping, so
+// no escape and no UTF-8 character is ever split; when not every value can keep a character, the
+// longest are left out with their keys. Numbers are never cut. When the message does not fit even
+// with every string value left out, the record's Name and Class ID are cut too, the longer first.
+// It reports whether anything was shortened, and ok false (with nothing appended) when the message
+// cannot fit at all.
+//
+// Its cost grows with size, not with the event: values are measured only as far as a message of
+// size bytes can carry them, the cut level follows from those measures, and the message is encoded
+// once more.
 func (e *Encoder) AppendFit(dst []byte, ev *Event, size int) (out []byte, shortened, ok bool) {
 	start := len(dst)
+	if ev.stringBytes() <= size {
+		// Encoding it whole costs a few times size at most, and it may well fit as it is.
+		if dst = e.Append(dst, ev); len(dst)-start <= size {
+			return dst, false, true
+		}
+		dst = dst[:start]
+	}
+	defer ev.clearCuts()
+	var f fitter
+	return f.appendFit(e, dst, ev, size)
+}
+
+// stringBytes is the length of the string values the event sends, before escaping.
+func (e *Event) stringBytes() int {
+	n := 0
+	for k := Key(0); k < NumKeys; k++ {
+		if e.Values[k].Kind == KindString && e.Sends(k) {
+			n += len(e.Values[k].Bytes)
+		}
+	}
+	return n
+}
+
+// A fitter finds how far each string value of an event can go in a message of a given size. It
+// lives on the stack of one AppendFit call.
+type fitter struct {
+	vals [NumKeys]fitValue
+	n    int // vals[:n] are the event's non-empty string values that are sent, in key order
+	// measured is the width to which the values are measured: each one not done is wider.
+	measured int
+}
+
+// fitValue is one string value and how much of it has been measured.
+type fitValue struct {
+	key      Key
+	v        []byte // the value, blanks at its ends trimmed
+	max      int    // its key's limit in characters
+	overhead int    // the bytes its key, label and separator take
+	// fit is the longest start of v that is at most measured wide; cut the longest one below.
+	fit, cut prefix
+	done     bool // fit reaches v's end or its key's limit: fit.width is the whole value's
+	dropped  bool // left out, with its key
+}
+
+func (f *fitter) appendFit(e *Encoder, dst []byte, ev *Event, size int) (out []byte, shortened, ok bool) {
+	start := len(dst)
+	overheads := f.collect(ev)
+	dst = e.Append(dst, ev) // every string value cut away
+	fixed := len(dst) - start
+	if fixed > size {
+		dst, ok = e.appendShortHeader(dst[:start], ev, size, fixed-size)
+		return dst, true, ok
+	}
+	budget := size - fixed - overheads // for the values' escaped bytes
+	level, whole := f.level(budget)
+	if !whole && level < utf8.UTFMax {
+		budget = f.dropLongest(budget)
+		level, whole = f.level(budget)
+		shortened = true
+	}
+	if !whole {
+		f.cut(ev, level, budget)
+		shortened = true
+	}
+	return e.Append(dst[:start], ev), shortened, true
+}
+
+// collect lists the event's non-empty string values that are sent, and cuts them all away for the
+// time being. It returns the bytes their keys, labels and separators take.
+func (f *fitter) collect(ev *Event) (overheads int) {
+	for k := Key(0); k < NumKeys; k++ {
+		if ev.Values[k].Kind != KindString || !ev.Sends(k) {
+			continue
+		}
+		ev.cuts[k] = -1
+		v := bytes.TrimFunc(ev.Values[k].Bytes, isBlank)
+		if len(v) == 0 {
+			continue
+		}
+		f.vals[f.n] = fitValue{key: k, v: v, max: keyDefs[k].max, overhead: ev.pairOverhead(k)}
+		overheads += f.vals[f.n].overhead
+		f.n++
+	}
+	return overheads
+}
+
+// level finds the width, in escaped bytes, to which each value wider than it must be cut so that
+// the values take at most budget bytes: the largest such width (negative when there is none), or
+// whole when every value fits whole. It measures the values step by step, each only as far as the
+// budget could carry it, so what it reads stays within the budget (plus a character per value and
+// step) however long the values are.
+func (f *fitter) level(budget int) (level int, whole bool) {
+	for {
+		sum, open := f.widthAt(f.measured)
+		if sum > budget {
+			// Each step leaves the values fitting one byte below it (see below): that is the level.
+			return f.measured - 1, false
+		}
+		if open == 0 {
+			return f.measured, true
+		}
+		// Were every open value wider than the next step, the values would not fit in it, and they
+		// fit one byte below it: open values take one byte less each, and done values no more.
+		f.measured += (budget-sum)/open + 1
+		for i := range f.vals[:f.n] {
+			f.vals[i].measure(f.measured)
+		}
+	}
+}
+
+// widthAt is the width of the values cut to level (at most the level measured) and how many of them
+// are not yet measured to their end.
+func (f *fitter) widthAt(level int) (sum, open int) {
+	for i := range f.vals[:f.n] {
+		switch v := &f.vals[i]; {
+		case v.dropped:
+		case v.done:
+			sum += min(v.fit.width, level)
+		default:
+			sum += level
+			open++
+		}
+	}
+	return sum, open
+}
+
+// measure reads v further, up to level bytes once escaped; level is above every level before.
+func (v *fitValue) measure(level int) {
+	if v.done || v.dropped {
+		return
+	}
+	v.cut = v.fit.grow(v.v, v.max, level-1, valueEscaping)
+	v.fit = v.cut.grow(v.v, v.max, level, valueEscaping) // one character more at most
+	v.done = v.fit.n == len(v.v) || v.fit.chars == v.max
+}
+
+// dropLongest leaves out the widest values (the first of equals) until the level is utf8.UTFMax at
+// least, so that each value left keeps one character, and returns the budget with their keys' and
+// labels' bytes given back.
+func (f *fitter) dropLongest(budget int) int {
+	if f.measured < utf8.UTFMax {
+		f.measured = utf8.UTFMax
+		for i := range f.vals[:f.n] {
+			f.vals[i].measure(f.measured)
+		}
+	}
+	for {
+		if sum, _ := f.widthAt(utf8.UTFMax); sum <= budget {
+			return budget // when every value is left out, budget is what the header left: >= 0
+		}
+		widest := -1
+		for i := range f.vals[:f.n] {
+			if v := &f.vals[i]; !v.dropped && (widest < 0 || wider(v, &f.vals[widest])) {
+				widest = i
+			}
+		}
+		f.vals[widest].dropped = true
+		budget += f.vals[widest].overhead
+	}
+}
+
+// wider: a value not measured to its end is wider than every value that is.
+func wider(a, b *fitValue) bool {
+	if a.done != b.done {
+		return b.done
+	}
+	return a.done && a.fit.width > b.fit.width
+}
+
+// cut cuts each value wider than level, the measured level less one, on a character boundary, so
+// that the values take at most budget bytes, and hands the bytes the cuts left over to the cut
+// values, one character each, in key order.
+func (f *fitter) cut(ev *Event, level, budget int) {
+	used := 0
+	for i := range f.vals[:f.n] {
+		switch v := &f.vals[i]; {
+		case v.dropped:
+		case v.isCut(level):
+			used += v.cut.width
+		default:
+			ev.cuts[v.key] = 0 // whole
+			used += v.fit.width
+		}
+	}
+	for i := range f.vals[:f.n] {
+		if v := &f.vals[i]; !v.dropped && v.isCut(level) {
+			p := v.cut.grow(v.v, v.cut.chars+1, v.cut.width+budget-used, valueEscaping)
+			used += p.width - v.cut.width
+			ev.cuts[v.key] = p.n
+		}
+	}
+}
+
+// isCut: the value is wider than level. Its cut then holds one character at least, since level
+// is utf8.UTFMax at least.
+func (v *fitValue) isCut(level int) bool { return !v.done || v.fit.width > level }
+
+// appendShortHeader appends the message with every string value cut away (as collect left them),
+// which is excess bytes longer than size, with the record's Name and Class ID cut, evenly from the
+// longer, until it fits; ok is false, with nothing appended, when it cannot.
+func (e *Encoder) appendShortHeader(dst []byte, ev *Event, size, excess int) (out []byte, ok bool) {
+	start := len(dst)
+	name := bytes.TrimFunc(ev.Name, isBlank) // empty: the type's name, which is not cut
+	nameWidth := prefix{}.grow(name, nameMax, math.MaxInt, headerEscaping).width
+	classIDWidth := prefix{}.grow(ev.ClassID, classIDMax, math.MaxInt, valueEscaping).chars // a byte each
+	width := func(level int) int {
+		n := min(nameWidth, level)
+		c := min(classIDWidth, level)
+		if e.format == RFC5424 {
+			n += min(c, 32) // the MSGID repeats the Class ID
+		}
+		return n + c
+	}
+	target := width(math.MaxInt) - excess
+	lo, hi := 0, max(nameWidth, classIDWidth) // the level is lo or above, and below hi
+	for hi-lo > 1 {
+		if mid := (lo + hi) / 2; width(mid) > target {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	if lo == 0 {
+		return dst[:start], false
+	}
+	if nameWidth > lo {
+		// Cut to nothing, the Name would be the type's: it keeps one character at least.
+		ev.nameCut = max(prefix{}.grow(name, nameMax, lo, headerEscaping).n,
+			prefix{}.grow(name, 1, math.MaxInt, headerEscaping).n)
+	}
+	if classIDWidth > lo {
+		ev.classIDLimit = lo
+	}
 	dst = e.Append(dst, ev)
-	if len(dst)-start <= size {
-		return dst, false, true
+	if len(dst)-start > size {
+		return dst[:start], false
 	}
-	defer func() { ev.limits = [NumKeys]int{} }()
-	var scratch []byte
-	for len(dst)-start > size {
-		excess := len(dst) - start - size
-		// The longest value, and how long the next longest is: cut the longest down towards it,
-		// so the longest values are shortened first and evenly.
-		longest, second := Key(NumKeys), 0
-		longestLen := 0
-		for k := Key(0); k < NumKeys; k++ {
-			v := &ev.Values[k]
-			if v.Kind != KindString || !ev.Sends(k) {
-				continue
-			}
-			scratch = appendValue(scratch[:0], v.Bytes, ev.limit(k))
-			switch n := len(scratch); {
-			case n > longestLen:
-				second, longest, longestLen = longestLen, k, n
-			case n > second:
-				second = n
-			}
-		}
-		if longest == NumKeys {
-			return dst[:start], true, false
-		}
-		target := max(longestLen-excess, second-1, 0)
-		// Bytes to characters, at the value's own ratio; at least one character less each round.
-		chars := utf8.RuneCount(trimCut(ev.Values[longest].Bytes, ev.limit(longest)))
-		newChars := min(chars*target/longestLen, chars-1)
-		if newChars <= 0 {
-			newChars = -1 // cut away: the key is left out
-		}
-		ev.limits[longest] = newChars
-		dst = e.Append(dst[:start], ev)
-	}
-	return dst, true, true
+	return dst, true
 }

@@ -1,11 +1,13 @@
 package cef_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/cef/ceftest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -68,4 +70,76 @@ func TestAppendFitGivesUpWhenTheHeaderAloneIsTooLong(t *testing.T) {
 	got, _, ok := enc.AppendFit([]byte("x"), fitEvent(), 60)
 	assert.False(t, ok)
 	assert.Equal(t, "x", string(got), "nothing appended")
+}
+
+// hostileUnits are what the hostile records repeat: ASCII, characters that need escaping or are
+// several bytes long (issue 11), characters written as a space, invalid bytes, four-byte characters.
+var hostileUnits = []string{"a", "é=|€", "a\u200bb\u202e", "\xff\\x", "🙂 b"}
+
+// Issue 11: the worst records, shortened to the smallest and the usual Max_Message_Size, fit, are
+// accepted by the strict decoder, and keep of each value a start, the longest values cut first and
+// evenly: no value written is much wider than one that was cut.
+func TestAppendFitHostileRecords(t *testing.T) {
+	enc := cef.NewEncoder(kcsHeader)
+	for _, unit := range hostileUnits {
+		for name, ev := range map[string]*cef.Event{"19 keys": hostileEvent(unit), "every key": everyKeyEvent(unit)} {
+			for _, size := range []int{480, 1000, 8096} {
+				out, shortened, ok := enc.AppendFit(nil, ev, size)
+				require.True(t, ok, "%s %q %d", name, unit, size)
+				assert.True(t, shortened)
+				assert.LessOrEqual(t, len(out), size)
+				assert.Greater(t, len(out), size-40, "%s %q %d: cut no more than rounding needs", name, unit, size)
+				_, m, err := cef.ParseSyslog(string(out))
+				require.NoError(t, err, "%s %q %d: %q", name, unit, size, out)
+				widest, narrowestCut := 0, math.MaxInt
+				for k := cef.Key(0); k < cef.NumKeys; k++ {
+					got, has := m.Get(k.Name())
+					if ev.Values[k].Kind != cef.KindString || !has {
+						continue
+					}
+					whole := ceftest.Decoded(cef.SpacedOut(string(ev.Values[k].Bytes)), keyLimit(k))
+					assert.True(t, strings.HasPrefix(whole, got), "%s %q %d: %s=%q is a start of the value", name, unit, size, k.Name(), got)
+					width := len(escapedValue(got))
+					widest = max(widest, width)
+					if got != whole {
+						narrowestCut = min(narrowestCut, width)
+					}
+				}
+				assert.LessOrEqual(t, widest, narrowestCut+2*utf8.UTFMax, "%s %q %d: the longest values cut first, evenly", name, unit, size)
+			}
+		}
+	}
+}
+
+// Issue 11: a record's long Name and Class ID (event_name, event_id) are shortened too, the longer
+// first, once every value is cut away, so that no event is dropped only because its header is long.
+func TestAppendFitShortensTheHeader(t *testing.T) {
+	for _, format := range []cef.SyslogFormat{cef.RFC3164, cef.RFC5424, cef.NoSyslog} {
+		h := kcsHeader
+		h.Format = format
+		enc := cef.NewEncoder(h)
+		for _, c := range []struct{ name, classID string }{
+			{strings.Repeat("日|", 300), strings.Repeat("PM-", 400)}, // 512 characters of 4.5 bytes, 1,023 of one
+			{strings.Repeat("n", 2000), "PM-002"},
+			{"Name", strings.Repeat("A", 2000)},
+		} {
+			ev := fitEvent()
+			ev.Name, ev.ClassID = []byte(c.name), []byte(c.classID)
+			out, shortened, ok := enc.AppendFit(nil, ev, 480)
+			require.True(t, ok, "format %d, %.20q", format, c.name)
+			assert.True(t, shortened)
+			assert.LessOrEqual(t, len(out), 480)
+			assert.Greater(t, len(out), 480-8, "cut no more than needed")
+			_, m, err := cef.ParseSyslog(string(out))
+			require.NoError(t, err, "%q", out)
+			assert.True(t, strings.HasPrefix(c.name, m.Name), "Name %q is a start of the record's", m.Name)
+			assert.True(t, strings.HasPrefix(c.classID, m.ClassID), "Class ID %q is a start of the record's", m.ClassID)
+			assert.Equal(t, []cef.Pair{{Key: "dpid", Value: "42"}}, m.Extension, "string values are cut away before the header is cut, numbers stay")
+			// Evenly from the longer: neither is cut while the other is longer (in bytes written).
+			nameWidth, classIDWidth := len(strings.ReplaceAll(m.Name, "|", `\|`)), len(m.ClassID)
+			if m.Name != c.name && m.ClassID != c.classID {
+				assert.InDelta(t, nameWidth, classIDWidth, 4, "Name %d bytes, Class ID %d", nameWidth, classIDWidth)
+			}
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/kcs-siem/siem-cef/cef/ceftest"
@@ -37,6 +38,7 @@ func FuzzEncodeParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("strict decoder rejects %q: %v", line, err)
 		}
+		checkNoLineBreaks(t, line)
 		if m.Vendor != "V|=\\" || m.Severity != ev.Severity {
 			t.Fatalf("header: vendor %q severity %d in %q", m.Vendor, m.Severity, line)
 		}
@@ -58,7 +60,7 @@ func FuzzEncodeParse(f *testing.F) {
 		if m.ClassID != wantClass {
 			t.Fatalf("class ID %q, want %q", m.ClassID, wantClass)
 		}
-		wantName := strings.ReplaceAll(strings.ReplaceAll(ceftest.Decoded(name, 512), "\r", " "), "\n", " ")
+		wantName := strings.ReplaceAll(strings.ReplaceAll(ceftest.Decoded(SpacedOut(name), 512), "\r", " "), "\n", " ")
 		if wantName == "" {
 			wantName = ev.Type.Name
 		}
@@ -67,7 +69,7 @@ func FuzzEncodeParse(f *testing.F) {
 		}
 		for key, v := range map[string]string{"msg": msg, "cs1": cs1, "suser": suser, "outcome": outcome} {
 			max := map[string]int{"msg": 1023, "cs1": 4000, "suser": 1023, "outcome": 63}[key]
-			want := ceftest.Decoded(v, max)
+			want := ceftest.Decoded(SpacedOut(v), max)
 			sent := ev.Sends(keyByName(key))
 			got, has := m.Get(key)
 			switch {
@@ -80,6 +82,85 @@ func FuzzEncodeParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzAppendFit: for any event and any message size, the shortened message fits, passes the strict
+// decoder, keeps a start of each value, of the Name and of the Class ID, and breaks no line; it is
+// refused only when even its header cut to a character or so cannot fit.
+func FuzzAppendFit(f *testing.F) {
+	f.Add("PM-002", "", "sh -c id", "alpine", "é=|€", uint8(200), uint16(480))
+	f.Add("ADM-001", strings.Repeat("n|", 300), "a=b c=d", "x\ncs1=y", "\u202e\u2028", uint8(255), uint16(8096))
+	f.Add(strings.Repeat("Z", 1100), "\u200bname", "\xff\\", "🙂 b", " = ", uint8(7), uint16(300))
+	f.Add("FM-001", "na\u00adme", "", "a\u2029b", "\t", uint8(0), uint16(100))
+	f.Fuzz(func(t *testing.T, classID, name, msg, cs1, cs4 string, repeat uint8, size uint16) {
+		ev := Event{Time: time.Unix(1771409248, 0), ClassID: []byte(classID), Name: []byte(name), Severity: 5}
+		ev.Type = LookupType(ev.ClassID)
+		in := map[Key]string{KeyMsg: msg, KeyCs1: cs1, KeyCs4: cs4, KeySource: msg + cs1, KeyRequest: cs4 + msg}
+		for k, v := range in {
+			in[k] = strings.Repeat(v, int(repeat))
+			ev.Values[k] = String([]byte(in[k]))
+		}
+		ev.Values[KeyDpid] = Int(42)
+		for _, format := range []SyslogFormat{RFC3164, RFC5424} {
+			enc := NewEncoder(Header{Vendor: "V", Product: "P", Version: "1", Hostname: "h", Facility: 1, Format: format})
+			whole := enc.Append(nil, &ev)
+			out, shortened, ok := enc.AppendFit([]byte("x"), &ev, int(size))
+			line := string(out[1:])
+			switch {
+			case !ok:
+				short := Event{Time: ev.Time, ClassID: []byte("X"), Name: []byte("N"), Type: ev.Type, Severity: 5}
+				if out := enc.Append(nil, &short); len(out) <= int(size)-utf8.UTFMax {
+					t.Fatalf("refused at %d bytes though %q fits", size, out)
+				}
+				if line != "" {
+					t.Fatalf("refused, yet appended %q", line)
+				}
+				continue
+			case len(line) > int(size):
+				t.Fatalf("%d bytes, more than %d: %q", len(line), size, line)
+			case !shortened && line != string(whole):
+				t.Fatalf("not shortened, yet %q is not %q", line, whole)
+			}
+			_, m, err := ParseSyslog(line)
+			if err != nil {
+				t.Fatalf("strict decoder rejects %q: %v", line, err)
+			}
+			checkNoLineBreaks(t, line)
+			wantName := strings.ReplaceAll(strings.ReplaceAll(ceftest.Decoded(SpacedOut(name), 512), "\r", " "), "\n", " ")
+			if !strings.HasPrefix(wantName, m.Name) && m.Name != ev.Type.Name {
+				t.Fatalf("name %q, not a start of %q", m.Name, wantName)
+			}
+			for k, v := range in {
+				got, _ := m.Get(k.Name())
+				if want := ceftest.Decoded(SpacedOut(v), keyDefs[k].max); !strings.HasPrefix(want, got) {
+					t.Fatalf("%s=%q, not a start of %q", k.Name(), got, want)
+				}
+			}
+		}
+	})
+}
+
+// checkNoLineBreaks: no character a receiver could take for the end of a line, nor one that hides
+// or reorders text, is left in a message.
+func checkNoLineBreaks(t *testing.T, line string) {
+	t.Helper()
+	if i := strings.IndexFunc(line, func(r rune) bool { return r == '\r' || r == '\n' || r == 0 || hidden(r) }); i >= 0 {
+		t.Fatalf("%q at %d in %q", []rune(line[i:])[0], i, line)
+	}
+}
+
+// hidden: U+2028, U+2029 and the format characters (Unicode category Cf), which the README writes as
+// spaces and ceftest.Decoded leaves alone.
+func hidden(r rune) bool { return r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Cf, r) }
+
+// SpacedOut writes as a space each character that is hidden (exported for the cef_test tests).
+func SpacedOut(s string) string {
+	return strings.Map(func(r rune) rune {
+		if hidden(r) {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 func keyByName(name string) Key {

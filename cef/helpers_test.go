@@ -1,6 +1,7 @@
 package cef_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -154,6 +155,22 @@ var fullPairs = []cef.Pair{
 	{"cs7", "192.168.1.1"}, {"cs7Label", "Node IP"},
 	{"outcome", "Error"},
 	{"msg", "hello world"},
+}
+
+// keyLimit is a key's limit in characters (cef-rules.md), as stringKeyLimits lists it; the typed
+// keys, which hold short values in these tests, have none here.
+func keyLimit(k cef.Key) int {
+	for _, l := range stringKeyLimits {
+		if l.key == k {
+			return l.limit
+		}
+	}
+	return math.MaxInt
+}
+
+// escapedValue is a value as the README escapes it in the extension.
+func escapedValue(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "=", `\=`, "\n", `\n`, "\r", `\r`).Replace(s)
 }
 
 // joinPairs writes pairs as an extension (values here need no escaping).

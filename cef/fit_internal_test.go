@@ -1,0 +1,38 @@
+package cef
+
+import (
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// Issue 11: shortening costs what the message size allows, not what the record holds. With every
+// key holding 4,000 characters (the most a record of 200 fields can bring), the fitter reads of the
+// values no more than the message carries, plus a character per key: three bytes each when a
+// three-byte character is written as a one-byte space.
+func TestAppendFitReadsABoundedPart(t *testing.T) {
+	enc := NewEncoder(Header{Vendor: "Kaspersky", Product: "Kaspersky Container Security", Version: "2.0", Hostname: "kcs-node", Facility: 20})
+	for _, unit := range []string{"a", "é=|€", "a\u200b", "\xff"} {
+		ev := Event{Time: time.Unix(1771409248, 0), ClassID: []byte("X-1"), Name: []byte("N"), Type: UnknownType, Severity: 5}
+		v := String([]byte(strings.Repeat(unit, 4000/len([]rune(unit)))))
+		for k := Key(0); k < NumKeys; k++ {
+			ev.Values[k] = v
+		}
+		for _, size := range []int{480, 8096} {
+			var f fitter
+			out, shortened, ok := f.appendFit(enc, nil, &ev, size)
+			ev.clearCuts()
+			if !ok || !shortened || len(out) > size {
+				t.Fatalf("%q %d: ok %v, shortened %v, %d bytes", unit, size, ok, shortened, len(out))
+			}
+			read := 0
+			for _, v := range f.vals[:f.n] {
+				read += v.fit.n
+			}
+			if bound := 3 * (size + int(NumKeys)*utf8.UTFMax); read > bound {
+				t.Errorf("%q %d: read %d bytes of values, more than %d", unit, size, read, bound)
+			}
+		}
+	}
+}
