@@ -63,7 +63,10 @@ clean:
 # Each fuzz target for FUZZTIME; what a run finds new is kept in Go's cache, and a failing input in
 # the package's testdata/fuzz, where `go test` replays it from then on.
 FUZZTIME ?= 10m
+# A short minimisation keeps a long run fuzzing: minimising a large new input takes a minute by default.
+FUZZFLAGS ?= -fuzzminimizetime 5s
 fuzz:
-	$(GO) test ./cef -run '^$$' -fuzz '^FuzzEncodeParse$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./record -run '^$$' -fuzz '^FuzzDecoder$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./record -run '^$$' -fuzz '^FuzzEmbeddedJSON$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./pipeline -run '^$$' -fuzz '^FuzzPipeline$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
+	$(GO) test ./cef -run '^$$' -fuzz '^FuzzEncodeParse$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
+	$(GO) test ./record -run '^$$' -fuzz '^FuzzDecoder$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
+	$(GO) test ./record -run '^$$' -fuzz '^FuzzEmbeddedJSON$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)

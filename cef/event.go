@@ -117,6 +117,9 @@ var (
 		KeyOldFilePath, KeyFilePath, KeyDeviceDirection, KeyCn1, KeyCs1, KeyCs2, KeyCs3, KeyCs4, KeyCs5,
 		KeyCs6, KeyCs7)
 	everyKey = keySet(1<<NumKeys - 1)
+	// addressKeys hold an IP address, which a cut would turn into another address or none: shortening
+	// keeps them whole, like numbers.
+	addressKeys = setOf(KeySrc, KeyC6a2, KeyDst, KeyC6a3)
 )
 
 // sends is the set of keys an event of this type carries.

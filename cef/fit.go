@@ -9,7 +9,7 @@ import (
 // AppendFit appends the message like Append, shortened to at most size bytes when it is longer: the
 // longest string values are cut first and evenly, each on a character boundary before escaping, so
 // no escape and no UTF-8 character is ever split; when not every value can keep a character, the
-// longest are left out with their keys. Numbers are never cut. When the message does not fit even
+// longest are left out with their keys. Numbers and addresses are never cut. When the message does not fit even
 // with every string value left out, the record's Name and Class ID are cut too, the longer first.
 // It reports whether anything was shortened, and ok false (with nothing appended) when the message
 // cannot fit at all.
@@ -41,6 +41,9 @@ func (e *Event) stringBytes() int {
 	}
 	return n
 }
+
+// maxAddressLen is the longest text of an IP address: an IPv6 address with an IPv4 tail.
+const maxAddressLen = len("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255")
 
 // A fitter finds how far each string value of an event can go in a message of a given size. It
 // lives on the stack of one AppendFit call.
@@ -93,9 +96,12 @@ func (f *fitter) collect(ev *Event) (overheads int) {
 		if ev.Values[k].Kind != KindString || !ev.Sends(k) {
 			continue
 		}
-		ev.cuts[k] = -1
 		v := bytes.TrimFunc(ev.Values[k].Bytes, isBlank)
-		if len(v) == 0 {
+		if addressKeys.has(k) && len(v) <= maxAddressLen {
+			continue // whole: a cut address is another address or none
+		}
+		ev.cuts[k] = -1 // an address longer than any is no address: left out
+		if len(v) == 0 || addressKeys.has(k) {
 			continue
 		}
 		f.vals[f.n] = fitValue{key: k, v: v, max: keyDefs[k].max, overhead: ev.pairOverhead(k)}
