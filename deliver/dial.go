@@ -20,6 +20,8 @@ type endpoints struct {
 	retryAt  []time.Time // zero: may be dialled now
 	current  int         // the address of the last successful dial
 	now      func() time.Time
+	// connectFailed, when set, is told of each address a dial failed for (OnConnectFailure).
+	connectFailed func(address string)
 }
 
 func newEndpoints(opt Options) *endpoints {
@@ -84,6 +86,9 @@ func (e *endpoints) dial(deadline time.Time) (net.Conn, error) {
 		// A dial the flush deadline cut short says nothing about the address.
 		if !expired(deadline) {
 			e.retryAt[i] = now.Add(e.holdDown)
+			if e.connectFailed != nil {
+				e.connectFailed(e.addrs[i])
+			}
 		}
 		if len(e.addrs) > 1 {
 			err = fmt.Errorf("%s: %w", e.addrs[i], err)

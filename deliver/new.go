@@ -36,6 +36,18 @@ func New(cfg *config.Config) Transport {
 	return NewStream(opt)
 }
 
+// OnConnectFailure has t tell f of each address of the SIEM it could not connect to, as it happens
+// (f runs in the Send that dialled). A dial the flush deadline cut short is not told: it says
+// nothing about the address. UDP makes no connection, so it has nothing to tell.
+func OnConnectFailure(t Transport, f func(address string)) {
+	switch t := t.(type) {
+	case *Stream:
+		t.ends.connectFailed = f
+	case *RELP:
+		t.ends.connectFailed = f
+	}
+}
+
 // FlushBudget is how long a flush may take (README, Bounded time): Connect_Timeout for each address
 // and two Write_Timeouts, for the writes and either a rewrite on a new connection or the last RELP
 // acknowledgements. A flush sets Batch.Deadline to its start plus the budget.

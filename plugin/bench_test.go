@@ -115,7 +115,7 @@ func discardReceiver(b *testing.B) string {
 // BenchmarkFlushTCP (b): the whole flush, as FLBPluginFlushCtx calls it, into a loopback receiver.
 func BenchmarkFlushTCP(b *testing.B) {
 	chunk := benchChunk(b)
-	in := newInstance(testConfig(b, discardReceiver(b), "tcp"), &fakeLog{})
+	in := newInstance(testConfig(b, discardReceiver(b), "tcp"), &fakeLog{}, noMetrics{})
 	defer in.Close()
 	require.Equal(b, flbOK, in.Flush(chunk))
 	m := mallocs()

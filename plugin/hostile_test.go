@@ -61,7 +61,7 @@ func lineOf(t *testing.T, marker string) int {
 func TestAPanicInAFlushIsRecoveredAndItsLaneReplaced(t *testing.T) {
 	addr, lines := lineReceiver(t)
 	log := &fakeLog{}
-	in := newInstance(testConfig(t, addr, "tcp"), log)
+	in := newInstance(testConfig(t, addr, "tcp"), log, noMetrics{})
 	broken := &panicTransport{}
 	l := withTransport(in, broken)
 	id := instances.add(in)
@@ -75,7 +75,7 @@ func TestAPanicInAFlushIsRecoveredAndItsLaneReplaced(t *testing.T) {
 	assert.True(t, broken.closed)
 	require.Len(t, in.lanes, 1)
 	assert.NotSame(t, l, in.lanes[0])
-	assert.Equal(t, uint64(1), in.stats.retried)
+	assert.Equal(t, uint64(1), in.stats[statRetriedFlushes])
 
 	assert.Equal(t, flbOK, flush())
 	assert.Len(t, collect(t, lines, n), n)
@@ -129,7 +129,7 @@ const forged = "x\n[2026/01/01 00:00:00] [ info] [siem_cef:siem] stats: sent=0\x
 func TestNoRecordTextReachesTheLogUnquoted(t *testing.T) {
 	log := &fakeLog{}
 	cfg := testConfig(t, "127.0.0.1:514", "udp")
-	in := newInstance(cfg, log)
+	in := newInstance(cfg, log, noMetrics{})
 	withTransport(in, discardTransport{})
 	defer in.Close()
 	var chunk []byte
@@ -163,7 +163,7 @@ func TestMessagesThatCannotBeShortenedAreLoggedWithinTheLimit(t *testing.T) {
 	log := &fakeLog{}
 	cfg := testConfig(t, "127.0.0.1:514", "udp")
 	cfg.MaxMessageSize = 60 // below what configuration accepts: no message fits
-	in := newInstance(cfg, log)
+	in := newInstance(cfg, log, noMetrics{})
 	withTransport(in, discardTransport{})
 	defer in.Close()
 	var chunk []byte
@@ -175,7 +175,7 @@ func TestMessagesThatCannotBeShortenedAreLoggedWithinTheLimit(t *testing.T) {
 	assert.Equal(t, flbOK, in.Flush(chunk))
 	assert.Equal(t, 5, strings.Count(log.text(), "cannot be shortened to the 60 bytes of Max_Message_Size; not sent"), log.text())
 	assert.Contains(t, log.text(), "7 more warnings in this chunk not shown")
-	assert.Equal(t, uint64(12), in.stats.tooLarge)
+	assert.Equal(t, uint64(12), in.stats[statTooLarge])
 }
 
 // recordingTransport keeps the deadline of each batch it is given.
@@ -191,7 +191,7 @@ func (r *recordingTransport) Close() error             { return nil }
 // Every send of a flush has the deadline of the flush: its start plus the flush budget.
 func TestAFlushSetsOneDeadlineForItsSends(t *testing.T) {
 	cfg := testConfig(t, "127.0.0.1:514,127.0.0.2:514", "tcp")
-	in := newInstance(cfg, &fakeLog{})
+	in := newInstance(cfg, &fakeLog{}, noMetrics{})
 	rec := &recordingTransport{}
 	withTransport(in, rec)
 	defer in.Close()
@@ -244,7 +244,7 @@ func TestEventsTheSIEMRefusesAreCountedAndNotRetried(t *testing.T) {
 	log := &fakeLog{}
 	cfg := testConfig(t, relpServer(t, "msg=refuse"), "relp")
 	cfg.StatsInterval = time.Nanosecond
-	in := newInstance(cfg, log)
+	in := newInstance(cfg, log, noMetrics{})
 	defer in.Close()
 	var chunk []byte
 	var err error
@@ -257,10 +257,10 @@ func TestEventsTheSIEMRefusesAreCountedAndNotRetried(t *testing.T) {
 		require.NoError(t, err)
 	}
 	assert.Equal(t, flbOK, in.Flush(chunk))
-	assert.Equal(t, uint64(9), in.stats.sent)
-	assert.Equal(t, uint64(3), in.stats.rejected)
+	assert.Equal(t, uint64(9), in.stats[statSent])
+	assert.Equal(t, uint64(3), in.stats[statRejected])
 	assert.Contains(t, log.text(), "the SIEM refused 3 events for good (RELP status 5xx); they are not sent again")
-	assert.Contains(t, log.text(), "stats: sent=9 filtered=0 shortened=0 skipped=0 too_large=0 field_problems=0 bad_times=0 rejected=3 group_markers=0 retried_flushes=0")
+	assert.Contains(t, log.text(), "stats: sent=9 filtered=0 shortened=0 skipped=0 too_large=0 field_problems=0 bad_times=0 rejected=3 group_markers=0 retried_flushes=0 connect_failures=0 address_changes=0")
 }
 
 // An event whose time no syslog time stamp can carry is sent with the time of the flush, and
@@ -271,7 +271,7 @@ func TestAnEventWithAnImpossibleTimeIsSentAndCounted(t *testing.T) {
 	cfg := testConfig(t, addr, "tcp")
 	cfg.SyslogFormat = config.RFC5424
 	cfg.StatsInterval = time.Nanosecond
-	in := newInstance(cfg, log)
+	in := newInstance(cfg, log, noMetrics{})
 	defer in.Close()
 	body, err := msgpack.Marshal(map[string]any{"event_id": "PM-001"})
 	require.NoError(t, err)
@@ -285,6 +285,6 @@ func TestAnEventWithAnImpossibleTimeIsSentAndCounted(t *testing.T) {
 	sent, err := time.Parse(time.RFC3339Nano, s.Stamp)
 	require.NoError(t, err)
 	assert.False(t, sent.Before(before) || sent.After(time.Now()), "%v", sent)
-	assert.Equal(t, uint64(1), in.stats.badTimes)
+	assert.Equal(t, uint64(1), in.stats[statBadTimes])
 	assert.Contains(t, log.text(), "bad_times=1 ")
 }

@@ -55,9 +55,11 @@ type instance struct {
 	cfg   *config.Config
 	log   logger
 	idle  chan *lane
-	mu    sync.Mutex // guards lanes, stats and lastStats
+	mu    sync.Mutex // guards lanes, stats, metrics and lastStats
 	lanes []*lane
 	stats stats
+	// metrics count what stats count, in Fluent Bit's Prometheus endpoint (metrics.go).
+	metrics metrics
 	// lastStats is when the counters were last logged.
 	lastStats time.Time
 	now       func() time.Time
@@ -76,15 +78,13 @@ type lane struct {
 	tooLarge  int
 	shortened int
 	rejected  int // refused for good by the SIEM in the current flush
+	// addressChanges are the connections of the current flush that went to another address than
+	// the lane's connection before.
+	addressChanges int
 }
 
-// stats count what happened to the events of every flush since start.
-type stats struct {
-	sent, filtered, shortened, skipped, tooLarge, problems, badTimes, rejected, markers, retried uint64
-}
-
-func newInstance(cfg *config.Config, log logger) *instance {
-	return &instance{cfg: cfg, log: log, idle: make(chan *lane, maxLanes), lastStats: time.Now(), now: time.Now,
+func newInstance(cfg *config.Config, log logger, m metrics) *instance {
+	return &instance{cfg: cfg, log: log, metrics: m, idle: make(chan *lane, maxLanes), lastStats: time.Now(), now: time.Now,
 		budget: deliver.FlushBudget(cfg)}
 }
 
@@ -143,6 +143,7 @@ func (in *instance) addLane() *lane {
 
 func (in *instance) newLane() *lane {
 	t := deliver.New(in.cfg)
+	deliver.OnConnectFailure(t, in.connectFailed)
 	return &lane{pipe: pipeline.New(in.cfg), batch: deliver.Batch{Framing: t.Framing()}, transport: t}
 }
 
@@ -153,7 +154,7 @@ func (in *instance) discard(l *lane) {
 	fresh := in.newLane()
 	in.mu.Lock()
 	in.lanes[slices.Index(in.lanes, l)] = fresh
-	in.stats.retried++
+	in.add(stats{statRetriedFlushes: 1})
 	in.mu.Unlock()
 	in.idle <- fresh
 	l.transport.Close()
@@ -184,7 +185,7 @@ func (in *instance) Flush(chunk []byte) int {
 func (in *instance) flush(l *lane, chunk []byte) int {
 	l.batch.Reset()
 	l.batch.Deadline = time.Now().Add(in.budget)
-	l.warnings, l.sent, l.tooLarge, l.shortened, l.rejected = 0, 0, 0, 0, 0
+	l.warnings, l.sent, l.tooLarge, l.shortened, l.rejected, l.addressChanges = 0, 0, 0, 0, 0, 0
 
 	st, err := l.pipe.Run(chunk, func(msg []byte) error { return in.emit(l, msg) }, func(msg string) { in.limited(l, levelWarn, msg) })
 	if err == nil || errors.As(err, new(*record.ChunkError)) {
@@ -217,25 +218,29 @@ func (in *instance) flush(l *lane, chunk []byte) int {
 // count adds a flush to the counters and turns its error into Fluent Bit's return code; it returns
 // the counters line when it is due.
 func (in *instance) count(l *lane, st pipeline.Stats, err error) (code int, statsLine string) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	in.stats.sent += uint64(l.sent)
-	in.stats.filtered += uint64(st.Filtered)
-	in.stats.skipped += uint64(st.Skipped)
-	in.stats.problems += uint64(st.Problems)
-	in.stats.badTimes += uint64(st.BadTimes)
-	in.stats.markers += uint64(st.Markers)
-	in.stats.tooLarge += uint64(l.tooLarge)
-	in.stats.shortened += uint64(l.shortened)
-	in.stats.rejected += uint64(l.rejected)
+	d := stats{
+		statSent:           uint64(l.sent),
+		statFiltered:       uint64(st.Filtered),
+		statShortened:      uint64(l.shortened),
+		statSkipped:        uint64(st.Skipped),
+		statTooLarge:       uint64(l.tooLarge),
+		statFieldProblems:  uint64(st.Problems),
+		statBadTimes:       uint64(st.BadTimes),
+		statRejected:       uint64(l.rejected),
+		statGroupMarkers:   uint64(st.Markers),
+		statAddressChanges: uint64(l.addressChanges),
+	}
 	code = flbOK
 	switch {
 	case errors.As(err, new(*record.ChunkError)):
 		code = flbError
 	case err != nil:
 		code = flbRetry
-		in.stats.retried++
+		d[statRetriedFlushes] = 1
 	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.add(d)
 	return code, in.dueStats()
 }
 
@@ -282,6 +287,7 @@ func (in *instance) send(l *lane) error {
 				in.log.Log(levelInfo, "connected to "+now)
 			} else {
 				in.log.Log(levelWarn, fmt.Sprintf("now connected to %s instead of %s (Address order: %s)", now, l.address, strings.Join(in.cfg.Endpoints(), ",")))
+				l.addressChanges++
 			}
 			l.address = now
 		}
@@ -308,11 +314,6 @@ func (in *instance) dueStats() string {
 	return "stats: " + in.stats.String()
 }
 
-func (s stats) String() string {
-	return fmt.Sprintf("sent=%d filtered=%d shortened=%d skipped=%d too_large=%d field_problems=%d bad_times=%d rejected=%d group_markers=%d retried_flushes=%d",
-		s.sent, s.filtered, s.shortened, s.skipped, s.tooLarge, s.problems, s.badTimes, s.rejected, s.markers, s.retried)
-}
-
 // Close waits for the flushes in progress and releases every connection.
 func (in *instance) Close() {
 	in.mu.Lock()
@@ -323,6 +324,7 @@ func (in *instance) Close() {
 	}
 	in.mu.Lock()
 	s := in.stats
+	in.metrics.Close()
 	in.mu.Unlock()
 	in.log.Log(levelInfo, fmt.Sprintf("stopped: %s; %d instances remain, %d goroutines", s, instances.count(), runtime.NumGoroutine()))
 }

@@ -96,7 +96,7 @@ func collect(t *testing.T, lines <-chan string, n int) []string {
 func TestFlushDeliversEveryEventOverTCP(t *testing.T) {
 	addr, lines := lineReceiver(t)
 	log := &fakeLog{}
-	in := newInstance(testConfig(t, addr, "tcp"), log)
+	in := newInstance(testConfig(t, addr, "tcp"), log, noMetrics{})
 	defer in.Close()
 	chunk, n := fixtureChunk(t)
 	require.Equal(t, flbOK, in.Flush(chunk))
@@ -107,7 +107,7 @@ func TestFlushDeliversEveryEventOverTCP(t *testing.T) {
 		assert.NotEmpty(t, m.ClassID)
 	}
 	assert.True(t, strings.HasPrefix(got[0], "<163>Feb 18 10:07:28 kcs-node CEF:0|Kaspersky|Kaspersky Container Security|2.0|PM-002|Process management|7|"), got[0])
-	assert.Equal(t, uint64(n), in.stats.sent)
+	assert.Equal(t, uint64(n), in.stats[statSent])
 }
 
 func TestFlushReturnsRetryWhenTheSIEMIsDown(t *testing.T) {
@@ -116,7 +116,7 @@ func TestFlushReturnsRetryWhenTheSIEMIsDown(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	log := &fakeLog{}
-	in := newInstance(testConfig(t, addr, "tcp"), log)
+	in := newInstance(testConfig(t, addr, "tcp"), log, noMetrics{})
 	defer in.Close()
 	chunk, _ := fixtureChunk(t)
 	assert.Equal(t, flbRetry, in.Flush(chunk))
@@ -127,7 +127,7 @@ func TestFlushReturnsRetryWhenTheSIEMIsDown(t *testing.T) {
 func TestFlushOfADamagedChunkDeliversWhatCameBeforeAndIsNotOK(t *testing.T) {
 	addr, lines := lineReceiver(t)
 	log := &fakeLog{}
-	in := newInstance(testConfig(t, addr, "tcp"), log)
+	in := newInstance(testConfig(t, addr, "tcp"), log, noMetrics{})
 	defer in.Close()
 	var chunk []byte
 	var err error
@@ -152,7 +152,7 @@ func TestFlushOfADamagedChunkDeliversWhatCameBeforeAndIsNotOK(t *testing.T) {
 func TestFlushSkipsAndLogsAnEventWhoseBodyIsNotAMap(t *testing.T) {
 	addr, lines := lineReceiver(t)
 	log := &fakeLog{}
-	in := newInstance(testConfig(t, addr, "tcp"), log)
+	in := newInstance(testConfig(t, addr, "tcp"), log, noMetrics{})
 	defer in.Close()
 	chunk, err := record.AppendEvent(nil, fixtureStart, "just a string")
 	require.NoError(t, err)
@@ -161,7 +161,7 @@ func TestFlushSkipsAndLogsAnEventWhoseBodyIsNotAMap(t *testing.T) {
 	assert.Equal(t, flbOK, in.Flush(chunk))
 	assert.Contains(t, collect(t, lines, 1)[0], "|API-001|API|3|outcome=Success")
 	assert.Contains(t, log.text(), "event at byte 0 skipped: its body is not a map")
-	assert.Equal(t, uint64(1), in.stats.skipped)
+	assert.Equal(t, uint64(1), in.stats[statSkipped])
 }
 
 func TestFlushOverUDPShortensToMaxMessageSize(t *testing.T) {
@@ -171,7 +171,7 @@ func TestFlushOverUDPShortensToMaxMessageSize(t *testing.T) {
 	log := &fakeLog{}
 	cfg := testConfig(t, pc.LocalAddr().String(), "udp")
 	cfg.MaxMessageSize = 2048
-	in := newInstance(cfg, log)
+	in := newInstance(cfg, log, noMetrics{})
 	defer in.Close()
 	// The second event is far longer than a datagram may be: its longest values are cut.
 	var chunk []byte
@@ -199,13 +199,13 @@ func TestFlushOverUDPShortensToMaxMessageSize(t *testing.T) {
 		got = append(got, msg)
 	}
 	assert.Equal(t, []string{"small", "big", "huge header", "small again"}, got)
-	assert.Equal(t, uint64(1), in.stats.shortened)
+	assert.Equal(t, uint64(1), in.stats[statShortened])
 }
 
 func TestWarningsOfOneFlushAreBounded(t *testing.T) {
 	addr, lines := lineReceiver(t)
 	log := &fakeLog{}
-	in := newInstance(testConfig(t, addr, "tcp"), log)
+	in := newInstance(testConfig(t, addr, "tcp"), log, noMetrics{})
 	defer in.Close()
 	var chunk []byte
 	var err error
@@ -217,7 +217,7 @@ func TestWarningsOfOneFlushAreBounded(t *testing.T) {
 	assert.Len(t, collect(t, lines, 12), 12, "every event is still sent")
 	assert.Equal(t, 5, strings.Count(log.text(), "field src_ip: not an IPv4 or IPv6 address; left out"))
 	assert.Contains(t, log.text(), "7 more warnings in this chunk not shown")
-	assert.Equal(t, uint64(12), in.stats.problems)
+	assert.Equal(t, uint64(12), in.stats[statFieldProblems])
 }
 
 func TestStatsAreLoggedOncePerInterval(t *testing.T) {
@@ -225,7 +225,7 @@ func TestStatsAreLoggedOncePerInterval(t *testing.T) {
 	log := &fakeLog{}
 	cfg := testConfig(t, addr, "tcp")
 	cfg.StatsInterval = time.Minute
-	in := newInstance(cfg, log)
+	in := newInstance(cfg, log, noMetrics{})
 	defer in.Close()
 	clock := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	in.now = func() time.Time { return clock }
@@ -239,5 +239,5 @@ func TestStatsAreLoggedOncePerInterval(t *testing.T) {
 	require.Equal(t, flbOK, in.Flush(chunk))
 	collect(t, lines, 3*n)
 	assert.Equal(t, 1, strings.Count(log.text(), "stats: "), log.text())
-	assert.Contains(t, log.text(), fmt.Sprintf("stats: sent=%d filtered=0 shortened=0 skipped=0 too_large=0 field_problems=0 bad_times=0 rejected=0 group_markers=0 retried_flushes=0", 2*n))
+	assert.Contains(t, log.text(), fmt.Sprintf("stats: sent=%d filtered=0 shortened=0 skipped=0 too_large=0 field_problems=0 bad_times=0 rejected=0 group_markers=0 retried_flushes=0 connect_failures=0 address_changes=0", 2*n))
 }

@@ -44,6 +44,12 @@ static int siem_log_enabled(void *api, void *ins, int level) {
 	return a->output_log_check == NULL || a->output_log_check(ins, level);
 }
 
+// The instance's cmetrics context (struct cmt *), or NULL.
+static void *siem_cmt_instance(void *api, void *ins) {
+	struct siem_flb_api *a = api;
+	return a->output_get_cmt_instance == NULL ? NULL : a->output_get_cmt_instance(ins);
+}
+
 // The message is an argument, never the format.
 static void siem_log(void *api, int level, const char *msg) {
 	((struct siem_flb_api *)api)->log_print(level, NULL, 0, "%s", msg);
@@ -159,7 +165,8 @@ func FLBPluginInit(plugin unsafe.Pointer) (rc int) {
 	if !startupCheck(cfg, log) {
 		return output.FLB_ERROR
 	}
-	in := newInstance(cfg, log)
+	cmtInstance := func() unsafe.Pointer { return C.siem_cmt_instance(log.api, log.ins) }
+	in := newInstance(cfg, log, newCmtMetrics(cmtInstance, cfg, log))
 	C.siem_set_context(plugin, C.uintptr_t(instances.add(in)))
 	log.Log(levelInfo, "started: "+cfg.String())
 	log.Log(levelInfo, "filter: "+filter.New(cfg).String())

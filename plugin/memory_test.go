@@ -78,7 +78,7 @@ func damagedChunks(t *testing.T) [][]byte {
 // length is allocated, and nothing of a failed flush is kept.
 func TestDamagedChunksLeaveTheHeapAsItWas(t *testing.T) {
 	const flushes = 10000
-	in := newInstance(testConfig(t, "127.0.0.1:514", "tcp"), &countLog{})
+	in := newInstance(testConfig(t, "127.0.0.1:514", "tcp"), &countLog{}, noMetrics{})
 	withTransport(in, discardTransport{})
 	defer in.Close()
 	chunks := damagedChunks(t)
@@ -155,7 +155,7 @@ func bigRecords(t *testing.T) map[string]func() []byte {
 func TestARecordOf20MiBIsNotKept(t *testing.T) {
 	for name, build := range bigRecords(t) {
 		t.Run(name, func(t *testing.T) {
-			in := newInstance(testConfig(t, "127.0.0.1:514", "tcp"), &countLog{})
+			in := newInstance(testConfig(t, "127.0.0.1:514", "tcp"), &countLog{}, noMetrics{})
 			withTransport(in, discardTransport{})
 			defer in.Close()
 			chunk, _ := fixtureChunk(t)

@@ -3,7 +3,8 @@
  * Fluent Bit 5.1.1 does and drives it from a script, so CI can test the real
  * ABI without Fluent Bit installed.  See README.md next to this file.
  *
- * Build: gcc -O2 -Wall -Wextra -Werror -pthread -o flb-host test/host/host.c -ldl
+ * Build: gcc -O2 -Wall -Wextra -Werror -pthread -rdynamic -o flb-host test/host/host.c -ldl
+ * (-rdynamic exports the cmetrics stand-ins, as the fluent-bit binary exports cmetrics).
  *
  * Exit status: 0 script done, 2 usage/script/load error, 3 script done but the
  * plugin broke an ABI rule (details on stderr, "[host] ABI violation: ...").
@@ -18,6 +19,7 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,7 +135,42 @@ struct flb_output_instance {
     size_t cap;
     struct flb_plugin_proxy_context *ctx;
     struct registration *reg;
+    struct cmt *cmt;                     /* the instance's cmetrics context */
     struct flb_output_instance *next;    /* every instance ever created */
+};
+
+/*
+ * cmetrics stand-ins.  Fluent Bit gives each output instance a cmetrics
+ * context (api->output_get_cmt_instance) and its binary exports the cmetrics
+ * functions, which a Go plugin resolves with dlsym(RTLD_DEFAULT, ...).  The
+ * host exports flb_output_get_cmt_instance, cmt_counter_create and
+ * cmt_counter_add (built with -rdynamic) and keeps what they are given, for
+ * the "metrics" command.  Nothing is freed, so that a use after the
+ * instance's exit (when Fluent Bit destroys the context) is reported.
+ */
+struct cmt {
+    struct flb_output_instance *ins;
+    struct cmt_counter *counters;
+    struct cmt_counter **tail;
+};
+
+struct host_series {
+    char **vals;                     /* label values, NULL for the unlabelled one */
+    int nvals;
+    double value;
+    struct host_series *next;
+};
+
+struct cmt_counter {
+    struct cmt *cmt;
+    char *fqname;                    /* ns_subsystem_name, as cmt_opts_init() makes it */
+    char *help;
+    int nkeys;
+    char **keys;
+    struct host_series *series;
+    struct host_series **tail;
+    struct cmt_counter *next;        /* of its context */
+    struct cmt_counter *all_next;    /* every counter ever created */
 };
 
 struct registration {
@@ -174,6 +211,9 @@ static struct registration *g_cur;
 static pthread_mutex_t g_inst_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct flb_output_instance *g_inst_head;
 static struct flb_output_instance *g_inst_tail;
+
+static pthread_mutex_t g_metrics_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cmt_counter *g_counters;
 
 static pthread_mutex_t g_log_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int g_violations;
@@ -466,10 +506,22 @@ static const char *api_input_get_property(const char *key, struct flb_input_inst
     return NULL;
 }
 
-static void *api_output_get_cmt_instance(struct flb_output_instance *o_ins)
+/* exported: the plugin checks with dlsym that the binary has it (a Fluent
+ * Bit built without metrics leaves the flb_api member uninitialised) */
+void *flb_output_get_cmt_instance(struct flb_output_instance *o_ins);
+
+void *flb_output_get_cmt_instance(struct flb_output_instance *o_ins)
 {
-    (void) o_ins;
-    return NULL;
+    struct flb_output_instance *ins;
+    struct cmt *cmt = NULL;
+
+    pthread_mutex_lock(&g_inst_lock);
+    ins = check_instance(o_ins, "output_get_cmt_instance");
+    if (ins && ins->state != INST_DEAD) {
+        cmt = ins->cmt;
+    }
+    pthread_mutex_unlock(&g_inst_lock);
+    return cmt;
 }
 
 static void *api_input_get_cmt_instance(struct flb_input_instance *i)
@@ -525,7 +577,7 @@ static const char *stale_input_get_property(const char *key, struct flb_input_in
 static void *stale_output_get_cmt_instance(struct flb_output_instance *o)
 {
     stale_api("output_get_cmt_instance");
-    return api_output_get_cmt_instance(o);
+    return flb_output_get_cmt_instance(o);
 }
 
 static void *stale_input_get_cmt_instance(struct flb_input_instance *i)
@@ -579,7 +631,7 @@ static void api_fill(struct flb_api *api, int stale)
     if (!stale) {
         api->output_get_property = api_output_get_property;
         api->input_get_property = api_input_get_property;
-        api->output_get_cmt_instance = api_output_get_cmt_instance;
+        api->output_get_cmt_instance = flb_output_get_cmt_instance;
         api->input_get_cmt_instance = api_input_get_cmt_instance;
         api->log_print = api_log_print;
         api->input_log_check = api_input_log_check;
@@ -597,6 +649,177 @@ static void api_fill(struct flb_api *api, int stale)
         api->output_log_check = stale_output_log_check;
         api->custom_get_property = stale_custom_get_property;
         api->custom_log_check = stale_custom_log_check;
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * cmetrics stand-ins (lib/cmetrics/src/cmt_counter.c, cmt_opts.c, cmt_map.c)
+ * ---------------------------------------------------------------------- */
+
+struct cmt_counter *cmt_counter_create(struct cmt *cmt, char *ns, char *subsystem,
+                                       char *name, char *help,
+                                       int label_count, char **label_keys);
+int cmt_counter_add(struct cmt_counter *counter, uint64_t timestamp, double val,
+                    int labels_count, char **label_vals);
+
+/* the live instance a context belongs to, or NULL after a violation */
+static struct flb_output_instance *cmt_owner(struct cmt *cmt, const char *fn)
+{
+    struct flb_output_instance *i;
+
+    pthread_mutex_lock(&g_inst_lock);
+    for (i = g_inst_head; i; i = i->next) {
+        if (i->cmt == cmt) {
+            break;
+        }
+    }
+    pthread_mutex_unlock(&g_inst_lock);
+    if (!i) {
+        violation("%s called with cmt=%p, which no output_get_cmt_instance "
+                  "returned", fn, (void *) cmt);
+        return NULL;
+    }
+    if (i->state == INST_DEAD) {
+        violation("%s called on the cmetrics context of instance '%s' after "
+                  "its exit (Fluent Bit has destroyed it)", fn, i->name);
+        return NULL;
+    }
+    return i;
+}
+
+static char **copy_strings(char **l, int n)
+{
+    char **out = xcalloc((size_t) n, sizeof(char *));
+    int k;
+
+    for (k = 0; k < n; k++) {
+        out[k] = l[k] ? xstrdup(l[k]) : NULL;
+    }
+    return out;
+}
+
+struct cmt_counter *cmt_counter_create(struct cmt *cmt, char *ns, char *subsystem,
+                                       char *name, char *help,
+                                       int label_count, char **label_keys)
+{
+    struct cmt_counter *c;
+    size_t len;
+    int k;
+
+    if (!cmt_owner(cmt, "cmt_counter_create")) {
+        return NULL;
+    }
+    if (label_count < 0 || (label_count > 0 && !label_keys)) {
+        violation("cmt_counter_create called with label_count %d and "
+                  "label_keys %p (cmetrics reads label_count keys)",
+                  label_count, (void *) label_keys);
+        return NULL;
+    }
+    for (k = 0; k < label_count; k++) {
+        if (!label_keys[k]) {
+            violation("cmt_counter_create called with label key %d NULL", k);
+            return NULL;
+        }
+    }
+    /* cmetrics refuses these with an error line and returns NULL */
+    if (!ns || !subsystem || !name || !*name || !help || !*help) {
+        hostlog("cmt_counter_create: cmetrics refuses a counter without ns, "
+                "subsystem, name or help: returns NULL");
+        return NULL;
+    }
+    c = xcalloc(1, sizeof(*c));
+    len = strlen(ns) + strlen(subsystem) + strlen(name) + 3;
+    c->fqname = xmalloc(len);
+    snprintf(c->fqname, len, "%s%s%s%s%s", ns, *ns ? "_" : "", subsystem,
+             *subsystem ? "_" : "", name);
+    c->help = xstrdup(help);
+    c->nkeys = label_count;
+    c->keys = copy_strings(label_keys, label_count);
+    c->cmt = cmt;
+    c->tail = &c->series;
+    hostdebug("cmt_counter_create %s (%d labels)", c->fqname, label_count);
+
+    pthread_mutex_lock(&g_metrics_lock);
+    *cmt->tail = c;
+    cmt->tail = &c->next;
+    c->all_next = g_counters;
+    g_counters = c;
+    pthread_mutex_unlock(&g_metrics_lock);
+    return c;
+}
+
+static int labels_equal(struct host_series *s, int n, char **vals)
+{
+    int k;
+
+    if (s->nvals != n) {
+        return 0;
+    }
+    for (k = 0; k < n; k++) {
+        if ((s->vals[k] == NULL) != (vals[k] == NULL) ||
+            (vals[k] && strcmp(s->vals[k], vals[k]) != 0)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int cmt_counter_add(struct cmt_counter *counter, uint64_t timestamp, double val,
+                    int labels_count, char **label_vals)
+{
+    struct cmt_counter *c;
+    struct host_series *s;
+
+    (void) timestamp;
+    pthread_mutex_lock(&g_metrics_lock);
+    for (c = g_counters; c && c != counter; c = c->all_next) {
+    }
+    pthread_mutex_unlock(&g_metrics_lock);
+    if (!c) {
+        violation("cmt_counter_add called with counter=%p, which no "
+                  "cmt_counter_create returned", (void *) counter);
+        return -1;
+    }
+    if (!cmt_owner(c->cmt, "cmt_counter_add")) {
+        return -1;
+    }
+    if (labels_count > 0 && !label_vals) {
+        violation("cmt_counter_add of %s called with labels_count %d and "
+                  "label_vals NULL", c->fqname, labels_count);
+        return -1;
+    }
+    if (labels_count > 0 && labels_count != c->nkeys) {
+        /* cmt_map_metric_get(): an error line, nothing counted */
+        hostlog("error: cmt_counter_add of %s with %d label values for %d "
+                "label keys: cmetrics counts nothing", c->fqname,
+                labels_count, c->nkeys);
+        return -1;
+    }
+    pthread_mutex_lock(&g_metrics_lock);
+    for (s = c->series; s && !labels_equal(s, labels_count, label_vals); s = s->next) {
+    }
+    if (!s) {
+        s = xcalloc(1, sizeof(*s));
+        s->nvals = labels_count;
+        s->vals = copy_strings(label_vals, labels_count);
+        *c->tail = s;
+        c->tail = &s->next;
+    }
+    s->value += val;
+    pthread_mutex_unlock(&g_metrics_lock);
+    return 0;
+}
+
+/* a label value as the Prometheus text format writes it */
+static void put_label_value(FILE *f, const char *v)
+{
+    for (; *v; v++) {
+        switch (*v) {
+        case '\\': fputs("\\\\", f); break;
+        case '"':  fputs("\\\"", f); break;
+        case '\n': fputs("\\n", f); break;
+        default:   fputc(*v, f);
+        }
     }
 }
 
@@ -1185,6 +1408,9 @@ static void cmd_instance(int argc, char **argv)
     ins->reg = reg;
     ins->ctx = xcalloc(1, sizeof(*ins->ctx));
     ins->ctx->proxy = reg;
+    ins->cmt = xcalloc(1, sizeof(*ins->cmt));
+    ins->cmt->ins = ins;
+    ins->cmt->tail = &ins->cmt->counters;
 
     for (n = 0; n < kv.n && !bad; n++) {
         if (set_property(ins, kv.k[n], kv.v[n]) != 0) {
@@ -1650,6 +1876,40 @@ static void cmd_reload(int argc)
     result("reload exited=%d", exited);
 }
 
+/* metrics NAME: the series of the instance's cmetrics context, in the
+ * Prometheus text format, in the order they were made */
+static void cmd_metrics(int argc, char **argv)
+{
+    struct flb_output_instance *ins;
+    struct cmt_counter *c;
+    struct host_series *s;
+    int n = 0, k;
+
+    if (argc != 2) {
+        fail("usage: metrics NAME");
+    }
+    ins = need_live(argv[1]);
+    pthread_mutex_lock(&g_metrics_lock);
+    for (c = ins->cmt->counters; c; c = c->next) {
+        for (s = c->series; s; s = s->next) {
+            n++;
+        }
+    }
+    result("metrics %s %d", ins->name, n);
+    for (c = ins->cmt->counters; c; c = c->next) {
+        for (s = c->series; s; s = s->next) {
+            fputs(c->fqname, stdout);
+            for (k = 0; k < s->nvals; k++) {
+                fprintf(stdout, "%s%s=\"", k ? "," : "{", c->keys[k]);
+                put_label_value(stdout, s->vals[k] ? s->vals[k] : "");
+                fputc('"', stdout);
+            }
+            result("%s %.17g", s->nvals ? "}" : "", s->value);
+        }
+    }
+    pthread_mutex_unlock(&g_metrics_lock);
+}
+
 static void cmd_sockets(int argc)
 {
     DIR *d;
@@ -1758,6 +2018,7 @@ static void run_command(int argc, char **argv)
     else if (!strcmp(c, "unregister")) cmd_unregister(argc);
     else if (!strcmp(c, "reload"))     cmd_reload(argc);
     else if (!strcmp(c, "sockets"))    cmd_sockets(argc);
+    else if (!strcmp(c, "metrics"))    cmd_metrics(argc, argv);
     else if (!strcmp(c, "sleep"))      cmd_sleep(argc, argv);
     else fail("unknown command '%s'", c);
 }

@@ -24,7 +24,7 @@ type Binaries struct {
 // Main builds the binaries from the repository's root (relative to the test's directory), runs the
 // tests and removes them again; it is a TestMain's body.
 func Main(m *testing.M, root string, bins **Binaries) {
-	b, err := build(root)
+	b, err := Build(root)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "building the plugin and the host for the tests:", err)
 		os.Exit(1)
@@ -35,7 +35,8 @@ func Main(m *testing.M, root string, bins **Binaries) {
 	os.Exit(code)
 }
 
-func build(root string) (*Binaries, error) {
+// Build builds the binaries into a new temporary directory, b.Dir, which the caller removes.
+func Build(root string) (*Binaries, error) {
 	dir, err := os.MkdirTemp("", "siem-cef-host")
 	if err != nil {
 		return nil, err
@@ -43,7 +44,7 @@ func build(root string) (*Binaries, error) {
 	b := &Binaries{Dir: dir, SO: filepath.Join(dir, "out_siem_cef.so"), Host: filepath.Join(dir, "flb-host")}
 	for _, cmd := range [][]string{
 		pluginBuild(root, b.SO, ""),
-		{"gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-o", b.Host, filepath.Join(root, "test/host/host.c"), "-ldl"},
+		hostBuild(root, b.Host, "-rdynamic"),
 	} {
 		if err := run(cmd); err != nil {
 			os.RemoveAll(dir)
@@ -55,6 +56,13 @@ func build(root string) (*Binaries, error) {
 
 func pluginBuild(root, so, tags string) []string {
 	return []string{"go", "build", "-buildmode=c-shared", "-tags=" + tags, "-o", so, filepath.Join(root, "plugin")}
+}
+
+// hostBuild compiles the host. With -rdynamic it exports its cmetrics stand-ins, as the fluent-bit
+// binary exports cmetrics; without, it is a Fluent Bit that offers the plugin no metrics.
+func hostBuild(root, host string, flags ...string) []string {
+	cmd := append([]string{"gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread"}, flags...)
+	return append(cmd, "-o", host, filepath.Join(root, "test/host/host.c"), "-ldl")
 }
 
 func run(cmd []string) error {
@@ -74,6 +82,16 @@ func (b *Binaries) Tagged(t testing.TB, root, tags string) *Binaries {
 	tagged := &Binaries{Dir: dir, SO: filepath.Join(dir, "out_siem_cef.so"), Host: b.Host}
 	require.NoError(t, run(pluginBuild(root, tagged.SO, tags)))
 	return tagged
+}
+
+// WithoutMetrics builds the host again without exporting its cmetrics stand-ins, into the test's
+// temporary directory, and returns binaries that run b's plugin in it.
+func (b *Binaries) WithoutMetrics(t testing.TB, root string) *Binaries {
+	t.Helper()
+	dir := t.TempDir()
+	plain := &Binaries{Dir: dir, SO: b.SO, Host: filepath.Join(dir, "flb-host")}
+	require.NoError(t, run(hostBuild(root, plain.Host)))
+	return plain
 }
 
 // Run runs a host script and fails the test if the host itself failed; it returns the result lines
