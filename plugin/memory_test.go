@@ -47,8 +47,7 @@ func damagedChunks(t *testing.T) [][]byte {
 	good, err := record.AppendEvent(nil, fixtureStart, map[string]any{"event_id": "PM-001", "message": "good"})
 	require.NoError(t, err)
 	stamp := record.AppendEventTime(nil, fixtureStart)
-	var places [][]byte
-	for _, prefix := range [][]byte{
+	places := [][]byte{
 		nil,
 		{0x92},
 		{0x92, 0x92},
@@ -57,8 +56,6 @@ func damagedChunks(t *testing.T) [][]byte {
 		append(append([]byte{0x92, 0x92}, stamp...), 0x80, 0x81),
 		append(append([]byte{0x92, 0x92}, stamp...), 0x80, 0x81, 0xa3, 'm', 's', 'g'),
 		append(append([]byte{0x92, 0x92}, stamp...), 0x80, 0x81, 0xa3, 'm', 's', 'g', 0x91),
-	} {
-		places = append(places, prefix)
 	}
 	var chunks [][]byte
 	for _, lie := range lyingValues {
