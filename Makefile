@@ -19,7 +19,7 @@ $(SO): $(GOFILES) go.mod go.sum
 
 $(HOST): test/host/host.c
 	@mkdir -p $(BUILD)
-	$(CC) -O2 -Wall -Wextra -Werror -pthread -o $@ $< -ldl
+	$(CC) -O2 -Wall -Wextra -Werror -pthread -rdynamic -o $@ $< -ldl
 
 $(CLI): $(GOFILES) go.mod go.sum
 	$(GO) build -trimpath -o $@ ./cmd/siem-cef

@@ -1,6 +1,6 @@
 // Package pipeline turns one chunk into the CEF messages of one integration: chunk bytes → decoded
-// record → mapped CEF event → filter → encoded line. The plugin sends the lines; `siem-cef render`
-// prints them.
+// record → mapped CEF event → filter → encoded line, shortened to Max_Message_Size. The plugin frames
+// and sends the lines; `siem-cef render` prints them.
 package pipeline
 
 import (
@@ -26,6 +26,7 @@ type Pipeline struct {
 	enc      *cef.Encoder
 	problems []schema.Problem
 	line     []byte
+	maxSize  int // Max_Message_Size
 	// now is the time an event whose own time cannot be written is sent with.
 	now func() time.Time
 }
@@ -40,7 +41,8 @@ func New(cfg *config.Config) *Pipeline {
 			Vendor: cfg.Vendor, Product: cfg.Product, Version: cfg.ProductVersion,
 			Hostname: cfg.Hostname, Facility: cfg.Facility, Format: syslogFormats[cfg.SyslogFormat],
 		}),
-		now: time.Now,
+		maxSize: cfg.MaxMessageSize,
+		now:     time.Now,
 	}
 }
 
@@ -50,16 +52,18 @@ var syslogFormats = map[config.SyslogFormat]cef.SyslogFormat{
 
 // Stats count what one run did with the events of its chunk.
 type Stats struct {
-	Emitted  int // encoded and handed to emit
-	Filtered int // not for this integration
-	Skipped  int // not a log event (a body that is not a map, a wrong shape)
-	Problems int // values left out or replaced, events carried too large to read; still emitted
-	BadTimes int // emitted with the time of the run: their own was outside years 1-9999
-	Markers  int // group markers of OpenTelemetry inputs, not events
+	Emitted   int // encoded and handed to emit
+	Shortened int // emitted shortened to Max_Message_Size
+	TooLarge  int // not emitted: even the shortest form is longer than Max_Message_Size
+	Filtered  int // not for this integration
+	Skipped   int // not a log event (a body that is not a map, a wrong shape)
+	Problems  int // values left out or replaced, events carried too large to read; still emitted
+	BadTimes  int // emitted with the time of the run: their own was outside years 1-9999
+	Markers   int // group markers of OpenTelemetry inputs, not events
 }
 
-// Run reads every event of the chunk and hands each message, without framing, to emit; the slice is
-// valid until emit returns. Run stops at the first error emit returns, and returns it. A damaged
+// Run reads every event of the chunk and hands each message, without framing and at most
+// Max_Message_Size long, to emit; the slice is valid until emit returns. Run stops at the first error emit returns, and returns it. A damaged
 // chunk ends the run with a *record.ChunkError after the events before the damage were emitted.
 // warn receives each skipped event, each problem and each time replaced, with its byte offset.
 // Nothing of the chunk outlives the run.
@@ -97,7 +101,18 @@ func (p *Pipeline) Run(chunk []byte, emit func(msg []byte) error, warn func(msg 
 			warn(p.eventWarning("its time is outside years 1-9999; sent with the time of the flush"))
 			p.ev.Time = p.now()
 		}
-		p.line = p.enc.Append(p.line[:0], &p.ev)
+		// Fitting costs what the size allows, not what the record holds: a record of long values is
+		// never encoded whole.
+		var shortened, fits bool
+		p.line, shortened, fits = p.enc.AppendFit(p.line[:0], &p.ev, p.maxSize)
+		if !fits {
+			st.TooLarge++
+			warn(p.eventWarning(fmt.Sprintf("its header alone is longer than the %d bytes of Max_Message_Size; not sent", p.maxSize)))
+			continue
+		}
+		if shortened {
+			st.Shortened++
+		}
 		if err := emit(p.line); err != nil {
 			return st, err
 		}

@@ -140,12 +140,16 @@ func TestNoRecordTextReachesTheLogUnquoted(t *testing.T) {
 	}
 	require.Equal(t, flbOK, in.Flush(chunk))
 	// Below what configuration accepts: no message fits, and each is logged as too large.
-	cfg.MaxMessageSize = 60
-	require.Equal(t, flbOK, in.Flush(chunk))
+	small := *cfg
+	small.MaxMessageSize = 60
+	tooSmall := newInstance(&small, log, noMetrics{})
+	withTransport(tooSmall, discardTransport{})
+	defer tooSmall.Close()
+	require.Equal(t, flbOK, tooSmall.Flush(chunk))
 
 	require.GreaterOrEqual(t, len(log.lines), 10)
 	assert.Contains(t, log.text(), `("x\n[2026/01/01 00:00:00] [ info] [siem_cef:siem] stats: sent=0\x1b[2J\u2028\u202e")`)
-	assert.Contains(t, log.text(), `not sent: "<`)
+	assert.Contains(t, log.text(), `stats: sent=0\x1b[2J\u2028\u202e"): its header alone is longer than the 60 bytes of Max_Message_Size; not sent`)
 	for _, line := range log.lines {
 		assert.Equal(t, -1, strings.IndexFunc(line, unsafeInLog), "%q", line)
 	}
@@ -173,7 +177,7 @@ func TestMessagesThatCannotBeShortenedAreLoggedWithinTheLimit(t *testing.T) {
 		require.NoError(t, err)
 	}
 	assert.Equal(t, flbOK, in.Flush(chunk))
-	assert.Equal(t, 5, strings.Count(log.text(), "cannot be shortened to the 60 bytes of Max_Message_Size; not sent"), log.text())
+	assert.Equal(t, 5, strings.Count(log.text(), `("PM-001"): its header alone is longer than the 60 bytes of Max_Message_Size; not sent`), log.text())
 	assert.Contains(t, log.text(), "7 more warnings in this chunk not shown")
 	assert.Equal(t, uint64(12), in.stats[statTooLarge])
 }

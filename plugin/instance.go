@@ -11,7 +11,6 @@ import (
 
 	"github.com/kcs-siem/siem-cef/config"
 	"github.com/kcs-siem/siem-cef/deliver"
-	"github.com/kcs-siem/siem-cef/internal/logtext"
 	"github.com/kcs-siem/siem-cef/pipeline"
 	"github.com/kcs-siem/siem-cef/record"
 )
@@ -75,9 +74,7 @@ type lane struct {
 	address   string // the address the connection went to last, to log a failover
 	warnings  int    // logged or suppressed in the current flush
 	sent      int    // delivered in the current flush
-	tooLarge  int
-	shortened int
-	rejected  int // refused for good by the SIEM in the current flush
+	rejected  int    // refused for good by the SIEM in the current flush
 	// addressChanges are the connections of the current flush that went to another address than
 	// the lane's connection before.
 	addressChanges int
@@ -185,7 +182,7 @@ func (in *instance) Flush(chunk []byte) int {
 func (in *instance) flush(l *lane, chunk []byte) int {
 	l.batch.Reset()
 	l.batch.Deadline = time.Now().Add(in.budget)
-	l.warnings, l.sent, l.tooLarge, l.shortened, l.rejected, l.addressChanges = 0, 0, 0, 0, 0, 0
+	l.warnings, l.sent, l.rejected, l.addressChanges = 0, 0, 0, 0
 
 	st, err := l.pipe.Run(chunk, func(msg []byte) error { return in.emit(l, msg) }, func(msg string) { in.limited(l, levelWarn, msg) })
 	if err == nil || errors.As(err, new(*record.ChunkError)) {
@@ -221,9 +218,9 @@ func (in *instance) count(l *lane, st pipeline.Stats, err error) (code int, stat
 	d := stats{
 		statSent:           uint64(l.sent),
 		statFiltered:       uint64(st.Filtered),
-		statShortened:      uint64(l.shortened),
+		statShortened:      uint64(st.Shortened),
 		statSkipped:        uint64(st.Skipped),
-		statTooLarge:       uint64(l.tooLarge),
+		statTooLarge:       uint64(st.TooLarge),
 		statFieldProblems:  uint64(st.Problems),
 		statBadTimes:       uint64(st.BadTimes),
 		statRejected:       uint64(l.rejected),
@@ -244,23 +241,12 @@ func (in *instance) count(l *lane, st pipeline.Stats, err error) (code int, stat
 	return code, in.dueStats()
 }
 
-// emit frames one message into the lane's batch and writes the batch out when it is full. A message
-// longer than Max_Message_Size is shortened to fit first.
+// emit frames one message, which the pipeline made fit Max_Message_Size, into the lane's batch and
+// writes the batch out when it is full.
 func (in *instance) emit(l *lane, msg []byte) error {
 	panicHook(msg)
 	start := len(l.batch.Buf)
-	if max := in.cfg.MaxMessageSize; len(msg) > max {
-		var fits bool
-		l.batch.Buf, fits = l.pipe.Shorten(l.batch.Buf, max)
-		if !fits {
-			l.tooLarge++
-			in.limited(l, levelError, fmt.Sprintf("a %d-byte message cannot be shortened to the %d bytes of Max_Message_Size; not sent: %s", len(msg), max, logtext.Quote(msg)))
-			return nil
-		}
-		l.shortened++
-	} else {
-		l.batch.Buf = append(l.batch.Buf, msg...)
-	}
+	l.batch.Buf = append(l.batch.Buf, msg...)
 	l.batch.End(start)
 	if len(l.batch.Buf) < batchBytes {
 		return nil

@@ -34,7 +34,8 @@ lines that do not depend on the machine).
 
 One integration: one message per line. Several: NAME, a tab, and the message. On stderr,
 "NAME: warning: ..." for each value left out or replaced and each event skipped, then
-"NAME: N sent, M filtered out, K skipped"; an invalid integration is reported as check-config
+"NAME: N sent (S shortened), M filtered out, K skipped, T too large"; messages are shortened to
+Max_Message_Size as the plugin shortens them. An invalid integration is reported as check-config
 reports it.
 
 Exit status: 0; 1 if the input cannot be read, an integration is invalid or its run fails; 2 for a
@@ -194,7 +195,8 @@ func (o *renderOpts) run(inv *invocation) int {
 		if ferr := w.Flush(); ferr != nil {
 			return inv.fail("writing the output: %v", ferr)
 		}
-		fmt.Fprintf(inv.stderr, "%s: %d sent, %d filtered out, %d skipped\n", label, st.Emitted, st.Filtered, st.Skipped)
+		fmt.Fprintf(inv.stderr, "%s: %d sent (%d shortened), %d filtered out, %d skipped, %d too large\n",
+			label, st.Emitted, st.Shortened, st.Filtered, st.Skipped, st.TooLarge)
 		if err != nil {
 			fmt.Fprintf(inv.stderr, "%s: %v\n", label, err)
 			code = exitFail

@@ -23,7 +23,7 @@ func TestRenderSeedExample(t *testing.T) {
 	code, stdout, stderr := runCmd(t, "", "render", "--set", "Hostname=kcs-node", seedRecord)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Equal(t, want, stdout)
-	assert.Equal(t, "siem_cef.0: 1 sent, 0 filtered out, 0 skipped\n", stderr)
+	assert.Equal(t, "siem_cef.0: 1 sent (0 shortened), 0 filtered out, 0 skipped, 0 too large\n", stderr)
 
 	// The same from standard input, and with the flags after the file.
 	record, err := os.ReadFile(seedRecord)
@@ -80,14 +80,14 @@ func TestRenderTwoIntegrations(t *testing.T) {
 	for _, l := range lines {
 		assert.Contains(t, l, " kcs-node CEF:0|Kaspersky|Kaspersky Container Security|2.0|", l)
 	}
-	assert.Equal(t, "admin: 6 sent, 24 filtered out, 0 skipped\nalerts-api: 4 sent, 26 filtered out, 0 skipped\n", stderr)
+	assert.Equal(t, "admin: 6 sent (0 shortened), 24 filtered out, 0 skipped, 0 too large\nalerts-api: 4 sent (0 shortened), 26 filtered out, 0 skipped, 0 too large\n", stderr)
 
 	// One of them: bare lines.
 	code, stdout, stderr = runCmd(t, "", "render", "--config", path, "--integration", "alerts-api", eventsFile)
 	require.Equal(t, exitOK, code, stderr)
 	lines = strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
 	assert.Equal(t, wantAlertsAPI, classIDs(t, lines, "<"))
-	assert.Equal(t, "alerts-api: 4 sent, 26 filtered out, 0 skipped\n", stderr)
+	assert.Equal(t, "alerts-api: 4 sent (0 shortened), 26 filtered out, 0 skipped, 0 too large\n", stderr)
 
 	code, stdout, stderr = runCmd(t, "", "render", "--config", path, "--integration", "nope", eventsFile)
 	assert.Equal(t, exitFail, code)
@@ -109,7 +109,7 @@ func TestRenderWarningsAndSkips(t *testing.T) {
 	assert.True(t, strings.HasPrefix(errLines[0], `siem_cef.0: warning: event at byte 0 ("NT-001"): `), errLines[0])
 	assert.Contains(t, errLines[0], "src_ip")
 	assert.True(t, strings.HasPrefix(errLines[1], "siem_cef.0: warning: "), errLines[1])
-	assert.Equal(t, "siem_cef.0: 1 sent, 1 filtered out, 1 skipped", errLines[2])
+	assert.Equal(t, "siem_cef.0: 1 sent (0 shortened), 1 filtered out, 1 skipped, 0 too large", errLines[2])
 }
 
 func TestRenderErrors(t *testing.T) {
@@ -150,4 +150,18 @@ func TestRenderErrors(t *testing.T) {
 	code, _, stderr = runCmd(t, "{\"a\": \n", "render")
 	assert.Equal(t, exitFail, code)
 	assert.Contains(t, stderr, "siem-cef render: standard input: line 1: ")
+}
+
+// TestRenderShortensAsThePluginDoes: render prints what a flush sends, so a message is shortened to
+// Max_Message_Size here too (it printed an 18,339-byte line where the plugin sent 480 bytes).
+func TestRenderShortensAsThePluginDoes(t *testing.T) {
+	in := `{"event_id": "PM-001", "command": "` + strings.Repeat("sh -c x=1; ", 1000) + `", "cluster": "` + strings.Repeat("c", 4000) + `"}`
+	code, stdout, stderr := runCmd(t, in, "render", "--set", "Max_Message_Size=480", "-")
+	require.Equal(t, exitOK, code, stderr)
+	line := strings.TrimSuffix(stdout, "\n")
+	assert.NotContains(t, line, "\n")
+	assert.LessOrEqual(t, len(line), 480)
+	assert.Greater(t, len(line), 400, "cut no more than needed")
+	assert.Contains(t, line, "cs4=sh -c x\\=1;")
+	assert.Equal(t, "siem_cef.0: 1 sent (1 shortened), 0 filtered out, 0 skipped, 0 too large\n", stderr)
 }

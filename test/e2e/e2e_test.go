@@ -215,7 +215,7 @@ func TestDamagedChunkDeliversWhatItCanAndIsNotOK(t *testing.T) {
 	lines := tcp.Lines(2)
 	require.Len(t, lines, 2)
 	assert.Contains(t, lines[1], "suser=u1")
-	assert.Regexp(t, `malformed chunk at byte \d+: event starting at byte \d+`, run.log)
+	assert.Regexp(t, `malformed chunk at byte \d+: the event is not whole msgpack`, run.log)
 }
 
 func TestStartupCheck(t *testing.T) {
