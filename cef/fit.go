@@ -82,7 +82,9 @@ func (f *fitter) appendFit(e *Encoder, dst []byte, ev *Event, size int) (out []b
 		level, whole = f.level(budget)
 		shortened = true
 	}
-	if !whole {
+	if whole {
+		f.keepWhole(ev) // the keys' own limits made them fit
+	} else {
 		f.cut(ev, level, budget)
 		shortened = true
 	}
@@ -214,6 +216,15 @@ func (f *fitter) cut(ev *Event, level, budget int) {
 			p := v.cut.grow(v.v, v.cut.chars+1, v.cut.width+budget-used, valueEscaping)
 			used += p.width - v.cut.width
 			ev.cuts[v.key] = p.n
+		}
+	}
+}
+
+// keepWhole sends every value that is not left out as its key's limit leaves it.
+func (f *fitter) keepWhole(ev *Event) {
+	for _, v := range f.vals[:f.n] {
+		if !v.dropped {
+			ev.cuts[v.key] = 0
 		}
 	}
 }

@@ -170,3 +170,21 @@ func TestAppendFitKeepsAddressesWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendFitKeepsValuesTheKeyLimitsMakeFit: values longer in the record than the message may be
+// (5 x 15,000 bytes) fit once cut to their keys' limits (33 KB); they are sent so, not left out.
+func TestAppendFitKeepsValuesTheKeyLimitsMakeFit(t *testing.T) {
+	enc := cef.NewEncoder(kcsHeader)
+	ev := newEvent()
+	ev.ClassID = []byte("PM-023")
+	ev.Type = cef.LookupType(ev.ClassID)
+	for _, k := range []cef.Key{cef.KeySource, cef.KeyCs1, cef.KeyFilePath, cef.KeyCs4, cef.KeyMsg} {
+		ev.Values[k] = str(strings.Repeat("€", 5000))
+	}
+	whole := enc.Append(nil, ev)
+	require.Less(t, len(whole), 65507)
+	got, shortened, ok := enc.AppendFit(nil, ev, 65507)
+	require.True(t, ok)
+	assert.False(t, shortened)
+	assert.Equal(t, string(whole), string(got))
+}

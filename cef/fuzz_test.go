@@ -120,6 +120,8 @@ func FuzzAppendFit(f *testing.F) {
 				t.Fatalf("%d bytes, more than %d: %q", len(line), size, line)
 			case !shortened && line != string(whole):
 				t.Fatalf("not shortened, yet %q is not %q", line, whole)
+			case len(whole) <= int(size) && line != string(whole):
+				t.Fatalf("%q fits in %d bytes, yet %q was sent", whole, size, line)
 			}
 			_, m, err := ParseSyslog(line)
 			if err != nil {
