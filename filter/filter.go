@@ -1,4 +1,4 @@
-// Package filter decides which events go to an integration (contract §7): category events by their
+// Package filter decides which events go to an integration (docs/events.md §7): category events by their
 // category, whatever their agent group; runtime events by their type, and only from linked groups.
 package filter
 

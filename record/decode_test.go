@@ -105,7 +105,7 @@ func TestLegacyShape(t *testing.T) {
 	assert.Equal(t, 1+5+len(flatBody("a")), evs[1].Offset)
 }
 
-// fluent-bit-host.md: a decoder must take EventTime, an integer or a float timestamp.
+// docs/fluent-bit-host.md: a decoder must take EventTime, an integer or a float timestamp.
 func TestTimestampForms(t *testing.T) {
 	cases := []struct {
 		name string
@@ -573,7 +573,7 @@ func TestModerateNesting(t *testing.T) {
 }
 
 // A record nested too deep is valid msgpack: it may be refused, but it must not cost the events after
-// it in the chunk (the plugin drops the rest of a chunk on a *ChunkError; contract: nothing is lost).
+// it in the chunk (the plugin drops the rest of a chunk on a *ChunkError; docs/events.md §1: nothing is lost).
 func TestTooDeepRecordDoesNotEndTheChunk(t *testing.T) {
 	good := current(sec0, 1, flatBody("good"))
 	for _, levels := range []int{100, 10000} {

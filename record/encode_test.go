@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// AppendEvent writes the current shape of fluent-bit-host.md, [[EventTime, {}], body]; the bytes are
+// AppendEvent writes the current shape of docs/fluent-bit-host.md, [[EventTime, {}], body]; the bytes are
 // written out by hand.
 func TestAppendEventBytes(t *testing.T) {
 	ts := time.Unix(0x01020304, 0x05060708)

@@ -10,7 +10,7 @@ import (
 )
 
 // Chunks are built here by hand with the bytes of the msgpack format and the Fluent Bit event layout of
-// /work/shared/fluent-bit-host.md ("Flush"): [[timestamp, {metadata}], {body}] or the legacy
+// docs/fluent-bit-host.md ("Flush"): [[timestamp, {metadata}], {body}] or the legacy
 // [timestamp, {body}]; EventTime is ext type 0 of 8 bytes, uint32 seconds + uint32 nanoseconds,
 // big-endian; group markers have seconds 0xFFFFFFFF (start) and 0xFFFFFFFE (end).
 

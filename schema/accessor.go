@@ -11,7 +11,7 @@ import (
 	"github.com/kcs-siem/siem-cef/record"
 )
 
-// Assignment is an integration's Set.<field> and Map.<field> for one field of contract §6.
+// Assignment is an integration's Set.<field> and Map.<field> for one field of docs/events.md §6.
 type Assignment struct {
 	Field Field
 	// Path is Map.<field>: where the value is in the record. Nil when not set.

@@ -7,11 +7,11 @@ import (
 	"github.com/kcs-siem/siem-cef/cef"
 )
 
-// Field is one field of the KCS-native schema (contract §6). Every source is mapped onto these
+// Field is one field of the KCS-native schema (docs/events.md §6). Every source is mapped onto these
 // fields first; finish turns them into the CEF event.
 type Field uint8
 
-// The fields of contract §6, in the order of its table.
+// The fields of docs/events.md §6, in the order of its table.
 const (
 	FieldEventID Field = iota
 	FieldEventName
@@ -67,10 +67,10 @@ var fieldNames = [numFields]string{
 	FieldPod: "pod", FieldContainer: "container", FieldNodeIP: "node_ip", FieldMessage: "message",
 }
 
-// Name is the field's friendly name (contract §6).
+// Name is the field's friendly name (docs/events.md §6).
 func (f Field) Name() string { return fieldNames[f] }
 
-// FieldNames lists the friendly names of contract §6 in the order of its table: the names Set.<field>
+// FieldNames lists the friendly names of docs/events.md §6 in the order of its table: the names Set.<field>
 // and Map.<field> accept.
 func FieldNames() []string { return append([]string(nil), fieldNames[:]...) }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/kcs-siem/siem-cef/record"
 )
 
-// kcsFields names every field of contract §6 under its three spellings: friendly, CEF short key,
+// kcsFields names every field of docs/events.md §6 under its three spellings: friendly, CEF short key,
 // ArcSight full name.
 var kcsFields = map[string]Field{}
 
@@ -70,7 +70,7 @@ type Problem struct {
 
 func (p Problem) String() string { return fmt.Sprintf("field %s: %s", p.Field, p.Reason) }
 
-// kcs maps a record of the KCS-native schema (contract §6) onto the draft. When a field comes under
+// kcs maps a record of the KCS-native schema (docs/events.md §6) onto the draft. When a field comes under
 // more than one spelling, the first one in the record wins; header fields take strings only. A
 // record with no message that is a plain log line (a `log` or `event` string that is not a JSON
 // event) gets the line as its message, so that nothing is lost.

@@ -161,7 +161,7 @@ func TestSeverityOverrides(t *testing.T) {
 		`{"event_id":"PM-001","status":"Enforce"}`:              9, // prefix and outcome beat prefix alone
 		`{"event_id":"PM-007","status":"Enforce"}`:              1, // event ID beats prefix and outcome
 		`{"event_id":"PM-007","status":"audited"}`:              2, // event ID and outcome beat all
-		`{"event_id":"NT-001","status":"Audit"}`:                7, // no override: the seed's rule
+		`{"event_id":"NT-001","status":"Audit"}`:                7, // no override: the product's rule (docs/events.md §4)
 		`{"event_id":"PM-001","status":"Enforce","severity":6}`: 6, // the record's own severity wins
 	} {
 		ev, _ := mapJSONWith(t, m, record)

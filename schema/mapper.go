@@ -1,4 +1,4 @@
-// Package schema maps decoded records onto CEF events: records of the KCS-native schema (contract
+// Package schema maps decoded records onto CEF events: records of the KCS-native schema (docs/events.md
 // §6) and the events of Falco, Tetragon and Tracee, each mapped onto the same fields first.
 package schema
 
@@ -37,7 +37,7 @@ func (m *Mapper) Map(rec *record.Event, ev *cef.Event, problems []Problem) []Pro
 	return m.mapAs(src, rec, ev, problems)
 }
 
-// KCS maps a record as a record of the KCS-native schema (contract §6), whatever its shape.
+// KCS maps a record as a record of the KCS-native schema (docs/events.md §6), whatever its shape.
 func (m *Mapper) KCS(rec *record.Event, ev *cef.Event, problems []Problem) []Problem {
 	return m.mapAs(SourceKCS, rec, ev, problems)
 }
@@ -66,7 +66,7 @@ func (m *Mapper) mapAs(src Source, rec *record.Event, ev *cef.Event, problems []
 // kubernetesFilter reads the block Fluent Bit's kubernetes filter adds to a record read from a
 // container log. It describes the pod that wrote the log, which for a sensor's events is the
 // sensor's own pod, never the workload the event is about: only `host`, the node both run on, fills
-// the node when the event has none, and `pod_name`, the sensor's pod, the source (contract §5: the
+// the node when the event has none, and `pod_name`, the sensor's pod, the source (docs/events.md §5: the
 // pod name of the event source) when the event has none. Tracee's own `kubernetes` block (podName,
 // podNamespace) has neither key, so it is never taken for the filter's.
 func kubernetesFilter(rec *record.Event, d *draft) {

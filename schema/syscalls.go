@@ -25,7 +25,7 @@ var (
 	observationIDs = [...][]byte{kindProcess: []byte("PM-001"), kindFile: []byte("FM-001"), kindNetwork: []byte("NT-001")}
 )
 
-// The operations of contract §5 (act).
+// The operations of docs/events.md §5 (act).
 var (
 	actExec    = []byte("exec")
 	actOpen    = []byte("open")
@@ -44,7 +44,7 @@ var (
 // op is what a system call, an LSM hook or a kernel function named by a sensor does.
 type op struct {
 	kind kind
-	act  []byte // nil when the operation is none of contract §5's
+	act  []byte // nil when the operation is none of docs/events.md §5's
 }
 
 // ops names the system calls (Falco's evt.type, Tracee's syscall events), Tracee's LSM and kernel

@@ -60,7 +60,7 @@ unregister
 	assert.Equal(t, 1, strings.Count(run.log, "[siem_cef:siem_cef.1] started: Integration=siem_cef.1 Address="+udp.Addr+" Protocol=udp"), run.log)
 }
 
-// TestEveryEventHasTheKeysOfItsType checks field by field what the contract sends with each type.
+// TestEveryEventHasTheKeysOfItsType checks field by field what docs/events.md §5 sends with each type.
 func TestEveryEventHasTheKeysOfItsType(t *testing.T) {
 	chunk, n := chunkFile(t, fixtures+"events.jsonl")
 	tcp := tcpReceiver(t)
@@ -237,7 +237,7 @@ instance datagram Address=%s Protocol=udp Startup_Check=fail
 }
 
 // TestThreeIntegrationsEachGetTheirShare: three outputs with different filters in one Fluent Bit,
-// each receiving exactly the events contract §7 gives it, counted by class ID.
+// each receiving exactly the events docs/events.md §7 gives it, counted by class ID.
 func TestThreeIntegrationsEachGetTheirShare(t *testing.T) {
 	chunk, n := chunkFile(t, fixtures+"events.jsonl")
 	all, alerts, violations := tcpReceiver(t), tcpReceiver(t), tcpReceiver(t)

@@ -86,7 +86,7 @@ exit a
 }
 
 // TestPeerSchemaForced: Schema kcs maps a Falco alert as a KCS-native record: of its keys only
-// `source` (Falco's event source, syscall) is a contract field, and the type is unknown. A bad
+// `source` (Falco's event source, syscall) is a field of docs/events.md §6, and the type is unknown. A bad
 // Schema, Map or Set refuses to start.
 func TestPeerSchemaForced(t *testing.T) {
 	chunk := peerChunk(t, peerFixtures+"falco_exec_captured_0.41.json")
