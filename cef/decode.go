@@ -354,6 +354,14 @@ func checkTyped(p Pair) error {
 		if _, err := strconv.ParseInt(p.Value, 10, 64); err != nil {
 			return fmt.Errorf("cef: %s=%q is not an integer", p.Key, p.Value)
 		}
+	case "cnt":
+		if n, err := strconv.ParseInt(p.Value, 10, 64); err != nil || n < 1 {
+			return fmt.Errorf("cef: cnt=%q is not a count of events", p.Value)
+		}
+	case "start", "end":
+		if _, err := strconv.ParseInt(p.Value, 10, 64); err != nil {
+			return fmt.Errorf("cef: %s=%q is not a time in milliseconds since the epoch", p.Key, p.Value)
+		}
 	case "deviceDirection":
 		if p.Value != "0" && p.Value != "1" {
 			return fmt.Errorf("cef: deviceDirection=%q is not 0 or 1", p.Value)

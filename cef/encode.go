@@ -217,3 +217,18 @@ func appendStamp(dst []byte, t time.Time) []byte {
 func append2(dst []byte, n int) []byte {
 	return append(dst, byte('0'+n/10), byte('0'+n%10))
 }
+
+// AppendValue appends the value of key k as Append writes it when nothing is shortened (escaped,
+// cut to its key's limit), or nothing when the event does not send it: two events that append the
+// same bytes send the same value.
+func (e *Event) AppendValue(dst []byte, k Key) []byte {
+	if e.Values[k].Kind == KindNone || !e.Sends(k) {
+		return dst
+	}
+	return appendTyped(dst, &e.Values[k], keyDefs[k].max, 0)
+}
+
+// AppendClassID appends the Class ID as the header carries it when nothing is shortened.
+func (e *Event) AppendClassID(dst []byte) []byte {
+	return appendClassID(dst, e.ClassID, classIDMax)
+}

@@ -134,7 +134,7 @@ var (
 	fnamePrefixes   = []string{"CI", "SJ", "ADM", "CVE", "MLW", "SD", "MS", "CMP", "PLC", "NCMP"}
 	runtimeOnlyKeys = []string{"dpid", "spid", "flexString1", "flexString2", "request", "fileHash", "act", "spt",
 		"dst", "c6a3", "dpt", "dproc", "duid", "filePermission", "oldFilePath", "filePath", "deviceDirection",
-		"cn1", "cs1", "cs2", "cs3", "cs4", "cs5", "cs6", "cs7"}
+		"cn1", "cs1", "cs2", "cs3", "cs4", "cs5", "cs6", "cs7", "cnt", "start", "end"}
 )
 
 // README "sent with" column: source, src, c6a2, outcome, msg for all; reason for non-runtime types
@@ -174,7 +174,7 @@ func TestSentWith(t *testing.T) {
 					wantPairs = append(wantPairs, p)
 				}
 			}
-			wantPairs[len(wantPairs)-2].Value = c.status // outcome
+			wantPairs[slices.IndexFunc(wantPairs, func(p cef.Pair) bool { return p.Key == "outcome" })].Value = c.status
 
 			ev := newEvent()
 			ev.ClassID = []byte(c.prefix + "-001")
@@ -367,4 +367,23 @@ func TestEveryFormatParsesBack(t *testing.T) {
 		assert.Equal(t, want, sl)
 		assert.Equal(t, "PM-002", m.ClassID)
 	}
+}
+
+// The rate ceiling's summary carries cnt, start, end and msg alone, with its own class ID and Name;
+// the strict decoder takes it.
+func TestRateCeilingSummary(t *testing.T) {
+	ev := newEvent()
+	ev.ClassID = []byte(cef.RateCeilingClassID)
+	ev.Type = cef.RateCeilingType
+	ev.Name = nil
+	ev.Severity = 5
+	fullValues(ev)
+	ev.Values[cef.KeyMsg] = str("PM=120 NT=3")
+	line := cefOf(ev)
+	assert.Equal(t, `CEF:0|V|P|1|SIEMCEF-001|Events not sent: rate ceiling|5|cnt=3 start=1771409248000 end=1771409250500 msg=PM\=120 NT\=3`, line)
+	m := parseOK(t, line)
+	got, _ := m.Get("msg")
+	assert.Equal(t, "PM=120 NT=3", got)
+	_, known := cef.TypeByPrefix("SIEMCEF")
+	assert.False(t, known, "a record's event_id never makes a summary")
 }

@@ -7,8 +7,8 @@ import (
 )
 
 // Key is one CEF extension key. The constants are in the order the encoder writes them: the contract's
-// key table, with the IPv6 keys after their IPv4 twins, outcome after cs7 (as in the seed example) and
-// msg last.
+// key table, with the IPv6 keys after their IPv4 twins, outcome after cs7 (as in the seed example), the
+// keys of an aggregated or summary event (cnt, start, end) after it, and msg last.
 type Key uint8
 
 const (
@@ -44,6 +44,9 @@ const (
 	KeyCs6
 	KeyCs7
 	KeyOutcome
+	KeyCnt   // baseEventCount: how many events this one stands for
+	KeyStart // startTime: the first of them, milliseconds since the epoch
+	KeyEnd   // endTime: the last of them, milliseconds since the epoch
 	KeyMsg
 	NumKeys
 )
@@ -87,6 +90,9 @@ var keyDefs = [NumKeys]keyDef{
 	KeyCs6:             {"cs6", "Container name", 4000},
 	KeyCs7:             {"cs7", "Node IP", 4000},
 	KeyOutcome:         {"outcome", "", 63},
+	KeyCnt:             {"cnt", "", 1023},
+	KeyStart:           {"start", "", 1023},
+	KeyEnd:             {"end", "", 1023},
 	KeyMsg:             {"msg", "", 1023},
 }
 
@@ -115,8 +121,10 @@ var (
 	runtimeKeys    = allTypesKeys | setOf(KeyDpid, KeySpid, KeyFlexString1, KeyFlexString2, KeyRequest,
 		KeyFileHash, KeyAct, KeySpt, KeyDst, KeyC6a3, KeyDpt, KeyDproc, KeyDuid, KeyFilePermission,
 		KeyOldFilePath, KeyFilePath, KeyDeviceDirection, KeyCn1, KeyCs1, KeyCs2, KeyCs3, KeyCs4, KeyCs5,
-		KeyCs6, KeyCs7)
-	everyKey = keySet(1<<NumKeys - 1)
+		KeyCs6, KeyCs7) | countKeys
+	// countKeys are set by aggregation and the rate ceiling's summary, never from a record.
+	countKeys = setOf(KeyCnt, KeyStart, KeyEnd)
+	everyKey  = keySet(1<<NumKeys - 1)
 	// addressKeys hold an IP address, which a cut would turn into another address or none: shortening
 	// keeps them whole, like numbers.
 	addressKeys = setOf(KeySrc, KeyC6a2, KeyDst, KeyC6a3)
@@ -127,6 +135,8 @@ func (t *Type) sends() keySet {
 	switch {
 	case t == UnknownType:
 		return everyKey
+	case t == RateCeilingType:
+		return countKeys | setOf(KeyMsg)
 	case t.Runtime:
 		return runtimeKeys
 	case t.sendsFname:

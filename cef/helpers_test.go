@@ -78,7 +78,7 @@ var keyOrder = []string{
 	"source", "src", "c6a2", "reason", "fname", "suser", "dpid", "spid", "flexString1", "flexString2",
 	"request", "fileHash", "act", "spt", "dst", "c6a3", "dpt", "dproc", "duid", "filePermission",
 	"oldFilePath", "filePath", "deviceDirection", "cn1", "cs1", "cs2", "cs3", "cs4", "cs5", "cs6", "cs7",
-	"outcome", "msg",
+	"outcome", "cnt", "start", "end", "msg",
 }
 
 // fullValues sets every key of the README table to a plausible value; fullExt is what the encoder
@@ -117,6 +117,9 @@ func fullValues(ev *cef.Event) {
 	v[cef.KeyCs6] = str("app")
 	v[cef.KeyCs7] = str("192.168.1.1")
 	v[cef.KeyOutcome] = str("Error")
+	v[cef.KeyCnt] = cef.Int(3)
+	v[cef.KeyStart] = cef.Int(1771409248000)
+	v[cef.KeyEnd] = cef.Int(1771409250500)
 	v[cef.KeyMsg] = str("hello world")
 }
 
@@ -154,6 +157,9 @@ var fullPairs = []cef.Pair{
 	{"cs6", "app"}, {"cs6Label", "Container name"},
 	{"cs7", "192.168.1.1"}, {"cs7Label", "Node IP"},
 	{"outcome", "Error"},
+	{"cnt", "3"},
+	{"start", "1771409248000"},
+	{"end", "1771409250500"},
 	{"msg", "hello world"},
 }
 

@@ -106,6 +106,14 @@ var types = []Type{
 // its record has.
 var UnknownType = &Type{Name: "Unknown event", notable: 5, usual: 5}
 
+// RateCeilingType is the plugin's own event that says how many events Max_Events_Per_Second held
+// back: its class ID is RateCeilingClassID, and it carries cnt, start, end and msg. It is not in the
+// table, so a record's event_id never gets it.
+var RateCeilingType = &Type{Prefix: "SIEMCEF", Name: "Events not sent: rate ceiling", notable: 5, usual: 5}
+
+// RateCeilingClassID is the class ID of the rate ceiling's summary event.
+const RateCeilingClassID = "SIEMCEF-001"
+
 // LookupType finds the type of an event ID by its prefix, the part before the first '-'.
 func LookupType(eventID []byte) *Type {
 	prefix := eventID

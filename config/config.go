@@ -82,6 +82,11 @@ type Config struct {
 	Schema      schema.Source
 	MergeLogKey string
 	Assign      []schema.Assignment
+	// Aggregate is the time slot in which the same runtime events of one flush are sent as one;
+	// 0 sends each.
+	Aggregate time.Duration
+	// MaxEventsPerSecond is the rate ceiling of the integration; 0 sets none.
+	MaxEventsPerSecond int
 }
 
 // PropertyError names the property, the value given and what it accepts.
@@ -165,6 +170,11 @@ var properties = []struct {
 	{"Failover_Hold_Down", func(c *Config, v string) (err error) { c.FailoverHoldDown, err = parseHoldDown(v); return err }},
 	{"RELP_Window", func(c *Config, v string) (err error) {
 		c.RELPWindow, err = parseIntRange("RELP_Window", v, 1, 1024, "a number of messages")
+		return err
+	}},
+	{"Aggregate", func(c *Config, v string) (err error) { c.Aggregate, err = parseAggregate(v); return err }},
+	{"Max_Events_Per_Second", func(c *Config, v string) (err error) {
+		c.MaxEventsPerSecond, err = parseIntRange("Max_Events_Per_Second", v, 0, maxEventsPerSecond, "a number of events per second (0 for no ceiling)")
 		return err
 	}},
 }
@@ -270,6 +280,32 @@ func parseTimeout(property, v string) (time.Duration, error) {
 	return d, nil
 }
 
+// The bounds of Aggregate: below a second aggregating saves little; above an hour the SIEM sees
+// an hour of events at the time of the first.
+const (
+	minAggregate = time.Second
+	maxAggregate = time.Hour
+)
+
+// maxEventsPerSecond is far above what one node sends; it keeps the token bucket's arithmetic exact.
+const maxEventsPerSecond = 1_000_000
+
+// parseAggregate takes a duration or whole seconds, or off (or 0) to send every event.
+func parseAggregate(v string) (time.Duration, error) {
+	if v == "0" || strings.EqualFold(v, "off") {
+		return 0, nil
+	}
+	s := v
+	if isDigits(v) {
+		s += "s"
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < minAggregate || d > maxAggregate {
+		return 0, &PropertyError{"Aggregate", v, "off, or a Go duration (10s, 1m) or whole seconds from 1s to 1h"}
+	}
+	return d, nil
+}
+
 // parseStatsInterval takes a duration of at least a second, or 0 or off for no stats lines.
 func parseStatsInterval(v string) (time.Duration, error) {
 	if v == "0" || strings.EqualFold(v, "off") {
@@ -322,6 +358,13 @@ func (c *Config) String() string {
 		fields = append(fields, struct{ key, value string }{"Framing", string(c.Framing)})
 	}
 	fields = append(fields, struct{ key, value string }{"Max_Message_Size", strconv.Itoa(c.MaxMessageSize)})
+	// Volume control is shown only when set, so the line of a configuration without it is as it was.
+	if c.Aggregate > 0 {
+		fields = append(fields, struct{ key, value string }{"Aggregate", c.Aggregate.String()})
+	}
+	if c.MaxEventsPerSecond > 0 {
+		fields = append(fields, struct{ key, value string }{"Max_Events_Per_Second", strconv.Itoa(c.MaxEventsPerSecond)})
+	}
 	if c.Protocol == RELP || c.Protocol == RELPTLS {
 		fields = append(fields, struct{ key, value string }{"RELP_Window", strconv.Itoa(c.RELPWindow)})
 	}

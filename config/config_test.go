@@ -239,6 +239,20 @@ func TestLoad(t *testing.T) {
 		{property: "Failover_Hold_Down", value: "90", edit: func(c *Config) { c.FailoverHoldDown = 90 * time.Second }},
 		{property: "Failover_Hold_Down", value: "2h", hint: "from 1s to 1h"},
 		{property: "RELP_Window", value: "64", hint: "use it only with Protocol relp or relp+tls (Protocol is tcp)"},
+		{property: "Aggregate", value: "10s", edit: func(c *Config) { c.Aggregate = 10 * time.Second }},
+		{property: "Aggregate", value: "60", edit: func(c *Config) { c.Aggregate = time.Minute }},
+		{property: "Aggregate", value: "OFF", edit: func(c *Config) {}},
+		{property: "Aggregate", value: "0", edit: func(c *Config) {}},
+		{property: "Aggregate", value: "on", hint: "use off, or a Go duration (10s, 1m) or whole seconds from 1s to 1h"},
+		{property: "Aggregate", value: "500ms", hint: "from 1s to 1h"},
+		{property: "Aggregate", value: "2h", hint: "from 1s to 1h"},
+		{property: "Aggregate", value: "-10s", hint: "from 1s to 1h"},
+		{property: "Max_Events_Per_Second", value: "500", edit: func(c *Config) { c.MaxEventsPerSecond = 500 }},
+		{property: "Max_Events_Per_Second", value: "0", edit: func(c *Config) {}},
+		{property: "Max_Events_Per_Second", value: "-1", hint: "use a number of events per second (0 for no ceiling) from 0 to 1000000"},
+		{property: "Max_Events_Per_Second", value: "1000001", hint: "from 0 to 1000000"},
+		{property: "Max_Events_Per_Second", value: "1.5", hint: "from 0 to 1000000"},
+		{property: "Max_Events_Per_Second", value: "off", hint: "from 0 to 1000000"},
 		{property: "TLS_CA_File", value: "/etc/ca.pem", hint: "use it only with Protocol tls or relp+tls (Protocol is tcp)"},
 		{property: "TLS_Verify", value: "off", hint: "use it only with Protocol tls or relp+tls"},
 	}
@@ -325,6 +339,9 @@ func TestString(t *testing.T) {
 	assert.Equal(t, `Integration=siem_cef.1 Address=[2001:db8::1]:6514 Protocol=udp Vendor=Kaspersky `+
 		`Product="Kaspersky Container Security" Product_Version=2.0 Hostname=node-1 Facility=local4 `+
 		`Connect_Timeout=5s Write_Timeout=1m30s Severity=rules Startup_Check=warn Stats_Interval=1m0s Syslog_Format=rfc3164 Max_Message_Size=8096 Schema=auto`, c.String())
+
+	c.Aggregate, c.MaxEventsPerSecond = 10*time.Second, 500 // volume control is shown when set
+	assert.Contains(t, c.String(), " Max_Message_Size=8096 Aggregate=10s Max_Events_Per_Second=500 Schema=auto")
 
 	c.Facility = 99 // a Config built by hand
 	assert.Contains(t, c.String(), " Facility=99 ")

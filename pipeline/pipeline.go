@@ -1,6 +1,7 @@
 // Package pipeline turns one chunk into the CEF messages of one integration: chunk bytes → decoded
-// record → mapped CEF event → filter → encoded line, shortened to Max_Message_Size. The plugin frames
-// and sends the lines; `siem-cef render` prints them.
+// record → mapped CEF event → filter → aggregation and rate ceiling (when configured) → encoded
+// line, shortened to Max_Message_Size. The plugin frames and sends the lines; `siem-cef render`
+// prints them.
 package pipeline
 
 import (
@@ -27,13 +28,24 @@ type Pipeline struct {
 	problems []schema.Problem
 	line     []byte
 	maxSize  int // Max_Message_Size
-	// now is the time an event whose own time cannot be written is sent with.
-	now func() time.Time
+	// now is the time an event whose own time cannot be written is sent with, read once a run.
+	now     func() time.Time
+	runTime time.Time
+	// agg is nil without Aggregate; ceiling nil without Max_Events_Per_Second.
+	agg     *aggregator
+	ceiling *Ceiling
+	held    heldBack
+	summary cef.Event
+	sumMsg  []byte
 }
 
-// New builds the pipeline of an integration.
-func New(cfg *config.Config) *Pipeline {
-	return &Pipeline{
+// New builds the pipeline of an integration, with a rate ceiling of its own.
+func New(cfg *config.Config) *Pipeline { return NewLane(cfg, NewCeiling(cfg)) }
+
+// NewLane builds one of the pipelines of an integration that run at once (the plugin's lanes):
+// they share the integration's rate ceiling c.
+func NewLane(cfg *config.Config, c *Ceiling) *Pipeline {
+	p := &Pipeline{
 		dec:    record.NewDecoder().WithMergeLogKey(cfg.MergeLogKey),
 		mapper: schema.Mapper{Severity: cfg.Severity, Schema: cfg.Schema, Assign: cfg.Assign},
 		filter: filter.New(cfg),
@@ -43,7 +55,12 @@ func New(cfg *config.Config) *Pipeline {
 		}),
 		maxSize: cfg.MaxMessageSize,
 		now:     time.Now,
+		ceiling: c,
 	}
+	if cfg.Aggregate > 0 {
+		p.agg = newAggregator(cfg.Aggregate)
+	}
+	return p
 }
 
 var syslogFormats = map[config.SyslogFormat]cef.SyslogFormat{
@@ -60,22 +77,42 @@ type Stats struct {
 	Problems  int // values left out or replaced, events carried too large to read; still emitted
 	BadTimes  int // emitted with the time of the run: their own was outside years 1-9999
 	Markers   int // group markers of OpenTelemetry inputs, not events
+	// Aggregated are not emitted themselves: an emitted event counts them in its cnt.
+	Aggregated int
+	// Unaggregated are emitted one by one: their run had maxAggregates different events before them.
+	Unaggregated int
+	// RateLimited are not emitted: the rate ceiling held them back. Summaries are the events emitted
+	// to say so; Emitted does not count them.
+	RateLimited int
+	Summaries   int
 }
 
 // Run reads every event of the chunk and hands each message, without framing and at most
-// Max_Message_Size long, to emit; the slice is valid until emit returns. Run stops at the first error emit returns, and returns it. A damaged
-// chunk ends the run with a *record.ChunkError after the events before the damage were emitted.
-// warn receives each skipped event, each problem and each time replaced, with its byte offset.
-// Nothing of the chunk outlives the run.
+// Max_Message_Size long, to emit; the slice is valid until emit returns. Run stops at the first
+// error emit returns, and returns it. A damaged chunk ends the run with a *record.ChunkError after
+// the events before the damage were emitted. warn receives each skipped event, each problem and
+// each time replaced, with its byte offset. Nothing of the chunk outlives the run.
+//
+// With Aggregate, the same runtime events go out as one, the first, in its place; with
+// Max_Events_Per_Second, runtime events over the ceiling are held back, and a summary event goes
+// out before the next event sent, or at the end of the run.
 func (p *Pipeline) Run(chunk []byte, emit func(msg []byte) error, warn func(msg string)) (st Stats, err error) {
-	p.dec.Reset(chunk)
+	p.runTime = p.now()
+	p.ceiling.refill(p.runTime)
 	defer func() {
 		st.Markers = p.dec.Markers()
 		p.letGo()
 	}()
+	if p.agg != nil {
+		p.collect(chunk)
+	}
+	p.dec.Reset(chunk)
 	for {
 		ok, err := p.dec.Next(&p.rec)
 		if !ok {
+			if serr := p.emitSummary(emit, &st); serr != nil {
+				return st, serr
+			}
 			return st, err
 		}
 		if err != nil { // a *record.RecordError: this event was stepped over
@@ -96,28 +133,125 @@ func (p *Pipeline) Run(chunk []byte, emit func(msg []byte) error, warn func(msg 
 			st.Filtered++
 			continue
 		}
-		if !writable(p.ev.Time) {
+		if !p.fixTime() {
 			st.BadTimes++
 			warn(p.eventWarning("its time is outside years 1-9999; sent with the time of the flush"))
-			p.ev.Time = p.now()
 		}
-		// Fitting costs what the size allows, not what the record holds: a record of long values is
-		// never encoded whole.
-		var shortened, fits bool
-		p.line, shortened, fits = p.enc.AppendFit(p.line[:0], &p.ev, p.maxSize)
-		if !fits {
-			st.TooLarge++
-			warn(p.eventWarning(fmt.Sprintf("its header alone is longer than the %d bytes of Max_Message_Size; not sent", p.maxSize)))
+		n, start, end, later := p.aggregate(&st, warn)
+		if later {
+			continue // counted in its group's first event
+		}
+		// Only runtime events are held back: the few others (an agent's alert, a policy change) must
+		// not drown in a flood. They take a token when there is one.
+		if !p.ceiling.take() && p.ev.Type.Runtime {
+			p.held.hold(&p.ev, n, start, end)
+			st.RateLimited += n
 			continue
 		}
-		if shortened {
-			st.Shortened++
-		}
-		if err := emit(p.line); err != nil {
+		if err := p.emitSummary(emit, &st); err != nil {
 			return st, err
 		}
-		st.Emitted++
+		if err := p.emitEvent(n, emit, warn, &st); err != nil {
+			return st, err
+		}
 	}
+}
+
+// aggregate finds how many events the event at hand stands for, from start to end (milliseconds
+// since the epoch), and gives it cnt, start and end when they are more than one (Aggregate); later
+// is true for an event its group's first stands for.
+func (p *Pipeline) aggregate(st *Stats, warn func(string)) (n int, start, end int64, later bool) {
+	n, start, end = 1, p.ev.Time.UnixMilli(), p.ev.Time.UnixMilli()
+	if p.agg == nil || !p.ev.Type.Runtime {
+		return n, start, end, false
+	}
+	switch g := p.agg.group(&p.ev); {
+	case g == nil:
+		if st.Unaggregated++; st.Unaggregated == 1 {
+			warn(fmt.Sprintf("more than %d different runtime events in this chunk; the others are sent one by one", maxAggregates))
+		}
+	case g.first != p.rec.Offset:
+		return 0, 0, 0, true
+	case g.count > 1:
+		n, start, end = g.count, g.start, g.end
+		p.ev.Values[cef.KeyCnt] = cef.Int(int64(n))
+		p.ev.Values[cef.KeyStart] = cef.Int(start)
+		p.ev.Values[cef.KeyEnd] = cef.Int(end)
+	}
+	return n, start, end, false
+}
+
+// collect reads the chunk ahead of the run and counts each runtime event that the run will send
+// in its group (Aggregate). It reports nothing: the run does.
+func (p *Pipeline) collect(chunk []byte) {
+	p.agg.reset()
+	p.dec.Reset(chunk)
+	for {
+		ok, err := p.dec.Next(&p.rec)
+		if !ok {
+			return
+		}
+		if err != nil {
+			continue
+		}
+		p.problems = p.mapper.Map(&p.rec, &p.ev, p.problems[:0])
+		if p.ev.Type.Runtime && p.filter.Allows(&p.ev) {
+			p.fixTime()
+			p.agg.add(&p.ev, p.rec.Offset)
+		}
+	}
+}
+
+// fixTime gives an event whose own time no syslog header can carry the time of the run, and
+// reports false when it did.
+func (p *Pipeline) fixTime() bool {
+	if writable(p.ev.Time) {
+		return true
+	}
+	p.ev.Time = p.runTime
+	return false
+}
+
+// emitEvent fits the event, which stands for n events, to Max_Message_Size and emits it; one that
+// cannot fit is counted too large, with the n events.
+func (p *Pipeline) emitEvent(n int, emit func([]byte) error, warn func(string), st *Stats) error {
+	// Fitting costs what the size allows, not what the record holds: a record of long values is
+	// never encoded whole.
+	var shortened, fits bool
+	p.line, shortened, fits = p.enc.AppendFit(p.line[:0], &p.ev, p.maxSize)
+	if !fits {
+		st.TooLarge += n
+		warn(p.eventWarning(fmt.Sprintf("its header alone is longer than the %d bytes of Max_Message_Size; not sent", p.maxSize)))
+		return nil
+	}
+	if shortened {
+		st.Shortened++
+	}
+	if err := emit(p.line); err != nil {
+		return err
+	}
+	st.Emitted++
+	st.Aggregated += n - 1
+	return nil
+}
+
+// emitSummary emits the summary of the events held back since the last one, if any. The summary
+// is exempt from the ceiling: there is at most one for each event sent, and one at the end of the
+// run. When not even it fits Max_Message_Size, Stats.RateLimited alone tells.
+func (p *Pipeline) emitSummary(emit func([]byte) error, st *Stats) error {
+	if p.held.total == 0 {
+		return nil
+	}
+	p.sumMsg = p.held.summary(&p.summary, p.sumMsg)
+	var fits bool
+	if p.line, _, fits = p.enc.AppendFit(p.line[:0], &p.summary, p.maxSize); !fits {
+		return nil
+	}
+	if err := emit(p.line); err != nil {
+		return err
+	}
+	st.Summaries++
+	return nil
 }
 
 // writable reports whether a syslog time stamp can carry t: RFC 5424 has four digits for the year,
@@ -140,4 +274,8 @@ func (p *Pipeline) letGo() {
 	// Mapping the emptied record leaves nothing of the last one in the mapper's working copy.
 	p.problems = p.mapper.Map(&p.rec, &p.ev, p.problems[:0])
 	p.ev.Reset()
+	p.held = heldBack{}
+	if p.agg != nil {
+		p.agg.reset()
+	}
 }

@@ -64,6 +64,8 @@ type instance struct {
 	now       func() time.Time
 	// budget is how long a flush may take (deliver.FlushBudget).
 	budget time.Duration
+	// ceiling is Max_Events_Per_Second's bucket, shared by the lanes; nil without it.
+	ceiling *pipeline.Ceiling
 }
 
 // lane is what one flush in flight needs: the pipeline's buffers and a connection.
@@ -82,7 +84,7 @@ type lane struct {
 
 func newInstance(cfg *config.Config, log logger, m metrics) *instance {
 	return &instance{cfg: cfg, log: log, metrics: m, idle: make(chan *lane, maxLanes), lastStats: time.Now(), now: time.Now,
-		budget: deliver.FlushBudget(cfg)}
+		budget: deliver.FlushBudget(cfg), ceiling: pipeline.NewCeiling(cfg)}
 }
 
 // startupCheck is the product's Test connection, made at start as Startup_Check says, to every
@@ -141,7 +143,7 @@ func (in *instance) addLane() *lane {
 func (in *instance) newLane() *lane {
 	t := deliver.New(in.cfg)
 	deliver.OnConnectFailure(t, in.connectFailed)
-	return &lane{pipe: pipeline.New(in.cfg), batch: deliver.Batch{Framing: t.Framing()}, transport: t}
+	return &lane{pipe: pipeline.NewLane(in.cfg, in.ceiling), batch: deliver.Batch{Framing: t.Framing()}, transport: t}
 }
 
 // discard replaces the lane of a flush that panicked: its buffers and its connection may be in any
@@ -221,6 +223,8 @@ func (in *instance) count(l *lane, st pipeline.Stats, err error) (code int, stat
 		statShortened:      uint64(st.Shortened),
 		statSkipped:        uint64(st.Skipped),
 		statTooLarge:       uint64(st.TooLarge),
+		statAggregated:     uint64(st.Aggregated),
+		statRateLimited:    uint64(st.RateLimited),
 		statFieldProblems:  uint64(st.Problems),
 		statBadTimes:       uint64(st.BadTimes),
 		statRejected:       uint64(l.rejected),
@@ -297,7 +301,7 @@ func (in *instance) dueStats() string {
 		return ""
 	}
 	in.lastStats = in.now()
-	return "stats: " + in.stats.String()
+	return "stats: " + in.stats.line(in.cfg)
 }
 
 // Close waits for the flushes in progress and releases every connection.
@@ -312,5 +316,5 @@ func (in *instance) Close() {
 	s := in.stats
 	in.metrics.Close()
 	in.mu.Unlock()
-	in.log.Log(levelInfo, fmt.Sprintf("stopped: %s; %d instances remain, %d goroutines", s, instances.count(), runtime.NumGoroutine()))
+	in.log.Log(levelInfo, fmt.Sprintf("stopped: %s; %d instances remain, %d goroutines", s.line(in.cfg), instances.count(), runtime.NumGoroutine()))
 }

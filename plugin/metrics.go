@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -30,7 +31,7 @@ const (
 // and its help text. The help must never vary between instances: Fluent Bit's endpoint merges the
 // instances' counters of the same name and help into one.
 var seriesInfo = [numSeries]struct{ name, label, help string }{
-	seriesEvents:          {"events_total", "result", "Events by what became of them: sent; filtered out (not for this integration); shortened to Max_Message_Size (and sent); too_large to shorten (not sent); skipped (damaged); rejected for good by the SIEM (RELP 5xx)."},
+	seriesEvents:          {"events_total", "result", "Events by what became of them: sent; filtered out (not for this integration); shortened to Max_Message_Size (and sent); too_large to shorten (not sent); skipped (damaged); rejected for good by the SIEM (RELP 5xx); aggregated into another event's cnt (Aggregate); rate_limited, held back by Max_Events_Per_Second."},
 	seriesFieldProblems:   {"field_problems_total", "", "Values left out of events because they were invalid."},
 	seriesBadTimes:        {"bad_times_total", "", "Events sent with the time of their flush because their own time was outside years 1-9999."},
 	seriesGroupMarkers:    {"group_markers_total", "", "Group markers of OpenTelemetry inputs and processors, skipped (they are not events)."},
@@ -39,15 +40,25 @@ var seriesInfo = [numSeries]struct{ name, label, help string }{
 	seriesAddressChanges:  {"address_changes_total", "", "Connections made to another address of the SIEM than the connection before (failover, and back)."},
 }
 
-// results are the values of events_total's label result.
-var results = []string{"sent", "filtered", "shortened", "too_large", "skipped", "rejected"}
+// results are the values of events_total's label result; volumeResults those of the volume
+// control, which exist only where it is configured (counted).
+var (
+	results       = []string{"sent", "filtered", "shortened", "too_large", "skipped", "rejected"}
+	volumeResults = []counter{statAggregated, statRateLimited}
+)
 
 // labelValues are the values of a series' second label ("" alone when it has none), each a series
 // of its own that exists from the start at 0, so that a dashboard sees it before the first event.
 func labelValues(s series, cfg *config.Config) []string {
 	switch s {
 	case seriesEvents:
-		return results
+		out := slices.Clone(results)
+		for _, c := range volumeResults {
+			if counted(c, cfg) {
+				out = append(out, counters[c].label)
+			}
+		}
+		return out
 	case seriesConnectFailures:
 		return cfg.Endpoints()
 	}
@@ -77,6 +88,8 @@ const (
 	statShortened
 	statSkipped
 	statTooLarge
+	statAggregated
+	statRateLimited
 	statFieldProblems
 	statBadTimes
 	statRejected
@@ -99,6 +112,8 @@ var counters = [numCounters]struct {
 	statShortened:       {"shortened", seriesEvents, "shortened"},
 	statSkipped:         {"skipped", seriesEvents, "skipped"},
 	statTooLarge:        {"too_large", seriesEvents, "too_large"},
+	statAggregated:      {"aggregated", seriesEvents, "aggregated"},
+	statRateLimited:     {"rate_limited", seriesEvents, "rate_limited"},
 	statFieldProblems:   {"field_problems", seriesFieldProblems, ""},
 	statBadTimes:        {"bad_times", seriesBadTimes, ""},
 	statRejected:        {"rejected", seriesEvents, "rejected"},
@@ -111,10 +126,26 @@ var counters = [numCounters]struct {
 // stats count what happened to the events of every flush since start, as the stats line shows them.
 type stats [numCounters]uint64
 
-func (s stats) String() string {
+// counted reports whether the configuration counts c: the volume control's counters exist only
+// where it is set, so that the stats line and the series of an instance without it are as before.
+func counted(c counter, cfg *config.Config) bool {
+	switch c {
+	case statAggregated:
+		return cfg.Aggregate > 0
+	case statRateLimited:
+		return cfg.MaxEventsPerSecond > 0
+	}
+	return true
+}
+
+// line is the counters as the stats line shows them, those the configuration counts.
+func (s stats) line(cfg *config.Config) string {
 	var b strings.Builder
 	for c, n := range s {
-		if c > 0 {
+		if !counted(counter(c), cfg) {
+			continue
+		}
+		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
 		b.WriteString(counters[c].name)

@@ -240,3 +240,20 @@ func TestCheckConfigFailures(t *testing.T) {
 	assert.Equal(t, exitOK, code)
 	assert.Equal(t, "siem-cef check-config: warning: "+path+":1: @SET NOEQUALS: no '=': Fluent Bit ignores it\n", stderr)
 }
+
+// check-config reads Aggregate and Max_Events_Per_Second as the plugin does: shown in the effective
+// configuration when valid, refused with the property named when not.
+func TestCheckConfigVolumeControl(t *testing.T) {
+	dir := t.TempDir()
+	conf := strings.Replace(goodConf, "    Workers      1\n", "    Workers      1\n    Aggregate    10s\n    Max_Events_Per_Second 500\n", 1)
+	code, stdout, stderr := runCmd(t, "", "check-config", writeFile(t, dir, "good.conf", conf))
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, " Max_Message_Size=8096 Aggregate=10s Max_Events_Per_Second=500 ")
+	assert.NotContains(t, stdout, "warning:")
+
+	conf = strings.Replace(goodConf, "    Workers      1\n", "    Workers      1\n    Aggregate    on\n    Max_Events_Per_Second -5\n", 1)
+	code, stdout, _ = runCmd(t, "", "check-config", writeFile(t, dir, "bad.conf", conf))
+	assert.Equal(t, exitFail, code)
+	assert.Contains(t, stdout, `property Aggregate: "on" is not accepted; use off, or a Go duration (10s, 1m) or whole seconds from 1s to 1h`)
+	assert.Contains(t, stdout, `property Max_Events_Per_Second: "-5" is not accepted; use a number of events per second (0 for no ceiling) from 0 to 1000000`)
+}

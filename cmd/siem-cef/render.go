@@ -34,9 +34,12 @@ lines that do not depend on the machine).
 
 One integration: one message per line. Several: NAME, a tab, and the message. On stderr,
 "NAME: warning: ..." for each value left out or replaced and each event skipped, then
-"NAME: N sent (S shortened), M filtered out, K skipped, T too large"; messages are shortened to
-Max_Message_Size as the plugin shortens them. An invalid integration is reported as check-config
-reports it.
+"NAME: N sent (S shortened), M filtered out, K skipped, T too large", with ", A aggregated" when
+Aggregate is set and ", R held back by the rate ceiling" when Max_Events_Per_Second is (the
+summary events among the N sent); messages are shortened to Max_Message_Size as the plugin shortens
+them. The input is one flush: Aggregate groups its events by their times (--start, --step), and
+the rate ceiling's bucket starts full, so the first Max_Events_Per_Second runtime events are sent.
+An invalid integration is reported as check-config reports it.
 
 Exit status: 0; 1 if the input cannot be read, an integration is invalid or its run fails; 2 for a
 bad command line or a configuration file Fluent Bit could not read.`,
@@ -195,12 +198,24 @@ func (o *renderOpts) run(inv *invocation) int {
 		if ferr := w.Flush(); ferr != nil {
 			return inv.fail("writing the output: %v", ferr)
 		}
-		fmt.Fprintf(inv.stderr, "%s: %d sent (%d shortened), %d filtered out, %d skipped, %d too large\n",
-			label, st.Emitted, st.Shortened, st.Filtered, st.Skipped, st.TooLarge)
+		fmt.Fprintf(inv.stderr, "%s: %d sent (%d shortened), %d filtered out, %d skipped, %d too large%s\n",
+			label, st.Emitted+st.Summaries, st.Shortened, st.Filtered, st.Skipped, st.TooLarge, volumeCounts(out.cfg, st))
 		if err != nil {
 			fmt.Fprintf(inv.stderr, "%s: %v\n", label, err)
 			code = exitFail
 		}
 	}
 	return code
+}
+
+// volumeCounts is what the volume control did, for the integrations that have it.
+func volumeCounts(cfg *config.Config, st pipeline.Stats) string {
+	s := ""
+	if cfg.Aggregate > 0 {
+		s += fmt.Sprintf(", %d aggregated", st.Aggregated)
+	}
+	if cfg.MaxEventsPerSecond > 0 {
+		s += fmt.Sprintf(", %d held back by the rate ceiling", st.RateLimited)
+	}
+	return s
 }

@@ -165,3 +165,23 @@ func TestRenderShortensAsThePluginDoes(t *testing.T) {
 	assert.Contains(t, line, "cs4=sh -c x\\=1;")
 	assert.Equal(t, "siem_cef.0: 1 sent (1 shortened), 0 filtered out, 0 skipped, 0 too large\n", stderr)
 }
+
+// render applies Aggregate and Max_Events_Per_Second as a flush does: five identical process
+// events are one (cnt=5), a second token goes to the first network event, the two others are held
+// back and said so before the category event, which is never held back.
+func TestRenderAppliesVolumeControl(t *testing.T) {
+	in := strings.Repeat(`{"event_id": "PM-002", "status": "Success", "command": "sh -c id", "pid": 7}`+"\n", 5) +
+		`{"event_id": "NT-001", "status": "Audit", "dst_port": 443}` + "\n" +
+		`{"event_id": "NT-001", "status": "Audit", "dst_port": 80}` + "\n" +
+		`{"event_id": "NT-001", "status": "Audit", "dst_port": 22}` + "\n" +
+		`{"event_id": "ADM-001", "status": "Success", "user": "alice"}` + "\n"
+	code, stdout, stderr := runCmd(t, in, "render", "--set", "Hostname=kcs-node", "--set", "Aggregate=10s",
+		"--set", "Max_Events_Per_Second=2", "--step", "100ms", "-")
+	require.Equal(t, exitOK, code, stderr)
+	hdr := "kcs-node CEF:0|Kaspersky|Kaspersky Container Security|2.0|"
+	assert.Equal(t, "<166>Feb 18 10:07:28 "+hdr+"PM-002|Process management|3|dpid=7 cs4=sh -c id cs4Label=Command outcome=Success cnt=5 start=1771409248000 end=1771409248400\n"+
+		"<163>Feb 18 10:07:28 "+hdr+"NT-001|Networking|7|dpt=443 outcome=Audit\n"+
+		"<164>Feb 18 10:07:28 "+hdr+`SIEMCEF-001|Events not sent: rate ceiling|5|cnt=2 start=1771409248600 end=1771409248700 msg=NT\=2`+"\n"+
+		"<166>Feb 18 10:07:28 "+hdr+"ADM-001|Administration|3|suser=alice outcome=Success\n", stdout)
+	assert.Equal(t, "siem_cef.0: 4 sent (0 shortened), 0 filtered out, 0 skipped, 0 too large, 4 aggregated, 2 held back by the rate ceiling\n", stderr)
+}

@@ -1,0 +1,144 @@
+package pipeline
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/maphash"
+	"time"
+
+	"github.com/kcs-siem/siem-cef/cef"
+)
+
+// Aggregation (Aggregate): the runtime events of one run that are the same in aggregationKeys, the
+// class ID and the severity, and whose own times fall in the same Aggregate slot, are sent as one
+// event, the first, with cnt, start and end. Nothing is kept between runs: a retried chunk
+// aggregates the same way. Run reads the chunk twice: collect counts every key first, so that the
+// first event of each goes out in its place with the counts of the whole chunk.
+
+// aggregationKeys are the keys whose values, as the message carries them, make two runtime events
+// the same: container, process, command (or a file event's new owner), path, operation, addresses
+// and ports, and the outcome. Times, PIDs and the record's message are not in them.
+var aggregationKeys = []cef.Key{
+	cef.KeyOutcome, cef.KeyFlexString2, cef.KeyDproc, cef.KeyCs4, cef.KeyFilePath, cef.KeyAct,
+	cef.KeySrc, cef.KeyC6a2, cef.KeySpt, cef.KeyDst, cef.KeyC6a3, cef.KeyDpt,
+}
+
+// maxAggregates bounds the different events one run aggregates: an event's author decides how many
+// there are. The events of others are sent one by one, and counted (Stats.Unaggregated).
+const maxAggregates = 4096
+
+// maxKeyBytes bounds the copies of the keys of one run (a key is at most about 40 KiB: its values
+// are cut to their keys' limits).
+const maxKeyBytes = 1 << 20
+
+// keptKeyBytes: a key copy buffer grown past it is let go after the run, like the buffers a large
+// record grew.
+const keptKeyBytes = 64 << 10
+
+// aggregate is one group of the same events in a run.
+type aggregate struct {
+	hash       uint64
+	keyStart   int // a.keys[keyStart:keyEnd] is the group's key
+	keyEnd     int
+	first      int // the byte offset in the chunk of its first event, which is sent
+	count      int
+	start, end int64 // the earliest and latest of its events' times, milliseconds since the epoch
+}
+
+// aggregator finds the group of an event in an open-addressing table that lives as long as the
+// pipeline: once warm, it allocates nothing.
+type aggregator struct {
+	slot  int64 // Aggregate, in milliseconds
+	seed  maphash.Seed
+	table []int32 // index+1 into groups, 0 for an empty slot; twice maxAggregates, a power of two
+	// groups are the run's groups in order of first appearance; keys holds their keys.
+	groups []aggregate
+	keys   []byte
+	key    []byte // the key of the event at hand
+}
+
+func newAggregator(slot time.Duration) *aggregator {
+	return &aggregator{slot: slot.Milliseconds(), seed: maphash.MakeSeed(), table: make([]int32, 2*maxAggregates)}
+}
+
+// reset empties the table for a run, and the key copies with it: no text of a chunk outlives its run.
+func (a *aggregator) reset() {
+	clear(a.table)
+	a.groups = a.groups[:0]
+	clear(a.keys)
+	a.keys = a.keys[:0]
+	if cap(a.keys) > keptKeyBytes {
+		a.keys = nil
+	}
+}
+
+// add counts an event in its group, making the group when there is room for it.
+func (a *aggregator) add(ev *cef.Event, offset int) {
+	h := a.keyOf(ev)
+	at, g := a.find(h)
+	ms := ev.Time.UnixMilli()
+	switch {
+	case g != nil:
+		g.count++
+		g.start, g.end = min(g.start, ms), max(g.end, ms)
+	case len(a.groups) < maxAggregates && len(a.keys)+len(a.key) <= maxKeyBytes:
+		a.groups = append(a.groups, aggregate{hash: h, keyStart: len(a.keys), keyEnd: len(a.keys) + len(a.key),
+			first: offset, count: 1, start: ms, end: ms})
+		a.keys = append(a.keys, a.key...)
+		a.table[at] = int32(len(a.groups))
+	}
+}
+
+// group is the event's group, nil when the table had no room for it.
+func (a *aggregator) group(ev *cef.Event) *aggregate {
+	_, g := a.find(a.keyOf(ev))
+	return g
+}
+
+// find returns the event's group (a.key, hashed to h), or nil and the empty slot it would take.
+// The table is at most half full, so an empty slot ends every search.
+func (a *aggregator) find(h uint64) (at int, g *aggregate) {
+	mask := len(a.table) - 1
+	for i := int(h) & mask; ; i = (i + 1) & mask {
+		n := a.table[i]
+		if n == 0 {
+			return i, nil
+		}
+		// The key itself decides: a hash collision never merges two different events.
+		if g := &a.groups[n-1]; g.hash == h && bytes.Equal(a.keys[g.keyStart:g.keyEnd], a.key) {
+			return i, g
+		}
+	}
+}
+
+// keyOf writes the event's key to a.key and hashes it: its time slot, severity, class ID, cs4's
+// label, and the values of aggregationKeys as the message carries them, each after its length.
+func (a *aggregator) keyOf(ev *cef.Event) uint64 {
+	k := binary.LittleEndian.AppendUint64(a.key[:0], uint64(floorDiv(ev.Time.UnixMilli(), a.slot)))
+	k = append(k, byte(ev.Severity), boolByte(ev.Cs4IsOwner))
+	at := len(k)
+	k = ev.AppendClassID(append(k, 0, 0, 0, 0))
+	binary.LittleEndian.PutUint32(k[at:], uint32(len(k)-at-4))
+	for _, key := range aggregationKeys {
+		at := len(k)
+		k = ev.AppendValue(append(k, 0, 0, 0, 0), key)
+		binary.LittleEndian.PutUint32(k[at:], uint32(len(k)-at-4))
+	}
+	a.key = k
+	return maphash.Bytes(a.seed, k)
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b < 0 {
+		q--
+	}
+	return q
+}
+
+func boolByte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
+}
