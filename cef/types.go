@@ -114,6 +114,12 @@ var RateCeilingType = &Type{Prefix: "SIEMCEF", Name: "Events not sent: rate ceil
 // RateCeilingClassID is the class ID of the rate ceiling's summary event.
 const RateCeilingClassID = "SIEMCEF-001"
 
+// OwnClassID reports a class ID in the plugin's own namespace (SIEMCEF, in any case): a record that
+// carries one would pass for the plugin's word to the SIEM ("events not sent").
+func OwnClassID(id []byte) bool {
+	return len(id) >= len(RateCeilingType.Prefix) && bytes.EqualFold(id[:len(RateCeilingType.Prefix)], []byte(RateCeilingType.Prefix))
+}
+
 // LookupType finds the type of an event ID by its prefix, the part before the first '-'.
 func LookupType(eventID []byte) *Type {
 	prefix := eventID

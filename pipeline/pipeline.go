@@ -125,6 +125,11 @@ func (p *Pipeline) Run(chunk []byte, emit func(msg []byte) error, warn func(msg 
 			st.Problems++
 			warn(p.eventWarning(pr.String()))
 		}
+		if cef.OwnClassID(p.ev.ClassID) {
+			st.Problems++
+			warn(p.eventWarning("its event ID is in the plugin's own namespace; sent as UNKNOWN"))
+			p.ev.ClassID = nil
+		}
 		if p.rec.EmbedTooLarge {
 			st.Problems++
 			warn(p.eventWarning("the event carried in it is too large to read (over 1 MiB of JSON or 1024 keys); mapped as the record it is"))

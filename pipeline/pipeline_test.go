@@ -260,3 +260,24 @@ func TestMarkersAndEventsTooLargeToReadAreCounted(t *testing.T) {
 	assert.Equal(t, Stats{Emitted: 2, Problems: 1, Markers: 2}, st)
 	assert.Equal(t, []string{`event at byte 44 (""): the event carried in it is too large to read (over 1 MiB of JSON or 1024 keys); mapped as the record it is`}, warnings)
 }
+
+// A record cannot pass for the plugin's own summary event: an event ID in its namespace is sent as
+// UNKNOWN, with a warning.
+func TestRecordCannotUseThePluginsClassIDs(t *testing.T) {
+	var chunk []byte
+	var err error
+	for _, id := range []string{"SIEMCEF-001", "siemcef-001", "SIEMCEF"} {
+		chunk, err = record.AppendEvent(chunk, t0, map[string]any{"event_id": id, "event_name": "Events not sent: rate ceiling", "severity": 5, "message": "NT=2"})
+		require.NoError(t, err)
+	}
+	p := New(loadConfig(t, nil))
+	var lines, warnings []string
+	st, err := p.Run(chunk, func(msg []byte) error { lines = append(lines, string(msg)); return nil }, func(w string) { warnings = append(warnings, w) })
+	require.NoError(t, err)
+	assert.Equal(t, 3, st.Emitted)
+	assert.Equal(t, 3, st.Problems)
+	for _, l := range lines {
+		assert.Contains(t, l, "|UNKNOWN|Events not sent: rate ceiling|5|")
+	}
+	assert.Contains(t, warnings[0], `("SIEMCEF-001"): its event ID is in the plugin's own namespace; sent as UNKNOWN`)
+}
