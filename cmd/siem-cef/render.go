@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kcs-siem/siem-cef/cmd/siem-cef/fbconfig"
 	"github.com/kcs-siem/siem-cef/config"
-	"github.com/kcs-siem/siem-cef/fbconfig"
 	"github.com/kcs-siem/siem-cef/pipeline"
 	"github.com/kcs-siem/siem-cef/record"
 )

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kcs-siem/siem-cef/fbconfig"
+	"github.com/kcs-siem/siem-cef/cmd/siem-cef/fbconfig"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
