@@ -29,10 +29,8 @@ const (
 // TestYAMLTwin: fluent-bit.yaml has the sections, keys and values of fluent-bit.conf, in the same
 // order; keys compared in any case, as Fluent Bit takes them.
 func TestYAMLTwin(t *testing.T) {
-	classic, err := parseClassic(repoFile(t, "fluent-bit.conf"))
-	require.NoError(t, err, "fluent-bit.conf")
-	yml, err := parseYAMLConfig(repoFile(t, "fluent-bit.yaml"))
-	require.NoError(t, err, "fluent-bit.yaml")
+	classic := readRepoConfig(t, "fluent-bit.conf")
+	yml := readRepoConfig(t, "fluent-bit.yaml")
 	require.Equal(t, classic.normalized(), yml.normalized(),
 		"fluent-bit.yaml must say what fluent-bit.conf says (left: fluent-bit.conf)")
 }
@@ -42,15 +40,7 @@ func TestYAMLTwin(t *testing.T) {
 func TestImageConfigs(t *testing.T) {
 	for _, name := range []string{"fluent-bit.conf", "fluent-bit.yaml"} {
 		t.Run(name, func(t *testing.T) {
-			text := repoFile(t, name)
-			var c config
-			var err error
-			if strings.HasSuffix(name, ".yaml") {
-				c, err = parseYAMLConfig(text)
-			} else {
-				c, err = parseClassic(text)
-			}
-			require.NoError(t, err)
+			c := readRepoConfig(t, name)
 			checkNodeConfig(t, c)
 			assert.Equal(t, "${HOSTNAME}", c.named("output", "siem_cef")[0].get("Hostname"))
 			assert.Equal(t, "${SIEM_ADDRESS}", c.named("output", "siem_cef")[0].get("Address"),
@@ -61,9 +51,7 @@ func TestImageConfigs(t *testing.T) {
 
 // TestPluginsFile: plugins.conf loads the library from the path the Dockerfile puts it at.
 func TestPluginsFile(t *testing.T) {
-	c, err := parseClassic(repoFile(t, "plugins.conf"))
-	require.NoError(t, err)
-	p := c.of("plugins")
+	p := readRepoConfig(t, "plugins.conf").of("plugins")
 	require.Len(t, p, 1)
 	assert.Equal(t, []string{pluginPath}, p[0].all("Path"))
 }
@@ -117,8 +105,7 @@ func checkNodeConfig(t *testing.T, c config) []section {
 // both.
 func checkWithProjectTools(t *testing.T, text, name string, env map[string]string) *fbconfig.File {
 	t.Helper()
-	file := filepath.Join(t.TempDir(), name)
-	require.NoError(t, os.WriteFile(file, []byte(text), 0o644))
+	file := tempFile(t, name, text)
 	for k, v := range env {
 		t.Setenv(k, v)
 	}

@@ -105,8 +105,7 @@ func TestDockerfile(t *testing.T) {
 	assert.Contains(t, copyTo(storagePath), "--from=build", "the storage.path directory exists")
 
 	// Where the image configuration expects things.
-	c, err := parseClassic(repoFile(t, "fluent-bit.conf"))
-	require.NoError(t, err)
+	c := readRepoConfig(t, "fluent-bit.conf")
 	svc := c.service(t)
 	assert.Equal(t, configDir, path.Dir(svc.get("Plugins_File")))
 	assert.Contains(t, expose, svc.get("HTTP_Port"))

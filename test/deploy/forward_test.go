@@ -159,15 +159,7 @@ func k8sNetworkPolicy(t *testing.T, objs map[string][]object) (object, map[strin
 // variable would make the key empty: its forward input listens on the loopback (or a socket) only.
 func TestImageForwardOnLoopback(t *testing.T) {
 	for _, name := range []string{"fluent-bit.conf", "fluent-bit.yaml"} {
-		text := repoFile(t, name)
-		var c config
-		var err error
-		if strings.HasSuffix(name, ".yaml") {
-			c, err = parseYAMLConfig(text)
-		} else {
-			c, err = parseClassic(text)
-		}
-		require.NoError(t, err, name)
+		c := readRepoConfig(t, name)
 		require.NotEmpty(t, c.named("input", "forward"), name)
 		assert.Empty(t, forwardOnNetwork(c), "%s: the forward input on the loopback", name)
 	}

@@ -135,8 +135,7 @@ func TestKubernetesManifests(t *testing.T) {
 	assert.Equal(t, str(cm, "metadata", "name"), str(confVol, "configMap", "name"))
 	text := str(cm, "data", path.Base(confPath))
 	require.NotEmpty(t, text, "ConfigMap key %s", path.Base(confPath))
-	c, err := parseClassic(text)
-	require.NoError(t, err, "the ConfigMap's %s", path.Base(confPath))
+	c := readConfig(t, "configmap/"+path.Base(confPath), text)
 	checkNodeDeployment(t, c, ctr, pod)
 	checkWithProjectTools(t, text, "fluent-bit.conf", map[string]string{"NODE_NAME": "node-7", "NODE_IP": "10.0.0.7"})
 
@@ -294,8 +293,7 @@ func TestHelmValues(t *testing.T) {
 		text.WriteString(s)
 		text.WriteString("\n")
 	}
-	c, err := parseClassic(text.String())
-	require.NoError(t, err)
+	c := readConfig(t, "helm-values/fluent-bit.conf", text.String())
 
 	// The container as the chart renders it from the values (templates/_pod.tpl).
 	ctr := map[string]any{
@@ -312,8 +310,7 @@ func TestHelmValues(t *testing.T) {
 
 	// The same configuration as the ConfigMap of deploy/kubernetes.
 	cm := one(t, k8sObjects(t), "ConfigMap")
-	k8s, err := parseClassic(str(cm, "data", "fluent-bit.conf"))
-	require.NoError(t, err)
+	k8s := readConfig(t, "configmap/fluent-bit.conf", str(cm, "data", "fluent-bit.conf"))
 	assert.Equal(t, k8s.normalized(), c.normalized(), "deploy/helm and deploy/kubernetes configure Fluent Bit alike")
 }
 

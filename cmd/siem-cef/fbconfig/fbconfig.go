@@ -27,6 +27,8 @@
 //     the configuration's variables first, then the environment (an empty environment variable is
 //     unset), and HOSTNAME falls back to the machine's host name. An unset variable expands to
 //     empty; Fluent Bit warns, and so does [Prop.Unset].
+//   - YAML: the service section is a section of type "service", as [SERVICE] is in the classic
+//     format; its keys are translated as a plugin's are.
 //   - YAML keys are translated as Fluent Bit translates them: a key that starts with a lower-case
 //     letter and has no '_' goes from camelCase to snake_case (connectTimeout → connect_timeout).
 //     Scalars are taken as written (1, true, 0x10 stay "1", "true", "0x10"); a list of scalars
@@ -88,7 +90,10 @@ type Section struct {
 type Prop struct {
 	Key   string // as written (YAML: after Fluent Bit's camelCase translation)
 	Value string // trimmed, ${VAR} expanded
-	Line  int
+	// Written is the value trimmed but not expanded, as the file has it: what a reviewer of the
+	// file reads, and what two files are compared on.
+	Written string
+	Line    int
 	// Unset are the variables the value uses that are not set; each expanded to empty (or to its
 	// :- default).
 	Unset []string
@@ -207,6 +212,7 @@ func load(path string, lookupEnv func(string) (string, bool)) (*File, error) {
 		s := &l.file.Sections[i]
 		for j := range s.Props {
 			p := &s.Props[j]
+			p.Written = p.Value
 			p.Value, p.Unset = expand(p.Value, l.lookup)
 		}
 	}

@@ -64,6 +64,7 @@ func TestClassic(t *testing.T) {
 	p, ok := m.Lookup("hostname")
 	require.True(t, ok)
 	assert.Equal(t, []string{"FBCONFIG_TEST_UNSET"}, p.Unset)
+	assert.Equal(t, "${FBCONFIG_TEST_UNSET}", p.Written)
 	assert.Equal(t, 25, p.Line)
 
 	// Reserved keys: Get never returns them, Raw does.
@@ -96,7 +97,15 @@ func TestYAML(t *testing.T) {
 	outs := f.Outputs("siem_cef")
 	require.Equal(t, []string{"more", "included", "yaml-main"}, integrations(outs))
 	assert.Len(t, f.Outputs("stdout"), 1)
-	assert.Len(t, f.Sections, 5, "tail, the three siem_cef and stdout")
+	var types []string
+	for _, s := range f.Sections {
+		types = append(types, s.Type)
+	}
+	assert.Equal(t, []string{"output", "output", "service", "input", "output", "output"}, types,
+		"the included outputs, the service map, tail, siem_cef and stdout")
+	svc := f.Sections[2]
+	assert.Equal(t, "testdata/yaml/main.yaml:10", svc.Location())
+	assert.Equal(t, "info", svc.Raw("Log_Level"))
 
 	more := outs[0]
 	assert.Equal(t, "testdata/yaml/inc/more.yaml:3", more.Location())
@@ -107,6 +116,8 @@ func TestYAML(t *testing.T) {
 	m := outs[2]
 	assert.Equal(t, "testdata/yaml/main.yaml:20", m.Location())
 	assert.Equal(t, "siem.example.com:6514", m.Get("address"), "env: numbers are their text")
+	p, _ := m.Lookup("address")
+	assert.Equal(t, "${FBCONFIG_TEST_HOST}:${PORT}", p.Written, "the value as the file has it")
 	assert.Equal(t, "udp", m.Get("Protocol"))
 	assert.Equal(t, "yaml-main", m.Get("Integration"), "a variable of an included file's env list")
 	assert.Equal(t, "3", m.Get("Connect_Timeout"), "connectTimeout is translated to connect_timeout")

@@ -69,8 +69,8 @@ func (y *yamlFile) check(n *yaml.Node) error {
 
 func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" }
 
-// document reads the top-level map: env, includes and pipeline matter here; the other sections
-// (service, parsers, plugins, …) are not read.
+// document reads the top-level map: env, includes, service and pipeline matter here; the other
+// sections (parsers, plugins, …) are not read.
 func (y *yamlFile) document(top *yaml.Node) error {
 	if isNull(top) {
 		return nil
@@ -92,6 +92,10 @@ func (y *yamlFile) document(top *yaml.Node) error {
 			err = y.env(v)
 		case "includes":
 			err = y.includes(v)
+		case "service":
+			if !isNull(v) {
+				err = y.plugin("service", v)
+			}
 		case "pipeline":
 			err = y.pipeline(v)
 		}
@@ -218,7 +222,7 @@ func (y *yamlFile) pipeline(v *yaml.Node) error {
 	return nil
 }
 
-// plugin reads one plugin map into a section.
+// plugin reads one plugin map (or the service map) into a section.
 func (y *yamlFile) plugin(typ string, m *yaml.Node) error {
 	if err := y.check(m); err != nil {
 		return err
