@@ -119,110 +119,161 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 }
 
 func (o *listenOpts) run(inv *invocation) int {
-	switch {
-	case len(inv.args) > 0:
-		return inv.usageError("unexpected arguments %q", inv.args)
-	case o.tcp == "" && o.udp == "" && o.tls == "":
-		return inv.usageError("give --tcp ADDR, --udp ADDR, --tls ADDR, or several")
-	case o.tls != "" && (o.tlsCert == "" || o.tlsKey == ""):
-		return inv.usageError("--tls needs --tls-cert and --tls-key")
-	case o.count < 0:
-		return inv.usageError("--count must not be negative")
-	case o.timeout < 0:
-		return inv.usageError("--timeout must not be negative")
-	case o.maxConns < 1:
-		return inv.usageError("--max-conns must be at least 1")
-	case o.idleTimeout <= 0 || o.handshakeTimeout <= 0:
-		return inv.usageError("--idle-timeout and --handshake-timeout must be positive")
+	if problem := o.flagProblem(inv.args); problem != "" {
+		return inv.usageError("%s", problem)
 	}
 	inv.stderr = &lockedWriter{w: inv.stderr}
 
 	ctx, cancel := context.WithCancel(inv.ctx)
 	defer cancel()
-	msgs := make(chan received, 64)
-	deliver := func(m received) bool {
-		select {
-		case msgs <- m:
-			return true
-		case <-ctx.Done():
-			return false
-		}
+	r := &receivers{ctx: ctx, msgs: make(chan received, 64), logf: inv.logf,
+		limit:     &connLimit{max: o.maxConns, lines: &throttle{burst: refusalLineBurst, logf: inv.logf}},
+		connLines: &throttle{burst: connLineBurst, logf: inv.logf}}
+	defer r.stop(cancel)
+	if err := o.start(r, inv.stderr); err != nil {
+		return inv.fail("%v", err)
 	}
+	out, closeOut, err := o.output(inv)
+	if err != nil {
+		return inv.fail("%v", err)
+	}
+	defer closeOut()
+	n, invalid, stopped, err := o.receive(inv.ctx, r.msgs, out)
+	if err != nil {
+		return inv.fail("writing the output: %v", err)
+	}
+	return o.summary(inv, n, invalid, stopped)
+}
 
-	var wg sync.WaitGroup
-	var stops []func()
-	limit := &connLimit{max: o.maxConns, lines: &throttle{burst: refusalLineBurst, logf: inv.logf}}
-	connLines := &throttle{burst: connLineBurst, logf: inv.logf}
-	defer func() {
-		cancel()
-		for _, stop := range stops {
-			stop()
-		}
-		wg.Wait()
-		if limit.refused > 0 {
-			inv.logf("refused %d connections over --max-conns %d", limit.refused, limit.max)
-		}
-		if connLines.held > 0 {
-			inv.logf("%d more lines about connections held back", connLines.held)
-		}
-	}()
+// flagProblem is what is wrong with the command line, "" when nothing is.
+func (o *listenOpts) flagProblem(args []string) string {
+	switch {
+	case len(args) > 0:
+		return fmt.Sprintf("unexpected arguments %q", args)
+	case o.tcp == "" && o.udp == "" && o.tls == "":
+		return "give --tcp ADDR, --udp ADDR, --tls ADDR, or several"
+	case o.tls != "" && (o.tlsCert == "" || o.tlsKey == ""):
+		return "--tls needs --tls-cert and --tls-key"
+	case o.count < 0:
+		return "--count must not be negative"
+	case o.timeout < 0:
+		return "--timeout must not be negative"
+	case o.maxConns < 1:
+		return "--max-conns must be at least 1"
+	case o.idleTimeout <= 0 || o.handshakeTimeout <= 0:
+		return "--idle-timeout and --handshake-timeout must be positive"
+	}
+	return ""
+}
+
+// receivers are the servers of one run and what they share: the channel of received messages,
+// the connection limit and the throttled lines about connections.
+type receivers struct {
+	ctx       context.Context
+	msgs      chan received
+	logf      func(string, ...any)
+	limit     *connLimit
+	connLines *throttle
+	wg        sync.WaitGroup
+	stops     []func()
+}
+
+// deliver hands a message to the writing loop; false once the run is over.
+func (r *receivers) deliver(m received) bool {
+	select {
+	case r.msgs <- m:
+		return true
+	case <-r.ctx.Done():
+		return false
+	}
+}
+
+// stop ends every server, waits for them, and says what was refused or held back.
+func (r *receivers) stop(cancel context.CancelFunc) {
+	cancel()
+	for _, stop := range r.stops {
+		stop()
+	}
+	r.wg.Wait()
+	if r.limit.refused > 0 {
+		r.logf("refused %d connections over --max-conns %d", r.limit.refused, r.limit.max)
+	}
+	if r.connLines.held > 0 {
+		r.logf("%d more lines about connections held back", r.connLines.held)
+	}
+}
+
+// start opens the listeners the flags ask for and serves each on its own goroutine, saying on
+// stderr where each listens.
+func (o *listenOpts) start(r *receivers, stderr io.Writer) error {
 	for _, l := range []struct{ transport, addr string }{{"tcp", o.tcp}, {"tls", o.tls}} {
 		if l.addr == "" {
 			continue
 		}
-		ln, err := net.Listen("tcp", l.addr)
+		ln, err := o.streamListener(l.transport, l.addr)
 		if err != nil {
-			return inv.fail("%v", err)
+			return err
 		}
-		if l.transport == "tls" {
-			cfg, err := o.serverTLS()
-			if err != nil {
-				ln.Close()
-				return inv.fail("%v", err)
-			}
-			ln = tls.NewListener(ln, cfg)
-		}
-		fmt.Fprintf(inv.stderr, "listening %s %s\n", l.transport, ln.Addr())
-		s := &tcpServer{transport: l.transport, ln: ln, limit: limit, idle: o.idleTimeout, handshake: o.handshakeTimeout,
-			conns: map[net.Conn]struct{}{}, deliver: deliver, logf: inv.logf, connLines: connLines}
-		stops = append(stops, s.stop)
-		wg.Go(func() { s.serve(ctx) })
+		fmt.Fprintf(stderr, "listening %s %s\n", l.transport, ln.Addr())
+		s := &tcpServer{transport: l.transport, ln: ln, limit: r.limit, idle: o.idleTimeout, handshake: o.handshakeTimeout,
+			conns: map[net.Conn]struct{}{}, deliver: r.deliver, logf: r.logf, connLines: r.connLines}
+		r.stops = append(r.stops, s.stop)
+		r.wg.Go(func() { s.serve(r.ctx) })
 	}
 	if o.udp != "" {
 		pc, err := net.ListenPacket("udp", o.udp)
 		if err != nil {
-			return inv.fail("%v", err)
+			return err
 		}
-		fmt.Fprintf(inv.stderr, "listening udp %s\n", pc.LocalAddr())
-		stops = append(stops, func() { pc.Close() })
-		wg.Go(func() { serveUDP(ctx, pc, deliver, inv.logf) })
+		fmt.Fprintf(stderr, "listening udp %s\n", pc.LocalAddr())
+		r.stops = append(r.stops, func() { pc.Close() })
+		r.wg.Go(func() { serveUDP(r.ctx, pc, r.deliver, r.logf) })
 	}
+	return nil
+}
 
-	out := inv.stdout
-	if o.out != "" {
-		f, err := os.Create(o.out)
-		if err != nil {
-			return inv.fail("%v", err)
+// streamListener listens on addr for --tcp, or for --tls with the server's certificate.
+func (o *listenOpts) streamListener(transport, addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil || transport != "tls" {
+		return ln, err
+	}
+	cfg, err := o.serverTLS()
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return tls.NewListener(ln, cfg), nil
+}
+
+// output is where the messages are written: --out, or stdout; closeOut closes a file and says why
+// that failed.
+func (o *listenOpts) output(inv *invocation) (out io.Writer, closeOut func(), err error) {
+	if o.out == "" {
+		return inv.stdout, func() {}, nil
+	}
+	f, err := os.Create(o.out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() {
+		if err := f.Close(); err != nil {
+			inv.logf("%v", err)
 		}
-		out = f
-		defer func() {
-			if err := f.Close(); err != nil {
-				inv.logf("%v", err)
-			}
-		}()
-	}
+	}, nil
+}
 
+// receive writes each message as it comes until --count messages, --timeout, or an interrupt
+// (stopped says which of the last two). It is the only writer of the output, so lines never
+// interleave.
+func (o *listenOpts) receive(interrupt context.Context, msgs <-chan received, out io.Writer) (n, invalid int, stopped string, err error) {
 	var timeout <-chan time.Time
 	if o.timeout > 0 {
 		t := time.NewTimer(o.timeout)
 		defer t.Stop()
 		timeout = t.C
 	}
-
-	// This loop is the only writer of the output, so lines never interleave.
 	w := bufio.NewWriter(out)
-	n, invalid := 0, 0
-	stopped := ""
 	for stopped == "" && (o.count == 0 || n < o.count) {
 		select {
 		case m := <-msgs:
@@ -231,15 +282,20 @@ func (o *listenOpts) run(inv *invocation) int {
 				invalid++
 			}
 			if err := w.Flush(); err != nil {
-				return inv.fail("writing the output: %v", err)
+				return n, invalid, "", err
 			}
 		case <-timeout:
 			stopped = "timeout"
-		case <-inv.ctx.Done():
+		case <-interrupt.Done():
 			stopped = "interrupted"
 		}
 	}
+	return n, invalid, stopped, nil
+}
 
+// summary says how many messages came and which were invalid, and is the exit status: 1 for an
+// invalid message or fewer than --count.
+func (o *listenOpts) summary(inv *invocation, n, invalid int, stopped string) int {
 	code := exitOK
 	if invalid > 0 {
 		code = exitFail
