@@ -101,111 +101,139 @@ func (o *renderOpts) run(inv *invocation) int {
 	if len(inv.args) > 1 {
 		return inv.usageError("one input file at most, got %d", len(inv.args))
 	}
-
-	var outs []siemOutput
-	if o.config != "" {
-		loaded, code := inv.outputs(o.config, func(s fbconfig.Section) config.Getter { return sectionGetter{s, o.set} })
-		if code != exitOK {
+	outs, code := o.outputs(inv)
+	if code != exitOK {
+		return code
+	}
+	if o.integration != "" {
+		if outs, code = o.pick(inv, outs); code != exitOK {
 			return code
 		}
-		outs = loaded
-	} else {
-		get := config.GetterFunc(func(k string) string {
-			if v, ok := o.set[strings.ToLower(k)]; ok {
-				return v
-			}
-			if k == "Address" {
-				return "127.0.0.1"
-			}
-			return ""
-		})
-		out := siemOutput{name: pluginName + ".0"}
-		cfg, err := config.Load(get, out.name)
+	}
+	chunk, code := o.readChunk(inv, start)
+	if code != exitOK {
+		return code
+	}
+	w := bufio.NewWriter(inv.stdout)
+	for i := range outs {
+		ok, err := renderOne(inv, w, &outs[i], chunk, len(outs) > 1)
 		if err != nil {
-			out.errs = strings.Split(err.Error(), "\n")
+			return inv.fail("writing the output: %v", err)
 		}
-		out.cfg = cfg
-		outs = []siemOutput{out}
+		if !ok {
+			code = exitFail
+		}
 	}
+	return code
+}
 
-	if o.integration != "" {
-		var picked, invalid []siemOutput
-		for _, out := range outs {
-			switch {
-			case out.cfg == nil:
-				invalid = append(invalid, out)
-			case out.cfg.Integration == o.integration:
-				picked = append(picked, out)
-			}
+// outputs are the integrations to render for: the configuration's siem_cef outputs with --set
+// applied, or without --config one output of the --set properties (Address defaults to 127.0.0.1:
+// nothing is sent).
+func (o *renderOpts) outputs(inv *invocation) ([]siemOutput, int) {
+	if o.config != "" {
+		return inv.outputs(o.config, func(s fbconfig.Section) config.Getter { return sectionGetter{s, o.set} })
+	}
+	get := config.GetterFunc(func(k string) string {
+		if v, ok := o.set[strings.ToLower(k)]; ok {
+			return v
 		}
+		if k == "Address" {
+			return "127.0.0.1"
+		}
+		return ""
+	})
+	out := siemOutput{name: pluginName + ".0"}
+	cfg, err := config.Load(get, out.name)
+	if err != nil {
+		out.errs = strings.Split(err.Error(), "\n")
+	}
+	out.cfg = cfg
+	return []siemOutput{out}, exitOK
+}
+
+// pick keeps the one valid output whose Integration is --integration; none or several is a failure
+// that names the candidates.
+func (o *renderOpts) pick(inv *invocation, outs []siemOutput) ([]siemOutput, int) {
+	var picked, invalid []siemOutput
+	for _, out := range outs {
 		switch {
-		case len(picked) > 1:
-			var names []string
-			for _, p := range picked {
-				names = append(names, p.name)
-			}
-			return inv.fail("%d outputs have Integration %s: %s", len(picked), o.integration, strings.Join(names, ", "))
-		case len(picked) == 0:
-			for i := range invalid {
-				invalid[i].printInvalid(inv.stderr)
-			}
-			var names []string
-			for _, out := range outs {
-				if out.cfg != nil {
-					names = append(names, out.cfg.Integration)
-				}
-			}
-			return inv.fail("no valid integration %s (the valid ones: %s)", o.integration, strings.Join(names, ", "))
+		case out.cfg == nil:
+			invalid = append(invalid, out)
+		case out.cfg.Integration == o.integration:
+			picked = append(picked, out)
 		}
-		outs = picked
 	}
+	switch {
+	case len(picked) > 1:
+		var names []string
+		for _, p := range picked {
+			names = append(names, p.name)
+		}
+		return nil, inv.fail("%d outputs have Integration %s: %s", len(picked), o.integration, strings.Join(names, ", "))
+	case len(picked) == 0:
+		for i := range invalid {
+			invalid[i].printInvalid(inv.stderr)
+		}
+		var names []string
+		for _, out := range outs {
+			if out.cfg != nil {
+				names = append(names, out.cfg.Integration)
+			}
+		}
+		return nil, inv.fail("no valid integration %s (the valid ones: %s)", o.integration, strings.Join(names, ", "))
+	}
+	return picked, exitOK
+}
 
+// readChunk reads the events of the input file (or standard input) into a chunk, as Fluent Bit
+// would hand them to the plugin.
+func (o *renderOpts) readChunk(inv *invocation, start time.Time) ([]byte, int) {
 	in, name := inv.stdin, "standard input"
 	if len(inv.args) == 1 && inv.args[0] != "-" {
 		f, err := os.Open(inv.args[0])
 		if err != nil {
-			return inv.fail("%v", err)
+			return nil, inv.fail("%v", err)
 		}
 		defer f.Close()
 		in, name = f, inv.args[0]
 	}
 	chunk, _, problem := eventsChunk(in, name, start, o.step, record.AppendEvent)
 	if problem != "" {
-		return inv.fail("%s", problem)
+		return nil, inv.fail("%s", problem)
 	}
+	return chunk, exitOK
+}
 
-	w := bufio.NewWriter(inv.stdout)
-	prefixed := len(outs) > 1
-	code := exitOK
-	for i := range outs {
-		out := &outs[i]
-		if out.cfg == nil {
-			out.printInvalid(inv.stderr)
-			code = exitFail
-			continue
-		}
-		label := out.cfg.Integration
-		emit := func(msg []byte) error {
-			if prefixed {
-				w.WriteString(label)
-				w.WriteByte('\t')
-			}
-			w.Write(msg)
-			return w.WriteByte('\n') // a write error shows at Flush
-		}
-		warn := func(msg string) { fmt.Fprintf(inv.stderr, "%s: warning: %s\n", label, msg) }
-		st, err := pipeline.New(out.cfg).Run(chunk, emit, warn)
-		if ferr := w.Flush(); ferr != nil {
-			return inv.fail("writing the output: %v", ferr)
-		}
-		fmt.Fprintf(inv.stderr, "%s: %d sent (%d shortened), %d filtered out, %d skipped, %d too large%s\n",
-			label, st.Emitted+st.Summaries, st.Shortened, st.Filtered, st.Skipped, st.TooLarge, volumeCounts(out.cfg, st))
-		if err != nil {
-			fmt.Fprintf(inv.stderr, "%s: %v\n", label, err)
-			code = exitFail
-		}
+// renderOne runs the chunk through one output's pipeline, writes its lines (after "Integration\t"
+// when prefixed) and says on stderr what it did. ok is false for an invalid output or a failed
+// run; writeErr is an output that cannot be written.
+func renderOne(inv *invocation, w *bufio.Writer, out *siemOutput, chunk []byte, prefixed bool) (ok bool, writeErr error) {
+	if out.cfg == nil {
+		out.printInvalid(inv.stderr)
+		return false, nil
 	}
-	return code
+	label := out.cfg.Integration
+	emit := func(msg []byte) error {
+		if prefixed {
+			w.WriteString(label)
+			w.WriteByte('\t')
+		}
+		w.Write(msg)
+		return w.WriteByte('\n') // a write error shows at Flush
+	}
+	warn := func(msg string) { fmt.Fprintf(inv.stderr, "%s: warning: %s\n", label, msg) }
+	st, err := pipeline.New(out.cfg).Run(chunk, emit, warn)
+	if err := w.Flush(); err != nil {
+		return false, err
+	}
+	fmt.Fprintf(inv.stderr, "%s: %d sent (%d shortened), %d filtered out, %d skipped, %d too large%s\n",
+		label, st.Emitted+st.Summaries, st.Shortened, st.Filtered, st.Skipped, st.TooLarge, volumeCounts(out.cfg, st))
+	if err != nil {
+		fmt.Fprintf(inv.stderr, "%s: %v\n", label, err)
+		return false, nil
+	}
+	return true, nil
 }
 
 // volumeCounts is what the volume control did, for the integrations that have it.
