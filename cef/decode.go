@@ -9,9 +9,11 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/kcs-siem/siem-cef/product"
 )
 
-// The strict decoder: it accepts what the strictest real parsers accept (cef-rules.md) and rejects
+// The strict decoder: it accepts what the strictest real parsers accept (docs/cef-and-syslog.md) and rejects
 // the rest with the reason, so the tests and `siem-cef listen` hold the encoder to it.
 
 // Message is one decoded CEF message.
@@ -293,10 +295,10 @@ func parseExtension(s string) ([]Pair, error) {
 // keyLimit gives each known key's maximum length in characters.
 var keyLimit = func() map[string]int {
 	m := map[string]int{}
-	for _, d := range keyDefs {
-		m[d.name] = d.max
-		if d.label != "" {
-			m[d.name+"Label"] = 1023
+	for k := product.Key(0); k < product.NumKeys; k++ {
+		m[k.Name()] = k.Max()
+		if k.Label() != "" {
+			m[k.Name()+"Label"] = 1023
 		}
 	}
 	m["flexString1Label"], m["flexString2Label"] = 128, 128

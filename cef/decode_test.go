@@ -9,6 +9,8 @@ import (
 
 	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/config"
+	"github.com/kcs-siem/siem-cef/product"
+	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -23,20 +25,20 @@ func TestRoundTrip(t *testing.T) {
 	}
 	cases := []struct {
 		name  string
-		build func(ev *cef.Event)
+		build func(ev *product.Event)
 		want  want
 	}{
 		{
-			name: "seed example",
-			build: func(ev *cef.Event) {
+			name: "product example",
+			build: func(ev *product.Event) {
 				ev.ClassID = []byte("PM-002")
-				ev.Type = cef.LookupType(ev.ClassID)
+				ev.Type = product.LookupType(ev.ClassID)
 				ev.Severity = 7
-				ev.Values[cef.KeyDpid] = cef.Int(1846367)
-				ev.Values[cef.KeySpid] = cef.Int(1845879)
-				ev.Values[cef.KeyFlexString2] = str("0ce05246346b6687cb754cf716c57f20f226e159397e8e5985e55b448cb92e3f")
-				ev.Values[cef.KeyCs6] = str("alpine")
-				ev.Values[cef.KeyOutcome] = str("Success")
+				ev.Values[product.KeyDpid] = record.Int(1846367)
+				ev.Values[product.KeySpid] = record.Int(1845879)
+				ev.Values[product.KeyFlexString2] = str("0ce05246346b6687cb754cf716c57f20f226e159397e8e5985e55b448cb92e3f")
+				ev.Values[product.KeyCs6] = str("alpine")
+				ev.Values[product.KeyOutcome] = str("Success")
 			},
 			want: want{
 				cef.Syslog{Priority: 163, Stamp: "Feb 18 10:07:28", Hostname: "kcs-node"},
@@ -50,20 +52,20 @@ func TestRoundTrip(t *testing.T) {
 		},
 		{
 			name: "administration error with hostile values",
-			build: func(ev *cef.Event) {
+			build: func(ev *product.Event) {
 				ev.ClassID = []byte("ADM-001")
-				ev.Type = cef.LookupType(ev.ClassID)
+				ev.Type = product.LookupType(ev.ClassID)
 				ev.Severity = 6
-				ev.Outcome = cef.OutcomeError
+				ev.Outcome = product.OutcomeError
 				ev.Name = []byte("User|added\\x")
-				ev.Values[cef.KeySource] = str("  pod-1\t")
-				ev.Values[cef.KeySrc] = str("10.1.2.3")
-				ev.Values[cef.KeyReason] = str("bad=value\r\nline2")
-				ev.Values[cef.KeyFname] = str("img|tag")
-				ev.Values[cef.KeySuser] = str("admin suser=root")
-				ev.Values[cef.KeyDpid] = cef.Int(5) // runtime key: not sent for ADM
-				ev.Values[cef.KeyOutcome] = str("Error")
-				ev.Values[cef.KeyMsg] = str("User 1 added user 2\x00")
+				ev.Values[product.KeySource] = str("  pod-1\t")
+				ev.Values[product.KeySrc] = str("10.1.2.3")
+				ev.Values[product.KeyReason] = str("bad=value\r\nline2")
+				ev.Values[product.KeyFname] = str("img|tag")
+				ev.Values[product.KeySuser] = str("admin suser=root")
+				ev.Values[product.KeyDpid] = record.Int(5) // runtime key: not sent for ADM
+				ev.Values[product.KeyOutcome] = str("Error")
+				ev.Values[product.KeyMsg] = str("User 1 added user 2\x00")
 			},
 			want: want{
 				cef.Syslog{Priority: 164, Stamp: "Feb 18 10:07:28", Hostname: "kcs-node"},
@@ -76,11 +78,11 @@ func TestRoundTrip(t *testing.T) {
 		},
 		{
 			name: "unknown type, nasty message",
-			build: func(ev *cef.Event) {
+			build: func(ev *product.Event) {
 				ev.ClassID = []byte("NEW 1/2")
 				ev.Severity = 5
-				ev.Values[cef.KeyMsg] = str("a\\b=c\nd\re|f\tg\x7fh\xffi 日本 🙂 \\")
-				ev.Values[cef.KeyReason] = cef.Int(-3)
+				ev.Values[product.KeyMsg] = str("a\\b=c\nd\re|f\tg\x7fh\xffi 日本 🙂 \\")
+				ev.Values[product.KeyReason] = record.Int(-3)
 			},
 			want: want{
 				cef.Syslog{Priority: 164, Stamp: "Feb 18 10:07:28", Hostname: "kcs-node"},
@@ -91,21 +93,21 @@ func TestRoundTrip(t *testing.T) {
 		},
 		{
 			name: "file event, new owner, IPv6 and floats",
-			build: func(ev *cef.Event) {
+			build: func(ev *product.Event) {
 				ev.ClassID = []byte("FFM-002")
-				ev.Type = cef.LookupType(ev.ClassID)
+				ev.Type = product.LookupType(ev.ClassID)
 				ev.Severity = 8
-				ev.Outcome = cef.OutcomeEnforce
+				ev.Outcome = product.OutcomeEnforce
 				ev.Cs4IsOwner = true
-				ev.Values[cef.KeyC6a2] = str("2001:db8::1")
-				ev.Values[cef.KeyC6a3] = str("2001:db8::2")
-				ev.Values[cef.KeyAct] = str("chown")
-				ev.Values[cef.KeyFilePath] = str("/etc/pass wd")
-				ev.Values[cef.KeyDeviceDirection] = floatV(0)
-				ev.Values[cef.KeyCs4] = str("root")
-				ev.Values[cef.KeySuser] = str("x") // not for runtime
-				ev.Values[cef.KeyOutcome] = str("Enforce")
-				ev.Values[cef.KeyMsg] = floatV(2.5)
+				ev.Values[product.KeyC6a2] = str("2001:db8::1")
+				ev.Values[product.KeyC6a3] = str("2001:db8::2")
+				ev.Values[product.KeyAct] = str("chown")
+				ev.Values[product.KeyFilePath] = str("/etc/pass wd")
+				ev.Values[product.KeyDeviceDirection] = record.Float(0)
+				ev.Values[product.KeyCs4] = str("root")
+				ev.Values[product.KeySuser] = str("x") // not for runtime
+				ev.Values[product.KeyOutcome] = str("Enforce")
+				ev.Values[product.KeyMsg] = record.Float(2.5)
 			},
 			want: want{
 				cef.Syslog{Priority: 163, Stamp: "Feb 18 10:07:28", Hostname: "kcs-node"},
@@ -119,7 +121,7 @@ func TestRoundTrip(t *testing.T) {
 		},
 		{
 			name: "no extension at all",
-			build: func(ev *cef.Event) {
+			build: func(ev *product.Event) {
 				ev.ClassID = nil
 				ev.Severity = 10
 			},
@@ -131,12 +133,12 @@ func TestRoundTrip(t *testing.T) {
 		},
 		{
 			name: "long values cut",
-			build: func(ev *cef.Event) {
+			build: func(ev *product.Event) {
 				ev.ClassID = []byte("PM-001")
-				ev.Type = cef.LookupType(ev.ClassID)
+				ev.Type = product.LookupType(ev.ClassID)
 				ev.Severity = 3
-				ev.Values[cef.KeyCs1] = str(strings.Repeat("é=", 3000))
-				ev.Values[cef.KeyAct] = str(strings.Repeat("\\", 100))
+				ev.Values[product.KeyCs1] = str(strings.Repeat("é=", 3000))
+				ev.Values[product.KeyAct] = str(strings.Repeat("\\", 100))
 			},
 			want: want{
 				cef.Syslog{Priority: 166, Stamp: "Feb 18 10:07:28", Hostname: "kcs-node"},
@@ -150,7 +152,7 @@ func TestRoundTrip(t *testing.T) {
 	enc := cef.NewEncoder(kcsHeader)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			ev := new(cef.Event)
+			ev := new(product.Event)
 			ev.Reset()
 			ev.Time = at
 			c.build(ev)
@@ -164,7 +166,7 @@ func TestRoundTrip(t *testing.T) {
 }
 
 // Whatever a record holds, the encoder writes a message the strict decoder accepts, with no raw
-// control character and valid UTF-8 (cef-rules.md).
+// control character and valid UTF-8 (docs/cef-and-syslog.md).
 func TestEncoderOutputAlwaysParses(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	pieces := []string{"a", "Z", "0", " ", "  ", "=", "\\", "|", "\n", "\r", "\t", "\x00", "\x7f", "\xff", "\x80",
@@ -182,11 +184,11 @@ func TestEncoderOutputAlwaysParses(t *testing.T) {
 		ev := newEvent()
 		ev.ClassID = []byte(gen(8))
 		ev.Name = []byte(gen(8))
-		for _, k := range []cef.Key{cef.KeySource, cef.KeyReason, cef.KeyFname, cef.KeySuser, cef.KeyAct, cef.KeyCs1, cef.KeyCs4, cef.KeyOutcome, cef.KeyMsg} {
+		for _, k := range []product.Key{product.KeySource, product.KeyReason, product.KeyFname, product.KeySuser, product.KeyAct, product.KeyCs1, product.KeyCs4, product.KeyOutcome, product.KeyMsg} {
 			ev.Values[k] = str(gen(12))
 		}
 		if i%50 == 0 {
-			ev.Values[cef.KeyAct] = str(gen(200)) // longer than act's 63
+			ev.Values[product.KeyAct] = str(gen(200)) // longer than act's 63
 		}
 		line := string(enc.Append(nil, ev))
 		assert.True(t, utf8.ValidString(line))
@@ -197,7 +199,7 @@ func TestEncoderOutputAlwaysParses(t *testing.T) {
 	}
 }
 
-// cef-rules.md: what strict parsers reject, the strict decoder rejects.
+// docs/cef-and-syslog.md: what strict parsers reject, the strict decoder rejects.
 func TestParseRejects(t *testing.T) {
 	const h = "CEF:0|V|P|1|PM-002|Name|7|"
 	cases := []struct{ name, line string }{
@@ -283,7 +285,7 @@ func TestParseRejects(t *testing.T) {
 	}
 }
 
-// cef-rules.md: every csN, cnN, c6aN and flexStringN has its label key, not only the ones this
+// docs/cef-and-syslog.md: every csN, cnN, c6aN and flexStringN has its label key, not only the ones this
 // product writes.
 func TestParseRejectsOtherKeysWithoutLabel(t *testing.T) {
 	const h = "CEF:0|V|P|1|PM-002|Name|7|"

@@ -1,9 +1,17 @@
+// Package cef is the wire format (docs/cef-and-syslog.md): it writes an event as a CEF message in an
+// RFC 3164 or RFC 5424 syslog header or alone, escaping each field and cutting it to its limit, fits a
+// message to a size (fit.go), and reads lines back with a strict decoder (decode.go) that rejects what
+// the strictest SIEM parsers reject. What an event holds, and which keys each type sends, is the
+// product model's (package product).
 package cef
 
 import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/kcs-siem/siem-cef/product"
+	"github.com/kcs-siem/siem-cef/record"
 )
 
 // SyslogFormat is the header written in front of the CEF message.
@@ -24,8 +32,8 @@ type Header struct {
 	Format                   SyslogFormat
 }
 
-// Encoder writes events as RFC 3164 syslog lines carrying CEF. It keeps the configured header
-// pre-escaped, so encoding an event allocates nothing.
+// Encoder writes events as CEF messages, in an RFC 3164 or RFC 5424 syslog header or alone. It keeps
+// the configured header pre-escaped, so encoding an event allocates nothing.
 type Encoder struct {
 	facility int
 	format   SyslogFormat
@@ -47,7 +55,7 @@ func NewEncoder(h Header) *Encoder {
 
 const unknownClassID = "UNKNOWN"
 
-// The header fields' limits in characters (cef-rules.md).
+// The header fields' limits in characters (docs/cef-and-syslog.md).
 const (
 	classIDMax = 1023
 	nameMax    = 512
@@ -56,10 +64,33 @@ const (
 // appName is the RFC 5424 APP-NAME of every message.
 const appName = "siem_cef"
 
+// cuts shorten an event's string values to fit a message size (see keptStart): 0 keeps a value to its
+// key's limit. name does the same for the Name, and classIDLimit keeps the Class ID to so many
+// characters (0: its own limit). AppendFit finds them; the event itself is never changed.
+type cuts struct {
+	values             [product.NumKeys]int
+	name, classIDLimit int
+}
+
+// noCuts writes every field to its own limit.
+var noCuts cuts
+
+// classIDMax is the characters of the Class ID written: its limit, or fewer when AppendFit cut it.
+func (c *cuts) classIDMax() int {
+	if c.classIDLimit > 0 {
+		return c.classIDLimit
+	}
+	return classIDMax
+}
+
 // Append appends one message, without any framing, to dst.
-func (e *Encoder) Append(dst []byte, ev *Event) []byte {
+func (e *Encoder) Append(dst []byte, ev *product.Event) []byte {
+	return e.append(dst, ev, &noCuts)
+}
+
+func (e *Encoder) append(dst []byte, ev *product.Event, c *cuts) []byte {
 	if e.format == NoSyslog {
-		return e.AppendCEF(dst, ev)
+		return e.appendCEF(dst, ev, c)
 	}
 	dst = append(dst, '<')
 	dst = strconv.AppendInt(dst, int64(e.facility*8+SyslogSeverity(ev.Severity)), 10)
@@ -70,15 +101,15 @@ func (e *Encoder) Append(dst []byte, ev *Event) []byte {
 		dst = append(dst, ' ')
 		dst = append(dst, e.hostname...)
 		dst = append(dst, " "+appName+" - "...)
-		dst = appendMsgID(dst, ev.ClassID, ev.classIDMax())
+		dst = appendMsgID(dst, ev.ClassID, c.classIDMax())
 		dst = append(dst, " - "...)
-		return e.AppendCEF(dst, ev)
+		return e.appendCEF(dst, ev, c)
 	}
 	dst = appendStamp(dst, ev.Time)
 	dst = append(dst, ' ')
 	dst = append(dst, e.hostname...)
 	dst = append(dst, ' ')
-	return e.AppendCEF(dst, ev)
+	return e.appendCEF(dst, ev, c)
 }
 
 // appendMsgID writes the class ID, as cut to max characters, as the RFC 5424 MSGID (at most 32
@@ -96,15 +127,19 @@ func appendMsgID(dst, classID []byte, max int) []byte {
 }
 
 // AppendCEF appends the CEF part alone: "CEF:0|...|Severity|extension".
-func (e *Encoder) AppendCEF(dst []byte, ev *Event) []byte {
+func (e *Encoder) AppendCEF(dst []byte, ev *product.Event) []byte {
+	return e.appendCEF(dst, ev, &noCuts)
+}
+
+func (e *Encoder) appendCEF(dst []byte, ev *product.Event, c *cuts) []byte {
 	dst = append(dst, e.prefix...)
 	if len(ev.ClassID) == 0 {
 		dst = append(dst, unknownClassID...)
 	} else {
-		dst = appendClassID(dst, ev.ClassID, ev.classIDMax())
+		dst = appendClassID(dst, ev.ClassID, c.classIDMax())
 	}
 	dst = append(dst, '|')
-	if name := keptStart(ev.Name, nameMax, ev.nameCut); len(name) > 0 {
+	if name := keptStart(ev.Name, nameMax, c.name); len(name) > 0 {
 		dst = appendEscaped(dst, name, headerEscaping)
 	} else {
 		dst = append(dst, ev.Type.Name...)
@@ -113,28 +148,27 @@ func (e *Encoder) AppendCEF(dst []byte, ev *Event) []byte {
 	dst = strconv.AppendInt(dst, int64(ev.Severity), 10)
 	dst = append(dst, '|')
 	first := true
-	for k := Key(0); k < NumKeys; k++ {
+	for k := product.Key(0); k < product.NumKeys; k++ {
 		v := &ev.Values[k]
-		if v.Kind == KindNone || !ev.Sends(k) {
+		if v.Kind == record.KindNone || !ev.Sends(k) {
 			continue
 		}
-		def := &keyDefs[k]
 		mark := len(dst)
 		if !first {
 			dst = append(dst, ' ')
 		}
-		dst = append(dst, def.name...)
+		dst = append(dst, k.Name()...)
 		dst = append(dst, '=')
 		valueStart := len(dst)
-		dst = appendTyped(dst, v, def.max, ev.cuts[k])
+		dst = appendTyped(dst, v, k.Max(), c.values[k])
 		if len(dst) == valueStart {
 			dst = dst[:mark] // an empty value is left out with its key
 			continue
 		}
 		first = false
-		if label := ev.label(k); label != "" {
+		if label := ev.Label(k); label != "" {
 			dst = append(dst, ' ')
-			dst = append(dst, def.name...)
+			dst = append(dst, k.Name()...)
 			dst = append(dst, "Label="...)
 			dst = append(dst, label...)
 		}
@@ -142,44 +176,28 @@ func (e *Encoder) AppendCEF(dst []byte, ev *Event) []byte {
 	return dst
 }
 
-// label is the label AppendCEF writes after key k, or "".
-func (e *Event) label(k Key) string {
-	if k == KeyCs4 && e.Cs4IsOwner {
-		return newOwnerLabel
-	}
-	return keyDefs[k].label
-}
-
 // pairOverhead is how many bytes AppendCEF writes for key k besides its value: the separator, the
 // key and '=', and the label pair.
-func (e *Event) pairOverhead(k Key) int {
-	n := len(" ") + len(keyDefs[k].name) + len("=")
-	if label := e.label(k); label != "" {
-		n += len(" ") + len(keyDefs[k].name) + len("Label=") + len(label)
+func pairOverhead(ev *product.Event, k product.Key) int {
+	n := len(" ") + len(k.Name()) + len("=")
+	if label := ev.Label(k); label != "" {
+		n += len(" ") + len(k.Name()) + len("Label=") + len(label)
 	}
 	return n
 }
 
-// classIDMax is the characters of the Class ID written: its limit, or fewer when AppendFit cut it.
-func (e *Event) classIDMax() int {
-	if e.classIDLimit > 0 {
-		return e.classIDLimit
-	}
-	return classIDMax
-}
-
 // appendTyped writes a value; a string keeps at most max characters, or what keptStart keeps of it.
-func appendTyped(dst []byte, v *Value, max, cut int) []byte {
+func appendTyped(dst []byte, v *record.Value, max, cut int) []byte {
 	switch v.Kind {
-	case KindString:
+	case record.KindString:
 		return appendEscaped(dst, keptStart(v.Bytes, max, cut), valueEscaping)
-	case KindInt:
+	case record.KindInt:
 		return strconv.AppendInt(dst, v.Int, 10)
-	case KindUint:
+	case record.KindUint:
 		return strconv.AppendUint(dst, v.Uint, 10)
-	case KindBool:
+	case record.KindBool:
 		return strconv.AppendBool(dst, v.Int != 0)
-	case KindFloat:
+	case record.KindFloat:
 		f := v.Float
 		switch {
 		case math.IsNaN(f) || math.IsInf(f, 0):
@@ -190,6 +208,20 @@ func appendTyped(dst []byte, v *Value, max, cut int) []byte {
 		return strconv.AppendFloat(dst, f, 'f', -1, 64)
 	}
 	return dst
+}
+
+// SyslogSeverity is the syslog severity written in PRI for a CEF severity: low is informational,
+// medium a warning, high an error, very high critical.
+func SyslogSeverity(cefSeverity int) int {
+	switch {
+	case cefSeverity >= 9:
+		return 2
+	case cefSeverity >= 7:
+		return 3
+	case cefSeverity >= 4:
+		return 4
+	}
+	return 6
 }
 
 const months = "JanFebMarAprMayJunJulAugSepOctNovDec"
@@ -221,14 +253,14 @@ func append2(dst []byte, n int) []byte {
 // AppendValue appends the value of key k as Append writes it when nothing is shortened (escaped,
 // cut to its key's limit), or nothing when the event does not send it: two events that append the
 // same bytes send the same value.
-func (e *Event) AppendValue(dst []byte, k Key) []byte {
-	if e.Values[k].Kind == KindNone || !e.Sends(k) {
+func AppendValue(dst []byte, ev *product.Event, k product.Key) []byte {
+	if ev.Values[k].Kind == record.KindNone || !ev.Sends(k) {
 		return dst
 	}
-	return appendTyped(dst, &e.Values[k], keyDefs[k].max, 0)
+	return appendTyped(dst, &ev.Values[k], k.Max(), 0)
 }
 
 // AppendClassID appends the Class ID as the header carries it when nothing is shortened.
-func (e *Event) AppendClassID(dst []byte) []byte {
-	return appendClassID(dst, e.ClassID, classIDMax)
+func AppendClassID(dst []byte, ev *product.Event) []byte {
+	return appendClassID(dst, ev.ClassID, classIDMax)
 }

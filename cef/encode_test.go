@@ -9,27 +9,29 @@ import (
 	"time"
 
 	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/product"
+	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 var kcsHeader = cef.Header{Vendor: "Kaspersky", Product: "Kaspersky Container Security", Version: "2.0", Hostname: "kcs-node", Facility: 20}
 
-// contract.md §2 / README "The message": the seed's example line, byte for byte, inside its syslog
+// docs/events.md §2 / README "The message": the product's example line, byte for byte, inside its syslog
 // header.
-func TestSeedExampleLine(t *testing.T) {
-	ev := new(cef.Event)
+func TestProductExampleLine(t *testing.T) {
+	ev := new(product.Event)
 	ev.Reset()
 	ev.Time = time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC)
 	ev.ClassID = []byte("PM-002")
-	ev.Type = cef.LookupType(ev.ClassID)
+	ev.Type = product.LookupType(ev.ClassID)
 	ev.Severity = 7
-	ev.Outcome = cef.OutcomeSuccess
-	ev.Values[cef.KeyDpid] = cef.Int(1846367)
-	ev.Values[cef.KeySpid] = cef.Int(1845879)
-	ev.Values[cef.KeyFlexString2] = str("0ce05246346b6687cb754cf716c57f20f226e159397e8e5985e55b448cb92e3f")
-	ev.Values[cef.KeyCs6] = str("alpine")
-	ev.Values[cef.KeyOutcome] = str("Success")
+	ev.Outcome = product.OutcomeSuccess
+	ev.Values[product.KeyDpid] = record.Int(1846367)
+	ev.Values[product.KeySpid] = record.Int(1845879)
+	ev.Values[product.KeyFlexString2] = str("0ce05246346b6687cb754cf716c57f20f226e159397e8e5985e55b448cb92e3f")
+	ev.Values[product.KeyCs6] = str("alpine")
+	ev.Values[product.KeyOutcome] = str("Success")
 
 	want := "<163>Feb 18 10:07:28 kcs-node CEF:0|Kaspersky|Kaspersky Container Security|2.0|PM-002|Process management|7|" +
 		"dpid=1846367 spid=1845879 flexString2=0ce05246346b6687cb754cf716c57f20f226e159397e8e5985e55b448cb92e3f " +
@@ -47,27 +49,27 @@ func TestSeedExampleLine(t *testing.T) {
 func TestValueKinds(t *testing.T) {
 	cases := []struct {
 		name string
-		v    cef.Value
+		v    record.Value
 		want string
 	}{
-		{"int", cef.Int(42), "msg=42"},
-		{"zero", cef.Int(0), "msg=0"},
-		{"negative int", cef.Int(-7), "msg=-7"},
-		{"min int64", cef.Int(math.MinInt64), "msg=-9223372036854775808"},
-		{"max uint64", uintV(math.MaxUint64), "msg=18446744073709551615"},
-		{"float without fraction", floatV(3), "msg=3"},
-		{"negative float without fraction", floatV(-2), "msg=-2"},
-		{"float zero", floatV(0), "msg=0"},
-		{"negative zero", floatV(math.Copysign(0, -1)), "msg=0"},
-		{"large float without fraction", floatV(1e21), "msg=1000000000000000000000"},
-		{"float 2.5", floatV(2.5), "msg=2.5"},
-		{"float 0.1", floatV(0.1), "msg=0.1"},
-		{"float -1.25", floatV(-1.25), "msg=-1.25"},
-		{"float 123456.789", floatV(123456.789), "msg=123456.789"},
-		{"small float in decimal form", floatV(1e-7), "msg=0.0000001"},
-		{"true", boolV(true), "msg=true"},
-		{"false", boolV(false), "msg=false"},
-		{"nil", cef.Value{}, ""},
+		{"int", record.Int(42), "msg=42"},
+		{"zero", record.Int(0), "msg=0"},
+		{"negative int", record.Int(-7), "msg=-7"},
+		{"min int64", record.Int(math.MinInt64), "msg=-9223372036854775808"},
+		{"max uint64", record.Uint(math.MaxUint64), "msg=18446744073709551615"},
+		{"float without fraction", record.Float(3), "msg=3"},
+		{"negative float without fraction", record.Float(-2), "msg=-2"},
+		{"float zero", record.Float(0), "msg=0"},
+		{"negative zero", record.Float(math.Copysign(0, -1)), "msg=0"},
+		{"large float without fraction", record.Float(1e21), "msg=1000000000000000000000"},
+		{"float 2.5", record.Float(2.5), "msg=2.5"},
+		{"float 0.1", record.Float(0.1), "msg=0.1"},
+		{"float -1.25", record.Float(-1.25), "msg=-1.25"},
+		{"float 123456.789", record.Float(123456.789), "msg=123456.789"},
+		{"small float in decimal form", record.Float(1e-7), "msg=0.0000001"},
+		{"true", record.Bool(true), "msg=true"},
+		{"false", record.Bool(false), "msg=false"},
+		{"nil", record.Value{}, ""},
 		{"string", str("s"), "msg=s"},
 	}
 	for _, c := range cases {
@@ -100,11 +102,11 @@ func TestKeyOrderAndLabels(t *testing.T) {
 // The order does not depend on which keys are present: the values are set here in reverse order.
 func TestKeyOrderIndependentOfSetting(t *testing.T) {
 	ev := newEvent()
-	ev.Values[cef.KeyMsg] = str("m")
-	ev.Values[cef.KeyOutcome] = str("Success")
-	ev.Values[cef.KeyCs6] = str("alpine")
-	ev.Values[cef.KeyFlexString2] = str("cid")
-	ev.Values[cef.KeySource] = str("pod")
+	ev.Values[product.KeyMsg] = str("m")
+	ev.Values[product.KeyOutcome] = str("Success")
+	ev.Values[product.KeyCs6] = str("alpine")
+	ev.Values[product.KeyFlexString2] = str("cid")
+	ev.Values[product.KeySource] = str("pod")
 	assert.Equal(t, "source=pod flexString2=cid flexString2Label=Container ID cs6=alpine cs6Label=Container name outcome=Success msg=m", extOf(t, ev))
 }
 
@@ -112,20 +114,20 @@ func TestKeyOrderIndependentOfSetting(t *testing.T) {
 func TestCs4Label(t *testing.T) {
 	for _, prefix := range []string{"FM", "FFM", "FFTP", "PM"} {
 		ev := newEvent()
-		ev.Type = cef.LookupType([]byte(prefix + "-001"))
-		ev.Values[cef.KeyCs4] = str("root")
+		ev.Type = product.LookupType([]byte(prefix + "-001"))
+		ev.Values[product.KeyCs4] = str("root")
 		ev.Cs4IsOwner = false
 		assert.Equal(t, "cs4=root cs4Label=Command", extOf(t, ev), prefix)
 		ev.Cs4IsOwner = true
 		assert.Equal(t, "cs4=root cs4Label=New owner", extOf(t, ev), prefix)
 	}
 	for _, prefix := range []string{"FM", "FFM", "FFTP"} {
-		assert.True(t, cef.LookupType([]byte(prefix+"-001")).IsFileType(), prefix)
+		assert.True(t, product.LookupType([]byte(prefix+"-001")).IsFileType(), prefix)
 	}
 	for _, prefix := range []string{"PM", "NT", "FPM", "FNT", "ADM"} {
-		assert.False(t, cef.LookupType([]byte(prefix+"-001")).IsFileType(), prefix)
+		assert.False(t, product.LookupType([]byte(prefix+"-001")).IsFileType(), prefix)
 	}
-	assert.False(t, cef.UnknownType.IsFileType())
+	assert.False(t, product.UnknownType.IsFileType())
 }
 
 var (
@@ -143,13 +145,13 @@ var (
 func TestSentWith(t *testing.T) {
 	type tc struct {
 		prefix  string
-		outcome cef.Outcome
+		outcome product.Outcome
 		status  string
 	}
 	var cases []tc
 	for _, p := range append(append([]string{}, runtimePrefixes...), otherPrefixes...) {
-		cases = append(cases, tc{p, cef.OutcomeError, "Error"}, tc{p, cef.OutcomeSuccess, "Success"},
-			tc{p, cef.OutcomeAudit, "Audit"}, tc{p, cef.OutcomeEnforce, "Enforce"}, tc{p, cef.OutcomeOther, "Other"})
+		cases = append(cases, tc{p, product.OutcomeError, "Error"}, tc{p, product.OutcomeSuccess, "Success"},
+			tc{p, product.OutcomeAudit, "Audit"}, tc{p, product.OutcomeEnforce, "Enforce"}, tc{p, product.OutcomeOther, "Other"})
 	}
 	for _, c := range cases {
 		t.Run(c.prefix+"/"+c.status, func(t *testing.T) {
@@ -161,7 +163,7 @@ func TestSentWith(t *testing.T) {
 				}
 			} else {
 				want["suser"] = true
-				if c.outcome == cef.OutcomeError {
+				if c.outcome == product.OutcomeError {
 					want["reason"] = true
 				}
 				if slices.Contains(fnamePrefixes, c.prefix) {
@@ -178,12 +180,12 @@ func TestSentWith(t *testing.T) {
 
 			ev := newEvent()
 			ev.ClassID = []byte(c.prefix + "-001")
-			ev.Type = cef.LookupType(ev.ClassID)
+			ev.Type = product.LookupType(ev.ClassID)
 			require.Equal(t, c.prefix, ev.Type.Prefix)
 			ev.Name = nil
 			ev.Outcome = c.outcome
 			fullValues(ev)
-			ev.Values[cef.KeyOutcome] = str(c.status)
+			ev.Values[product.KeyOutcome] = str(c.status)
 			line := cefOf(ev)
 			wantLine := "CEF:0|V|P|1|" + c.prefix + "-001|" + ev.Type.Name + "|5|" + joinPairs(wantPairs)
 			assert.Equal(t, wantLine, line)
@@ -193,7 +195,7 @@ func TestSentWith(t *testing.T) {
 		})
 	}
 	// Unknown type: every key, reason included whatever the status.
-	for _, o := range []cef.Outcome{cef.OutcomeSuccess, cef.OutcomeError, cef.OutcomeOther} {
+	for _, o := range []product.Outcome{product.OutcomeSuccess, product.OutcomeError, product.OutcomeOther} {
 		ev := newEvent()
 		ev.Outcome = o
 		fullValues(ev)
@@ -204,8 +206,8 @@ func TestSentWith(t *testing.T) {
 	}
 }
 
-func keyByName(name string) cef.Key {
-	for k := cef.Key(0); k < cef.NumKeys; k++ {
+func keyByName(name string) product.Key {
+	for k := product.Key(0); k < product.NumKeys; k++ {
 		if k.Name() == name {
 			return k
 		}
@@ -215,9 +217,9 @@ func keyByName(name string) cef.Key {
 
 // Key.Name gives the README's key names, in the README's order.
 func TestKeyNames(t *testing.T) {
-	require.Equal(t, len(keyOrder), int(cef.NumKeys))
+	require.Equal(t, len(keyOrder), int(product.NumKeys))
 	for i, name := range keyOrder {
-		assert.Equal(t, name, cef.Key(i).Name())
+		assert.Equal(t, name, product.Key(i).Name())
 	}
 }
 
@@ -286,37 +288,37 @@ func TestAppendAllocatesNothing(t *testing.T) {
 
 // allocEvent is a runtime event with every key it can carry, values that need escaping, replacing and
 // cutting, and a time outside UTC.
-func allocEvent() *cef.Event {
-	ev := new(cef.Event)
+func allocEvent() *product.Event {
+	ev := new(product.Event)
 	ev.Reset()
 	ev.Time = time.Date(2026, 2, 8, 10, 7, 28, 0, time.FixedZone("X", 3*3600))
 	ev.ClassID = []byte("FM-003")
-	ev.Type = cef.LookupType(ev.ClassID)
+	ev.Type = product.LookupType(ev.ClassID)
 	ev.Name = []byte("File | management\n")
 	ev.Severity = 7
-	ev.Outcome = cef.OutcomeAudit
+	ev.Outcome = product.OutcomeAudit
 	ev.Cs4IsOwner = true
 	fullValues(ev)
-	ev.Values[cef.KeyDpid] = uintV(1 << 40)
-	ev.Values[cef.KeyCn1] = floatV(12345)
-	ev.Values[cef.KeyFilePath] = str("/tmp/a=b\\c\nd\te\xff 日本")
-	ev.Values[cef.KeyCs1] = str(strings.Repeat("x=", 3000))
-	ev.Values[cef.KeyOutcome] = str("Audit")
-	ev.Values[cef.KeyMsg] = floatV(0.25)
+	ev.Values[product.KeyDpid] = record.Uint(1 << 40)
+	ev.Values[product.KeyCn1] = record.Float(12345)
+	ev.Values[product.KeyFilePath] = str("/tmp/a=b\\c\nd\te\xff 日本")
+	ev.Values[product.KeyCs1] = str(strings.Repeat("x=", 3000))
+	ev.Values[product.KeyOutcome] = str("Audit")
+	ev.Values[product.KeyMsg] = record.Float(0.25)
 	return ev
 }
 
 func BenchmarkEncode(b *testing.B) {
 	enc := cef.NewEncoder(kcsHeader)
-	ev := new(cef.Event)
+	ev := new(product.Event)
 	ev.Reset()
 	ev.Time = time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC)
 	ev.ClassID = []byte("PM-002")
-	ev.Type = cef.LookupType(ev.ClassID)
+	ev.Type = product.LookupType(ev.ClassID)
 	ev.Severity = 7
-	ev.Outcome = cef.OutcomeAudit
+	ev.Outcome = product.OutcomeAudit
 	fullValues(ev)
-	ev.Values[cef.KeyOutcome] = str("Audit")
+	ev.Values[product.KeyOutcome] = str("Audit")
 	dst := enc.Append(nil, ev)
 	b.SetBytes(int64(len(dst)))
 	b.ReportAllocs()
@@ -329,10 +331,10 @@ func BenchmarkEncode(b *testing.B) {
 func TestSyslogFormats(t *testing.T) {
 	ev := newEvent()
 	ev.ClassID = []byte("API-002")
-	ev.Type = cef.LookupType(ev.ClassID)
+	ev.Type = product.LookupType(ev.ClassID)
 	ev.Severity = 8
 	ev.Time = time.Date(2026, 2, 8, 10, 7, 28, 123456789, time.FixedZone("CET", 3600))
-	ev.Values[cef.KeySuser] = str("svc")
+	ev.Values[product.KeySuser] = str("svc")
 	ev.Name = nil // the type's name
 	h := cef.Header{Vendor: "V", Product: "P", Version: "1", Hostname: "kcs-node", Facility: 20}
 
@@ -353,7 +355,7 @@ func TestSyslogFormats(t *testing.T) {
 func TestEveryFormatParsesBack(t *testing.T) {
 	ev := newEvent()
 	ev.ClassID = []byte("PM-002")
-	ev.Type = cef.LookupType(ev.ClassID)
+	ev.Type = product.LookupType(ev.ClassID)
 	ev.Severity = 7
 	ev.Time = time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC)
 	for format, want := range map[cef.SyslogFormat]cef.Syslog{
@@ -373,17 +375,25 @@ func TestEveryFormatParsesBack(t *testing.T) {
 // the strict decoder takes it.
 func TestRateCeilingSummary(t *testing.T) {
 	ev := newEvent()
-	ev.ClassID = []byte(cef.RateCeilingClassID)
-	ev.Type = cef.RateCeilingType
+	ev.ClassID = []byte(product.RateCeilingClassID)
+	ev.Type = product.RateCeilingType
 	ev.Name = nil
 	ev.Severity = 5
 	fullValues(ev)
-	ev.Values[cef.KeyMsg] = str("PM=120 NT=3")
+	ev.Values[product.KeyMsg] = str("PM=120 NT=3")
 	line := cefOf(ev)
 	assert.Equal(t, `CEF:0|V|P|1|SIEMCEF-001|Events not sent: rate ceiling|5|cnt=3 start=1771409248000 end=1771409250500 msg=PM\=120 NT\=3`, line)
 	m := parseOK(t, line)
 	got, _ := m.Get("msg")
 	assert.Equal(t, "PM=120 NT=3", got)
-	_, known := cef.TypeByPrefix("SIEMCEF")
+	_, known := product.TypeByPrefix("SIEMCEF")
 	assert.False(t, known, "a record's event_id never makes a summary")
+}
+
+// README: CEF 0–3 → syslog 6, 4–6 → 4, 7–8 → 3, 9–10 → 2.
+func TestSyslogSeverity(t *testing.T) {
+	want := []int{6, 6, 6, 6, 4, 4, 4, 3, 3, 2, 2}
+	for sev, w := range want {
+		assert.Equal(t, w, cef.SyslogSeverity(sev), "CEF severity %d", sev)
+	}
 }

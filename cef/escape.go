@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// The escaping rules of cef-rules.md. Values are cut to their limit on a character boundary before
+// The escaping rules of docs/cef-and-syslog.md. Values are cut to their limit on a character boundary before
 // escaping, so an escape sequence is never cut; invalid UTF-8 becomes U+FFFD, and control characters
 // and the characters that hide text a space (CEF has no escape for them).
 

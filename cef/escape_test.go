@@ -6,13 +6,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/product"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // README "The message", Extension: in values `\` → `\\`, `=` → `\=`, LF → `\n`, CR → `\r`; any other
 // control character → a space; invalid UTF-8 → U+FFFD; leading and trailing whitespace trimmed; an
-// empty value leaves its key out. cef-rules.md: never escape `|` in values.
+// empty value leaves its key out. docs/cef-and-syslog.md: never escape `|` in values.
 func TestValueEscaping(t *testing.T) {
 	cases := []struct {
 		name string
@@ -92,22 +93,22 @@ func TestEmptyValueOmitsKey(t *testing.T) {
 			assert.Equal(t, "", extOf(t, msgEvent(str(in))), "value %q", in)
 
 			ev := newEvent()
-			ev.Values[cef.KeySource] = str(in)
-			ev.Values[cef.KeyOutcome] = str("Success")
-			ev.Values[cef.KeyMsg] = str(in)
+			ev.Values[product.KeySource] = str(in)
+			ev.Values[product.KeyOutcome] = str("Success")
+			ev.Values[product.KeyMsg] = str(in)
 			assert.Equal(t, "outcome=Success", extOf(t, ev), "value %q", in)
 
 			ev = newEvent()
-			ev.Values[cef.KeySource] = str("pod")
-			ev.Values[cef.KeyOutcome] = str(in)
-			ev.Values[cef.KeyMsg] = str("m")
+			ev.Values[product.KeySource] = str("pod")
+			ev.Values[product.KeyOutcome] = str(in)
+			ev.Values[product.KeyMsg] = str("m")
 			assert.Equal(t, "source=pod msg=m", extOf(t, ev), "value %q", in)
 		})
 	}
 	// A labelled key with an empty value goes without its label too.
 	ev := newEvent()
-	ev.Values[cef.KeyCs1] = str("  ")
-	ev.Values[cef.KeyCs6] = str("alpine")
+	ev.Values[product.KeyCs1] = str("  ")
+	ev.Values[product.KeyCs6] = str("alpine")
 	assert.Equal(t, "cs6=alpine cs6Label=Container name", extOf(t, ev))
 }
 
@@ -127,7 +128,7 @@ func TestHeaderHiddenCharacters(t *testing.T) {
 }
 
 // README: in header fields `\` → `\\` and `|` → `\|`; CR and LF become spaces; nothing else is
-// escaped (cef-rules.md: `\=` in the header is a parse error).
+// escaped (docs/cef-and-syslog.md: `\=` in the header is a parse error).
 func TestHeaderEscaping(t *testing.T) {
 	enc := cef.NewEncoder(cef.Header{Vendor: `Ve|n\d=r`, Product: "Pro\nduct\rX", Version: `1|2`, Hostname: "h", Facility: 20})
 	ev := newEvent()
@@ -146,7 +147,7 @@ func TestHeaderEscaping(t *testing.T) {
 // README: the record's own event_name wins over the table; without one the type's name is used.
 func TestHeaderName(t *testing.T) {
 	ev := newEvent()
-	ev.Type = cef.LookupType([]byte("PM-002"))
+	ev.Type = product.LookupType([]byte("PM-002"))
 	ev.ClassID = []byte("PM-002")
 	ev.Severity = 7
 	ev.Name = nil
@@ -193,36 +194,36 @@ func TestClassIDMultibyteCharacter(t *testing.T) {
 	}
 }
 
-// cef-rules.md "Maximum lengths": the limits of each key as the README's keys use them; a 1 MB value
+// docs/cef-and-syslog.md "Maximum lengths": the limits of each key as the README's keys use them; a 1 MB value
 // is cut to the key's limit in characters.
 var stringKeyLimits = []struct {
-	key   cef.Key
+	key   product.Key
 	name  string
 	limit int
 }{
-	{cef.KeySource, "source", 1023},
-	{cef.KeyReason, "reason", 1023},
-	{cef.KeyFname, "fname", 1023},
-	{cef.KeySuser, "suser", 1023},
-	{cef.KeyFlexString1, "flexString1", 1023},
-	{cef.KeyFlexString2, "flexString2", 1023},
-	{cef.KeyRequest, "request", 1023},
-	{cef.KeyFileHash, "fileHash", 255},
-	{cef.KeyAct, "act", 63},
-	{cef.KeyDproc, "dproc", 1023},
-	{cef.KeyDuid, "duid", 1023},
-	{cef.KeyFilePermission, "filePermission", 1023},
-	{cef.KeyOldFilePath, "oldFilePath", 1023},
-	{cef.KeyFilePath, "filePath", 1023},
-	{cef.KeyCs1, "cs1", 4000},
-	{cef.KeyCs2, "cs2", 4000},
-	{cef.KeyCs3, "cs3", 4000},
-	{cef.KeyCs4, "cs4", 4000},
-	{cef.KeyCs5, "cs5", 4000},
-	{cef.KeyCs6, "cs6", 4000},
-	{cef.KeyCs7, "cs7", 4000},
-	{cef.KeyOutcome, "outcome", 63},
-	{cef.KeyMsg, "msg", 1023},
+	{product.KeySource, "source", 1023},
+	{product.KeyReason, "reason", 1023},
+	{product.KeyFname, "fname", 1023},
+	{product.KeySuser, "suser", 1023},
+	{product.KeyFlexString1, "flexString1", 1023},
+	{product.KeyFlexString2, "flexString2", 1023},
+	{product.KeyRequest, "request", 1023},
+	{product.KeyFileHash, "fileHash", 255},
+	{product.KeyAct, "act", 63},
+	{product.KeyDproc, "dproc", 1023},
+	{product.KeyDuid, "duid", 1023},
+	{product.KeyFilePermission, "filePermission", 1023},
+	{product.KeyOldFilePath, "oldFilePath", 1023},
+	{product.KeyFilePath, "filePath", 1023},
+	{product.KeyCs1, "cs1", 4000},
+	{product.KeyCs2, "cs2", 4000},
+	{product.KeyCs3, "cs3", 4000},
+	{product.KeyCs4, "cs4", 4000},
+	{product.KeyCs5, "cs5", 4000},
+	{product.KeyCs6, "cs6", 4000},
+	{product.KeyCs7, "cs7", 4000},
+	{product.KeyOutcome, "outcome", 63},
+	{product.KeyMsg, "msg", 1023},
 }
 
 func TestLengthLimits(t *testing.T) {
@@ -253,7 +254,7 @@ func TestLengthLimits(t *testing.T) {
 	}
 }
 
-// cef-rules.md: truncate on a character boundary before escaping, so an escape sequence is never cut;
+// docs/cef-and-syslog.md: truncate on a character boundary before escaping, so an escape sequence is never cut;
 // the limit counts characters of the unescaped value.
 func TestTruncateBeforeEscaping(t *testing.T) {
 	a1022 := strings.Repeat("a", 1022)
@@ -278,7 +279,7 @@ func TestTruncateBeforeEscaping(t *testing.T) {
 	}
 }
 
-// A value cut at its limit must still obey the other rules: no trailing whitespace (cef-rules.md:
+// A value cut at its limit must still obey the other rules: no trailing whitespace (docs/cef-and-syslog.md:
 // "Leading and trailing spaces are not kept reliably: trim them"), so the strict decoder accepts it.
 func TestTruncatedValueHasNoTrailingWhitespace(t *testing.T) {
 	a1022 := strings.Repeat("a", 1022)
@@ -294,7 +295,7 @@ func TestTruncatedValueHasNoTrailingWhitespace(t *testing.T) {
 	}
 }
 
-// Header limits (cef-rules.md): Vendor and Product 63, Device Version 31, Name 512 characters, cut
+// Header limits (docs/cef-and-syslog.md): Vendor and Product 63, Device Version 31, Name 512 characters, cut
 // before escaping.
 func TestHeaderLengthLimits(t *testing.T) {
 	enc := cef.NewEncoder(cef.Header{

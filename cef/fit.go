@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"math"
 	"unicode/utf8"
+
+	"github.com/kcs-siem/siem-cef/product"
+	"github.com/kcs-siem/siem-cef/record"
 )
 
 // AppendFit appends the message like Append, shortened to at most size bytes when it is longer: the
@@ -17,26 +20,25 @@ import (
 // Its cost grows with size, not with the event: values are measured only as far as a message of
 // size bytes can carry them, the cut level follows from those measures, and the message is encoded
 // once more.
-func (e *Encoder) AppendFit(dst []byte, ev *Event, size int) (out []byte, shortened, ok bool) {
+func (e *Encoder) AppendFit(dst []byte, ev *product.Event, size int) (out []byte, shortened, ok bool) {
 	start := len(dst)
-	if ev.stringBytes() <= size {
+	if stringBytes(ev) <= size {
 		// Encoding it whole costs a few times size at most, and it may well fit as it is.
 		if dst = e.Append(dst, ev); len(dst)-start <= size {
 			return dst, false, true
 		}
 		dst = dst[:start]
 	}
-	defer ev.clearCuts()
 	var f fitter
 	return f.appendFit(e, dst, ev, size)
 }
 
 // stringBytes is the length of the string values the event sends, before escaping.
-func (e *Event) stringBytes() int {
+func stringBytes(ev *product.Event) int {
 	n := 0
-	for k := Key(0); k < NumKeys; k++ {
-		if e.Values[k].Kind == KindString && e.Sends(k) {
-			n += len(e.Values[k].Bytes)
+	for k := product.Key(0); k < product.NumKeys; k++ {
+		if ev.Values[k].Kind == record.KindString && ev.Sends(k) {
+			n += len(ev.Values[k].Bytes)
 		}
 	}
 	return n
@@ -46,9 +48,10 @@ func (e *Event) stringBytes() int {
 const maxAddressLen = len("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255")
 
 // A fitter finds how far each string value of an event can go in a message of a given size. It
-// lives on the stack of one AppendFit call.
+// lives on the stack of one AppendFit call, with the cuts it finds.
 type fitter struct {
-	vals [NumKeys]fitValue
+	cuts cuts
+	vals [product.NumKeys]fitValue
 	n    int // vals[:n] are the event's non-empty string values that are sent, in key order
 	// measured is the width to which the values are measured: each one not done is wider.
 	measured int
@@ -56,7 +59,7 @@ type fitter struct {
 
 // fitValue is one string value and how much of it has been measured.
 type fitValue struct {
-	key      Key
+	key      product.Key
 	v        []byte // the value, blanks at its ends trimmed
 	max      int    // its key's limit in characters
 	overhead int    // the bytes its key, label and separator take
@@ -66,13 +69,13 @@ type fitValue struct {
 	dropped  bool // left out, with its key
 }
 
-func (f *fitter) appendFit(e *Encoder, dst []byte, ev *Event, size int) (out []byte, shortened, ok bool) {
+func (f *fitter) appendFit(e *Encoder, dst []byte, ev *product.Event, size int) (out []byte, shortened, ok bool) {
 	start := len(dst)
 	overheads := f.collect(ev)
-	dst = e.Append(dst, ev) // every string value cut away
+	dst = e.append(dst, ev, &f.cuts) // every string value cut away
 	fixed := len(dst) - start
 	if fixed > size {
-		dst, ok = e.appendShortHeader(dst[:start], ev, size, fixed-size)
+		dst, ok = e.appendShortHeader(dst[:start], ev, &f.cuts, size, fixed-size)
 		return dst, true, ok
 	}
 	budget := size - fixed - overheads // for the values' escaped bytes
@@ -83,30 +86,30 @@ func (f *fitter) appendFit(e *Encoder, dst []byte, ev *Event, size int) (out []b
 		shortened = true
 	}
 	if whole {
-		f.keepWhole(ev) // the keys' own limits made them fit
+		f.keepWhole() // the keys' own limits made them fit
 	} else {
-		f.cut(ev, level, budget)
+		f.cut(level, budget)
 		shortened = true
 	}
-	return e.Append(dst[:start], ev), shortened, true
+	return e.append(dst[:start], ev, &f.cuts), shortened, true
 }
 
 // collect lists the event's non-empty string values that are sent, and cuts them all away for the
 // time being. It returns the bytes their keys, labels and separators take.
-func (f *fitter) collect(ev *Event) (overheads int) {
-	for k := Key(0); k < NumKeys; k++ {
-		if ev.Values[k].Kind != KindString || !ev.Sends(k) {
+func (f *fitter) collect(ev *product.Event) (overheads int) {
+	for k := product.Key(0); k < product.NumKeys; k++ {
+		if ev.Values[k].Kind != record.KindString || !ev.Sends(k) {
 			continue
 		}
 		v := bytes.TrimFunc(ev.Values[k].Bytes, isBlank)
-		if addressKeys.has(k) && len(v) <= maxAddressLen {
+		if k.IsAddress() && len(v) <= maxAddressLen {
 			continue // whole: a cut address is another address or none
 		}
-		ev.cuts[k] = -1 // an address longer than any is no address: left out
-		if len(v) == 0 || addressKeys.has(k) {
+		f.cuts.values[k] = -1 // an address longer than any is no address: left out
+		if len(v) == 0 || k.IsAddress() {
 			continue
 		}
-		f.vals[f.n] = fitValue{key: k, v: v, max: keyDefs[k].max, overhead: ev.pairOverhead(k)}
+		f.vals[f.n] = fitValue{key: k, v: v, max: k.Max(), overhead: pairOverhead(ev, k)}
 		overheads += f.vals[f.n].overhead
 		f.n++
 	}
@@ -199,7 +202,7 @@ func wider(a, b *fitValue) bool {
 // cut cuts each value wider than level, the measured level less one, on a character boundary, so
 // that the values take at most budget bytes, and hands the bytes the cuts left over to the cut
 // values, one character each, in key order.
-func (f *fitter) cut(ev *Event, level, budget int) {
+func (f *fitter) cut(level, budget int) {
 	used := 0
 	for i := range f.vals[:f.n] {
 		switch v := &f.vals[i]; {
@@ -207,7 +210,7 @@ func (f *fitter) cut(ev *Event, level, budget int) {
 		case v.isCut(level):
 			used += v.cut.width
 		default:
-			ev.cuts[v.key] = 0 // whole
+			f.cuts.values[v.key] = 0 // whole
 			used += v.fit.width
 		}
 	}
@@ -215,16 +218,16 @@ func (f *fitter) cut(ev *Event, level, budget int) {
 		if v := &f.vals[i]; !v.dropped && v.isCut(level) {
 			p := v.cut.grow(v.v, v.cut.chars+1, v.cut.width+budget-used, valueEscaping)
 			used += p.width - v.cut.width
-			ev.cuts[v.key] = p.n
+			f.cuts.values[v.key] = p.n
 		}
 	}
 }
 
 // keepWhole sends every value that is not left out as its key's limit leaves it.
-func (f *fitter) keepWhole(ev *Event) {
+func (f *fitter) keepWhole() {
 	for _, v := range f.vals[:f.n] {
 		if !v.dropped {
-			ev.cuts[v.key] = 0
+			f.cuts.values[v.key] = 0
 		}
 	}
 }
@@ -236,7 +239,7 @@ func (v *fitValue) isCut(level int) bool { return !v.done || v.fit.width > level
 // appendShortHeader appends the message with every string value cut away (as collect left them),
 // which is excess bytes longer than size, with the record's Name and Class ID cut, evenly from the
 // longer, until it fits; ok is false, with nothing appended, when it cannot.
-func (e *Encoder) appendShortHeader(dst []byte, ev *Event, size, excess int) (out []byte, ok bool) {
+func (e *Encoder) appendShortHeader(dst []byte, ev *product.Event, c *cuts, size, excess int) (out []byte, ok bool) {
 	start := len(dst)
 	name := bytes.TrimFunc(ev.Name, isBlank) // empty: the type's name, which is not cut
 	nameWidth := prefix{}.grow(name, nameMax, math.MaxInt, headerEscaping).width
@@ -263,13 +266,13 @@ func (e *Encoder) appendShortHeader(dst []byte, ev *Event, size, excess int) (ou
 	}
 	if nameWidth > lo {
 		// Cut to nothing, the Name would be the type's: it keeps one character at least.
-		ev.nameCut = max(prefix{}.grow(name, nameMax, lo, headerEscaping).n,
+		c.name = max(prefix{}.grow(name, nameMax, lo, headerEscaping).n,
 			prefix{}.grow(name, 1, math.MaxInt, headerEscaping).n)
 	}
 	if classIDWidth > lo {
-		ev.classIDLimit = lo
+		c.classIDLimit = lo
 	}
-	dst = e.Append(dst, ev)
+	dst = e.append(dst, ev, c)
 	if len(dst)-start > size {
 		return dst[:start], false
 	}

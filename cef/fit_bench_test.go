@@ -6,18 +6,19 @@ import (
 	"testing"
 
 	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/product"
 )
 
 // hostileKeys are 19 free-text keys a runtime event sends: the worst record of issue 11 fills each
 // with 4,000 characters.
-var hostileKeys = []cef.Key{
-	cef.KeySource, cef.KeyFlexString2, cef.KeyRequest, cef.KeyFileHash, cef.KeyAct, cef.KeyDproc,
-	cef.KeyDuid, cef.KeyFilePermission, cef.KeyOldFilePath, cef.KeyFilePath, cef.KeyCs1, cef.KeyCs2,
-	cef.KeyCs3, cef.KeyCs4, cef.KeyCs5, cef.KeyCs6, cef.KeyCs7, cef.KeyOutcome, cef.KeyMsg,
+var hostileKeys = []product.Key{
+	product.KeySource, product.KeyFlexString2, product.KeyRequest, product.KeyFileHash, product.KeyAct, product.KeyDproc,
+	product.KeyDuid, product.KeyFilePermission, product.KeyOldFilePath, product.KeyFilePath, product.KeyCs1, product.KeyCs2,
+	product.KeyCs3, product.KeyCs4, product.KeyCs5, product.KeyCs6, product.KeyCs7, product.KeyOutcome, product.KeyMsg,
 }
 
 // hostileEvent is a runtime event whose hostile keys each hold 4,000 characters of unit repeated.
-func hostileEvent(unit string) *cef.Event {
+func hostileEvent(unit string) *product.Event {
 	ev := usualEvent()
 	v := str(strings.Repeat(unit, 4000/len([]rune(unit))))
 	for _, k := range hostileKeys {
@@ -29,7 +30,7 @@ func hostileEvent(unit string) *cef.Event {
 // everyKeyEvent is an event of an unknown type, which sends every key: each free-text key holds
 // 4,000 characters, the typed keys what the mapping lets through. It is the most a record of any
 // number of fields (200, say) can bring to the encoder.
-func everyKeyEvent(unit string) *cef.Event {
+func everyKeyEvent(unit string) *product.Event {
 	ev := newEvent()
 	fullValues(ev)
 	v := str(strings.Repeat(unit, 4000/len([]rune(unit))))
@@ -40,15 +41,15 @@ func everyKeyEvent(unit string) *cef.Event {
 }
 
 // usualEvent is a runtime event with every key it sends holding a short, plausible value.
-func usualEvent() *cef.Event {
+func usualEvent() *product.Event {
 	ev := newEvent()
 	ev.ClassID = []byte("PM-002")
-	ev.Type = cef.LookupType(ev.ClassID)
+	ev.Type = product.LookupType(ev.ClassID)
 	ev.Name = nil
 	ev.Severity = 7
-	ev.Outcome = cef.OutcomeAudit
+	ev.Outcome = product.OutcomeAudit
 	fullValues(ev)
-	ev.Values[cef.KeyOutcome] = str("Audit")
+	ev.Values[product.KeyOutcome] = str("Audit")
 	return ev
 }
 
@@ -58,7 +59,7 @@ func BenchmarkAppendFit(b *testing.B) {
 	enc := cef.NewEncoder(kcsHeader)
 	cases := []struct {
 		name string
-		ev   *cef.Event
+		ev   *product.Event
 	}{
 		{"19x4000ascii", hostileEvent("a")},
 		{"19x4000escaped", hostileEvent("é=|€")},
@@ -72,7 +73,7 @@ func BenchmarkAppendFit(b *testing.B) {
 	}
 }
 
-func benchFit(b *testing.B, enc *cef.Encoder, ev *cef.Event, size int) {
+func benchFit(b *testing.B, enc *cef.Encoder, ev *product.Event, size int) {
 	dst, _, ok := enc.AppendFit(nil, ev, size)
 	if !ok {
 		b.Fatal("does not fit")

@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/kcs-siem/siem-cef/product"
+	"github.com/kcs-siem/siem-cef/record"
 )
 
 // Issue 11: shortening costs what the message size allows, not what the record holds. With every
@@ -14,15 +17,14 @@ import (
 func TestAppendFitReadsABoundedPart(t *testing.T) {
 	enc := NewEncoder(Header{Vendor: "Kaspersky", Product: "Kaspersky Container Security", Version: "2.0", Hostname: "kcs-node", Facility: 20})
 	for _, unit := range []string{"a", "é=|€", "a\u200b", "\xff"} {
-		ev := Event{Time: time.Unix(1771409248, 0), ClassID: []byte("X-1"), Name: []byte("N"), Type: UnknownType, Severity: 5}
-		v := String([]byte(strings.Repeat(unit, 4000/len([]rune(unit)))))
-		for k := Key(0); k < NumKeys; k++ {
+		ev := product.Event{Time: time.Unix(1771409248, 0), ClassID: []byte("X-1"), Name: []byte("N"), Type: product.UnknownType, Severity: 5}
+		v := record.String([]byte(strings.Repeat(unit, 4000/len([]rune(unit)))))
+		for k := product.Key(0); k < product.NumKeys; k++ {
 			ev.Values[k] = v
 		}
 		for _, size := range []int{480, 8096} {
 			var f fitter
 			out, shortened, ok := f.appendFit(enc, nil, &ev, size)
-			ev.clearCuts()
 			if !ok || !shortened || len(out) > size {
 				t.Fatalf("%q %d: ok %v, shortened %v, %d bytes", unit, size, ok, shortened, len(out))
 			}
@@ -30,7 +32,7 @@ func TestAppendFitReadsABoundedPart(t *testing.T) {
 			for _, v := range f.vals[:f.n] {
 				read += v.fit.n
 			}
-			if bound := 3 * (size + int(NumKeys)*utf8.UTFMax); read > bound {
+			if bound := 3 * (size + int(product.NumKeys)*utf8.UTFMax); read > bound {
 				t.Errorf("%q %d: read %d bytes of values, more than %d", unit, size, read, bound)
 			}
 		}

@@ -8,19 +8,21 @@ import (
 
 	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/cef/ceftest"
+	"github.com/kcs-siem/siem-cef/product"
+	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-func fitEvent() *cef.Event {
+func fitEvent() *product.Event {
 	ev := newEvent()
 	ev.ClassID = []byte("PM-001")
-	ev.Type = cef.LookupType(ev.ClassID)
+	ev.Type = product.LookupType(ev.ClassID)
 	ev.Severity = 7
-	ev.Values[cef.KeyMsg] = str(strings.Repeat("m", 1000))
-	ev.Values[cef.KeyCs4] = str(strings.Repeat("€", 3000)) // 9,000 bytes
-	ev.Values[cef.KeyCs1] = str(strings.Repeat("=", 500))  // 1,000 bytes once escaped
-	ev.Values[cef.KeyDpid] = cef.Int(42)
+	ev.Values[product.KeyMsg] = str(strings.Repeat("m", 1000))
+	ev.Values[product.KeyCs4] = str(strings.Repeat("€", 3000)) // 9,000 bytes
+	ev.Values[product.KeyCs1] = str(strings.Repeat("=", 500))  // 1,000 bytes once escaped
+	ev.Values[product.KeyDpid] = record.Int(42)
 	return ev
 }
 
@@ -82,7 +84,7 @@ var hostileUnits = []string{"a", "é=|€", "a\u200bb\u202e", "\xff\\x", "🙂 b
 func TestAppendFitHostileRecords(t *testing.T) {
 	enc := cef.NewEncoder(kcsHeader)
 	for _, unit := range hostileUnits {
-		for name, ev := range map[string]*cef.Event{"19 keys": hostileEvent(unit), "every key": everyKeyEvent(unit)} {
+		for name, ev := range map[string]*product.Event{"19 keys": hostileEvent(unit), "every key": everyKeyEvent(unit)} {
 			for _, size := range []int{480, 1000, 8096} {
 				out, shortened, ok := enc.AppendFit(nil, ev, size)
 				require.True(t, ok, "%s %q %d", name, unit, size)
@@ -92,9 +94,9 @@ func TestAppendFitHostileRecords(t *testing.T) {
 				_, m, err := cef.ParseSyslog(string(out))
 				require.NoError(t, err, "%s %q %d: %q", name, unit, size, out)
 				widest, narrowestCut := 0, math.MaxInt
-				for k := cef.Key(0); k < cef.NumKeys; k++ {
+				for k := product.Key(0); k < product.NumKeys; k++ {
 					got, has := m.Get(k.Name())
-					if ev.Values[k].Kind != cef.KindString || !has {
+					if ev.Values[k].Kind != record.KindString || !has {
 						continue
 					}
 					whole := ceftest.Decoded(string(ev.Values[k].Bytes), keyLimit(k))
@@ -151,12 +153,12 @@ func TestAppendFitKeepsAddressesWhole(t *testing.T) {
 	for _, size := range []int{480, 1000} {
 		ev := newEvent()
 		ev.ClassID = []byte("NT-001")
-		ev.Type = cef.LookupType(ev.ClassID)
-		ev.Values[cef.KeySrc] = str("192.168.100.200")
-		ev.Values[cef.KeyDst] = str("10.42.255.254")
-		ev.Values[cef.KeyC6a2] = str("2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff")
-		ev.Values[cef.KeyC6a3] = str("fd00::1")
-		for _, k := range []cef.Key{cef.KeyCs1, cef.KeyCs2, cef.KeyCs3, cef.KeyCs4, cef.KeyCs5, cef.KeyCs6, cef.KeyMsg, cef.KeySource} {
+		ev.Type = product.LookupType(ev.ClassID)
+		ev.Values[product.KeySrc] = str("192.168.100.200")
+		ev.Values[product.KeyDst] = str("10.42.255.254")
+		ev.Values[product.KeyC6a2] = str("2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff")
+		ev.Values[product.KeyC6a3] = str("fd00::1")
+		for _, k := range []product.Key{product.KeyCs1, product.KeyCs2, product.KeyCs3, product.KeyCs4, product.KeyCs5, product.KeyCs6, product.KeyMsg, product.KeySource} {
 			ev.Values[k] = str(strings.Repeat("x", 900))
 		}
 		got, shortened, ok := enc.AppendFit(nil, ev, size)
@@ -177,8 +179,8 @@ func TestAppendFitKeepsValuesTheKeyLimitsMakeFit(t *testing.T) {
 	enc := cef.NewEncoder(kcsHeader)
 	ev := newEvent()
 	ev.ClassID = []byte("PM-023")
-	ev.Type = cef.LookupType(ev.ClassID)
-	for _, k := range []cef.Key{cef.KeySource, cef.KeyCs1, cef.KeyFilePath, cef.KeyCs4, cef.KeyMsg} {
+	ev.Type = product.LookupType(ev.ClassID)
+	for _, k := range []product.Key{product.KeySource, product.KeyCs1, product.KeyFilePath, product.KeyCs4, product.KeyMsg} {
 		ev.Values[k] = str(strings.Repeat("€", 5000))
 	}
 	whole := enc.Append(nil, ev)

@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/kcs-siem/siem-cef/cef/ceftest"
+	"github.com/kcs-siem/siem-cef/product"
+	"github.com/kcs-siem/siem-cef/record"
 )
 
 // FuzzEncodeParse: for any event, the encoded line passes the strict decoder and gives back the
@@ -19,19 +21,19 @@ func FuzzEncodeParse(f *testing.F) {
 	f.Add("", "\r\n", "CEF:0|a|b|c|d|e|1|", "\u0085\u00a0", "\t", int64(1<<62), -1, "")
 	f.Add("é-1", "abc\u0085", strings.Repeat("a", 1022)+" b", "x cs1=y", "\xff\\", int64(5), 5, "Enforce")
 	f.Fuzz(func(t *testing.T, classID, name, msg, cs1, suser string, pid int64, severity int, outcome string) {
-		ev := Event{
+		ev := product.Event{
 			Time:     time.Unix(1771409248, 0),
 			ClassID:  []byte(classID),
 			Name:     []byte(name),
-			Type:     LookupType([]byte(classID)),
-			Severity: clampSeverity(float64(severity)),
+			Type:     product.LookupType([]byte(classID)),
+			Severity: min(max(severity, 0), 10),
 		}
-		ev.Outcome = ClassifyOutcome([]byte(outcome))
-		ev.Values[KeyMsg] = String([]byte(msg))
-		ev.Values[KeyCs1] = String([]byte(cs1))
-		ev.Values[KeySuser] = String([]byte(suser))
-		ev.Values[KeyOutcome] = String([]byte(outcome))
-		ev.Values[KeyDpid] = Int(pid)
+		ev.Outcome = product.ClassifyOutcome([]byte(outcome))
+		ev.Values[product.KeyMsg] = record.String([]byte(msg))
+		ev.Values[product.KeyCs1] = record.String([]byte(cs1))
+		ev.Values[product.KeySuser] = record.String([]byte(suser))
+		ev.Values[product.KeyOutcome] = record.String([]byte(outcome))
+		ev.Values[product.KeyDpid] = record.Int(pid)
 		enc := NewEncoder(Header{Vendor: "V|=\\", Product: "P", Version: "1", Hostname: "h", Facility: 1})
 		line := string(enc.Append(nil, &ev))
 		_, m, err := ParseSyslog(line)
@@ -93,14 +95,14 @@ func FuzzAppendFit(f *testing.F) {
 	f.Add(strings.Repeat("Z", 1100), "\u200bname", "\xff\\", "🙂 b", " = ", uint8(7), uint16(300))
 	f.Add("FM-001", "na\u00adme", "", "a\u2029b", "\t", uint8(0), uint16(100))
 	f.Fuzz(func(t *testing.T, classID, name, msg, cs1, cs4 string, repeat uint8, size uint16) {
-		ev := Event{Time: time.Unix(1771409248, 0), ClassID: []byte(classID), Name: []byte(name), Severity: 5}
-		ev.Type = LookupType(ev.ClassID)
-		in := map[Key]string{KeyMsg: msg, KeyCs1: cs1, KeyCs4: cs4, KeySource: msg + cs1, KeyRequest: cs4 + msg}
+		ev := product.Event{Time: time.Unix(1771409248, 0), ClassID: []byte(classID), Name: []byte(name), Severity: 5}
+		ev.Type = product.LookupType(ev.ClassID)
+		in := map[product.Key]string{product.KeyMsg: msg, product.KeyCs1: cs1, product.KeyCs4: cs4, product.KeySource: msg + cs1, product.KeyRequest: cs4 + msg}
 		for k, v := range in {
 			in[k] = strings.Repeat(v, int(repeat))
-			ev.Values[k] = String([]byte(in[k]))
+			ev.Values[k] = record.String([]byte(in[k]))
 		}
-		ev.Values[KeyDpid] = Int(42)
+		ev.Values[product.KeyDpid] = record.Int(42)
 		for _, format := range []SyslogFormat{RFC3164, RFC5424} {
 			enc := NewEncoder(Header{Vendor: "V", Product: "P", Version: "1", Hostname: "h", Facility: 1, Format: format})
 			whole := enc.Append(nil, &ev)
@@ -108,8 +110,8 @@ func FuzzAppendFit(f *testing.F) {
 			line := string(out[1:])
 			switch {
 			case !ok:
-				short := Event{Time: ev.Time, ClassID: []byte("X"), Name: []byte("N"), Type: ev.Type, Severity: 5}
-				short.Values[KeyDpid] = ev.Values[KeyDpid] // numbers are never cut
+				short := product.Event{Time: ev.Time, ClassID: []byte("X"), Name: []byte("N"), Type: ev.Type, Severity: 5}
+				short.Values[product.KeyDpid] = ev.Values[product.KeyDpid] // numbers are never cut
 				if out := enc.Append(nil, &short); len(out) <= int(size)-utf8.UTFMax {
 					t.Fatalf("refused at %d bytes though %q fits", size, out)
 				}
@@ -135,7 +137,7 @@ func FuzzAppendFit(f *testing.F) {
 			}
 			for k, v := range in {
 				got, _ := m.Get(k.Name())
-				if want := ceftest.Decoded(v, keyDefs[k].max); !strings.HasPrefix(want, got) {
+				if want := ceftest.Decoded(v, k.Max()); !strings.HasPrefix(want, got) {
 					t.Fatalf("%s=%q, not a start of %q", k.Name(), got, want)
 				}
 			}
@@ -156,8 +158,8 @@ func checkNoLineBreaks(t *testing.T, line string) {
 // as spaces.
 func hidden(r rune) bool { return r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Cf, r) }
 
-func keyByName(name string) Key {
-	for k := Key(0); k < NumKeys; k++ {
+func keyByName(name string) product.Key {
+	for k := product.Key(0); k < product.NumKeys; k++ {
 		if k.Name() == name {
 			return k
 		}

@@ -7,12 +7,14 @@ import (
 	"time"
 
 	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/product"
+	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/require"
 )
 
 // Shared helpers of the cef tests. Every expected output in these tests is written by hand from
 // README.md ("The message", "Event types", "Record fields and extension keys") and
-// /work/shared/cef-rules.md; nothing is produced by running the code.
+// docs/cef-and-syslog.md; nothing is produced by running the code.
 
 // smallHeader gives the short CEF prefix testHdr.
 var smallHeader = cef.Header{Vendor: "V", Product: "P", Version: "1", Hostname: "h", Facility: 20}
@@ -22,8 +24,8 @@ var smallHeader = cef.Header{Vendor: "V", Product: "P", Version: "1", Hostname: 
 const testHdr = "CEF:0|V|P|1|X-1|N|5|"
 
 // newEvent makes an event of an unknown type (every key is written for it) with no values.
-func newEvent() *cef.Event {
-	ev := new(cef.Event)
+func newEvent() *product.Event {
+	ev := new(product.Event)
 	ev.Reset()
 	ev.ClassID = []byte("X-1")
 	ev.Name = []byte("N")
@@ -33,31 +35,21 @@ func newEvent() *cef.Event {
 }
 
 // msgEvent is newEvent with msg set.
-func msgEvent(v cef.Value) *cef.Event {
+func msgEvent(v record.Value) *product.Event {
 	ev := newEvent()
-	ev.Values[cef.KeyMsg] = v
+	ev.Values[product.KeyMsg] = v
 	return ev
 }
 
-func str(s string) cef.Value { return cef.String([]byte(s)) }
-
-func uintV(u uint64) cef.Value   { return cef.Value{Kind: cef.KindUint, Uint: u} }
-func floatV(f float64) cef.Value { return cef.Value{Kind: cef.KindFloat, Float: f} }
-func boolV(b bool) cef.Value {
-	v := cef.Value{Kind: cef.KindBool}
-	if b {
-		v.Int = 1
-	}
-	return v
-}
+func str(s string) record.Value { return record.String([]byte(s)) }
 
 // cefOf encodes the CEF part of an event with smallHeader.
-func cefOf(ev *cef.Event) string {
+func cefOf(ev *product.Event) string {
 	return string(cef.NewEncoder(smallHeader).AppendCEF(nil, ev))
 }
 
 // extOf encodes an event made by newEvent and returns its extension alone.
-func extOf(t *testing.T, ev *cef.Event) string {
+func extOf(t *testing.T, ev *product.Event) string {
 	t.Helper()
 	line := cefOf(ev)
 	require.True(t, strings.HasPrefix(line, testHdr), "header of %q", line)
@@ -83,44 +75,44 @@ var keyOrder = []string{
 
 // fullValues sets every key of the README table to a plausible value; fullExt is what the encoder
 // must write for them, in the README's order, each label after its key.
-func fullValues(ev *cef.Event) {
+func fullValues(ev *product.Event) {
 	v := &ev.Values
-	v[cef.KeySource] = str("pod-1")
-	v[cef.KeySrc] = str("10.0.0.1")
-	v[cef.KeyC6a2] = str("2001:db8::1")
-	v[cef.KeyReason] = str("denied")
-	v[cef.KeyFname] = str("nginx:1.25")
-	v[cef.KeySuser] = str("alice")
-	v[cef.KeyDpid] = cef.Int(100)
-	v[cef.KeySpid] = cef.Int(1)
-	v[cef.KeyFlexString1] = cef.Int(0)
-	v[cef.KeyFlexString2] = str("abc123")
-	v[cef.KeyRequest] = str("docker.io/nginx:1.25")
-	v[cef.KeyFileHash] = str("sha256:ff")
-	v[cef.KeyAct] = str("exec")
-	v[cef.KeySpt] = cef.Int(40000)
-	v[cef.KeyDst] = str("10.0.0.2")
-	v[cef.KeyC6a3] = str("2001:db8::2")
-	v[cef.KeyDpt] = cef.Int(443)
-	v[cef.KeyDproc] = str("/bin/sh")
-	v[cef.KeyDuid] = cef.Int(0)
-	v[cef.KeyFilePermission] = str("0644")
-	v[cef.KeyOldFilePath] = str("/tmp/a")
-	v[cef.KeyFilePath] = str("/tmp/b")
-	v[cef.KeyDeviceDirection] = cef.Int(1)
-	v[cef.KeyCn1] = cef.Int(101)
-	v[cef.KeyCs1] = str("prod")
-	v[cef.KeyCs2] = str("node-1")
-	v[cef.KeyCs3] = str("default")
-	v[cef.KeyCs4] = str("sh -c id")
-	v[cef.KeyCs5] = str("pod-1")
-	v[cef.KeyCs6] = str("app")
-	v[cef.KeyCs7] = str("192.168.1.1")
-	v[cef.KeyOutcome] = str("Error")
-	v[cef.KeyCnt] = cef.Int(3)
-	v[cef.KeyStart] = cef.Int(1771409248000)
-	v[cef.KeyEnd] = cef.Int(1771409250500)
-	v[cef.KeyMsg] = str("hello world")
+	v[product.KeySource] = str("pod-1")
+	v[product.KeySrc] = str("10.0.0.1")
+	v[product.KeyC6a2] = str("2001:db8::1")
+	v[product.KeyReason] = str("denied")
+	v[product.KeyFname] = str("nginx:1.25")
+	v[product.KeySuser] = str("alice")
+	v[product.KeyDpid] = record.Int(100)
+	v[product.KeySpid] = record.Int(1)
+	v[product.KeyFlexString1] = record.Int(0)
+	v[product.KeyFlexString2] = str("abc123")
+	v[product.KeyRequest] = str("docker.io/nginx:1.25")
+	v[product.KeyFileHash] = str("sha256:ff")
+	v[product.KeyAct] = str("exec")
+	v[product.KeySpt] = record.Int(40000)
+	v[product.KeyDst] = str("10.0.0.2")
+	v[product.KeyC6a3] = str("2001:db8::2")
+	v[product.KeyDpt] = record.Int(443)
+	v[product.KeyDproc] = str("/bin/sh")
+	v[product.KeyDuid] = record.Int(0)
+	v[product.KeyFilePermission] = str("0644")
+	v[product.KeyOldFilePath] = str("/tmp/a")
+	v[product.KeyFilePath] = str("/tmp/b")
+	v[product.KeyDeviceDirection] = record.Int(1)
+	v[product.KeyCn1] = record.Int(101)
+	v[product.KeyCs1] = str("prod")
+	v[product.KeyCs2] = str("node-1")
+	v[product.KeyCs3] = str("default")
+	v[product.KeyCs4] = str("sh -c id")
+	v[product.KeyCs5] = str("pod-1")
+	v[product.KeyCs6] = str("app")
+	v[product.KeyCs7] = str("192.168.1.1")
+	v[product.KeyOutcome] = str("Error")
+	v[product.KeyCnt] = record.Int(3)
+	v[product.KeyStart] = record.Int(1771409248000)
+	v[product.KeyEnd] = record.Int(1771409250500)
+	v[product.KeyMsg] = str("hello world")
 }
 
 // fullPairs is every key of fullValues with its written value (labels included), in order.
@@ -163,9 +155,9 @@ var fullPairs = []cef.Pair{
 	{"msg", "hello world"},
 }
 
-// keyLimit is a key's limit in characters (cef-rules.md), as stringKeyLimits lists it; the typed
+// keyLimit is a key's limit in characters (docs/cef-and-syslog.md), as stringKeyLimits lists it; the typed
 // keys, which hold short values in these tests, have none here.
-func keyLimit(k cef.Key) int {
+func keyLimit(k product.Key) int {
 	for _, l := range stringKeyLimits {
 		if l.key == k {
 			return l.limit

@@ -13,7 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/product"
 	"github.com/kcs-siem/siem-cef/schema"
 )
 
@@ -30,7 +30,7 @@ func (f GetterFunc) Get(key string) string { return f(key) }
 // Protocol is the transport to the SIEM.
 type Protocol string
 
-// The transports a SIEM integration offers: the seed's two, TLS, and RELP for acknowledged delivery.
+// The transports a SIEM integration offers: the product's two (docs/events.md), TLS, and RELP for acknowledged delivery.
 const (
 	TCP     Protocol = "tcp"
 	UDP     Protocol = "udp"
@@ -53,7 +53,7 @@ type Config struct {
 	ConnectTimeout time.Duration
 	WriteTimeout   time.Duration
 	// Severity replaces the severity rules of the event types it names; empty keeps them all.
-	Severity cef.Overrides
+	Severity product.Overrides
 	// Categories are the exported categories of non-runtime events, in the product's order.
 	Categories []string
 	// AgentGroups are the linked agent groups; AllAgentGroups ("*") links every group and the
@@ -99,7 +99,7 @@ func (e *PropertyError) Error() string {
 	return fmt.Sprintf("property %s: %q is not accepted; use %s", e.Property, e.Value, e.Accepts)
 }
 
-// The CEF header limits, in characters (cef-rules.md).
+// The CEF header limits, in characters (docs/cef-and-syslog.md).
 const (
 	maxVendor         = 63
 	maxProduct        = 63
@@ -213,9 +213,9 @@ func defaults(integration string) *Config {
 		Facility:       20, // local4
 		ConnectTimeout: 5 * time.Second,
 		WriteTimeout:   10 * time.Second,
-		Categories:     slices.Clone(cef.Categories),
+		Categories:     slices.Clone(product.Categories),
 		AllAgentGroups: true,
-		RuntimeEvents:  slices.Clone(cef.RuntimePrefixes),
+		RuntimeEvents:  slices.Clone(product.RuntimePrefixes),
 		StartupCheck:   CheckWarn,
 		StatsInterval:  time.Minute,
 		SyslogFormat:   RFC3164,

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/internal/testpki"
+	"github.com/kcs-siem/siem-cef/product"
 	"github.com/kcs-siem/siem-cef/record"
 	"github.com/kcs-siem/siem-cef/schema"
 	"github.com/stretchr/testify/assert"
@@ -154,14 +154,14 @@ func TestLoad(t *testing.T) {
 		{property: "Write_Timeout", value: "5m1s", hint: "use a Go duration (500ms, 5s) or whole seconds, more than 0 and at most 5m"},
 
 		{property: "Severity", value: "FPM/Enforce=9, NT=5 ,API-002/error=High", edit: func(c *Config) {
-			c.Severity = cef.Overrides{
-				{Match: "FPM", Outcome: cef.OutcomeEnforce, Severity: 9},
-				{Match: "NT", Outcome: cef.OutcomeAny, Severity: 5},
-				{Match: "API-002", Outcome: cef.OutcomeError, Severity: 8},
+			c.Severity = product.Overrides{
+				{Match: "FPM", Outcome: product.OutcomeEnforce, Severity: 9},
+				{Match: "NT", Outcome: product.OutcomeAny, Severity: 5},
+				{Match: "API-002", Outcome: product.OutcomeError, Severity: 8},
 			}
 		}},
 		{property: "Severity", value: "PM/*=0", edit: func(c *Config) {
-			c.Severity = cef.Overrides{{Match: "PM", Outcome: cef.OutcomeAny, Severity: 0}}
+			c.Severity = product.Overrides{{Match: "PM", Outcome: product.OutcomeAny, Severity: 0}}
 		}},
 		{property: "Severity", value: "PMM=5", hint: `"PMM" is not a type prefix (ADM CVE`},
 		{property: "Severity", value: "PM=11", hint: "SEVERITY is 0-10"},

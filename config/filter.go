@@ -4,7 +4,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/product"
 )
 
 // StartupCheck is what the plugin does with the test connection it makes at start.
@@ -47,7 +47,7 @@ func parseList(v string) []string {
 }
 
 func parseCategories(v string) ([]string, error) {
-	return parseSelection("Categories", v, cef.Categories, ", ", "a category", CategoryKey)
+	return parseSelection("Categories", v, product.Categories, ", ", "a category", CategoryKey)
 }
 
 // parseAgentGroups returns the linked groups, or all = true for "*".
@@ -71,7 +71,7 @@ func parseAgentGroups(v string) (groups []string, all bool, err error) {
 }
 
 func parseRuntimeEvents(v string) ([]string, error) {
-	return parseSelection("Runtime_Events", v, cef.RuntimePrefixes, " ", "a runtime event type", strings.ToUpper)
+	return parseSelection("Runtime_Events", v, product.RuntimePrefixes, " ", "a runtime event type", strings.ToUpper)
 }
 
 // parseSelection reads all, none, or a comma list of some of the names in known, compared after

@@ -10,7 +10,7 @@ import (
 )
 
 // The properties of the record schema: Schema and Merge_Log_Key are in the properties table;
-// Set.<field> and Map.<field> are added here, one pair per field of contract §6. Fluent Bit gives a
+// Set.<field> and Map.<field> are added here, one pair per field of docs/events.md §6. Fluent Bit gives a
 // Go plugin no way to list the properties of its section, so only these names can be read: a
 // Set.<anything else> is ignored, as any unknown property is.
 func init() {

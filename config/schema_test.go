@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Every field of contract §6, and only those, can be set and mapped: the plugin asks Fluent Bit for
+// Every field of docs/events.md §6, and only those, can be set and mapped: the plugin asks Fluent Bit for
 // Set.<field> and Map.<field> of each friendly name.
 func TestSetAndMapEveryField(t *testing.T) {
 	valid := map[string]string{"severity": "7", "src_ip": "10.0.0.1", "dst_ip": "2001:db8::1", "node_ip": "10.0.0.2",

@@ -5,7 +5,8 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/product"
+	"github.com/kcs-siem/siem-cef/record"
 )
 
 // severityAccepts is what a bad Severity value is told.
@@ -16,9 +17,9 @@ const severityAccepts = "a comma list of MATCH[/OUTCOME]=SEVERITY, where MATCH i
 var eventIDPattern = regexp.MustCompile(`^[A-Za-z0-9]+-[A-Za-z0-9_.:-]+$`)
 
 // parseSeverity reads the overrides of the type rules, e.g. "FPM/enforce=9, NT=5, API-002/error=10".
-func parseSeverity(v string) (cef.Overrides, error) {
-	bad := func() (cef.Overrides, error) { return nil, &PropertyError{"Severity", v, severityAccepts} }
-	var out cef.Overrides
+func parseSeverity(v string) (product.Overrides, error) {
+	bad := func() (product.Overrides, error) { return nil, &PropertyError{"Severity", v, severityAccepts} }
+	var out product.Overrides
 	seen := map[string]bool{}
 	for _, item := range strings.Split(v, ",") {
 		selector, value, ok := strings.Cut(strings.TrimSpace(item), "=")
@@ -26,18 +27,18 @@ func parseSeverity(v string) (cef.Overrides, error) {
 			return bad()
 		}
 		match, outcomeName, hasOutcome := strings.Cut(strings.TrimSpace(selector), "/")
-		o := cef.Override{Match: strings.TrimSpace(match), Outcome: cef.OutcomeAny}
-		if _, known := cef.TypeByPrefix(o.Match); !known && !eventIDPattern.MatchString(o.Match) {
+		o := product.Override{Match: strings.TrimSpace(match), Outcome: product.OutcomeAny}
+		if _, known := product.TypeByPrefix(o.Match); !known && !eventIDPattern.MatchString(o.Match) {
 			return nil, &PropertyError{"Severity", v, fmt.Sprintf("%q is not a type prefix (%s) or an event ID; %s",
-				o.Match, strings.Join(cef.Prefixes(), " "), severityAccepts)}
+				o.Match, strings.Join(product.Prefixes(), " "), severityAccepts)}
 		}
 		if hasOutcome {
-			if o.Outcome, ok = cef.ParseOutcomeName(strings.TrimSpace(outcomeName)); !ok {
+			if o.Outcome, ok = product.ParseOutcomeName(strings.TrimSpace(outcomeName)); !ok {
 				return bad()
 			}
 		}
-		severity, ok := cef.ParseSeverity(cef.String([]byte(value)))
-		if n, isInt := cef.String([]byte(value)).AsInt(); !ok || isInt && (n < 0 || n > 10) {
+		severity, ok := product.ParseSeverity(record.String([]byte(value)))
+		if n, isInt := record.String([]byte(value)).AsInt(); !ok || isInt && (n < 0 || n > 10) {
 			return bad()
 		}
 		o.Severity = severity
@@ -52,15 +53,15 @@ func parseSeverity(v string) (cef.Overrides, error) {
 }
 
 // severityString writes the overrides back in the property's syntax, for the start-up log.
-func severityString(o cef.Overrides) string {
+func severityString(o product.Overrides) string {
 	if len(o) == 0 {
 		return "rules"
 	}
 	items := make([]string, len(o))
 	for i, ov := range o {
 		items[i] = ov.Match
-		if ov.Outcome != cef.OutcomeAny {
-			items[i] += "/" + cef.OutcomeName(ov.Outcome)
+		if ov.Outcome != product.OutcomeAny {
+			items[i] += "/" + product.OutcomeName(ov.Outcome)
 		}
 		items[i] += fmt.Sprintf("=%d", ov.Severity)
 	}

@@ -6,13 +6,13 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/config"
+	"github.com/kcs-siem/siem-cef/product"
 )
 
 // Filter is one integration's share of the events.
 type Filter struct {
-	categories    map[string]bool // canonical names (cef.Categories) of the selected categories
+	categories    map[string]bool // canonical names (product.Categories) of the selected categories
 	folded        map[string]bool // the same, as config.CategoryKey folds them
 	allCategories bool
 	groups        map[string]bool
@@ -25,7 +25,7 @@ func New(cfg *config.Config) *Filter {
 	f := &Filter{
 		categories:    map[string]bool{},
 		folded:        map[string]bool{},
-		allCategories: len(cfg.Categories) == len(cef.Categories),
+		allCategories: len(cfg.Categories) == len(product.Categories),
 		groups:        map[string]bool{},
 		allGroups:     cfg.AllAgentGroups,
 		runtime:       map[string]bool{},
@@ -44,7 +44,7 @@ func New(cfg *config.Config) *Filter {
 }
 
 // Allows reports whether an event goes to this integration.
-func (f *Filter) Allows(ev *cef.Event) bool {
+func (f *Filter) Allows(ev *product.Event) bool {
 	if ev.Type.Runtime {
 		return f.runtime[ev.Type.Prefix] && (f.allGroups || len(ev.AgentGroup) > 0 && f.groups[string(ev.AgentGroup)])
 	}
@@ -69,14 +69,14 @@ func (f *Filter) String() string {
 	b.WriteString("category events: ")
 	switch {
 	case f.allCategories:
-		b.WriteString("all (" + strings.Join(cef.Categories, ", ") + ")")
+		b.WriteString("all (" + strings.Join(product.Categories, ", ") + ")")
 	case len(f.categories) == 0:
 		b.WriteString("none")
 	default:
-		b.WriteString(strings.Join(inOrder(cef.Categories, f.categories), ", "))
+		b.WriteString(strings.Join(inOrder(product.Categories, f.categories), ", "))
 	}
 	b.WriteString("; runtime events: ")
-	runtime := inOrder(cef.RuntimePrefixes, f.runtime)
+	runtime := inOrder(product.RuntimePrefixes, f.runtime)
 	switch {
 	case len(runtime) == 0 || !f.allGroups && len(f.groups) == 0:
 		b.WriteString("none")

@@ -3,8 +3,8 @@ package filter
 import (
 	"testing"
 
-	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/config"
+	"github.com/kcs-siem/siem-cef/product"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -17,8 +17,8 @@ func filterOf(t *testing.T, props map[string]string) *Filter {
 	return New(cfg)
 }
 
-func event(id, group, category string) *cef.Event {
-	ev := &cef.Event{ClassID: []byte(id), Type: cef.LookupType([]byte(id))}
+func event(id, group, category string) *product.Event {
+	ev := &product.Event{ClassID: []byte(id), Type: product.LookupType([]byte(id))}
 	if group != "" {
 		ev.AgentGroup = []byte(group)
 	}
@@ -90,7 +90,7 @@ func TestString(t *testing.T) {
 
 func TestAllowsAllocatesNothing(t *testing.T) {
 	f := filterOf(t, map[string]string{"Categories": "API,Alert", "Agent_Groups": "prod"})
-	evs := []*cef.Event{event("PM-001", "prod", ""), event("API-001", "", ""), event("ADM-001", "", "")}
+	evs := []*product.Event{event("PM-001", "prod", ""), event("API-001", "", ""), event("ADM-001", "", "")}
 	allocs := testing.AllocsPerRun(100, func() {
 		for _, e := range evs {
 			f.Allows(e)

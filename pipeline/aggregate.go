@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/product"
 )
 
 // Aggregation (Aggregate): the runtime events of one run that are the same in aggregationKeys, the
@@ -18,9 +19,9 @@ import (
 // aggregationKeys are the keys whose values, as the message carries them, make two runtime events
 // the same: container, process, command (or a file event's new owner), path, operation, addresses
 // and ports, and the outcome. Times, PIDs and the record's message are not in them.
-var aggregationKeys = []cef.Key{
-	cef.KeyOutcome, cef.KeyFlexString2, cef.KeyDproc, cef.KeyCs4, cef.KeyFilePath, cef.KeyAct,
-	cef.KeySrc, cef.KeyC6a2, cef.KeySpt, cef.KeyDst, cef.KeyC6a3, cef.KeyDpt,
+var aggregationKeys = []product.Key{
+	product.KeyOutcome, product.KeyFlexString2, product.KeyDproc, product.KeyCs4, product.KeyFilePath, product.KeyAct,
+	product.KeySrc, product.KeyC6a2, product.KeySpt, product.KeyDst, product.KeyC6a3, product.KeyDpt,
 }
 
 // maxAggregates bounds the different events one run aggregates: an event's author decides how many
@@ -73,7 +74,7 @@ func (a *aggregator) reset() {
 }
 
 // add counts an event in its group, making the group when there is room for it.
-func (a *aggregator) add(ev *cef.Event, offset int) {
+func (a *aggregator) add(ev *product.Event, offset int) {
 	h := a.keyOf(ev)
 	at, g := a.find(h)
 	ms := ev.Time.UnixMilli()
@@ -90,7 +91,7 @@ func (a *aggregator) add(ev *cef.Event, offset int) {
 }
 
 // group is the event's group, nil when the table had no room for it.
-func (a *aggregator) group(ev *cef.Event) *aggregate {
+func (a *aggregator) group(ev *product.Event) *aggregate {
 	_, g := a.find(a.keyOf(ev))
 	return g
 }
@@ -113,15 +114,15 @@ func (a *aggregator) find(h uint64) (at int, g *aggregate) {
 
 // keyOf writes the event's key to a.key and hashes it: its time slot, severity, class ID, cs4's
 // label, and the values of aggregationKeys as the message carries them, each after its length.
-func (a *aggregator) keyOf(ev *cef.Event) uint64 {
+func (a *aggregator) keyOf(ev *product.Event) uint64 {
 	k := binary.LittleEndian.AppendUint64(a.key[:0], uint64(floorDiv(ev.Time.UnixMilli(), a.slot)))
 	k = append(k, byte(ev.Severity), boolByte(ev.Cs4IsOwner))
 	at := len(k)
-	k = ev.AppendClassID(append(k, 0, 0, 0, 0))
+	k = cef.AppendClassID(append(k, 0, 0, 0, 0), ev)
 	binary.LittleEndian.PutUint32(k[at:], uint32(len(k)-at-4))
 	for _, key := range aggregationKeys {
 		at := len(k)
-		k = ev.AppendValue(append(k, 0, 0, 0, 0), key)
+		k = cef.AppendValue(append(k, 0, 0, 0, 0), ev, key)
 		binary.LittleEndian.PutUint32(k[at:], uint32(len(k)-at-4))
 	}
 	a.key = k

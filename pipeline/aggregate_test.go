@@ -11,6 +11,7 @@ import (
 	"weak"
 
 	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/product"
 	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -199,14 +200,14 @@ func TestAggregateBoundsTheDifferentEvents(t *testing.T) {
 // The key decides, not its hash: an event whose hash is a group's is not counted in it.
 func TestAggregateComparesKeysOnAHashMatch(t *testing.T) {
 	a := newAggregator(time.Minute)
-	var ev cef.Event
+	var ev product.Event
 	ev.Reset()
-	ev.Type, _ = cef.TypeByPrefix("PM")
+	ev.Type, _ = product.TypeByPrefix("PM")
 	ev.Time = t0
-	ev.Values[cef.KeyCs4] = cef.String([]byte("sh -c id"))
+	ev.Values[product.KeyCs4] = record.String([]byte("sh -c id"))
 	a.add(&ev, 0)
 	h := a.keyOf(&ev)
-	ev.Values[cef.KeyCs4] = cef.String([]byte("sh -c rm"))
+	ev.Values[product.KeyCs4] = record.String([]byte("sh -c rm"))
 	a.keyOf(&ev)
 	_, g := a.find(h) // the other key, under the first one's hash
 	assert.Nil(t, g)

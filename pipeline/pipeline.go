@@ -12,6 +12,7 @@ import (
 	"github.com/kcs-siem/siem-cef/config"
 	"github.com/kcs-siem/siem-cef/filter"
 	"github.com/kcs-siem/siem-cef/internal/logtext"
+	"github.com/kcs-siem/siem-cef/product"
 	"github.com/kcs-siem/siem-cef/record"
 	"github.com/kcs-siem/siem-cef/schema"
 )
@@ -21,7 +22,7 @@ import (
 type Pipeline struct {
 	dec      *record.Decoder
 	rec      record.Event
-	ev       cef.Event
+	ev       product.Event
 	mapper   schema.Mapper
 	filter   *filter.Filter
 	enc      *cef.Encoder
@@ -35,7 +36,7 @@ type Pipeline struct {
 	agg     *aggregator
 	ceiling *Ceiling
 	held    heldBack
-	summary cef.Event
+	summary product.Event
 	sumMsg  []byte
 }
 
@@ -125,7 +126,7 @@ func (p *Pipeline) Run(chunk []byte, emit func(msg []byte) error, warn func(msg 
 			st.Problems++
 			warn(p.eventWarning(pr.String()))
 		}
-		if cef.OwnClassID(p.ev.ClassID) {
+		if product.OwnClassID(p.ev.ClassID) {
 			st.Problems++
 			warn(p.eventWarning("its event ID is in the plugin's own namespace; sent as UNKNOWN"))
 			p.ev.ClassID = nil
@@ -179,9 +180,9 @@ func (p *Pipeline) aggregate(st *Stats, warn func(string)) (n int, start, end in
 		return 0, 0, 0, true
 	case g.count > 1:
 		n, start, end = g.count, g.start, g.end
-		p.ev.Values[cef.KeyCnt] = cef.Int(int64(n))
-		p.ev.Values[cef.KeyStart] = cef.Int(start)
-		p.ev.Values[cef.KeyEnd] = cef.Int(end)
+		p.ev.Values[product.KeyCnt] = record.Int(int64(n))
+		p.ev.Values[product.KeyStart] = record.Int(start)
+		p.ev.Values[product.KeyEnd] = record.Int(end)
 	}
 	return n, start, end, false
 }

@@ -6,8 +6,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/config"
+	"github.com/kcs-siem/siem-cef/product"
+	"github.com/kcs-siem/siem-cef/record"
 )
 
 // Ceiling is the token bucket of an integration's Max_Events_Per_Second, which the pipelines of
@@ -60,46 +61,46 @@ func (c *Ceiling) take() bool {
 
 // heldBack counts the events a run held back since its last summary.
 type heldBack struct {
-	byType     [7]int // per cef.RuntimePrefixes
+	byType     [7]int // per product.RuntimePrefixes
 	total      int
 	start, end int64 // the earliest and latest of their times, milliseconds since the epoch
 	last       time.Time
 }
 
 // hold counts n events of ev's type, the first at start and the last at end.
-func (h *heldBack) hold(ev *cef.Event, n int, start, end int64) {
+func (h *heldBack) hold(ev *product.Event, n int, start, end int64) {
 	if h.total == 0 {
 		h.start, h.end = start, end
 	}
-	h.byType[slices.Index(cef.RuntimePrefixes, ev.Type.Prefix)] += n
+	h.byType[slices.Index(product.RuntimePrefixes, ev.Type.Prefix)] += n
 	h.total += n
 	h.start, h.end = min(h.start, start), max(h.end, end)
 	h.last = ev.Time
 }
 
-var rateCeilingClassID = []byte(cef.RateCeilingClassID)
+var rateCeilingClassID = []byte(product.RateCeilingClassID)
 
 // summary makes ev the event that says what was held back: class ID SIEMCEF-001, severity 5,
 // cnt, start, end, and msg naming the types and their counts ("PM=120 NT=3"), in msg's buffer.
 // It empties h.
-func (h *heldBack) summary(ev *cef.Event, msg []byte) []byte {
+func (h *heldBack) summary(ev *product.Event, msg []byte) []byte {
 	msg = msg[:0]
 	for i, n := range h.byType {
 		if n > 0 {
 			if len(msg) > 0 {
 				msg = append(msg, ' ')
 			}
-			msg = append(msg, cef.RuntimePrefixes[i]...)
+			msg = append(msg, product.RuntimePrefixes[i]...)
 			msg = append(msg, '=')
 			msg = strconv.AppendInt(msg, int64(n), 10)
 		}
 	}
 	ev.Reset()
-	ev.Type, ev.ClassID, ev.Severity, ev.Time = cef.RateCeilingType, rateCeilingClassID, 5, h.last
-	ev.Values[cef.KeyCnt] = cef.Int(int64(h.total))
-	ev.Values[cef.KeyStart] = cef.Int(h.start)
-	ev.Values[cef.KeyEnd] = cef.Int(h.end)
-	ev.Values[cef.KeyMsg] = cef.String(msg)
+	ev.Type, ev.ClassID, ev.Severity, ev.Time = product.RateCeilingType, rateCeilingClassID, 5, h.last
+	ev.Values[product.KeyCnt] = record.Int(int64(h.total))
+	ev.Values[product.KeyStart] = record.Int(h.start)
+	ev.Values[product.KeyEnd] = record.Int(h.end)
+	ev.Values[product.KeyMsg] = record.String(msg)
 	*h = heldBack{}
 	return msg
 }

@@ -12,15 +12,13 @@ import (
 	"fmt"
 	"math"
 	"time"
-
-	"github.com/kcs-siem/siem-cef/cef"
 )
 
 // Field is one key of a record's body. Key and string values point into the chunk. Raw is the
 // value's own msgpack bytes, through which nested maps and arrays stay reachable by path.
 type Field struct {
 	Key   []byte
-	Value cef.Value
+	Value Value
 	Raw   Node
 }
 
@@ -41,13 +39,13 @@ type Event struct {
 }
 
 // Lookup returns the value of a top-level key.
-func (e *Event) Lookup(key string) (cef.Value, bool) {
+func (e *Event) Lookup(key string) (Value, bool) {
 	for i := range e.Fields {
 		if string(e.Fields[i].Key) == key {
 			return e.Fields[i].Value, true
 		}
 	}
-	return cef.Value{}, false
+	return Value{}, false
 }
 
 // Body is the event's own fields: the embedded event when there is one, else the record's body.
@@ -328,7 +326,7 @@ func (d *Decoder) fields(dst []Field, m Node) []Field {
 		if kind := v.Kind(); kind == NodeMap || kind == NodeArray {
 			start := len(d.scratch)
 			d.scratch = appendJSON(d.scratch, v.b, min(maxRenderedJSON, maxEventJSON-start))
-			f.Value = cef.String(d.scratch[start:len(d.scratch):len(d.scratch)])
+			f.Value = String(d.scratch[start:len(d.scratch):len(d.scratch)])
 		} else {
 			f.Value = v.Value() // nil and extensions (a nested timestamp, say) are the zero Value
 		}

@@ -11,7 +11,6 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -20,33 +19,33 @@ import (
 // kv is one expected body field.
 type kv struct {
 	key string
-	val cef.Value
+	val record.Value
 }
 
-func s(v string) cef.Value   { return cef.String([]byte(v)) }
-func i(v int64) cef.Value    { return cef.Int(v) }
-func u(v uint64) cef.Value   { return cef.Value{Kind: cef.KindUint, Uint: v} }
-func fl(v float64) cef.Value { return cef.Value{Kind: cef.KindFloat, Float: v} }
-func b(v bool) cef.Value {
-	return cef.Value{Kind: cef.KindBool, Int: map[bool]int64{false: 0, true: 1}[v]}
+func s(v string) record.Value   { return record.String([]byte(v)) }
+func i(v int64) record.Value    { return record.Int(v) }
+func u(v uint64) record.Value   { return record.Value{Kind: record.KindUint, Uint: v} }
+func fl(v float64) record.Value { return record.Value{Kind: record.KindFloat, Float: v} }
+func b(v bool) record.Value {
+	return record.Value{Kind: record.KindBool, Int: map[bool]int64{false: 0, true: 1}[v]}
 }
-func none() cef.Value              { return cef.Value{} }
+func none() record.Value           { return record.Value{} }
 func at(sec, nsec int64) time.Time { return time.Unix(sec, nsec) }
 
 // sameValue compares the member a value's kind uses.
-func sameValue(t *testing.T, want, got cef.Value, key string) {
+func sameValue(t *testing.T, want, got record.Value, key string) {
 	t.Helper()
 	if !assert.Equal(t, want.Kind, got.Kind, "kind of %s", key) {
 		return
 	}
 	switch want.Kind {
-	case cef.KindString:
+	case record.KindString:
 		assert.Equal(t, string(want.Bytes), string(got.Bytes), "value of %s", key)
-	case cef.KindInt, cef.KindBool:
+	case record.KindInt, record.KindBool:
 		assert.Equal(t, want.Int, got.Int, "value of %s", key)
-	case cef.KindUint:
+	case record.KindUint:
 		assert.Equal(t, want.Uint, got.Uint, "value of %s", key)
-	case cef.KindFloat:
+	case record.KindFloat:
 		assert.Equal(t, want.Float, got.Float, "value of %s", key)
 	}
 }
@@ -267,7 +266,7 @@ func TestNestedValuesAsJSON(t *testing.T) {
 			ev := decodeOne(t, current(sec0, 0, fixmap(2), mstr("v"), c.val, mstr("after"), mstr("ok")))
 			require.Len(t, ev.Fields, 2)
 			got := ev.Fields[0].Value
-			require.Equal(t, cef.KindString, got.Kind)
+			require.Equal(t, record.KindString, got.Kind)
 			text := got.Bytes
 			assert.True(t, json.Valid(text), "not JSON: %q", text)
 			var compact bytes.Buffer

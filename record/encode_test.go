@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -110,7 +109,7 @@ func TestFromJSONLines(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
 	ev := decodeOne(t, chunk)
-	sameValue(t, cef.String([]byte(strings.Repeat("x", 1<<20))), ev.Fields[0].Value, "msg")
+	sameValue(t, record.String([]byte(strings.Repeat("x", 1<<20))), ev.Fields[0].Value, "msg")
 
 	// a bad line is reported with its number
 	_, _, err = record.FromJSONLines(strings.NewReader("{\"a\":1}\n\n{bad\n"), start, time.Second)

@@ -3,8 +3,6 @@ package record
 import (
 	"encoding/binary"
 	"math"
-
-	"github.com/kcs-siem/siem-cef/cef"
 )
 
 // Node is one msgpack value left undecoded: a slice of the chunk, or of the decoder's buffer for an
@@ -159,52 +157,48 @@ func (n Node) Str() (s []byte, ok bool) {
 
 // Value is the node as a record value: strings point into the node's bytes; maps, arrays,
 // extensions and nil are the zero Value (use AppendJSON for maps and arrays).
-func (n Node) Value() cef.Value {
+func (n Node) Value() Value {
 	k, hdr, payload, _ := head(n.b)
 	if k == nodeInvalid || payload < 0 || hdr+payload > len(n.b) {
-		return cef.Value{}
+		return Value{}
 	}
 	p := n.b[hdr : hdr+payload]
 	switch k {
 	case NodeString:
-		return cef.String(p[:len(p):len(p)])
+		return String(p[:len(p):len(p)])
 	case NodeBool:
-		v := cef.Value{Kind: cef.KindBool}
-		if n.b[0] == 0xc3 {
-			v.Int = 1
-		}
-		return v
+		return Bool(n.b[0] == 0xc3)
 	case NodeFloat:
 		if payload == 4 {
-			return cef.Value{Kind: cef.KindFloat, Float: float64(math.Float32frombits(binary.BigEndian.Uint32(p)))}
+			return Float(float64(math.Float32frombits(binary.BigEndian.Uint32(p))))
 		}
-		return cef.Value{Kind: cef.KindFloat, Float: math.Float64frombits(binary.BigEndian.Uint64(p))}
+		return Float(math.Float64frombits(binary.BigEndian.Uint64(p)))
 	case NodeUint:
-		return cef.Value{Kind: cef.KindUint, Uint: binary.BigEndian.Uint64(p)}
+		return Uint(binary.BigEndian.Uint64(p))
 	case NodeInt:
 		c := n.b[0]
 		switch {
 		case c <= 0x7f:
-			return cef.Int(int64(c))
+			return Int(int64(c))
 		case c >= 0xe0:
-			return cef.Int(int64(int8(c)))
+			return Int(int64(int8(c)))
 		case c == 0xcc:
-			return cef.Int(int64(p[0]))
+			return Int(int64(p[0]))
 		case c == 0xcd:
-			return cef.Int(int64(binary.BigEndian.Uint16(p)))
+			return Int(int64(binary.BigEndian.Uint16(p)))
 		case c == 0xce:
-			return cef.Int(int64(binary.BigEndian.Uint32(p)))
+			return Int(int64(binary.BigEndian.Uint32(p)))
 		case c == 0xd0:
-			return cef.Int(int64(int8(p[0])))
+			return Int(int64(int8(p[0])))
 		case c == 0xd1:
-			return cef.Int(int64(int16(binary.BigEndian.Uint16(p))))
+			return Int(int64(int16(binary.BigEndian.Uint16(p))))
 		case c == 0xd2:
-			return cef.Int(int64(int32(binary.BigEndian.Uint32(p))))
+			return Int(int64(int32(binary.BigEndian.Uint32(p))))
 		case c == 0xd3:
-			return cef.Int(int64(binary.BigEndian.Uint64(p)))
+			return Int(int64(binary.BigEndian.Uint64(p)))
 		}
 	}
-	return cef.Value{}
+	return Value{}
 }
 
 // Len is the number of elements of an array or of pairs of a map; 0 for other kinds.

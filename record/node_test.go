@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -17,7 +16,7 @@ func TestNodeKindsAndValues(t *testing.T) {
 		name string
 		b    []byte
 		kind record.NodeKind
-		want cef.Value
+		want record.Value
 	}{
 		{"positive fixint", []byte{0x7f}, record.NodeInt, i(127)},
 		{"negative fixint", []byte{0xe0}, record.NodeInt, i(-32)},

@@ -4,8 +4,6 @@ import (
 	"math"
 	"strconv"
 	"unicode/utf8"
-
-	"github.com/kcs-siem/siem-cef/cef"
 )
 
 // Nested maps and arrays are rendered as compact JSON, bounded in depth and in length.
@@ -197,16 +195,16 @@ func (w *jsonWriter) string(s []byte) bool {
 func appendScalar(dst []byte, n Node) []byte {
 	v := n.Value()
 	switch v.Kind {
-	case cef.KindFloat:
+	case KindFloat:
 		if math.IsNaN(v.Float) || math.IsInf(v.Float, 0) {
 			return append(dst, "null"...)
 		}
 		return strconv.AppendFloat(dst, v.Float, 'g', -1, 64)
-	case cef.KindBool:
+	case KindBool:
 		return strconv.AppendBool(dst, v.Int != 0)
-	case cef.KindUint:
+	case KindUint:
 		return strconv.AppendUint(dst, v.Uint, 10)
-	case cef.KindInt:
+	case KindInt:
 		return strconv.AppendInt(dst, v.Int, 10)
 	}
 	return append(dst, "null"...)

@@ -7,7 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/product"
 	"github.com/kcs-siem/siem-cef/record"
 )
 
@@ -25,7 +25,7 @@ type Assignment struct {
 type compiled struct {
 	field Field
 	path  record.Path
-	value cef.Value
+	value record.Value
 }
 
 // compile makes the assignments ready once, at the first record.
@@ -37,7 +37,7 @@ func (m *Mapper) compile() {
 	for i, a := range m.Assign {
 		m.compiled[i] = compiled{field: a.Field, path: a.Path}
 		if a.Value != "" {
-			m.compiled[i].value = cef.String([]byte(a.Value))
+			m.compiled[i].value = record.String([]byte(a.Value))
 		}
 	}
 }
@@ -51,7 +51,7 @@ func CheckValue(f Field, v string) (accepts string, ok bool) {
 	}
 	switch f {
 	case FieldSeverity:
-		if _, ok := cef.ParseSeverity(cef.String([]byte(v))); !ok {
+		if _, ok := product.ParseSeverity(record.String([]byte(v))); !ok {
 			return "a severity 0-10 or one of Unknown, Low, Medium, High, Very-High", false
 		}
 	case FieldSrcIP, FieldDstIP, FieldNodeIP:

@@ -3,7 +3,6 @@ package schema
 import (
 	"bytes"
 
-	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/record"
 )
 
@@ -20,16 +19,16 @@ var falcoPriorities = [...]struct {
 
 // falcoFields are the output_fields a Falco alert may carry that the mapping reads.
 type falcoFields struct {
-	pid, ppid, uid, gid                       cef.Value
+	pid, ppid, uid, gid                       record.Value
 	userName, containerID, containerFullID    []byte
 	containerName, image, repository, tag     []byte
 	digest, pod, namespace, procName, cmdline []byte
 	exePath, exe, evtType, fdName, fdType     []byte
 	cip, sip, lip, rip                        []byte
-	cport, sport, lport, rport                cef.Value
+	cport, sport, lport, rport                record.Value
 	fsPath, fsTarget, fsSource, argPath       []byte
 	argOldPath, argMode                       []byte
-	argUID                                    cef.Value
+	argUID                                    record.Value
 	evtTime                                   record.Node
 }
 
@@ -194,10 +193,10 @@ func (m *Mapper) falco(rec *record.Event, d *draft) {
 			sh, sp := splitHostPort(f.fdName[i+2:])
 			f.cip, f.sip = orElse(f.cip, ch), orElse(f.sip, sh)
 			if f.cport.IsZero() && len(cp) > 0 {
-				f.cport = cef.String(cp)
+				f.cport = record.String(cp)
 			}
 			if f.sport.IsZero() && len(sp) > 0 {
-				f.sport = cef.String(sp)
+				f.sport = record.String(sp)
 			}
 		}
 		if f.cip == nil && f.sip == nil { // only local and remote: the direction says which is which

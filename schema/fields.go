@@ -4,7 +4,8 @@ import (
 	"math/bits"
 	"time"
 
-	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/product"
+	"github.com/kcs-siem/siem-cef/record"
 )
 
 // Field is one field of the KCS-native schema (docs/events.md §6). Every source is mapped onto these
@@ -86,15 +87,15 @@ func FieldByName(name string) (Field, bool) {
 
 // fieldKeys is the extension key of each field that goes straight to one; the others (header
 // fields, addresses, direction, command and new owner) are decided in finish.
-var fieldKeys = [numFields]cef.Key{
-	FieldSource: cef.KeySource, FieldReason: cef.KeyReason, FieldArtifact: cef.KeyFname,
-	FieldUser: cef.KeySuser, FieldPID: cef.KeyDpid, FieldPPID: cef.KeySpid, FieldEGID: cef.KeyFlexString1,
-	FieldContainerID: cef.KeyFlexString2, FieldStatus: cef.KeyOutcome, FieldImage: cef.KeyRequest,
-	FieldImageHash: cef.KeyFileHash, FieldOperation: cef.KeyAct, FieldSrcPort: cef.KeySpt,
-	FieldDstPort: cef.KeyDpt, FieldProcess: cef.KeyDproc, FieldEUID: cef.KeyDuid,
-	FieldFileMode: cef.KeyFilePermission, FieldOldPath: cef.KeyOldFilePath, FieldPath: cef.KeyFilePath,
-	FieldNewPID: cef.KeyCn1, FieldCluster: cef.KeyCs1, FieldNode: cef.KeyCs2, FieldNamespace: cef.KeyCs3,
-	FieldPod: cef.KeyCs5, FieldContainer: cef.KeyCs6, FieldNodeIP: cef.KeyCs7, FieldMessage: cef.KeyMsg,
+var fieldKeys = [numFields]product.Key{
+	FieldSource: product.KeySource, FieldReason: product.KeyReason, FieldArtifact: product.KeyFname,
+	FieldUser: product.KeySuser, FieldPID: product.KeyDpid, FieldPPID: product.KeySpid, FieldEGID: product.KeyFlexString1,
+	FieldContainerID: product.KeyFlexString2, FieldStatus: product.KeyOutcome, FieldImage: product.KeyRequest,
+	FieldImageHash: product.KeyFileHash, FieldOperation: product.KeyAct, FieldSrcPort: product.KeySpt,
+	FieldDstPort: product.KeyDpt, FieldProcess: product.KeyDproc, FieldEUID: product.KeyDuid,
+	FieldFileMode: product.KeyFilePermission, FieldOldPath: product.KeyOldFilePath, FieldPath: product.KeyFilePath,
+	FieldNewPID: product.KeyCn1, FieldCluster: product.KeyCs1, FieldNode: product.KeyCs2, FieldNamespace: product.KeyCs3,
+	FieldPod: product.KeyCs5, FieldContainer: product.KeyCs6, FieldNodeIP: product.KeyCs7, FieldMessage: product.KeyMsg,
 }
 
 // indirect are the fields that do not go to their key as they are.
@@ -113,7 +114,7 @@ func (f Field) headerField() bool {
 
 // draft is one event mapped onto the fields of §6, before finish makes it a CEF event.
 type draft struct {
-	v    [numFields]cef.Value
+	v    [numFields]record.Value
 	have uint64 // a bit per field of v that is set
 	// sensorSeverity is the severity a sensor's own priority gives, -1 when it has none.
 	sensorSeverity int
@@ -124,20 +125,20 @@ type draft struct {
 // reset empties the draft; only the fields that were set are cleared.
 func (d *draft) reset() {
 	for have := d.have; have != 0; have &= have - 1 {
-		d.v[bits.TrailingZeros64(have)] = cef.Value{}
+		d.v[bits.TrailingZeros64(have)] = record.Value{}
 	}
 	d.have, d.sensorSeverity, d.time = 0, -1, time.Time{}
 }
 
 // set fills a field that is still empty: the first value found wins.
-func (d *draft) set(f Field, v cef.Value) {
+func (d *draft) set(f Field, v record.Value) {
 	if d.have&(1<<f) == 0 && !v.IsZero() {
 		d.put(f, v)
 	}
 }
 
 // put sets a field, whatever it held.
-func (d *draft) put(f Field, v cef.Value) {
+func (d *draft) put(f Field, v record.Value) {
 	d.v[f] = v
 	d.have |= 1 << f
 }
@@ -145,13 +146,13 @@ func (d *draft) put(f Field, v cef.Value) {
 // setBytes fills an empty field with a string; an empty string is no value.
 func (d *draft) setBytes(f Field, b []byte) {
 	if len(b) > 0 {
-		d.set(f, cef.String(b))
+		d.set(f, record.String(b))
 	}
 }
 
 // finish turns the draft into the CEF event: the type, the outcome and severity rules, the address
 // keys, the direction and cs4. Values that cannot be used are appended to problems.
-func (m *Mapper) finish(d *draft, ev *cef.Event, problems []Problem) []Problem {
+func (m *Mapper) finish(d *draft, ev *product.Event, problems []Problem) []Problem {
 	for have := d.have &^ indirect; have != 0; have &= have - 1 {
 		f := bits.TrailingZeros64(have)
 		ev.Values[fieldKeys[f]] = d.v[f]
@@ -164,8 +165,8 @@ func (m *Mapper) finish(d *draft, ev *cef.Event, problems []Problem) []Problem {
 		ev.Time = d.time
 	}
 
-	ev.Type = cef.LookupType(ev.ClassID)
-	ev.Outcome = cef.ClassifyOutcome(ev.Values[cef.KeyOutcome].Bytes)
+	ev.Type = product.LookupType(ev.ClassID)
+	ev.Outcome = product.ClassifyOutcome(ev.Values[product.KeyOutcome].Bytes)
 	ev.Severity = ev.Type.Severity(ev.Outcome)
 	if d.sensorSeverity >= 0 {
 		ev.Severity = d.sensorSeverity
@@ -174,23 +175,23 @@ func (m *Mapper) finish(d *draft, ev *cef.Event, problems []Problem) []Problem {
 		ev.Severity = s
 	}
 	if severity := d.v[FieldSeverity]; !severity.IsZero() {
-		if s, ok := cef.ParseSeverity(severity); ok {
+		if s, ok := product.ParseSeverity(severity); ok {
 			ev.Severity = s
 		} else {
 			problems = append(problems, Problem{"severity", "not a number 0-10 or a severity name; the type's rule applies"})
 		}
 	}
-	problems = routeIP(ev, d.v[FieldSrcIP], cef.KeySrc, cef.KeyC6a2, "src_ip", problems)
-	problems = routeIP(ev, d.v[FieldDstIP], cef.KeyDst, cef.KeyC6a3, "dst_ip", problems)
+	problems = routeIP(ev, d.v[FieldSrcIP], product.KeySrc, product.KeyC6a2, "src_ip", problems)
+	problems = routeIP(ev, d.v[FieldDstIP], product.KeyDst, product.KeyC6a3, "dst_ip", problems)
 	problems = setDirection(ev, d.v[FieldDirection], problems)
 	problems = checkNumbers(ev, problems)
 	command, newOwner := d.v[FieldCommand], d.v[FieldNewOwner]
 	switch {
 	case !newOwner.IsZero() && (ev.Type.IsFileType() || command.IsZero()):
-		ev.Values[cef.KeyCs4] = newOwner
+		ev.Values[product.KeyCs4] = newOwner
 		ev.Cs4IsOwner = true
 	case !command.IsZero():
-		ev.Values[cef.KeyCs4] = command
+		ev.Values[product.KeyCs4] = command
 	}
 	return problems
 }

@@ -7,7 +7,7 @@ import (
 	"net/netip"
 	"unsafe"
 
-	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/product"
 	"github.com/kcs-siem/siem-cef/record"
 )
 
@@ -79,14 +79,14 @@ func kcs(rec *record.Event, d *draft) {
 	for i := range body {
 		f := &body[i]
 		field, ok := kcsFields[string(f.Key)]
-		if !ok || f.Value.IsZero() || field.headerField() && f.Value.Kind != cef.KindString {
+		if !ok || f.Value.IsZero() || field.headerField() && f.Value.Kind != record.KindString {
 			continue
 		}
 		d.set(field, f.Value)
 	}
 	if d.v[FieldMessage].IsZero() && rec.EmbeddedKey == nil {
 		for _, k := range plainLineKeys {
-			if v, ok := rec.Lookup(k); ok && v.Kind == cef.KindString {
+			if v, ok := rec.Lookup(k); ok && v.Kind == record.KindString {
 				d.setBytes(FieldMessage, v.Bytes)
 				break
 			}
@@ -98,29 +98,29 @@ func kcs(rec *record.Event, d *draft) {
 var plainLineKeys = [...]string{"log", "event"}
 
 // text is a header-bound value as bytes; numbers are not expected there, and are left out.
-func text(v cef.Value) []byte {
-	if v.Kind == cef.KindString {
+func text(v record.Value) []byte {
+	if v.Kind == record.KindString {
 		return v.Bytes
 	}
 	return nil
 }
 
 // routeIP puts an address in the IPv4 key, or its IPv6 twin: src and dst take IPv4 only.
-func routeIP(ev *cef.Event, v cef.Value, v4, v6 cef.Key, field string, problems []Problem) []Problem {
+func routeIP(ev *product.Event, v record.Value, v4, v6 product.Key, field string, problems []Problem) []Problem {
 	if v.IsZero() {
 		return problems
 	}
 	b := bytes.TrimSpace(v.Bytes)
-	if v.Kind == cef.KindString && len(b) > 0 {
+	if v.Kind == record.KindString && len(b) > 0 {
 		// The string does not outlive the call: ParseAddr copies the zone it keeps.
 		addr, err := netip.ParseAddr(unsafe.String(&b[0], len(b)))
 		switch {
 		case err != nil:
 		case addr.Is4():
-			ev.Values[v4] = cef.String(b)
+			ev.Values[v4] = record.String(b)
 			return problems
 		default:
-			ev.Values[v6] = cef.String(b)
+			ev.Values[v6] = record.String(b)
 			return problems
 		}
 	}
@@ -137,30 +137,30 @@ var directionWords = []struct {
 
 // setDirection takes the record's direction, or derives it from the operation: ingress… is inbound
 // (0), egress… outbound (1).
-func setDirection(ev *cef.Event, v cef.Value, problems []Problem) []Problem {
+func setDirection(ev *product.Event, v record.Value, problems []Problem) []Problem {
 	if !v.IsZero() {
 		if i, ok := v.AsInt(); ok && (i == 0 || i == 1) {
-			ev.Values[cef.KeyDeviceDirection] = cef.Int(i)
+			ev.Values[product.KeyDeviceDirection] = record.Int(i)
 			return problems
 		}
 		for _, w := range directionWords {
-			if v.Kind == cef.KindString && bytes.EqualFold(bytes.TrimSpace(v.Bytes), []byte(w.word)) {
-				ev.Values[cef.KeyDeviceDirection] = cef.Int(w.dir)
+			if v.Kind == record.KindString && bytes.EqualFold(bytes.TrimSpace(v.Bytes), []byte(w.word)) {
+				ev.Values[product.KeyDeviceDirection] = record.Int(w.dir)
 				return problems
 			}
 		}
 		problems = append(problems, Problem{"direction", "not 0, 1, inbound or outbound; derived from the operation"})
 	}
-	act := ev.Values[cef.KeyAct]
-	if act.Kind != cef.KindString {
+	act := ev.Values[product.KeyAct]
+	if act.Kind != record.KindString {
 		return problems
 	}
 	op := bytes.TrimSpace(act.Bytes)
 	switch {
 	case hasPrefixFold(op, "ingress"):
-		ev.Values[cef.KeyDeviceDirection] = cef.Int(0)
+		ev.Values[product.KeyDeviceDirection] = record.Int(0)
 	case hasPrefixFold(op, "egress"):
-		ev.Values[cef.KeyDeviceDirection] = cef.Int(1)
+		ev.Values[product.KeyDeviceDirection] = record.Int(1)
 	}
 	return problems
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/product"
 	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -16,12 +17,12 @@ import (
 var defaultHeader = cef.Header{Vendor: "Kaspersky", Product: "Kaspersky Container Security", Version: "2.0", Hostname: "kcs-node", Facility: 20}
 
 // mapJSON runs one JSON record through the chunk format, the decoder and the mapping.
-func mapJSON(t *testing.T, js string) (*cef.Event, []Problem) {
+func mapJSON(t *testing.T, js string) (*product.Event, []Problem) {
 	t.Helper()
 	return mapJSONWith(t, &Mapper{}, js)
 }
 
-func mapJSONWith(t *testing.T, m *Mapper, js string) (*cef.Event, []Problem) {
+func mapJSONWith(t *testing.T, m *Mapper, js string) (*product.Event, []Problem) {
 	t.Helper()
 	chunk, n, err := record.FromJSONLines(strings.NewReader(js), time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC), time.Second)
 	require.NoError(t, err)
@@ -32,7 +33,7 @@ func mapJSONWith(t *testing.T, m *Mapper, js string) (*cef.Event, []Problem) {
 	ok, err := dec.Next(&rec)
 	require.NoError(t, err)
 	require.True(t, ok)
-	ev := new(cef.Event)
+	ev := new(product.Event)
 	problems := m.KCS(&rec, ev, nil)
 	return ev, problems
 }
@@ -146,15 +147,15 @@ func TestMappingProblems(t *testing.T) {
 		{"direction", "not 0, 1, inbound or outbound; derived from the operation"},
 	}, problems)
 	assert.Equal(t, 3, ev.Severity)
-	assert.Equal(t, cef.Int(1), ev.Values[cef.KeyDeviceDirection])
+	assert.Equal(t, record.Int(1), ev.Values[product.KeyDeviceDirection])
 }
 
 func TestSeverityOverrides(t *testing.T) {
-	m := &Mapper{Severity: cef.Overrides{
-		{Match: "PM", Outcome: cef.OutcomeAny, Severity: 4},
-		{Match: "PM", Outcome: cef.OutcomeEnforce, Severity: 9},
-		{Match: "PM-007", Outcome: cef.OutcomeAny, Severity: 1},
-		{Match: "PM-007", Outcome: cef.OutcomeAudit, Severity: 2},
+	m := &Mapper{Severity: product.Overrides{
+		{Match: "PM", Outcome: product.OutcomeAny, Severity: 4},
+		{Match: "PM", Outcome: product.OutcomeEnforce, Severity: 9},
+		{Match: "PM-007", Outcome: product.OutcomeAny, Severity: 1},
+		{Match: "PM-007", Outcome: product.OutcomeAudit, Severity: 2},
 	}}
 	for record, want := range map[string]int{
 		`{"event_id":"PM-001","status":"Audit"}`:                4, // prefix, any outcome
@@ -176,8 +177,8 @@ func TestTypedKeysTakeWholeNumbersOnly(t *testing.T) {
 		{"dst_port", "not a port (a whole number from 0 to 65535); left out"},
 		{"ppid", "not a whole number; left out"},
 	}, problems)
-	assert.True(t, ev.Values[cef.KeySpt].IsZero())
-	assert.True(t, ev.Values[cef.KeyDpt].IsZero())
+	assert.True(t, ev.Values[product.KeySpt].IsZero())
+	assert.True(t, ev.Values[product.KeyDpt].IsZero())
 	got := string(cef.NewEncoder(defaultHeader).AppendCEF(nil, ev))
 	assert.Equal(t, head+"NT-001|Networking|3|dpid=42 cn1=-3 cn1Label=New PID", got)
 }

@@ -5,7 +5,7 @@ package schema
 import (
 	"bytes"
 
-	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/product"
 	"github.com/kcs-siem/siem-cef/record"
 )
 
@@ -15,7 +15,7 @@ import (
 type Mapper struct {
 	// Severity replaces the type rules (and a sensor's priority) for the events it matches; a
 	// record's own severity still wins.
-	Severity cef.Overrides
+	Severity product.Overrides
 	// Schema is the integration's Schema setting; the zero value is auto.
 	Schema Source
 	// Assign are the integration's Set.<field> and Map.<field> settings, at most one per field.
@@ -29,7 +29,7 @@ type Mapper struct {
 // Map maps one record onto ev: the record's source is the integration's Schema, or, with auto, the
 // one its fingerprint names (Detect), the KCS-native schema when none does. Values that cannot be
 // used are appended to problems, which is returned.
-func (m *Mapper) Map(rec *record.Event, ev *cef.Event, problems []Problem) []Problem {
+func (m *Mapper) Map(rec *record.Event, ev *product.Event, problems []Problem) []Problem {
 	src := m.Schema
 	if src == SourceAuto {
 		src = Detect(rec)
@@ -38,11 +38,11 @@ func (m *Mapper) Map(rec *record.Event, ev *cef.Event, problems []Problem) []Pro
 }
 
 // KCS maps a record as a record of the KCS-native schema (docs/events.md §6), whatever its shape.
-func (m *Mapper) KCS(rec *record.Event, ev *cef.Event, problems []Problem) []Problem {
+func (m *Mapper) KCS(rec *record.Event, ev *product.Event, problems []Problem) []Problem {
 	return m.mapAs(SourceKCS, rec, ev, problems)
 }
 
-func (m *Mapper) mapAs(src Source, rec *record.Event, ev *cef.Event, problems []Problem) []Problem {
+func (m *Mapper) mapAs(src Source, rec *record.Event, ev *product.Event, problems []Problem) []Problem {
 	ev.Reset()
 	ev.Time = rec.Time
 	m.d.reset()
@@ -102,12 +102,12 @@ func (m *Mapper) assign(rec *record.Event, d *draft) {
 }
 
 // nodeValue is a node as a field value: a scalar as it is, a map or an array as compact JSON.
-func (m *Mapper) nodeValue(n record.Node) cef.Value {
+func (m *Mapper) nodeValue(n record.Node) record.Value {
 	switch n.Kind() {
 	case record.NodeMap, record.NodeArray:
 		start := len(m.buf)
 		m.buf = n.AppendJSON(m.buf)
-		return cef.String(m.buf[start:len(m.buf):len(m.buf)])
+		return record.String(m.buf[start:len(m.buf):len(m.buf)])
 	}
 	return n.Value()
 }
@@ -138,10 +138,10 @@ func str(n record.Node) []byte {
 }
 
 // scalar is a node's scalar value, "<NA>" taken as none.
-func scalar(n record.Node) cef.Value {
+func scalar(n record.Node) record.Value {
 	v := n.Value()
-	if v.Kind == cef.KindString && (len(v.Bytes) == 0 || string(v.Bytes) == "<NA>") {
-		return cef.Value{}
+	if v.Kind == record.KindString && (len(v.Bytes) == 0 || string(v.Bytes) == "<NA>") {
+		return record.Value{}
 	}
 	return v
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/product"
 	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -39,7 +40,7 @@ func decodeBody(t *testing.T, body any) *record.Event {
 // line maps one record and returns its message without the syslog header, and the problems.
 func line(t *testing.T, m *Mapper, body any) (string, []Problem) {
 	t.Helper()
-	ev := new(cef.Event)
+	ev := new(product.Event)
 	problems := m.Map(decodeBody(t, body), ev, nil)
 	return string(cef.NewEncoder(defaultHeader).AppendCEF(nil, ev)), problems
 }
@@ -153,12 +154,12 @@ func TestFalco(t *testing.T) {
 func TestFalcoTime(t *testing.T) {
 	alert := falcoAlert("Notice", map[string]any{"evt.time": int64(1773308451100200300)})
 	delete(alert, "time")
-	ev := new(cef.Event)
+	ev := new(product.Event)
 	(&Mapper{}).Map(decodeBody(t, alert), ev, nil)
 	assert.Equal(t, time.Unix(0, 1773308451100200300), ev.Time)
 
 	alert["output_fields"] = map[string]any{}
-	ev = new(cef.Event)
+	ev = new(product.Event)
 	(&Mapper{}).Map(decodeBody(t, alert), ev, nil)
 	assert.True(t, t0.Equal(ev.Time), "no time of its own: Fluent Bit's, not %v", ev.Time)
 }
@@ -266,7 +267,7 @@ func TestTracee(t *testing.T) {
 		})
 	}
 	for sev, want := range map[int]int{0: 2, 1: 4, 2: 6, 3: 8, 4: 10} {
-		ev := new(cef.Event)
+		ev := new(product.Event)
 		(&Mapper{}).Map(decodeBody(t, traceeEvent("x", nil, map[string]any{"metadata": map[string]any{"Properties": map[string]any{"Severity": sev}}})), ev, nil)
 		assert.Equal(t, want, ev.Severity, "Tracee severity %d", sev)
 	}
@@ -328,13 +329,13 @@ func mustJSON(t *testing.T, v any) string {
 func TestSensorSeverityOrder(t *testing.T) {
 	alert := falcoAlert("Notice", map[string]any{"evt.type": "execve"})
 	sev := func(m *Mapper) int {
-		ev := new(cef.Event)
+		ev := new(product.Event)
 		m.Map(decodeBody(t, alert), ev, nil)
 		return ev.Severity
 	}
 	assert.Equal(t, 5, sev(&Mapper{}), "Notice")
-	assert.Equal(t, 9, sev(&Mapper{Severity: cef.Overrides{{Match: "FPM", Outcome: cef.OutcomeAudit, Severity: 9}}}), "an override beats the priority")
-	assert.Equal(t, 2, sev(&Mapper{Severity: cef.Overrides{{Match: "FPM", Outcome: cef.OutcomeAny, Severity: 9}},
+	assert.Equal(t, 9, sev(&Mapper{Severity: product.Overrides{{Match: "FPM", Outcome: product.OutcomeAudit, Severity: 9}}}), "an override beats the priority")
+	assert.Equal(t, 2, sev(&Mapper{Severity: product.Overrides{{Match: "FPM", Outcome: product.OutcomeAny, Severity: 9}},
 		Assign: []Assignment{{Field: FieldSeverity, Value: "2"}}}), "Set.severity beats all")
 }
 
@@ -361,7 +362,7 @@ func TestMapAllocatesNothing(t *testing.T) {
 	files, err := filepath.Glob("../test/fixtures/peers/*.json")
 	require.NoError(t, err)
 	m := &Mapper{Assign: []Assignment{{Field: FieldCluster, Path: mustPath(t, "$kubernetes['labels']")}, {Field: FieldNodeIP, Value: "10.0.0.1"}}}
-	ev := new(cef.Event)
+	ev := new(product.Event)
 	var problems []Problem
 	for _, f := range files {
 		b, err := os.ReadFile(f)

@@ -5,7 +5,6 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/record"
 )
 
@@ -114,9 +113,9 @@ func parseTime(b []byte) (time.Time, bool) {
 func nanoTime(n record.Node) (time.Time, bool) {
 	v := n.Value()
 	switch v.Kind {
-	case cef.KindString:
+	case record.KindString:
 		return parseTime(v.Bytes)
-	case cef.KindNone:
+	case record.KindNone:
 		return time.Time{}, false
 	}
 	if ns, ok := v.AsInt(); ok && ns > 0 {

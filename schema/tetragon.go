@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"strconv"
 
-	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/record"
 )
 
@@ -95,7 +94,7 @@ func (m *Mapper) tetragonPolicy(name []byte, ev record.Node, binary []byte, d *d
 		k = o.kind
 	}
 	var path, mode, saddr, daddr []byte
-	var sport, dport cef.Value
+	var sport, dport record.Value
 	sock, exec := false, false
 	it := ev.Get("args").Elems()
 	for {
@@ -148,7 +147,7 @@ func (m *Mapper) tetragonPolicy(name []byte, ev record.Node, binary []byte, d *d
 	action, returnAction := str(ev.Get("action")), str(ev.Get("return_action"))
 	for _, e := range tetragonEnforcing {
 		if string(action) == e || string(returnAction) == e {
-			d.put(FieldStatus, cef.String(statusEnforce))
+			d.put(FieldStatus, record.String(statusEnforce))
 		}
 	}
 	switch k {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"strconv"
 
-	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/record"
 )
 
@@ -62,9 +61,9 @@ func (a *traceeArgs) read(m *Mapper, args record.Node) {
 func (m *Mapper) fileMode(v record.Node) []byte {
 	val := v.Value()
 	switch val.Kind {
-	case cef.KindString:
+	case record.KindString:
 		return val.Bytes
-	case cef.KindInt, cef.KindUint:
+	case record.KindInt, record.KindUint:
 		mode, _ := val.AsInt()
 		var tmp [24]byte
 		digits := strconv.AppendInt(tmp[:0], mode&0o7777, 8)
@@ -209,12 +208,12 @@ func (m *Mapper) joinArgv(argv record.Node) []byte {
 }
 
 // sockaddr reads Tracee's sockaddr map: sin_addr/sin_port, or sin6_addr/sin6_port.
-func sockaddr(n record.Node) (host []byte, port cef.Value) {
+func sockaddr(n record.Node) (host []byte, port record.Value) {
 	if host = str(n.Get("sin_addr")); host != nil {
 		return host, scalar(n.Get("sin_port"))
 	}
 	if host = str(n.Get("sin6_addr")); host != nil {
 		return host, scalar(n.Get("sin6_port"))
 	}
-	return nil, cef.Value{}
+	return nil, record.Value{}
 }

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -37,7 +36,7 @@ func decodeChunk(t *testing.T, chunk []byte) []decodedEvent {
 		}
 		v, found := ev.Lookup("event_id")
 		require.True(t, found)
-		require.Equal(t, cef.KindString, v.Kind)
+		require.Equal(t, record.KindString, v.Kind)
 		res = append(res, decodedEvent{ev.Time, string(v.Bytes)})
 	}
 }

@@ -1,9 +1,11 @@
-package cef
+package product
 
 import (
 	"bytes"
 	"math"
 	"strings"
+
+	"github.com/kcs-siem/siem-cef/record"
 )
 
 var severityNames = []struct {
@@ -15,22 +17,22 @@ var severityNames = []struct {
 
 // ParseSeverity reads a record's own severity: a number 0–10 (rounded and clamped) or one of the CEF
 // severity names in any case. ok is false when the value is none of these.
-func ParseSeverity(v Value) (severity int, ok bool) {
+func ParseSeverity(v record.Value) (severity int, ok bool) {
 	switch v.Kind {
-	case KindInt, KindUint:
+	case record.KindInt, record.KindUint:
 		i, fits := v.AsInt()
 		if !fits {
 			i = math.MaxInt64
 		}
 		return clampSeverity(float64(i)), true
-	case KindFloat:
+	case record.KindFloat:
 		if math.IsNaN(v.Float) {
 			return 0, false
 		}
 		return clampSeverity(math.Round(v.Float)), true
-	case KindString:
+	case record.KindString:
 		s := bytes.TrimSpace(v.Bytes)
-		if i, isInt := String(s).AsInt(); isInt {
+		if i, isInt := record.String(s).AsInt(); isInt {
 			return clampSeverity(float64(i)), true
 		}
 		for _, n := range severityNames {
@@ -44,20 +46,6 @@ func ParseSeverity(v Value) (severity int, ok bool) {
 
 func clampSeverity(f float64) int {
 	return int(math.Max(0, math.Min(10, f)))
-}
-
-// SyslogSeverity is the syslog severity written in PRI for a CEF severity: low is informational,
-// medium a warning, high an error, very high critical.
-func SyslogSeverity(cefSeverity int) int {
-	switch {
-	case cefSeverity >= 9:
-		return 2
-	case cefSeverity >= 7:
-		return 3
-	case cefSeverity >= 4:
-		return 4
-	}
-	return 6
 }
 
 // OutcomeAny makes an override apply whatever the outcome.

@@ -1,13 +1,14 @@
-package cef
+package product
 
 import (
-	"bytes"
-	"math"
 	"time"
+
+	"github.com/kcs-siem/siem-cef/record"
 )
 
-// Key is one CEF extension key. The constants are in the order the encoder writes them: the contract's
-// key table, with the IPv6 keys after their IPv4 twins, outcome after cs7 (as in the seed example), the
+// Key is one CEF extension key. The constants are in the order the encoder writes them: the key table
+// of docs/events.md §5, with the IPv6 keys after their IPv4 twins, outcome after cs7 (as in the
+// product's example, docs/events.md), the
 // keys of an aggregated or summary event (cnt, start, end) after it, and msg last.
 type Key uint8
 
@@ -54,7 +55,7 @@ const (
 type keyDef struct {
 	name  string
 	label string // "" when the key has no label
-	max   int    // maximum length in characters of the unescaped value (cef-rules.md)
+	max   int    // maximum length in characters of the unescaped value (docs/cef-and-syslog.md)
 }
 
 var keyDefs = [NumKeys]keyDef{
@@ -99,6 +100,16 @@ var keyDefs = [NumKeys]keyDef{
 // Name is the key as written in the extension.
 func (k Key) Name() string { return keyDefs[k].name }
 
+// Label is the key's label, or "" when it has none.
+func (k Key) Label() string { return keyDefs[k].label }
+
+// Max is the longest value of the key, in characters before escaping.
+func (k Key) Max() int { return keyDefs[k].max }
+
+// IsAddress tells the keys that hold an IP address, which a cut would turn into another address or
+// none: shortening keeps them whole, like numbers.
+func (k Key) IsAddress() bool { return addressKeys.has(k) }
+
 // newOwnerLabel replaces cs4's label when a file event's cs4 carries the new owner.
 const newOwnerLabel = "New owner"
 
@@ -114,7 +125,7 @@ func setOf(keys ...Key) keySet {
 
 func (s keySet) has(k Key) bool { return s&(1<<k) != 0 }
 
-// The "sent with" column of contract §5.
+// The "sent with" column of docs/events.md §5.
 var (
 	allTypesKeys   = setOf(KeySource, KeySrc, KeyC6a2, KeyOutcome, KeyMsg)
 	nonRuntimeKeys = allTypesKeys | setOf(KeySuser, KeyReason)
@@ -123,10 +134,8 @@ var (
 		KeyOldFilePath, KeyFilePath, KeyDeviceDirection, KeyCn1, KeyCs1, KeyCs2, KeyCs3, KeyCs4, KeyCs5,
 		KeyCs6, KeyCs7) | countKeys
 	// countKeys are set by aggregation and the rate ceiling's summary, never from a record.
-	countKeys = setOf(KeyCnt, KeyStart, KeyEnd)
-	everyKey  = keySet(1<<NumKeys - 1)
-	// addressKeys hold an IP address, which a cut would turn into another address or none: shortening
-	// keeps them whole, like numbers.
+	countKeys   = setOf(KeyCnt, KeyStart, KeyEnd)
+	everyKey    = keySet(1<<NumKeys - 1)
 	addressKeys = setOf(KeySrc, KeyC6a2, KeyDst, KeyC6a3)
 )
 
@@ -145,72 +154,6 @@ func (t *Type) sends() keySet {
 	return nonRuntimeKeys
 }
 
-// Kind tells which member of a Value holds it.
-type Kind uint8
-
-const (
-	KindNone Kind = iota
-	KindString
-	KindInt
-	KindUint
-	KindFloat
-	KindBool
-)
-
-// Value is one record value. Bytes refers to memory owned by the caller (the chunk being flushed):
-// nothing is copied between decoding and encoding.
-type Value struct {
-	Kind  Kind
-	Bytes []byte
-	Int   int64 // KindInt; KindBool as 0 or 1
-	Uint  uint64
-	Float float64
-}
-
-// String and Int build values; tests and the mapping use them.
-func String(b []byte) Value { return Value{Kind: KindString, Bytes: b} }
-func Int(i int64) Value     { return Value{Kind: KindInt, Int: i} }
-
-// IsZero reports a value that is absent.
-func (v Value) IsZero() bool { return v.Kind == KindNone }
-
-// AsInt reads a value as a whole number: an integer, an integral float or a decimal string.
-func (v Value) AsInt() (int64, bool) {
-	switch v.Kind {
-	case KindInt:
-		return v.Int, true
-	case KindUint:
-		return int64(v.Uint), v.Uint <= math.MaxInt64
-	case KindFloat:
-		return int64(v.Float), v.Float == math.Trunc(v.Float) && math.Abs(v.Float) < 1<<53
-	case KindString:
-		return parseInt(bytes.TrimSpace(v.Bytes))
-	}
-	return 0, false
-}
-
-// parseInt reads a decimal integer without the allocation strconv would make for a []byte.
-func parseInt(b []byte) (int64, bool) {
-	neg := len(b) > 0 && b[0] == '-'
-	if neg || len(b) > 0 && b[0] == '+' {
-		b = b[1:]
-	}
-	if len(b) == 0 || len(b) > 18 { // 18 digits always fit in an int64
-		return 0, false
-	}
-	var n int64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	if neg {
-		n = -n
-	}
-	return n, true
-}
-
 // Event is one mapped CEF event, ready for filtering and encoding.
 type Event struct {
 	Time     time.Time
@@ -224,28 +167,25 @@ type Event struct {
 	AgentGroup []byte
 	// Cs4IsOwner: cs4 carries a file event's new owner, labelled "New owner".
 	Cs4IsOwner bool
-	Values     [NumKeys]Value
-	// cuts shorten string values to fit a message size (see keptStart): 0 keeps a value to its key's
-	// limit. nameCut does the same for the Name, and classIDLimit keeps the Class ID to so many
-	// characters (0: its own limit).
-	cuts                  [NumKeys]int
-	nameCut, classIDLimit int
-}
-
-// clearCuts gives every field its own limit again.
-func (e *Event) clearCuts() {
-	e.cuts = [NumKeys]int{}
-	e.nameCut, e.classIDLimit = 0, 0
+	Values     [NumKeys]record.Value
 }
 
 // Reset empties the event for reuse; its type is unknown until the mapping finds one.
 func (e *Event) Reset() { *e = Event{Type: UnknownType} }
 
-// Sends reports whether the key is written for this event's type (contract §5, "sent with"): reason
+// Sends reports whether the key is written for this event's type (docs/events.md §5, "sent with"): reason
 // only with an error status.
 func (e *Event) Sends(k Key) bool {
 	if k == KeyReason && e.Type != UnknownType && e.Outcome != OutcomeError {
 		return false
 	}
 	return e.Type.sends().has(k)
+}
+
+// Label is the label written after key k, or "" when the key has none.
+func (e *Event) Label(k Key) string {
+	if k == KeyCs4 && e.Cs4IsOwner {
+		return newOwnerLabel
+	}
+	return k.Label()
 }

@@ -1,6 +1,12 @@
-package cef
+// Package product is the product's event model (docs/events.md): the event types with their names,
+// categories and severity rules, the outcome vocabulary, severity overrides, the extension keys with
+// their labels, limits and the keys each type sends, and the mapped Event, which schema fills, filter
+// selects and cef encodes.
+package product
 
-import "bytes"
+import (
+	"bytes"
+)
 
 // Outcome is a record's status reduced to what the severity rules look at.
 type Outcome uint8
@@ -23,7 +29,7 @@ var outcomeWords = []struct {
 	{"enforce", OutcomeEnforce}, {"enforced", OutcomeEnforce}, {"blocked", OutcomeEnforce},
 }
 
-// ClassifyOutcome reads a status as the seed and the sensors write it, in any case.
+// ClassifyOutcome reads a status as the product (docs/events.md) and the sensors write it, in any case.
 func ClassifyOutcome(status []byte) Outcome {
 	status = bytes.TrimSpace(status)
 	for _, w := range outcomeWords {
@@ -34,13 +40,13 @@ func ClassifyOutcome(status []byte) Outcome {
 	return OutcomeOther
 }
 
-// Type is one event type of contract §3 with its severity rule.
+// Type is one event type of docs/events.md §3 with its severity rule.
 type Type struct {
 	Prefix   string
 	Name     string
 	Category string
 	Runtime  bool
-	// sendsFname: the types whose records name an image artifact (contract §5).
+	// sendsFname: the types whose records name an image artifact (docs/events.md §5).
 	sendsFname bool
 	// Severity when the outcome is notable (runtime: Audit or Enforce; others: an error), and otherwise.
 	notable, usual int
@@ -54,7 +60,7 @@ func (t *Type) Severity(o Outcome) int {
 	return t.usual
 }
 
-// Category names used for filtering (contract §3 and §7).
+// Category names used for filtering (docs/events.md §3 and §7).
 const (
 	CategoryAdministration      = "Administration"
 	CategoryAlert               = "Alert"
