@@ -180,6 +180,20 @@ func TestCheckConfigTLSOn(t *testing.T) {
 	assert.Contains(t, stdout, "    warning: tls is kept by Fluent Bit and never reaches the plugin: ")
 }
 
+// TestPluginProperties: every property the plugin reads is known to check-config and render
+// --set, those that config.Load reads only for some protocols (TLS_*, Framing) included.
+func TestPluginProperties(t *testing.T) {
+	for _, p := range []string{"Address", "Protocol", "Framing", "RELP_Window", "TLS_CA_File", "TLS_Cert_File",
+		"TLS_Key_File", "TLS_Server_Name", "TLS_Verify", "Aggregate", "Max_Events_Per_Second", "Set.status", "Map.pod"} {
+		assert.Equal(t, p, pluginProperty(strings.ToLower(p)), p)
+	}
+	path := writeFile(t, t.TempDir(), "fluent-bit.conf", "[OUTPUT]\n    Name siem_cef\n    Address siem.example.com\n"+
+		"    Protocol tls\n    TLS_Verify off\n    TLS_Server_Name siem\n    Workers 1\n    Retry_Limit no_limits\n")
+	code, stdout, _ := runCmd(t, "", "check-config", path)
+	assert.Equal(t, exitOK, code)
+	assert.NotContains(t, stdout, "warning", "TLS_Verify and TLS_Server_Name are siem_cef properties")
+}
+
 func TestCheckConfigYAMLAndIncludes(t *testing.T) {
 	t.Setenv("SIEM_CEF_TEST_ADDRESS", "siem.example.com:1514")
 	dir := t.TempDir()

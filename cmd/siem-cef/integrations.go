@@ -138,10 +138,25 @@ func isTrue(v string) bool {
 
 func canonical(k string) string { return strings.ToUpper(k[:1]) + k[1:] }
 
-// pluginProperties are the properties the plugin reads, in its order, found by asking config.Load.
+// pluginProperties are the properties the plugin reads, in its order. config exports no table of
+// them yet, so they are the keys config.Load asks for over a getter that answers Address and a
+// TLS protocol: only then does it go on to the properties that depend on the protocol (TLS_*,
+// Framing), which a getter of empty values never reaches.
 var pluginProperties = sync.OnceValue(func() []string {
 	var keys []string
-	config.Load(config.GetterFunc(func(k string) string { keys = append(keys, k); return "" }), pluginName) //nolint:errcheck // only the keys asked for matter
+	ask := func(k string) string {
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+		switch k {
+		case "Address":
+			return "127.0.0.1"
+		case "Protocol":
+			return "relp+tls"
+		}
+		return ""
+	}
+	config.Load(config.GetterFunc(ask), pluginName) //nolint:errcheck // only the keys asked for matter
 	return keys
 })
 
