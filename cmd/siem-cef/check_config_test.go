@@ -153,7 +153,7 @@ func TestCheckConfigWarnings(t *testing.T) {
 		"    filter: "+filter.New(cfg).String()+"\n"+
 		"    warning: Host is kept by Fluent Bit and never reaches the plugin: use Address host:port\n"+
 		"    warning: Port is kept by Fluent Bit and never reaches the plugin: use Address host:port\n"+
-		"    warning: tls.verify is kept by Fluent Bit and never reaches the plugin: TLS to the SIEM is set with the plugin's own settings (coming: TLS_CA_File …), and tls On stops Fluent Bit from starting with a Go output\n"+
+		"    warning: tls.verify is kept by Fluent Bit and never reaches the plugin: TLS to the SIEM is set with the plugin's own settings (Protocol tls, TLS_CA_File, …), and tls On stops Fluent Bit from starting with a Go output\n"+
 		"    warning: net.keepalive is kept by Fluent Bit and never reaches the plugin: it has no effect on siem_cef's own connection (see Connect_Timeout, Write_Timeout)\n"+
 		"    warning: Adress is not a siem_cef property: Fluent Bit accepts it silently and the plugin ignores it (did you mean Address?)\n"+
 		"    warning: ConnectTimeout is not a siem_cef property: Fluent Bit accepts it silently and the plugin ignores it (did you mean Connect_Timeout?)\n"+
@@ -169,7 +169,7 @@ func TestCheckConfigTLSOn(t *testing.T) {
 	assert.Equal(t, exitFail, code, "Fluent Bit would not start")
 	assert.Equal(t, "siem_cef.0: invalid\n"+
 		"    section: "+path+":1\n"+
-		"    tls On stops Fluent Bit from starting: a Go output cannot declare TLS support; remove it and use the plugin's own TLS settings (coming: TLS_CA_File …)\n"+
+		"    tls On stops Fluent Bit from starting: a Go output cannot declare TLS support; remove it and use the plugin's own TLS settings (Protocol tls, TLS_CA_File, …)\n"+
 		"    warning: Workers \"0\": with no worker every flush runs on Fluent Bit's engine thread, and a slow SIEM stalls every other input and output; set Workers 1\n",
 		stdout)
 

@@ -33,10 +33,9 @@ func (o *siemOutput) label() string {
 	return o.name
 }
 
-// loadOutputs reads a Fluent Bit configuration and checks each of its siem_cef outputs. get, when
-// not nil, wraps what each section gives the plugin (render's --set).
-// outputs loads the siem_cef outputs of a configuration for a command and logs the file's warnings;
-// code is the command's exit status when there is nothing to work on, else exitOK.
+// outputs reads a Fluent Bit configuration, checks each of its siem_cef outputs and logs the file's
+// warnings. get, when not nil, wraps what each section gives the plugin (render's --set). code is
+// the command's exit status when there is nothing to work on, else exitOK.
 func (inv *invocation) outputs(path string, get func(fbconfig.Section) config.Getter) (outs []siemOutput, code int) {
 	f, err := fbconfig.Load(path)
 	if err != nil {
@@ -87,7 +86,7 @@ func (o *siemOutput) fluentBitKeys() {
 		k := strings.ToLower(p.Key)
 		if k == "tls" && isTrue(p.Value) {
 			o.errs = append(o.errs, fmt.Sprintf("%s %s stops Fluent Bit from starting: a Go output cannot declare TLS support; "+
-				"remove it and use the plugin's own TLS settings (coming: TLS_CA_File …)", p.Key, p.Value))
+				"remove it and use the plugin's own TLS settings (Protocol tls, TLS_CA_File, …)", p.Key, p.Value))
 			continue
 		}
 		if seen[k] {
@@ -102,7 +101,7 @@ func (o *siemOutput) fluentBitKeys() {
 			o.warnings = append(o.warnings, p.Key+kept+"write the IPv6 address in Address ([2001:db8::1]:514)")
 		case k == "tls" || strings.HasPrefix(k, "tls."):
 			o.warnings = append(o.warnings, p.Key+kept+"TLS to the SIEM is set with the plugin's own settings "+
-				"(coming: TLS_CA_File …), and tls On stops Fluent Bit from starting with a Go output")
+				"(Protocol tls, TLS_CA_File, …), and tls On stops Fluent Bit from starting with a Go output")
 		case strings.HasPrefix(k, "net.") || strings.HasPrefix(k, "oauth2"):
 			o.warnings = append(o.warnings, p.Key+kept+"it has no effect on siem_cef's own connection (see Connect_Timeout, Write_Timeout)")
 		case fbconfig.Reserved(k):

@@ -26,7 +26,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Written by hand: the seed example behind an RFC 3164 header, and variations of it.
+// Written by hand: the product's example line (docs/events.md) behind an RFC 3164 header, and
+// variations of it.
 const (
 	goodLine = `<163>Feb 18 10:07:28 kcs-node CEF:0|Kaspersky|Kaspersky Container Security|2.0|PM-002|Process management|7|dpid=1846367 spid=1845879 flexString2=0ce05246346b6687cb754cf716c57f20f226e159397e8e5985e55b448cb92e3f flexString2Label=Container ID cs6=alpine cs6Label=Container name outcome=Success`
 	// An administration event with escapes, a padded day and a pipe in the header.
