@@ -23,6 +23,8 @@ type Transport interface {
 	Send(b *Batch) error
 	// Framing is the framing the batch must be built with.
 	Framing() Framing
+	// Connected is the address of the connection in use, or "" (none yet, or UDP, which makes none).
+	Connected() string
 	Close() error
 }
 
@@ -236,6 +238,9 @@ type batchWriter interface {
 func NewUDP(opt Options) *UDP { return &UDP{opt: opt} }
 
 func (u *UDP) Framing() Framing { return FramingNone }
+
+// Connected is "": UDP makes no connection.
+func (u *UDP) Connected() string { return "" }
 
 // Send writes one datagram per message. UDP has no acknowledgement: a SIEM that is down is noticed
 // only by the ICMP error its host sends back, which fails the send where it is noticed (so that

@@ -39,6 +39,7 @@ func (t *panicTransport) Send(*deliver.Batch) error {
 	panic("boom\n[2026/01/01 00:00:00] [ info] forged") // the panic
 }
 func (t *panicTransport) Framing() deliver.Framing { return deliver.FramingNewline }
+func (t *panicTransport) Connected() string        { return "" }
 func (t *panicTransport) Close() error             { t.closed = true; return nil }
 
 // lineOf is the line of this test file that holds marker.
@@ -160,6 +161,7 @@ type discardTransport struct{}
 
 func (discardTransport) Send(*deliver.Batch) error { return nil }
 func (discardTransport) Framing() deliver.Framing  { return deliver.FramingNewline }
+func (discardTransport) Connected() string         { return "" }
 func (discardTransport) Close() error              { return nil }
 
 // A message that cannot be shortened is logged within the per-flush limit, as warnings are.
@@ -190,6 +192,7 @@ func (r *recordingTransport) Send(b *deliver.Batch) error {
 	return nil
 }
 func (r *recordingTransport) Framing() deliver.Framing { return deliver.FramingNewline }
+func (r *recordingTransport) Connected() string        { return "" }
 func (r *recordingTransport) Close() error             { return nil }
 
 // Every send of a flush has the deadline of the flush: its start plus the flush budget.

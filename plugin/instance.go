@@ -271,16 +271,14 @@ func (in *instance) send(l *lane) error {
 	if err == nil && l.batch.Rejected > 0 {
 		in.limited(l, levelWarn, fmt.Sprintf("the SIEM refused %d events for good (RELP status 5xx); they are not sent again", l.batch.Rejected))
 	}
-	if s, ok := l.transport.(interface{ Connected() string }); ok {
-		if now := s.Connected(); now != "" && now != l.address {
-			if l.address == "" {
-				in.log.Log(levelInfo, "connected to "+now)
-			} else {
-				in.log.Log(levelWarn, fmt.Sprintf("now connected to %s instead of %s (Address order: %s)", now, l.address, strings.Join(in.cfg.Endpoints(), ",")))
-				l.addressChanges++
-			}
-			l.address = now
+	if now := l.transport.Connected(); now != "" && now != l.address {
+		if l.address == "" {
+			in.log.Log(levelInfo, "connected to "+now)
+		} else {
+			in.log.Log(levelWarn, fmt.Sprintf("now connected to %s instead of %s (Address order: %s)", now, l.address, strings.Join(in.cfg.Endpoints(), ",")))
+			l.addressChanges++
 		}
+		l.address = now
 	}
 	return err
 }
