@@ -24,13 +24,21 @@ const (
 	NoSyslog                     // CEF:... alone
 )
 
-// Header is the part of every message that the configuration fixes.
+// Header is the part of every message that the configuration fixes: the encoder's part of an
+// integration's configuration.
 type Header struct {
-	Vendor, Product, Version string
+	Vendor, Product, Version string // at most MaxVendor, MaxProduct and MaxVersion characters
 	Hostname                 string // written in the syslog header
 	Facility                 int
 	Format                   SyslogFormat
 }
+
+// The CEF header fields' limits in characters (docs/cef-and-syslog.md).
+const (
+	MaxVendor  = 63
+	MaxProduct = 63
+	MaxVersion = 31
+)
 
 // Encoder writes events as CEF messages, in an RFC 3164 or RFC 5424 syslog header or alone. It keeps
 // the configured header pre-escaped, so encoding an event allocates nothing.
@@ -44,11 +52,11 @@ type Encoder struct {
 // NewEncoder escapes the configured header fields once.
 func NewEncoder(h Header) *Encoder {
 	p := []byte("CEF:0|")
-	p = appendHeaderField(p, []byte(h.Vendor), 63)
+	p = appendHeaderField(p, []byte(h.Vendor), MaxVendor)
 	p = append(p, '|')
-	p = appendHeaderField(p, []byte(h.Product), 63)
+	p = appendHeaderField(p, []byte(h.Product), MaxProduct)
 	p = append(p, '|')
-	p = appendHeaderField(p, []byte(h.Version), 31)
+	p = appendHeaderField(p, []byte(h.Version), MaxVersion)
 	p = append(p, '|')
 	return &Encoder{facility: h.Facility, format: h.Format, hostname: []byte(h.Hostname), prefix: p}
 }

@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/product"
 	"github.com/kcs-siem/siem-cef/schema"
 )
@@ -43,13 +44,11 @@ const (
 type Config struct {
 	Integration string
 	// Addresses are the SIEM's addresses in failover order; the first is the primary.
-	Addresses      []HostPort
-	Protocol       Protocol
-	Vendor         string
-	Product        string
-	ProductVersion string
-	Hostname       string
-	Facility       int
+	Addresses []HostPort
+	Protocol  Protocol
+	// Header is the encoder's part: the CEF header fields, the syslog host name, facility and
+	// format (Syslog_Format).
+	cef.Header
 	ConnectTimeout time.Duration
 	WriteTimeout   time.Duration
 	// Severity replaces the severity rules of the event types it names; empty keeps them all.
@@ -65,9 +64,8 @@ type Config struct {
 	StartupCheck  StartupCheck
 	// StatsInterval is how often the counters are logged; 0 turns them off.
 	StatsInterval time.Duration
-	// Framing of tcp and tls streams; SyslogFormat the header around each CEF message.
-	Framing      Framing
-	SyslogFormat SyslogFormat
+	// Framing of tcp and tls streams.
+	Framing Framing
 	// TLS is set for the protocols that run over TLS.
 	TLS *TLSSettings
 	// MaxMessageSize bounds a message: a longer one is shortened to fit, rather than cut or split by
@@ -99,13 +97,6 @@ func (e *PropertyError) Error() string {
 	return fmt.Sprintf("property %s: %q is not accepted; use %s", e.Property, e.Value, e.Accepts)
 }
 
-// The CEF header limits, in characters (docs/cef-and-syslog.md).
-const (
-	maxVendor         = 63
-	maxProduct        = 63
-	maxProductVersion = 31
-)
-
 // maxHostname is the syslog limit on HOSTNAME (RFC 5424 §6.2.4).
 const maxHostname = 255
 
@@ -129,15 +120,15 @@ var properties = []struct {
 	{"Address", func(c *Config, v string) (err error) { c.Addresses, err = parseAddresses(v); return err }},
 	{"Protocol", func(c *Config, v string) (err error) { c.Protocol, err = parseProtocol(v); return err }},
 	{"Vendor", func(c *Config, v string) (err error) {
-		c.Vendor, err = parseHeaderText("Vendor", v, maxVendor)
+		c.Vendor, err = parseHeaderText("Vendor", v, cef.MaxVendor)
 		return err
 	}},
 	{"Product", func(c *Config, v string) (err error) {
-		c.Product, err = parseHeaderText("Product", v, maxProduct)
+		c.Product, err = parseHeaderText("Product", v, cef.MaxProduct)
 		return err
 	}},
 	{"Product_Version", func(c *Config, v string) (err error) {
-		c.ProductVersion, err = parseHeaderText("Product_Version", v, maxProductVersion)
+		c.Version, err = parseHeaderText("Product_Version", v, cef.MaxVersion)
 		return err
 	}},
 	{"Hostname", func(c *Config, v string) (err error) { c.Hostname, err = parseHostname(v); return err }},
@@ -162,7 +153,7 @@ var properties = []struct {
 	{"Schema", func(c *Config, v string) (err error) { c.Schema, err = parseSchema(v); return err }},
 	{"Merge_Log_Key", func(c *Config, v string) (err error) { c.MergeLogKey, err = parseMergeLogKey(v); return err }},
 	{"Framing", func(c *Config, v string) (err error) { c.Framing, err = parseFraming(v); return err }},
-	{"Syslog_Format", func(c *Config, v string) (err error) { c.SyslogFormat, err = parseSyslogFormat(v); return err }},
+	{"Syslog_Format", func(c *Config, v string) (err error) { c.Format, err = parseSyslogFormat(v); return err }},
 	{"Max_Message_Size", func(c *Config, v string) (err error) {
 		c.MaxMessageSize, err = parseIntRange("Max_Message_Size", v, minMessageSize, maxStreamSize, "a message size in bytes")
 		return err
@@ -204,13 +195,14 @@ func Load(g Getter, defaultIntegration string) (*Config, error) {
 
 func defaults(integration string) *Config {
 	return &Config{
-		Integration:    integration,
-		Protocol:       TCP,
-		Vendor:         "Kaspersky",
-		Product:        "Kaspersky Container Security",
-		ProductVersion: "2.0",
-		Hostname:       defaultHostname(),
-		Facility:       20, // local4
+		Integration: integration,
+		Protocol:    TCP,
+		Header: cef.Header{
+			Vendor: "Kaspersky", Product: "Kaspersky Container Security", Version: "2.0",
+			Hostname: defaultHostname(),
+			Facility: 20, // local4
+			Format:   cef.RFC3164,
+		},
 		ConnectTimeout: 5 * time.Second,
 		WriteTimeout:   10 * time.Second,
 		Categories:     slices.Clone(product.Categories),
@@ -218,7 +210,6 @@ func defaults(integration string) *Config {
 		RuntimeEvents:  slices.Clone(product.RuntimePrefixes),
 		StartupCheck:   CheckWarn,
 		StatsInterval:  time.Minute,
-		SyslogFormat:   RFC3164,
 		// rsyslog's default maxMessageSize: what most collectors take. rsyslog cuts a longer message,
 		// and on TCP makes the rest a second event that starts in the middle of a value.
 		MaxMessageSize:   8096,
@@ -344,7 +335,7 @@ func (c *Config) String() string {
 		{"Protocol", string(c.Protocol)},
 		{"Vendor", c.Vendor},
 		{"Product", c.Product},
-		{"Product_Version", c.ProductVersion},
+		{"Product_Version", c.Version},
 		{"Hostname", c.Hostname},
 		{"Facility", facilityName(c.Facility)},
 		{"Connect_Timeout", c.ConnectTimeout.String()},
@@ -352,7 +343,7 @@ func (c *Config) String() string {
 		{"Severity", severityString(c.Severity)},
 		{"Startup_Check", string(c.StartupCheck)},
 		{"Stats_Interval", c.StatsInterval.String()},
-		{"Syslog_Format", string(c.SyslogFormat)},
+		{"Syslog_Format", syslogFormatName(c.Format)},
 	}
 	if c.Protocol == TCP || c.Protocol == TLS {
 		fields = append(fields, struct{ key, value string }{"Framing", string(c.Framing)})

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/internal/testpki"
 	"github.com/kcs-siem/siem-cef/product"
 	"github.com/kcs-siem/siem-cef/record"
@@ -26,14 +27,13 @@ func want(t *testing.T) Config {
 	host, err := os.Hostname()
 	require.NoError(t, err)
 	return Config{
-		Integration:    "siem_cef.0",
-		Addresses:      []HostPort{{Host: "siem.example.com", Port: 514}},
-		Protocol:       TCP,
-		Vendor:         "Kaspersky",
-		Product:        "Kaspersky Container Security",
-		ProductVersion: "2.0",
-		Hostname:       host,
-		Facility:       20,
+		Integration: "siem_cef.0",
+		Addresses:   []HostPort{{Host: "siem.example.com", Port: 514}},
+		Protocol:    TCP,
+		Header: cef.Header{
+			Vendor: "Kaspersky", Product: "Kaspersky Container Security", Version: "2.0",
+			Hostname: host, Facility: 20, Format: cef.RFC3164,
+		},
 		ConnectTimeout: 5 * time.Second,
 		WriteTimeout:   10 * time.Second,
 		Categories: []string{"Administration", "Alert", "CI/CD", "Policies", "Resources", "Scanners",
@@ -42,7 +42,6 @@ func want(t *testing.T) Config {
 		RuntimeEvents:    []string{"PM", "FM", "NT", "FPM", "FNT", "FFM", "FFTP"},
 		StartupCheck:     CheckWarn,
 		StatsInterval:    time.Minute,
-		SyslogFormat:     RFC3164,
 		Framing:          FramingNewline,
 		MaxMessageSize:   8096,
 		FailoverHoldDown: time.Minute,
@@ -125,7 +124,7 @@ func TestLoad(t *testing.T) {
 		{property: "Product", value: "Container Guard", edit: func(c *Config) { c.Product = "Container Guard" }},
 		{property: "Product", value: "Container\nGuard", hint: "use 1 to 63 characters without control characters"},
 
-		{property: "Product_Version", value: "2.1.0", edit: func(c *Config) { c.ProductVersion = "2.1.0" }},
+		{property: "Product_Version", value: "2.1.0", edit: func(c *Config) { c.Version = "2.1.0" }},
 		{property: "Product_Version", value: strings.Repeat("1", 32), hint: "use 1 to 31 characters without control characters"},
 
 		{property: "Hostname", value: "node-1.example.com", edit: func(c *Config) { c.Hostname = "node-1.example.com" }},
@@ -231,8 +230,8 @@ func TestLoad(t *testing.T) {
 
 		{property: "Framing", value: "Octet-Counting", edit: func(c *Config) { c.Framing = FramingOctet }},
 		{property: "Framing", value: "length", hint: "use newline or octet-counting"},
-		{property: "Syslog_Format", value: "RFC5424", edit: func(c *Config) { c.SyslogFormat = RFC5424 }},
-		{property: "Syslog_Format", value: "none", edit: func(c *Config) { c.SyslogFormat = NoSyslog }},
+		{property: "Syslog_Format", value: "RFC5424", edit: func(c *Config) { c.Format = cef.RFC5424 }},
+		{property: "Syslog_Format", value: "none", edit: func(c *Config) { c.Format = cef.NoSyslog }},
 		{property: "Syslog_Format", value: "json", hint: "use rfc3164, rfc5424 or none"},
 		{property: "Max_Message_Size", value: "65536", edit: func(c *Config) { c.MaxMessageSize = 65536 }},
 		{property: "Max_Message_Size", value: "479", hint: "use a message size in bytes from 480 to 1048576"},

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kcs-siem/siem-cef/cef"
 )
 
 func parseProtocol(v string) (Protocol, error) {
@@ -53,26 +55,26 @@ func parseFraming(v string) (Framing, error) {
 	return "", &PropertyError{"Framing", v, "newline or octet-counting (RFC 6587)"}
 }
 
-// SyslogFormat is the header written around the CEF message.
-type SyslogFormat string
-
-// The formats.
+// The message sizes.
 const (
-	RFC3164        SyslogFormat = "rfc3164"
-	RFC5424        SyslogFormat = "rfc5424"
-	NoSyslog       SyslogFormat = "none"
-	maxUDPSize                  = 65507   // the largest UDP payload over IPv4
-	maxStreamSize               = 1 << 20 // a bound for streams, far above what any SIEM takes
-	minMessageSize              = 480     // RFC 5426: every receiver takes 480 bytes
+	maxUDPSize     = 65507   // the largest UDP payload over IPv4
+	maxStreamSize  = 1 << 20 // a bound for streams, far above what any SIEM takes
+	minMessageSize = 480     // RFC 5426: every receiver takes 480 bytes
 )
 
-func parseSyslogFormat(v string) (SyslogFormat, error) {
-	switch f := SyslogFormat(strings.ToLower(v)); f {
-	case RFC3164, RFC5424, NoSyslog:
-		return f, nil
+// syslogFormatNames are the values of Syslog_Format, indexed by the format.
+var syslogFormatNames = [...]string{cef.RFC3164: "rfc3164", cef.RFC5424: "rfc5424", cef.NoSyslog: "none"}
+
+func parseSyslogFormat(v string) (cef.SyslogFormat, error) {
+	for f, name := range syslogFormatNames {
+		if strings.EqualFold(v, name) {
+			return cef.SyslogFormat(f), nil
+		}
 	}
-	return "", &PropertyError{"Syslog_Format", v, "rfc3164, rfc5424 or none (the CEF message alone)"}
+	return 0, &PropertyError{"Syslog_Format", v, "rfc3164, rfc5424 or none (the CEF message alone)"}
 }
+
+func syslogFormatName(f cef.SyslogFormat) string { return syslogFormatNames[f] }
 
 func parseOnOff(property, v string) (bool, error) {
 	switch strings.ToLower(v) {
@@ -92,7 +94,7 @@ func parseIntRange(property, v string, lo, hi int, what string) (int, error) {
 	return n, nil
 }
 
-// tlsFiles are the TLS properties, read together once the protocol is known.
+// tlsProperties are the TLS properties, read together once the protocol is known.
 var tlsProperties = []string{"TLS_CA_File", "TLS_Cert_File", "TLS_Key_File", "TLS_Server_Name", "TLS_Verify"}
 
 // finish applies what depends on more than one property: default ports and framing, the TLS

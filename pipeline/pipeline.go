@@ -47,13 +47,10 @@ func New(cfg *config.Config) *Pipeline { return NewLane(cfg, NewCeiling(cfg)) }
 // they share the integration's rate ceiling c.
 func NewLane(cfg *config.Config, c *Ceiling) *Pipeline {
 	p := &Pipeline{
-		dec:    record.NewDecoder().WithMergeLogKey(cfg.MergeLogKey),
-		mapper: schema.Mapper{Severity: cfg.Severity, Schema: cfg.Schema, Assign: cfg.Assign},
-		filter: filter.New(cfg),
-		enc: cef.NewEncoder(cef.Header{
-			Vendor: cfg.Vendor, Product: cfg.Product, Version: cfg.ProductVersion,
-			Hostname: cfg.Hostname, Facility: cfg.Facility, Format: syslogFormats[cfg.SyslogFormat],
-		}),
+		dec:     record.NewDecoder().WithMergeLogKey(cfg.MergeLogKey),
+		mapper:  schema.Mapper{Severity: cfg.Severity, Schema: cfg.Schema, Assign: cfg.Assign},
+		filter:  filter.New(cfg),
+		enc:     cef.NewEncoder(cfg.Header),
 		maxSize: cfg.MaxMessageSize,
 		now:     time.Now,
 		ceiling: c,
@@ -62,10 +59,6 @@ func NewLane(cfg *config.Config, c *Ceiling) *Pipeline {
 		p.agg = newAggregator(cfg.Aggregate)
 	}
 	return p
-}
-
-var syslogFormats = map[config.SyslogFormat]cef.SyslogFormat{
-	config.RFC3164: cef.RFC3164, config.RFC5424: cef.RFC5424, config.NoSyslog: cef.NoSyslog,
 }
 
 // Stats count what one run did with the events of its chunk.

@@ -13,7 +13,6 @@ import (
 	"unsafe"
 
 	"github.com/kcs-siem/siem-cef/cef"
-	"github.com/kcs-siem/siem-cef/config"
 	"github.com/kcs-siem/siem-cef/deliver"
 	"github.com/kcs-siem/siem-cef/internal/relptest"
 	"github.com/kcs-siem/siem-cef/record"
@@ -276,7 +275,7 @@ func TestAnEventWithAnImpossibleTimeIsSentAndCounted(t *testing.T) {
 	addr, lines := lineReceiver(t)
 	log := &fakeLog{}
 	cfg := testConfig(t, addr, "tcp")
-	cfg.SyslogFormat = config.RFC5424
+	cfg.Format = cef.RFC5424
 	cfg.StatsInterval = time.Nanosecond
 	in := newInstance(cfg, log, noMetrics{})
 	defer in.Close()
