@@ -1,30 +1,14 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/kcs-siem/siem-cef/config"
 	"github.com/kcs-siem/siem-cef/filter"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// writeFile writes a file into dir and returns its path.
-func writeFile(t *testing.T, dir, name, text string) string {
-	t.Helper()
-	path := filepath.Join(dir, name)
-	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-	require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
-	return path
-}
-
-// loadProps is config.Load over a map, the plugin's view of a section.
-func loadProps(props map[string]string, name string) (*config.Config, error) {
-	return config.Load(config.GetterFunc(func(k string) string { return props[k] }), name)
-}
 
 func TestNewCommandsHelp(t *testing.T) {
 	code, stdout, _ := runCmd(t, "", "help")

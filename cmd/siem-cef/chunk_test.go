@@ -43,8 +43,7 @@ func decodeChunk(t *testing.T, chunk []byte) []decodedEvent {
 
 func TestChunkFileToFile(t *testing.T) {
 	dir := t.TempDir()
-	in, out := filepath.Join(dir, "events.jsonl"), filepath.Join(dir, "events.chunk")
-	require.NoError(t, os.WriteFile(in, []byte(jsonl), 0o644))
+	in, out := writeFile(t, dir, "events.jsonl", jsonl), filepath.Join(dir, "events.chunk")
 
 	code, stdout, stderr := runCmd(t, "", "chunk", "--start", "2026-01-02T03:04:05Z", "--step", "250ms", "-o", out, in)
 	require.Equal(t, exitOK, code, stderr)
@@ -130,8 +129,7 @@ func TestChunkErrors(t *testing.T) {
 
 func TestChunkFlagsAfterFile(t *testing.T) {
 	dir := t.TempDir()
-	in, out := filepath.Join(dir, "events.jsonl"), filepath.Join(dir, "events.chunk")
-	require.NoError(t, os.WriteFile(in, []byte(jsonl), 0o644))
+	in, out := writeFile(t, dir, "events.jsonl", jsonl), filepath.Join(dir, "events.chunk")
 	code, stdout, stderr := runCmd(t, "", "chunk", in, "-o", out, "--legacy")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Empty(t, stdout)

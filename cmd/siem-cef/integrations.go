@@ -84,7 +84,7 @@ func (o *siemOutput) fluentBitKeys() {
 			o.warnings = append(o.warnings, fmt.Sprintf("%s: ${%s} is not set, so it expands to empty", p.Key, v))
 		}
 		k := strings.ToLower(p.Key)
-		if k == "tls" && isTrue(p.Value) {
+		if k == "tls" && fbconfig.IsTrue(p.Value) {
 			o.errs = append(o.errs, fmt.Sprintf("%s %s stops Fluent Bit from starting: a Go output cannot declare TLS support; "+
 				"remove it and use the plugin's own TLS settings (Protocol tls, TLS_CA_File, …)", p.Key, p.Value))
 			continue
@@ -124,15 +124,6 @@ func (o *siemOutput) fluentBitKeys() {
 	if _, ok := o.section.Lookup("retry_limit"); !ok {
 		o.warnings = append(o.warnings, "Retry_Limit is not set: Fluent Bit retries a failed flush once, then drops the chunk; set Retry_Limit no_limits")
 	}
-}
-
-// isTrue is flb_utils_bool's true.
-func isTrue(v string) bool {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "true", "on", "yes":
-		return true
-	}
-	return false
 }
 
 func canonical(k string) string { return strings.ToUpper(k[:1]) + k[1:] }

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/kcs-siem/siem-cef/config"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -28,6 +31,20 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// writeFile writes a file into dir and returns its path.
+func writeFile(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
+	return path
+}
+
+// loadProps is config.Load over a map, the plugin's view of a section.
+func loadProps(props map[string]string, name string) (*config.Config, error) {
+	return config.Load(config.GetterFunc(func(k string) string { return props[k] }), name)
 }
 
 // runCmd runs the program in-process with stdin and returns the exit status and both outputs.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kcs-siem/siem-cef/cmd/siem-cef/fbconfig"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -50,16 +51,11 @@ func checkForwardClosed(t *testing.T, c config) {
 	t.Helper()
 	for _, in := range forwardOnNetwork(c) {
 		assert.Regexp(t, envReference, in.get("Shared_Key"), "%s on %s: Shared_Key ${VAR}", in, in.get("Listen"))
-		assert.False(t, isOn(in.get("Empty_Shared_Key")), "%s: Empty_Shared_Key lets anyone in", in)
-		assert.True(t, isOn(in.get("tls")), "%s on %s: tls On", in, in.get("Listen"))
+		assert.False(t, fbconfig.IsTrue(in.get("Empty_Shared_Key")), "%s: Empty_Shared_Key lets anyone in", in)
+		assert.True(t, fbconfig.IsTrue(in.get("tls")), "%s on %s: tls On", in, in.get("Listen"))
 		assert.NotEmpty(t, in.get("tls.crt_file"), "%s: tls.crt_file", in)
 		assert.NotEmpty(t, in.get("tls.key_file"), "%s: tls.key_file", in)
 	}
-}
-
-// isOn is a Fluent Bit boolean that is true (flb_utils_bool).
-func isOn(v string) bool {
-	return slices.Contains([]string{"on", "true", "yes"}, strings.ToLower(v))
 }
 
 // checkForwardSecrets: in a pod, the shared key of every forward input on the network comes from a

@@ -131,6 +131,16 @@ func Reserved(key string) bool {
 	return strings.HasPrefix(k, "tls.") || strings.HasPrefix(k, "net.") || strings.HasPrefix(k, "oauth2")
 }
 
+// IsTrue reports whether Fluent Bit takes a value as true (flb_utils_bool): on, true or yes, in any
+// case.
+func IsTrue(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true", "on", "yes":
+		return true
+	}
+	return false
+}
+
 // Lookup returns the first property named key (any case), reserved or not.
 func (s Section) Lookup(key string) (Prop, bool) {
 	for _, p := range s.Props {

@@ -341,3 +341,10 @@ func TestRootDirFollowsSymlinks(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, f.Outputs("siem_cef"), 1)
 }
+
+func TestIsTrue(t *testing.T) {
+	for v, want := range map[string]bool{"on": true, "On": true, "TRUE": true, "yes": true, " on ": true,
+		"off": false, "1": false, "": false, "y": false} {
+		assert.Equal(t, want, IsTrue(v), "%q", v)
+	}
+}
