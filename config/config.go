@@ -77,7 +77,7 @@ type Config struct {
 	RELPWindow int
 	// Schema is the source of the records (auto: each record's fingerprint); MergeLogKey the key
 	// the kubernetes filter's Merge_Log_Key names; Assign the Set.<field> and Map.<field> settings.
-	Schema      schema.Source
+	Schema      schema.Sensor
 	MergeLogKey string
 	Assign      []schema.Assignment
 	// Aggregate is the time slot in which the same runtime events of one flush are sent as one;

@@ -197,7 +197,7 @@ func TestLoad(t *testing.T) {
 		{property: "Stats_Interval", value: "500ms", hint: "at least 1s; 0 or off for none"},
 		{property: "Stats_Interval", value: "-5s", hint: "at least 1s; 0 or off for none"},
 
-		{property: "Schema", value: "Falco", edit: func(c *Config) { c.Schema = schema.SourceFalco }},
+		{property: "Schema", value: "Falco", edit: func(c *Config) { c.Schema = schema.SensorFalco }},
 		{property: "Schema", value: "auto", edit: func(c *Config) {}},
 		{property: "Schema", value: "sysdig", hint: "use auto (the source of each record by its fingerprint, else KCS-native), kcs, falco, tetragon or tracee"},
 

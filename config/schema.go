@@ -29,8 +29,8 @@ func init() {
 	}
 }
 
-func parseSchema(v string) (schema.Source, error) {
-	if s, ok := schema.ParseSource(v); ok {
+func parseSchema(v string) (schema.Sensor, error) {
+	if s, ok := schema.ParseSensor(v); ok {
 		return s, nil
 	}
 	return 0, &PropertyError{"Schema", v, "auto (the source of each record by its fingerprint, else KCS-native), kcs, falco, tetragon or tracee"}

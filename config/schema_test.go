@@ -51,7 +51,7 @@ func TestSchemaStartupLine(t *testing.T) {
 		}[k]
 	}), "x")
 	require.NoError(t, err)
-	assert.Equal(t, schema.SourceTracee, c.Schema)
+	assert.Equal(t, schema.SensorTracee, c.Schema)
 	assert.Contains(t, c.String(), ` Schema=tracee Merge_Log_Key=tracee Map.cluster=$kubernetes['labels']['cluster'] Set.cluster="prod eu" Map.node=$kubernetes['host']`)
 }
 

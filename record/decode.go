@@ -38,8 +38,11 @@ type Event struct {
 	Offset        int // byte offset of the event in the chunk
 }
 
-// Lookup returns the value of a top-level key.
-func (e *Event) Lookup(key string) (Value, bool) {
+// The look-ups are named by where they look: Record… in the record as Fluent Bit holds it (Fields),
+// Body… in the event's own fields (Body), FindPath in both.
+
+// RecordValue returns the decoded value of a top-level key of the record (Fields).
+func (e *Event) RecordValue(key string) (Value, bool) {
 	for i := range e.Fields {
 		if string(e.Fields[i].Key) == key {
 			return e.Fields[i].Value, true
@@ -56,11 +59,11 @@ func (e *Event) Body() []Field {
 	return e.Fields
 }
 
-// Get is a top-level key of the event's own fields (Body), undecoded.
-func (e *Event) Get(key string) Node { return lookup(e.Body(), key) }
+// BodyNode is a top-level key of the event's own fields (Body), undecoded.
+func (e *Event) BodyNode(key string) Node { return lookup(e.Body(), key) }
 
-// Outer is a top-level key of the record as Fluent Bit holds it (Fields), undecoded.
-func (e *Event) Outer(key string) Node { return lookup(e.Fields, key) }
+// RecordNode is a top-level key of the record as Fluent Bit holds it (Fields), undecoded.
+func (e *Event) RecordNode(key string) Node { return lookup(e.Fields, key) }
 
 func lookup(fields []Field, key string) Node {
 	for i := range fields {
@@ -71,9 +74,9 @@ func lookup(fields []Field, key string) Node {
 	return Node{}
 }
 
-// Find follows a record accessor: first in the record as Fluent Bit holds it, then in the embedded
-// event. It returns the absent Node when neither has the path.
-func (e *Event) Find(p Path) Node {
+// FindPath follows a record accessor: first in the record as Fluent Bit holds it, then in the
+// embedded event. It returns the absent Node when neither has the path.
+func (e *Event) FindPath(p Path) Node {
 	if len(p) == 0 {
 		return Node{}
 	}

@@ -227,13 +227,13 @@ func TestBodyValueKinds(t *testing.T) {
 		{"nil", none()},
 		{"utf8", s("ключ 日本")},
 	}, ev.Fields)
-	v, ok := ev.Lookup("nil")
+	v, ok := ev.RecordValue("nil")
 	assert.True(t, ok)
 	assert.True(t, v.IsZero())
-	v, ok = ev.Lookup("uint8")
+	v, ok = ev.RecordValue("uint8")
 	assert.True(t, ok)
 	sameValue(t, i(255), v, "uint8")
-	_, ok = ev.Lookup("missing")
+	_, ok = ev.RecordValue("missing")
 	assert.False(t, ok)
 }
 
@@ -534,7 +534,7 @@ func TestDeepNesting(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, recErrs)
 	require.Len(t, evs, 2)
-	a, has := evs[0].Lookup("a")
+	a, has := evs[0].RecordValue("a")
 	require.True(t, has)
 	assert.Equal(t, strings.Repeat("[", 65)+`"…"`+strings.Repeat("]", 65), string(a.Bytes))
 	sameFields(t, []kv{{"msg", s("good")}}, evs[1].Fields)
@@ -545,7 +545,7 @@ func TestDeepNesting(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, recErrs)
 	require.Len(t, evs, 2)
-	a, has = evs[0].Lookup("a")
+	a, has = evs[0].RecordValue("a")
 	require.True(t, has)
 	assert.Equal(t, strings.Repeat(`{"k":`, 65)+`"…"`+strings.Repeat("}", 65), string(a.Bytes))
 

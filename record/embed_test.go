@@ -52,14 +52,14 @@ func TestEmbeddedJSONInLog(t *testing.T) {
 	sameValue(t, s("a\"b\\c/d\neé😀\uFFFDx"), body[6].Value, "s")
 	sameValue(t, s(`{"k8s.pod.name":"web-1","list":[1,"x"]}`), body[7].Value, "of")
 
-	pod, ok := ev.Get("of").Get("k8s.pod.name").Str()
+	pod, ok := ev.BodyNode("of").Get("k8s.pod.name").Str()
 	assert.True(t, ok)
 	assert.Equal(t, "web-1", string(pod))
-	host, _ := ev.Outer("kubernetes").Get("host").Str()
+	host, _ := ev.RecordNode("kubernetes").Get("host").Str()
 	assert.Equal(t, "worker-2", string(host))
-	assert.Equal(t, record.NodeAbsent, ev.Get("kubernetes").Kind(), "Get reads the event, not the record")
+	assert.Equal(t, record.NodeAbsent, ev.BodyNode("kubernetes").Kind(), "BodyNode reads the event, not the record")
 
-	// Find: the record as Fluent Bit holds it first, then the embedded event
+	// FindPath: the record as Fluent Bit holds it first, then the embedded event
 	for path, want := range map[string]string{
 		"$kubernetes['host']":         "worker-2",
 		"$of['k8s.pod.name']":         "web-1",
@@ -70,7 +70,7 @@ func TestEmbeddedJSONInLog(t *testing.T) {
 	} {
 		p, err := record.ParsePath(path)
 		require.NoError(t, err)
-		got, _ := ev.Find(p).Str()
+		got, _ := ev.FindPath(p).Str()
 		assert.Equal(t, want, string(got), path)
 	}
 }

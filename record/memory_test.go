@@ -132,7 +132,7 @@ func TestLargeRecordsRetainNothing(t *testing.T) {
 		"nested array": {
 			func() any { return map[string]any{"a": strings.Split(strings.Repeat("abcdefgh ", big/9), " ")} },
 			func(t *testing.T, ev *record.Event) {
-				v, _ := ev.Lookup("a")
+				v, _ := ev.RecordValue("a")
 				assert.LessOrEqual(t, len(v.Bytes), record.MaxRenderedJSON)
 			},
 		},
@@ -146,14 +146,14 @@ func TestLargeRecordsRetainNothing(t *testing.T) {
 		"extension value": {
 			func() any { return map[string]any{"x": extValue(big)} },
 			func(t *testing.T, ev *record.Event) {
-				v, _ := ev.Lookup("x")
+				v, _ := ev.RecordValue("x")
 				assert.True(t, v.IsZero())
 			},
 		},
 		"string": {
 			func() any { return map[string]any{"s": strings.Repeat("s", big)} },
 			func(t *testing.T, ev *record.Event) {
-				v, _ := ev.Lookup("s")
+				v, _ := ev.RecordValue("s")
 				assert.Len(t, v.Bytes, big)
 			},
 		},

@@ -6,36 +6,36 @@ import (
 	"github.com/kcs-siem/siem-cef/record"
 )
 
-// Source is where a record comes from, which decides its mapping: an integration's Schema setting,
-// or what Detect finds.
-type Source uint8
+// Sensor is what wrote a record (Falco, Tetragon, Tracee, or the product: the KCS-native schema),
+// which decides its mapping: an integration's Schema setting, or what Detect finds.
+type Sensor uint8
 
-// The sources. SourceAuto is the Schema setting that detects the source of each record.
+// The sensors. SensorAuto is the Schema setting that detects the sensor of each record.
 const (
-	SourceAuto Source = iota
-	SourceKCS
-	SourceFalco
-	SourceTetragon
-	SourceTracee
+	SensorAuto Sensor = iota
+	SensorKCS
+	SensorFalco
+	SensorTetragon
+	SensorTracee
 )
 
-var sourceNames = [...]string{SourceAuto: "auto", SourceKCS: "kcs", SourceFalco: "falco", SourceTetragon: "tetragon", SourceTracee: "tracee"}
+var sensorNames = [...]string{SensorAuto: "auto", SensorKCS: "kcs", SensorFalco: "falco", SensorTetragon: "tetragon", SensorTracee: "tracee"}
 
-func (s Source) String() string {
-	if int(s) < len(sourceNames) {
-		return sourceNames[s]
+func (s Sensor) String() string {
+	if int(s) < len(sensorNames) {
+		return sensorNames[s]
 	}
 	return "auto"
 }
 
-// ParseSource reads a Schema setting, in any case.
-func ParseSource(v string) (Source, bool) {
-	for s, n := range sourceNames {
+// ParseSensor reads a Schema setting, in any case.
+func ParseSensor(v string) (Sensor, bool) {
+	for s, n := range sensorNames {
 		if strings.EqualFold(v, n) {
-			return Source(s), true
+			return Sensor(s), true
 		}
 	}
-	return SourceAuto, false
+	return SensorAuto, false
 }
 
 // tetragonEvents are the top-level keys of Tetragon's JSON export that carry a process event.
@@ -44,7 +44,7 @@ var tetragonEvents = [...]string{
 	"process_lsm", "process_usdt",
 }
 
-// Detect names the source of a record by its fingerprint, looked for in the event's own fields
+// Detect names the sensor of a record by its fingerprint, looked for in the event's own fields
 // (Body: the embedded event when there is one):
 //   - Falco: an output_fields map together with rule and priority;
 //   - Tetragon: one of the keys process_exec, process_exit, process_kprobe, process_tracepoint,
@@ -52,7 +52,7 @@ var tetragonEvents = [...]string{
 //   - Tracee: eventName together with hostProcessId.
 //
 // Anything else is a KCS-native record.
-func Detect(rec *record.Event) Source {
+func Detect(rec *record.Event) Sensor {
 	var outputFields, rule, priority, eventName, hostPID bool
 	body := rec.Body()
 	for i := range body {
@@ -70,17 +70,17 @@ func Detect(rec *record.Event) Source {
 			hostPID = true
 		default:
 			if isTetragonEvent(f.Key) && f.Raw.Kind() == record.NodeMap {
-				return SourceTetragon
+				return SensorTetragon
 			}
 		}
 	}
 	switch {
 	case outputFields && rule && priority:
-		return SourceFalco
+		return SensorFalco
 	case eventName && hostPID:
-		return SourceTracee
+		return SensorTracee
 	}
-	return SourceKCS
+	return SensorKCS
 }
 
 func isTetragonEvent(key []byte) bool {

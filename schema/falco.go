@@ -36,7 +36,7 @@ type falcoFields struct {
 // Every alert is a rule's: a policy violation that Falco reported and did not block (Audit).
 func (m *Mapper) falco(rec *record.Event, d *draft) {
 	var f falcoFields
-	it := rec.Get("output_fields").Pairs()
+	it := rec.BodyNode("output_fields").Pairs()
 	for {
 		k, v, ok := it.Next()
 		if !ok {
@@ -163,7 +163,7 @@ func (m *Mapper) falco(rec *record.Event, d *draft) {
 	d.setBytes(FieldNamespace, f.namespace)
 	d.setBytes(FieldProcess, f.procName)
 	d.setBytes(FieldCommand, f.cmdline)
-	d.setBytes(FieldNode, str(rec.Get("hostname")))
+	d.setBytes(FieldNode, str(rec.BodyNode("hostname")))
 
 	switch k {
 	case kindProcess:
@@ -212,17 +212,17 @@ func (m *Mapper) falco(rec *record.Event, d *draft) {
 		d.set(FieldDstPort, f.sport)
 	}
 
-	priority := str(rec.Get("priority"))
+	priority := str(rec.BodyNode("priority"))
 	for _, p := range falcoPriorities {
 		if bytes.EqualFold(priority, []byte(p.name)) {
 			d.sensorSeverity = p.severity
 			break
 		}
 	}
-	rule := str(rec.Get("rule"))
-	d.setBytes(FieldMessage, m.join(": ", rule, falcoOutput(str(rec.Get("output")), priority)))
+	rule := str(rec.BodyNode("rule"))
+	d.setBytes(FieldMessage, m.join(": ", rule, falcoOutput(str(rec.BodyNode("output")), priority)))
 
-	if t, ok := parseTime(str(rec.Get("time"))); ok {
+	if t, ok := parseTime(str(rec.BodyNode("time"))); ok {
 		d.time = t
 	} else if t, ok := nanoTime(f.evtTime); ok {
 		d.time = t

@@ -86,7 +86,7 @@ func kcs(rec *record.Event, d *draft) {
 	}
 	if d.v[FieldMessage].IsZero() && rec.EmbeddedKey == nil {
 		for _, k := range plainLineKeys {
-			if v, ok := rec.Lookup(k); ok && v.Kind == record.KindString {
+			if v, ok := rec.RecordValue(k); ok && v.Kind == record.KindString {
 				d.setBytes(FieldMessage, v.Bytes)
 				break
 			}

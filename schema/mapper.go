@@ -17,7 +17,7 @@ type Mapper struct {
 	// record's own severity still wins.
 	Severity product.Overrides
 	// Schema is the integration's Schema setting; the zero value is auto.
-	Schema Source
+	Schema Sensor
 	// Assign are the integration's Set.<field> and Map.<field> settings, at most one per field.
 	Assign []Assignment
 
@@ -26,34 +26,34 @@ type Mapper struct {
 	buf      []byte
 }
 
-// Map maps one record onto ev: the record's source is the integration's Schema, or, with auto, the
+// Map maps one record onto ev: the record's sensor is the integration's Schema, or, with auto, the
 // one its fingerprint names (Detect), the KCS-native schema when none does. Values that cannot be
 // used are appended to problems, which is returned.
 func (m *Mapper) Map(rec *record.Event, ev *product.Event, problems []Problem) []Problem {
-	src := m.Schema
-	if src == SourceAuto {
-		src = Detect(rec)
+	sensor := m.Schema
+	if sensor == SensorAuto {
+		sensor = Detect(rec)
 	}
-	return m.mapAs(src, rec, ev, problems)
+	return m.mapAs(sensor, rec, ev, problems)
 }
 
 // KCS maps a record as a record of the KCS-native schema (docs/events.md §6), whatever its shape.
 func (m *Mapper) KCS(rec *record.Event, ev *product.Event, problems []Problem) []Problem {
-	return m.mapAs(SourceKCS, rec, ev, problems)
+	return m.mapAs(SensorKCS, rec, ev, problems)
 }
 
-func (m *Mapper) mapAs(src Source, rec *record.Event, ev *product.Event, problems []Problem) []Problem {
+func (m *Mapper) mapAs(sensor Sensor, rec *record.Event, ev *product.Event, problems []Problem) []Problem {
 	ev.Reset()
 	ev.Time = rec.Time
 	m.d.reset()
 	m.buf = m.buf[:0]
 	d := &m.d
-	switch src {
-	case SourceFalco:
+	switch sensor {
+	case SensorFalco:
 		m.falco(rec, d)
-	case SourceTetragon:
+	case SensorTetragon:
 		m.tetragon(rec, d)
-	case SourceTracee:
+	case SensorTracee:
 		m.tracee(rec, d)
 	default:
 		kcs(rec, d)
@@ -70,7 +70,7 @@ func (m *Mapper) mapAs(src Source, rec *record.Event, ev *product.Event, problem
 // pod name of the event source) when the event has none. Tracee's own `kubernetes` block (podName,
 // podNamespace) has neither key, so it is never taken for the filter's.
 func kubernetesFilter(rec *record.Event, d *draft) {
-	k := rec.Outer("kubernetes")
+	k := rec.RecordNode("kubernetes")
 	if k.Kind() != record.NodeMap {
 		return
 	}
@@ -90,7 +90,7 @@ func (m *Mapper) assign(rec *record.Event, d *draft) {
 	for i := range m.compiled {
 		a := &m.compiled[i]
 		if a.path != nil {
-			if v := m.nodeValue(rec.Find(a.path)); !v.IsZero() {
+			if v := m.nodeValue(rec.FindPath(a.path)); !v.IsZero() {
 				d.put(a.field, v)
 				continue
 			}

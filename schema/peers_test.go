@@ -54,17 +54,17 @@ func cefLine(t *testing.T, m *Mapper, body any) string {
 
 // Each peer fixture is detected as its source.
 func TestDetectFixtures(t *testing.T) {
-	want := map[string]Source{
-		"falco_exec_captured_0.41.json":                              SourceFalco,
-		"falco_open_captured_0.41.json":                              SourceFalco,
-		"fluentbit_tail_cri_k8s_falco_mergelog_off_constructed.json": SourceFalco,
-		"fluentbit_k8s_falco_merge_log_key_constructed.json":         SourceFalco,
-		"tetragon_process_exec_docs.json":                            SourceTetragon,
-		"tetragon_kprobe_sigkill_constructed.json":                   SourceTetragon,
-		"tracee_exec_k8s_constructed_v0.24.json":                     SourceTracee,
-		"tracee_forward_signature_constructed.json":                  SourceTracee,
-		"fluentbit_plain_log_line_k8s_constructed.json":              SourceKCS,
-		"unknown_shape_constructed.json":                             SourceKCS,
+	want := map[string]Sensor{
+		"falco_exec_captured_0.41.json":                              SensorFalco,
+		"falco_open_captured_0.41.json":                              SensorFalco,
+		"fluentbit_tail_cri_k8s_falco_mergelog_off_constructed.json": SensorFalco,
+		"fluentbit_k8s_falco_merge_log_key_constructed.json":         SensorFalco,
+		"tetragon_process_exec_docs.json":                            SensorTetragon,
+		"tetragon_kprobe_sigkill_constructed.json":                   SensorTetragon,
+		"tracee_exec_k8s_constructed_v0.24.json":                     SensorTracee,
+		"tracee_forward_signature_constructed.json":                  SensorTracee,
+		"fluentbit_plain_log_line_k8s_constructed.json":              SensorKCS,
+		"unknown_shape_constructed.json":                             SensorKCS,
 	}
 	files, err := filepath.Glob("../test/fixtures/peers/*.json")
 	require.NoError(t, err)
@@ -77,29 +77,29 @@ func TestDetectFixtures(t *testing.T) {
 }
 
 func TestDetectFingerprints(t *testing.T) {
-	for body, want := range map[string]Source{
-		`{"output_fields":{},"rule":"r","priority":"Notice"}`:             SourceFalco,
-		`{"output_fields":{},"rule":"r"}`:                                 SourceKCS,
-		`{"output_fields":"x","rule":"r","priority":"Notice"}`:            SourceKCS,
-		`{"process_exec":{"process":{}}}`:                                 SourceTetragon,
-		`{"process_kprobe":{}}`:                                           SourceTetragon,
-		`{"process_lsm":{},"node_name":"n"}`:                              SourceTetragon,
-		`{"process_exec":"x"}`:                                            SourceKCS,
-		`{"process_other":{}}`:                                            SourceKCS,
-		`{"eventName":"openat","hostProcessId":1}`:                        SourceTracee,
-		`{"eventName":"openat"}`:                                          SourceKCS,
-		`{"event_id":"PM-001","pid":1}`:                                   SourceKCS,
-		`{"log":"{\"eventName\":\"x\",\"hostProcessId\":1}"}`:             SourceTracee,
-		`{"log":"not json","rule":"r","priority":"p","output_fields":{}}`: SourceFalco,
+	for body, want := range map[string]Sensor{
+		`{"output_fields":{},"rule":"r","priority":"Notice"}`:             SensorFalco,
+		`{"output_fields":{},"rule":"r"}`:                                 SensorKCS,
+		`{"output_fields":"x","rule":"r","priority":"Notice"}`:            SensorKCS,
+		`{"process_exec":{"process":{}}}`:                                 SensorTetragon,
+		`{"process_kprobe":{}}`:                                           SensorTetragon,
+		`{"process_lsm":{},"node_name":"n"}`:                              SensorTetragon,
+		`{"process_exec":"x"}`:                                            SensorKCS,
+		`{"process_other":{}}`:                                            SensorKCS,
+		`{"eventName":"openat","hostProcessId":1}`:                        SensorTracee,
+		`{"eventName":"openat"}`:                                          SensorKCS,
+		`{"event_id":"PM-001","pid":1}`:                                   SensorKCS,
+		`{"log":"{\"eventName\":\"x\",\"hostProcessId\":1}"}`:             SensorTracee,
+		`{"log":"not json","rule":"r","priority":"p","output_fields":{}}`: SensorFalco,
 	} {
 		assert.Equal(t, want, Detect(decodeBody(t, body)), body)
 	}
 	for _, name := range []string{"auto", "kcs", "falco", "tetragon", "tracee"} {
-		s, ok := ParseSource(strings.ToUpper(name))
+		s, ok := ParseSensor(strings.ToUpper(name))
 		assert.True(t, ok)
 		assert.Equal(t, name, s.String())
 	}
-	_, ok := ParseSource("sysdig")
+	_, ok := ParseSensor("sysdig")
 	assert.False(t, ok)
 }
 
@@ -343,9 +343,9 @@ func TestSensorSeverityOrder(t *testing.T) {
 func TestForcedSchema(t *testing.T) {
 	tracee := traceeEvent("security_file_open", []any{arg("pathname", "/etc/shadow")}, nil)
 	assert.Contains(t, cefLine(t, &Mapper{}, tracee), "|FM-001|")
-	assert.Contains(t, cefLine(t, &Mapper{Schema: SourceKCS}, tracee), "|UNKNOWN|")
-	assert.Contains(t, cefLine(t, &Mapper{Schema: SourceFalco}, tracee), "|FPM-001|")
-	assert.Contains(t, cefLine(t, &Mapper{Schema: SourceTetragon}, `{"event_id":"PM-001"}`), "|FPM-001|")
+	assert.Contains(t, cefLine(t, &Mapper{Schema: SensorKCS}, tracee), "|UNKNOWN|")
+	assert.Contains(t, cefLine(t, &Mapper{Schema: SensorFalco}, tracee), "|FPM-001|")
+	assert.Contains(t, cefLine(t, &Mapper{Schema: SensorTetragon}, `{"event_id":"PM-001"}`), "|FPM-001|")
 }
 
 // A plain log line becomes msg of an unknown event; a record's own message wins over it.

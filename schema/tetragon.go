@@ -53,9 +53,9 @@ func (m *Mapper) tetragon(rec *record.Event, d *draft) {
 			d.setBytes(FieldImageHash, id[at+1:])
 		}
 	}
-	d.setBytes(FieldNode, str(rec.Get("node_name")))
-	d.setBytes(FieldCluster, str(rec.Get("cluster_name")))
-	if t, ok := parseTime(str(rec.Get("time"))); ok {
+	d.setBytes(FieldNode, str(rec.BodyNode("node_name")))
+	d.setBytes(FieldCluster, str(rec.BodyNode("cluster_name")))
+	if t, ok := parseTime(str(rec.BodyNode("time"))); ok {
 		d.time = t
 	}
 

@@ -82,16 +82,16 @@ func (m *Mapper) fileMode(v record.Node) []byte {
 // the signature's Properties) is a policy violation that Tracee reported and did not block
 // (Audit); any other event is a plain observation (Other).
 func (m *Mapper) tracee(rec *record.Event, d *draft) {
-	eventName := str(rec.Get("eventName"))
-	metadata := rec.Get("metadata")
+	eventName := str(rec.BodyNode("eventName"))
+	metadata := rec.BodyNode("metadata")
 	detection := metadata.Kind() == record.NodeMap
 
 	var a traceeArgs
-	a.read(m, rec.Get("args"))
+	a.read(m, rec.BodyNode("args"))
 	opName := eventName
 	if detection {
 		// The event that triggered the signature says what the detection is about.
-		it := rec.Get("args").Elems()
+		it := rec.BodyNode("args").Elems()
 		for {
 			arg, ok := it.NextElem()
 			if !ok {
@@ -124,19 +124,19 @@ func (m *Mapper) tracee(rec *record.Event, d *draft) {
 		d.setBytes(FieldStatus, statusOther)
 	}
 
-	d.set(FieldPID, scalar(rec.Get("hostProcessId")))
-	d.set(FieldPPID, scalar(rec.Get("hostParentProcessId")))
-	d.set(FieldEUID, scalar(rec.Get("userId")))
-	d.setBytes(FieldProcess, str(rec.Get("processName")))
-	container := rec.Get("container")
-	d.setBytes(FieldContainerID, containerID(orElse(str(rec.Get("containerId")), str(container.Get("id")))))
+	d.set(FieldPID, scalar(rec.BodyNode("hostProcessId")))
+	d.set(FieldPPID, scalar(rec.BodyNode("hostParentProcessId")))
+	d.set(FieldEUID, scalar(rec.BodyNode("userId")))
+	d.setBytes(FieldProcess, str(rec.BodyNode("processName")))
+	container := rec.BodyNode("container")
+	d.setBytes(FieldContainerID, containerID(orElse(str(rec.BodyNode("containerId")), str(container.Get("id")))))
 	d.setBytes(FieldContainer, str(container.Get("name")))
 	d.setBytes(FieldImage, str(container.Get("image")))
 	d.setBytes(FieldImageHash, str(container.Get("imageDigest")))
-	k8s := rec.Get("kubernetes")
+	k8s := rec.BodyNode("kubernetes")
 	d.setBytes(FieldPod, str(k8s.Get("podName")))
 	d.setBytes(FieldNamespace, str(k8s.Get("podNamespace")))
-	if t, ok := nanoTime(rec.Get("timestamp")); ok {
+	if t, ok := nanoTime(rec.BodyNode("timestamp")); ok {
 		d.time = t
 	}
 
@@ -146,7 +146,7 @@ func (m *Mapper) tracee(rec *record.Event, d *draft) {
 		if known && o.kind == kindProcess {
 			d.setBytes(FieldOperation, o.act)
 		}
-		path = orElse(a.path, str(rec.Get("executable").Get("path")))
+		path = orElse(a.path, str(rec.BodyNode("executable").Get("path")))
 		d.setBytes(FieldCommand, m.joinArgv(a.argv))
 	case kindFile:
 		if known {

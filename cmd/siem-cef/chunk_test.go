@@ -34,7 +34,7 @@ func decodeChunk(t *testing.T, chunk []byte) []decodedEvent {
 		if !ok {
 			return res
 		}
-		v, found := ev.Lookup("event_id")
+		v, found := ev.RecordValue("event_id")
 		require.True(t, found)
 		require.Equal(t, record.KindString, v.Kind)
 		res = append(res, decodedEvent{ev.Time, string(v.Bytes)})
