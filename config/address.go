@@ -2,25 +2,17 @@ package config
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/kcs-siem/siem-cef/deliver"
 )
-
-// HostPort is one SIEM address.
-type HostPort struct {
-	Host string // IP literal (no brackets) or FQDN
-	Port int
-}
-
-// String is host:port, an IPv6 host in brackets.
-func (h HostPort) String() string { return net.JoinHostPort(h.Host, strconv.Itoa(h.Port)) }
 
 // parseAddresses takes a comma list: a failover order. A missing port is 0 until the protocol's
 // default is known.
-func parseAddresses(v string) ([]HostPort, error) {
-	var out []HostPort
+func parseAddresses(v string) ([]deliver.HostPort, error) {
+	var out []deliver.HostPort
 	for _, item := range strings.Split(v, ",") {
 		if strings.TrimSpace(item) == "" && v != "" {
 			return nil, &PropertyError{"Address", v, "a comma list of addresses in failover order without empty items, e.g. siem-a:514,siem-b:514"}
@@ -33,7 +25,7 @@ func parseAddresses(v string) ([]HostPort, error) {
 			}
 			return nil, err
 		}
-		out = append(out, HostPort{host, port})
+		out = append(out, deliver.HostPort{Host: host, Port: port})
 	}
 	return out, nil
 }

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/deliver"
 	"github.com/kcs-siem/siem-cef/product"
 	"github.com/kcs-siem/siem-cef/schema"
 )
@@ -28,29 +29,15 @@ type GetterFunc func(key string) string
 // Get calls f.
 func (f GetterFunc) Get(key string) string { return f(key) }
 
-// Protocol is the transport to the SIEM.
-type Protocol string
-
-// The transports a SIEM integration offers: the product's two (docs/events.md), TLS, and RELP for acknowledged delivery.
-const (
-	TCP     Protocol = "tcp"
-	UDP     Protocol = "udp"
-	TLS     Protocol = "tls"
-	RELP    Protocol = "relp"
-	RELPTLS Protocol = "relp+tls"
-)
-
-// Config is the effective configuration of one integration.
+// Config is the effective configuration of one integration, built from the parts its stages take.
 type Config struct {
 	Integration string
-	// Addresses are the SIEM's addresses in failover order; the first is the primary.
-	Addresses []HostPort
-	Protocol  Protocol
+	// Settings are the transport's part: addresses, protocol, time-outs, framing, TLS, RELP
+	// window and failover hold-down.
+	deliver.Settings
 	// Header is the encoder's part: the CEF header fields, the syslog host name, facility and
 	// format (Syslog_Format).
 	cef.Header
-	ConnectTimeout time.Duration
-	WriteTimeout   time.Duration
 	// Severity replaces the severity rules of the event types it names; empty keeps them all.
 	Severity product.Overrides
 	// Categories are the exported categories of non-runtime events, in the product's order.
@@ -64,17 +51,9 @@ type Config struct {
 	StartupCheck  StartupCheck
 	// StatsInterval is how often the counters are logged; 0 turns them off.
 	StatsInterval time.Duration
-	// Framing of tcp and tls streams.
-	Framing Framing
-	// TLS is set for the protocols that run over TLS.
-	TLS *TLSSettings
-	// MaxMessageSize bounds a message: a longer one is shortened to fit, rather than cut or split by
-	// the receiver.
+	// MaxMessageSize bounds a message: the pipeline shortens a longer one to fit, rather than have
+	// the receiver cut or split it. The transports never read it.
 	MaxMessageSize int
-	// FailoverHoldDown is how long a failed address is passed over before it is tried again.
-	FailoverHoldDown time.Duration
-	// RELPWindow is how many RELP messages may await their acknowledgement.
-	RELPWindow int
 	// Schema is the source of the records (auto: each record's fingerprint); MergeLogKey the key
 	// the kubernetes filter's Merge_Log_Key names; Assign the Set.<field> and Map.<field> settings.
 	Schema      schema.Sensor
@@ -196,15 +175,20 @@ func Load(g Getter, defaultIntegration string) (*Config, error) {
 func defaults(integration string) *Config {
 	return &Config{
 		Integration: integration,
-		Protocol:    TCP,
+		Settings: deliver.Settings{
+			Protocol:       deliver.ProtocolTCP,
+			ConnectTimeout: 5 * time.Second,
+			WriteTimeout:   10 * time.Second,
+			// Framing's default depends on the protocol (finish).
+			FailoverHoldDown: time.Minute,
+			RELPWindow:       128,
+		},
 		Header: cef.Header{
 			Vendor: "Kaspersky", Product: "Kaspersky Container Security", Version: "2.0",
 			Hostname: defaultHostname(),
 			Facility: 20, // local4
 			Format:   cef.RFC3164,
 		},
-		ConnectTimeout: 5 * time.Second,
-		WriteTimeout:   10 * time.Second,
 		Categories:     slices.Clone(product.Categories),
 		AllAgentGroups: true,
 		RuntimeEvents:  slices.Clone(product.RuntimePrefixes),
@@ -212,9 +196,7 @@ func defaults(integration string) *Config {
 		StatsInterval:  time.Minute,
 		// rsyslog's default maxMessageSize: what most collectors take. rsyslog cuts a longer message,
 		// and on TCP makes the rest a second event that starts in the middle of a value.
-		MaxMessageSize:   8096,
-		FailoverHoldDown: time.Minute,
-		RELPWindow:       128,
+		MaxMessageSize: 8096,
 	}
 }
 
@@ -318,15 +300,6 @@ func isDigits(s string) bool {
 	return s != "" && !strings.ContainsFunc(s, func(r rune) bool { return r < '0' || r > '9' })
 }
 
-// Endpoints are every address, in failover order.
-func (c *Config) Endpoints() []string {
-	out := make([]string, len(c.Addresses))
-	for i, a := range c.Addresses {
-		out[i] = a.String()
-	}
-	return out
-}
-
 // String is the effective configuration on one line, for the start-up log.
 func (c *Config) String() string {
 	fields := []struct{ key, value string }{
@@ -345,8 +318,8 @@ func (c *Config) String() string {
 		{"Stats_Interval", c.StatsInterval.String()},
 		{"Syslog_Format", syslogFormatName(c.Format)},
 	}
-	if c.Protocol == TCP || c.Protocol == TLS {
-		fields = append(fields, struct{ key, value string }{"Framing", string(c.Framing)})
+	if c.Protocol == deliver.ProtocolTCP || c.Protocol == deliver.ProtocolTLS {
+		fields = append(fields, struct{ key, value string }{"Framing", framingNames[c.Framing]})
 	}
 	fields = append(fields, struct{ key, value string }{"Max_Message_Size", strconv.Itoa(c.MaxMessageSize)})
 	// Volume control is shown only when set, so the line of a configuration without it is as it was.
@@ -356,7 +329,7 @@ func (c *Config) String() string {
 	if c.MaxEventsPerSecond > 0 {
 		fields = append(fields, struct{ key, value string }{"Max_Events_Per_Second", strconv.Itoa(c.MaxEventsPerSecond)})
 	}
-	if c.Protocol == RELP || c.Protocol == RELPTLS {
+	if c.Protocol.UsesRELP() {
 		fields = append(fields, struct{ key, value string }{"RELP_Window", strconv.Itoa(c.RELPWindow)})
 	}
 	if len(c.Addresses) > 1 {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/deliver"
 	"github.com/kcs-siem/siem-cef/internal/testpki"
 	"github.com/kcs-siem/siem-cef/product"
 	"github.com/kcs-siem/siem-cef/record"
@@ -28,24 +29,26 @@ func want(t *testing.T) Config {
 	require.NoError(t, err)
 	return Config{
 		Integration: "siem_cef.0",
-		Addresses:   []HostPort{{Host: "siem.example.com", Port: 514}},
-		Protocol:    TCP,
+		Settings: deliver.Settings{
+			Addresses:        []deliver.HostPort{{Host: "siem.example.com", Port: 514}},
+			Protocol:         deliver.ProtocolTCP,
+			ConnectTimeout:   5 * time.Second,
+			WriteTimeout:     10 * time.Second,
+			Framing:          deliver.FramingNewline,
+			FailoverHoldDown: time.Minute,
+			RELPWindow:       128,
+		},
 		Header: cef.Header{
 			Vendor: "Kaspersky", Product: "Kaspersky Container Security", Version: "2.0",
 			Hostname: host, Facility: 20, Format: cef.RFC3164,
 		},
-		ConnectTimeout: 5 * time.Second,
-		WriteTimeout:   10 * time.Second,
 		Categories: []string{"Administration", "Alert", "CI/CD", "Policies", "Resources", "Scanners",
 			"Admission controller", "Forensic data", "API"},
-		AllAgentGroups:   true,
-		RuntimeEvents:    []string{"PM", "FM", "NT", "FPM", "FNT", "FFM", "FFTP"},
-		StartupCheck:     CheckWarn,
-		StatsInterval:    time.Minute,
-		Framing:          FramingNewline,
-		MaxMessageSize:   8096,
-		FailoverHoldDown: time.Minute,
-		RELPWindow:       128,
+		AllAgentGroups: true,
+		RuntimeEvents:  []string{"PM", "FM", "NT", "FPM", "FNT", "FFM", "FFTP"},
+		StartupCheck:   CheckWarn,
+		StatsInterval:  time.Minute,
+		MaxMessageSize: 8096,
 	}
 }
 
@@ -103,16 +106,16 @@ func TestLoad(t *testing.T) {
 		{property: "Address", value: "[2001:db8::1", hint: "use host, host:port or [ipv6]:port"},
 		{property: "Address", value: "[2001:db8::1]514", hint: "use host, host:port or [ipv6]:port"},
 		{property: "Address", value: "siem-a:1514, [2001:db8::2],siem-c", edit: func(c *Config) {
-			c.Addresses = []HostPort{{"siem-a", 1514}, {"2001:db8::2", 514}, {"siem-c", 514}}
+			c.Addresses = []deliver.HostPort{{Host: "siem-a", Port: 1514}, {Host: "2001:db8::2", Port: 514}, {Host: "siem-c", Port: 514}}
 		}},
 		{property: "Address", value: "siem-a:514,,siem-b", hint: "without empty items"},
 		{property: "Address", value: "siem-a:514,siem-b:0", hint: "use a port from 1 to 65535 after the host, e.g. siem.example.com:514 (in siem-b:0)"},
 
-		{property: "Protocol", value: "UDP", edit: func(c *Config) { c.Protocol = UDP }},
-		{property: "Protocol", value: "tcp", edit: func(c *Config) { c.Protocol = TCP }},
+		{property: "Protocol", value: "UDP", edit: func(c *Config) { c.Protocol = deliver.ProtocolUDP }},
+		{property: "Protocol", value: "tcp", edit: func(c *Config) { c.Protocol = deliver.ProtocolTCP }},
 		{property: "Protocol", value: "sctp", hint: "use tcp, udp, tls, relp or relp+tls"},
-		{property: "Protocol", value: "relp", edit: func(c *Config) { c.Protocol, c.Addresses[0].Port = RELP, 2514 }},
-		{property: "Protocol", value: "udp", edit: func(c *Config) { c.Protocol = UDP }},
+		{property: "Protocol", value: "relp", edit: func(c *Config) { c.Protocol, c.Addresses[0].Port = deliver.ProtocolRELP, 2514 }},
+		{property: "Protocol", value: "udp", edit: func(c *Config) { c.Protocol = deliver.ProtocolUDP }},
 
 		{property: "Vendor", value: "Acme", edit: func(c *Config) { c.Vendor = "Acme" }},
 		{property: "Vendor", value: "   ", edit: func(c *Config) {}},
@@ -228,7 +231,7 @@ func TestLoad(t *testing.T) {
 		{property: "Map.cluster", value: "kubernetes.labels.cluster", hint: "use a record accessor: $key followed by ['key'] or [index] steps"},
 		{property: "Map.node", value: "$kubernetes['host'", hint: "use a record accessor"},
 
-		{property: "Framing", value: "Octet-Counting", edit: func(c *Config) { c.Framing = FramingOctet }},
+		{property: "Framing", value: "Octet-Counting", edit: func(c *Config) { c.Framing = deliver.FramingOctet }},
 		{property: "Framing", value: "length", hint: "use newline or octet-counting"},
 		{property: "Syslog_Format", value: "RFC5424", edit: func(c *Config) { c.Format = cef.RFC5424 }},
 		{property: "Syslog_Format", value: "none", edit: func(c *Config) { c.Format = cef.NoSyslog }},
@@ -310,23 +313,6 @@ func TestPropertyErrorMessage(t *testing.T) {
 	assert.True(t, errors.As(err, new(*PropertyError)))
 }
 
-func TestEndpoints(t *testing.T) {
-	tests := []struct {
-		host string
-		port int
-		want string
-	}{
-		{"siem.example.com", 514, "siem.example.com:514"},
-		{"10.0.0.1", 6514, "10.0.0.1:6514"},
-		{"2001:db8::1", 514, "[2001:db8::1]:514"},
-		{"fe80::1%eth0", 1, "[fe80::1%eth0]:1"},
-	}
-	for _, tt := range tests {
-		c := Config{Addresses: []HostPort{{Host: tt.host, Port: tt.port}, {Host: "second", Port: 1}}}
-		assert.Equal(t, []string{tt.want, "second:1"}, c.Endpoints())
-	}
-}
-
 func TestString(t *testing.T) {
 	c, err := Load(props(map[string]string{
 		"Address":       "[2001:db8::1]:6514",
@@ -363,7 +349,7 @@ func TestTLS(t *testing.T) {
 	c, err := load(map[string]string{})
 	require.NoError(t, err)
 	assert.Equal(t, 6514, c.Addresses[0].Port, "RFC 5425's port")
-	assert.Equal(t, FramingOctet, c.Framing, "RFC 5425's framing")
+	assert.Equal(t, deliver.FramingOctet, c.Framing, "RFC 5425's framing")
 	assert.True(t, c.TLS.Verify)
 	assert.Empty(t, c.TLS.Config.ServerName, "each address's own host name")
 	assert.Equal(t, uint16(tls.VersionTLS12), c.TLS.Config.MinVersion)
@@ -377,7 +363,7 @@ func TestTLS(t *testing.T) {
 	assert.Len(t, c.TLS.Config.Certificates, 1)
 	assert.True(t, c.TLS.Config.InsecureSkipVerify)
 	assert.Equal(t, "siem.internal", c.TLS.Config.ServerName)
-	assert.Equal(t, FramingNewline, c.Framing)
+	assert.Equal(t, deliver.FramingNewline, c.Framing)
 
 	for _, tc := range []struct {
 		props map[string]string

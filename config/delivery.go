@@ -10,49 +10,27 @@ import (
 	"time"
 
 	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/deliver"
 )
 
-func parseProtocol(v string) (Protocol, error) {
-	switch p := Protocol(strings.ToLower(v)); p {
-	case TCP, UDP, TLS, RELP, RELPTLS:
+func parseProtocol(v string) (deliver.Protocol, error) {
+	switch p := deliver.Protocol(strings.ToLower(v)); p {
+	case deliver.ProtocolTCP, deliver.ProtocolUDP, deliver.ProtocolTLS, deliver.ProtocolRELP, deliver.ProtocolRELPTLS:
 		return p, nil
 	}
 	return "", &PropertyError{"Protocol", v, "tcp, udp, tls, relp or relp+tls"}
 }
 
-// Stream tells the protocols that keep a connection.
-func (p Protocol) Stream() bool { return p != UDP }
+// framingNames are the values of Framing, indexed by the framing (RFC 6587's names).
+var framingNames = [...]string{deliver.FramingNewline: "newline", deliver.FramingOctet: "octet-counting"}
 
-// UsesTLS tells the protocols that run over TLS.
-func (p Protocol) UsesTLS() bool { return p == TLS || p == RELPTLS }
-
-// defaultPort is the usual port of each protocol: syslog (RFC 5426), syslog over TLS (RFC 5425),
-// and the port rsyslog's documentation gives RELP.
-func (p Protocol) defaultPort() int {
-	switch p {
-	case TLS:
-		return 6514
-	case RELP, RELPTLS:
-		return 2514
+func parseFraming(v string) (deliver.Framing, error) {
+	for f, name := range framingNames {
+		if strings.EqualFold(v, name) { // v is never "", FramingNone's
+			return deliver.Framing(f), nil
+		}
 	}
-	return 514
-}
-
-// Framing is how messages are delimited on a TCP or TLS stream (RFC 6587).
-type Framing string
-
-// The framings.
-const (
-	FramingNewline Framing = "newline"
-	FramingOctet   Framing = "octet-counting"
-)
-
-func parseFraming(v string) (Framing, error) {
-	switch f := Framing(strings.ToLower(v)); f {
-	case FramingNewline, FramingOctet:
-		return f, nil
-	}
-	return "", &PropertyError{"Framing", v, "newline or octet-counting (RFC 6587)"}
+	return 0, &PropertyError{"Framing", v, "newline or octet-counting (RFC 6587)"}
 }
 
 // The message sizes.
@@ -103,13 +81,13 @@ func (c *Config) finish(g Getter) []error {
 	var errs []error
 	for i := range c.Addresses {
 		if c.Addresses[i].Port == 0 {
-			c.Addresses[i].Port = c.Protocol.defaultPort()
+			c.Addresses[i].Port = c.Protocol.DefaultPort()
 		}
 	}
-	if c.Framing == "" {
-		c.Framing = FramingNewline
-		if c.Protocol == TLS {
-			c.Framing = FramingOctet // RFC 5425
+	if c.Framing == deliver.FramingNone {
+		c.Framing = deliver.FramingNewline
+		if c.Protocol == deliver.ProtocolTLS {
+			c.Framing = deliver.FramingOctet // RFC 5425
 		}
 	}
 	set := func(name string) bool { return strings.TrimSpace(g.Get(name)) != "" }
@@ -118,18 +96,18 @@ func (c *Config) finish(g Getter) []error {
 			errs = append(errs, &PropertyError{name, g.Get(name), fmt.Sprintf("it only with %s (Protocol is %s)", use, c.Protocol)})
 		}
 	}
-	if c.Protocol != TCP && c.Protocol != TLS {
+	if c.Protocol != deliver.ProtocolTCP && c.Protocol != deliver.ProtocolTLS {
 		notFor("Framing", "Protocol tcp or tls")
 	}
-	if c.Protocol == UDP && c.MaxMessageSize > maxUDPSize {
+	if c.Protocol == deliver.ProtocolUDP && c.MaxMessageSize > maxUDPSize {
 		errs = append(errs, &PropertyError{"Max_Message_Size", g.Get("Max_Message_Size"),
 			fmt.Sprintf("at most %d bytes with Protocol udp, the largest datagram", maxUDPSize)})
 	}
-	if c.Protocol == UDP && len(c.Addresses) > 1 {
+	if c.Protocol == deliver.ProtocolUDP && len(c.Addresses) > 1 {
 		errs = append(errs, &PropertyError{"Address", g.Get("Address"),
 			"one address with Protocol udp: failover needs a protocol that can tell a SIEM is down (tcp, tls, relp)"})
 	}
-	if c.Protocol != RELP && c.Protocol != RELPTLS {
+	if !c.Protocol.UsesRELP() {
 		notFor("RELP_Window", "Protocol relp or relp+tls")
 	}
 	if !c.Protocol.UsesTLS() {
@@ -148,9 +126,9 @@ func (c *Config) finish(g Getter) []error {
 
 // loadTLS reads the TLS properties: TLS 1.2 or newer, the server verified unless TLS_Verify off,
 // against TLS_CA_File or the system's roots, with a client certificate for mutual TLS.
-func loadTLS(g Getter) (*TLSSettings, error) {
+func loadTLS(g Getter) (*deliver.TLSSettings, error) {
 	get := func(name string) string { return strings.TrimSpace(g.Get(name)) }
-	t := &TLSSettings{Verify: true, ServerName: get("TLS_Server_Name"), CAFile: get("TLS_CA_File"),
+	t := &deliver.TLSSettings{Verify: true, ServerName: get("TLS_Server_Name"), CAFile: get("TLS_CA_File"),
 		CertFile: get("TLS_Cert_File"), KeyFile: get("TLS_Key_File")}
 	if v := get("TLS_Verify"); v != "" {
 		var err error
@@ -184,13 +162,6 @@ func loadTLS(g Getter) (*TLSSettings, error) {
 	}
 	t.Config = cfg
 	return t, nil
-}
-
-// TLSSettings are the TLS properties as given, and the configuration built from them.
-type TLSSettings struct {
-	CAFile, CertFile, KeyFile, ServerName string
-	Verify                                bool
-	Config                                *tls.Config
 }
 
 func parseHoldDown(v string) (time.Duration, error) {

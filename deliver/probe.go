@@ -6,7 +6,6 @@ import (
 	"net"
 	"time"
 
-	"github.com/kcs-siem/siem-cef/config"
 	"github.com/kcs-siem/siem-cef/internal/logtext"
 )
 
@@ -41,17 +40,17 @@ func (p Probe) String() string {
 // TestConnections connects to every address of an integration (with the TLS handshake where it
 // applies, and for RELP opening and closing a session, as rsyslog's omrelp does) and closes the
 // connections again.
-func TestConnections(cfg *config.Config, timeout time.Duration) []Probe {
-	opt := OptionsOf(cfg)
+func TestConnections(s *Settings, timeout time.Duration) []Probe {
+	opt := s.options()
 	opt.ConnectTimeout = timeout
 	probes := make([]Probe, len(opt.Addresses))
 	for i, addr := range opt.Addresses {
-		p := Probe{Network: string(cfg.Protocol), Address: addr, Testable: cfg.Protocol.Stream()}
+		p := Probe{Network: string(s.Protocol), Address: addr, Testable: s.Protocol.Stream()}
 		if p.Testable {
 			one := opt
 			one.Addresses = []string{addr}
 			start := time.Now()
-			conn, done, err := connectOnce(cfg.Protocol, one, cfg.RELPWindow)
+			conn, done, err := connectOnce(s.Protocol, one, s.RELPWindow)
 			p.Took, p.Err = time.Since(start), err
 			if err == nil {
 				if tc, ok := conn.(*tls.Conn); ok {
@@ -68,8 +67,8 @@ func TestConnections(cfg *config.Config, timeout time.Duration) []Probe {
 }
 
 // connectOnce makes the connection a transport would make, and returns how to close it.
-func connectOnce(protocol config.Protocol, opt Options, window int) (net.Conn, func(), error) {
-	if protocol == config.RELP || protocol == config.RELPTLS {
+func connectOnce(protocol Protocol, opt Options, window int) (net.Conn, func(), error) {
+	if protocol.UsesRELP() {
 		r := NewRELP(opt, window)
 		if err := r.open(); err != nil {
 			return nil, nil, err.(*Error).Err

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kcs-siem/siem-cef/config"
 	"github.com/kcs-siem/siem-cef/internal/testpki"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -81,12 +80,12 @@ func hostileServer(t *testing.T, names []string) (addr string, ca *testpki.CA) {
 	return addr, ca
 }
 
-func probeConfig(addr string, ca *testpki.CA) *config.Config {
+func probeConfig(addr string, ca *testpki.CA) *Settings {
 	host, port, _ := net.SplitHostPort(addr)
 	p, _ := strconv.Atoi(port)
-	return &config.Config{Protocol: config.TLS, Addresses: []config.HostPort{{Host: host, Port: p}},
+	return &Settings{Protocol: ProtocolTLS, Addresses: []HostPort{{Host: host, Port: p}},
 		ConnectTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second,
-		TLS: &config.TLSSettings{Config: &tls.Config{RootCAs: ca.Pool(), ServerName: "siem.test", MinVersion: tls.VersionTLS12}}}
+		TLS: &TLSSettings{Config: &tls.Config{RootCAs: ca.Pool(), ServerName: "siem.test", MinVersion: tls.VersionTLS12}}}
 }
 
 func assertNoRawControl(t *testing.T, line string) {

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kcs-siem/siem-cef/config"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -184,12 +183,12 @@ func silentPeer(t *testing.T) string {
 }
 
 func TestFlushBudgetIsTheREADMEBound(t *testing.T) {
-	cfg := &config.Config{
-		Addresses:      []config.HostPort{{Host: "siem-a", Port: 514}, {Host: "siem-b", Port: 514}},
+	s := &Settings{
+		Addresses:      []HostPort{{Host: "siem-a", Port: 514}, {Host: "siem-b", Port: 514}},
 		ConnectTimeout: 5 * time.Second,
 		WriteTimeout:   10 * time.Second,
 	}
-	assert.Equal(t, 30*time.Second, FlushBudget(cfg), "Connect_Timeout × 2 addresses + 2 × Write_Timeout")
+	assert.Equal(t, 30*time.Second, FlushBudget(s), "Connect_Timeout × 2 addresses + 2 × Write_Timeout")
 }
 
 func TestTCPWriteEndsAtTheFlushDeadline(t *testing.T) {

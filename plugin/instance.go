@@ -84,7 +84,7 @@ type lane struct {
 
 func newInstance(cfg *config.Config, log logger, m metrics) *instance {
 	return &instance{cfg: cfg, log: log, metrics: m, idle: make(chan *lane, maxLanes), lastStats: time.Now(), now: time.Now,
-		budget: deliver.FlushBudget(cfg), ceiling: pipeline.NewCeiling(cfg)}
+		budget: deliver.FlushBudget(&cfg.Settings), ceiling: pipeline.NewCeiling(cfg)}
 }
 
 // startupCheck is the product's Test connection, made at start as Startup_Check says, to every
@@ -97,7 +97,7 @@ func startupCheck(cfg *config.Config, log logger) bool {
 		return true
 	}
 	reachable := 0
-	for _, p := range deliver.TestConnections(cfg, cfg.ConnectTimeout) {
+	for _, p := range deliver.TestConnections(&cfg.Settings, cfg.ConnectTimeout) {
 		switch {
 		case p.Err == nil:
 			reachable++
@@ -141,7 +141,7 @@ func (in *instance) addLane() *lane {
 }
 
 func (in *instance) newLane() *lane {
-	t := deliver.New(in.cfg)
+	t := deliver.New(&in.cfg.Settings)
 	deliver.OnConnectFailure(t, in.connectFailed)
 	return &lane{pipe: pipeline.NewLane(in.cfg, in.ceiling), batch: deliver.Batch{Framing: t.Framing()}, transport: t}
 }

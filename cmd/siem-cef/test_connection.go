@@ -90,7 +90,7 @@ func (o *testConnOpts) run(inv *invocation) int {
 		if timeout == 0 {
 			timeout = cfg.ConnectTimeout
 		}
-		wg.Go(func() { probes[i] = deliver.TestConnections(cfg, timeout) })
+		wg.Go(func() { probes[i] = deliver.TestConnections(&cfg.Settings, timeout) })
 	}
 	wg.Wait()
 
