@@ -15,6 +15,7 @@ import (
 
 	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/deliver"
+	"github.com/kcs-siem/siem-cef/filter"
 	"github.com/kcs-siem/siem-cef/product"
 	"github.com/kcs-siem/siem-cef/schema"
 )
@@ -40,15 +41,9 @@ type Config struct {
 	cef.Header
 	// Severity replaces the severity rules of the event types it names; empty keeps them all.
 	Severity product.Overrides
-	// Categories are the exported categories of non-runtime events, in the product's order.
-	Categories []string
-	// AgentGroups are the linked agent groups; AllAgentGroups ("*") links every group and the
-	// events that have none.
-	AgentGroups    []string
-	AllAgentGroups bool
-	// RuntimeEvents are the exported runtime types (prefixes).
-	RuntimeEvents []string
-	StartupCheck  StartupCheck
+	// Selection is the filter's part: the categories, runtime events and agent groups sent.
+	filter.Selection
+	StartupCheck StartupCheck
 	// StatsInterval is how often the counters are logged; 0 turns them off.
 	StatsInterval time.Duration
 	// MaxMessageSize bounds a message: the pipeline shortens a longer one to fit, rather than have
@@ -189,11 +184,13 @@ func defaults(integration string) *Config {
 			Facility: 20, // local4
 			Format:   cef.RFC3164,
 		},
-		Categories:     slices.Clone(product.Categories),
-		AllAgentGroups: true,
-		RuntimeEvents:  slices.Clone(product.RuntimePrefixes),
-		StartupCheck:   CheckWarn,
-		StatsInterval:  time.Minute,
+		Selection: filter.Selection{
+			Categories:     slices.Clone(product.Categories),
+			RuntimeEvents:  slices.Clone(product.RuntimePrefixes),
+			AllAgentGroups: true,
+		},
+		StartupCheck:  CheckWarn,
+		StatsInterval: time.Minute,
 		// rsyslog's default maxMessageSize: what most collectors take. rsyslog cuts a longer message,
 		// and on TCP makes the rest a second event that starts in the middle of a value.
 		MaxMessageSize: 8096,

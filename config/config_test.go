@@ -10,6 +10,7 @@ import (
 
 	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/deliver"
+	"github.com/kcs-siem/siem-cef/filter"
 	"github.com/kcs-siem/siem-cef/internal/testpki"
 	"github.com/kcs-siem/siem-cef/product"
 	"github.com/kcs-siem/siem-cef/record"
@@ -42,10 +43,12 @@ func want(t *testing.T) Config {
 			Vendor: "Kaspersky", Product: "Kaspersky Container Security", Version: "2.0",
 			Hostname: host, Facility: 20, Format: cef.RFC3164,
 		},
-		Categories: []string{"Administration", "Alert", "CI/CD", "Policies", "Resources", "Scanners",
-			"Admission controller", "Forensic data", "API"},
-		AllAgentGroups: true,
-		RuntimeEvents:  []string{"PM", "FM", "NT", "FPM", "FNT", "FFM", "FFTP"},
+		Selection: filter.Selection{
+			Categories: []string{"Administration", "Alert", "CI/CD", "Policies", "Resources", "Scanners",
+				"Admission controller", "Forensic data", "API"},
+			RuntimeEvents:  []string{"PM", "FM", "NT", "FPM", "FNT", "FFM", "FFTP"},
+			AllAgentGroups: true,
+		},
 		StartupCheck:   CheckWarn,
 		StatsInterval:  time.Minute,
 		MaxMessageSize: 8096,

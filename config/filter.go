@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kcs-siem/siem-cef/filter"
 	"github.com/kcs-siem/siem-cef/product"
 )
 
@@ -25,16 +26,6 @@ func parseStartupCheck(v string) (StartupCheck, error) {
 	return "", &PropertyError{"Startup_Check", v, "off, warn (log the result) or fail (refuse to start when the SIEM is unreachable)"}
 }
 
-// CategoryKey folds a category name so that "CI/CD", "cicd" and "Forensic_data" compare equal.
-func CategoryKey(name string) string {
-	return strings.Map(func(r rune) rune {
-		if strings.ContainsRune(" _-/", r) {
-			return -1
-		}
-		return r
-	}, strings.ToLower(strings.TrimSpace(name)))
-}
-
 // parseList splits a comma list; "all" and "none" stand alone.
 func parseList(v string) []string {
 	var items []string
@@ -47,7 +38,7 @@ func parseList(v string) []string {
 }
 
 func parseCategories(v string) ([]string, error) {
-	return parseSelection("Categories", v, product.Categories, ", ", "a category", CategoryKey)
+	return parseSelection("Categories", v, product.Categories, ", ", "a category", filter.CategoryKey)
 }
 
 // parseAgentGroups returns the linked groups, or all = true for "*".

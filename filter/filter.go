@@ -6,38 +6,60 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/kcs-siem/siem-cef/config"
 	"github.com/kcs-siem/siem-cef/product"
 )
+
+// Selection is the filter's part of an integration's configuration (Categories, Runtime_Events,
+// Agent_Groups).
+type Selection struct {
+	// Categories are the exported categories of non-runtime events, in the product's order.
+	Categories []string
+	// RuntimeEvents are the exported runtime types (prefixes).
+	RuntimeEvents []string
+	// AgentGroups are the linked agent groups; AllAgentGroups ("*") links every group and the
+	// events that have none.
+	AgentGroups    []string
+	AllAgentGroups bool
+}
+
+// CategoryKey folds a category name so that "CI/CD", "cicd" and "Forensic_data" compare equal.
+func CategoryKey(name string) string {
+	return strings.Map(func(r rune) rune {
+		if strings.ContainsRune(" _-/", r) {
+			return -1
+		}
+		return r
+	}, strings.ToLower(strings.TrimSpace(name)))
+}
 
 // Filter is one integration's share of the events.
 type Filter struct {
 	categories    map[string]bool // canonical names (product.Categories) of the selected categories
-	folded        map[string]bool // the same, as config.CategoryKey folds them
+	folded        map[string]bool // the same, as CategoryKey folds them
 	allCategories bool
 	groups        map[string]bool
 	allGroups     bool
 	runtime       map[string]bool // selected runtime prefixes
 }
 
-// New builds the filter of an integration's configuration.
-func New(cfg *config.Config) *Filter {
+// New builds the filter of an integration's selection.
+func New(s Selection) *Filter {
 	f := &Filter{
 		categories:    map[string]bool{},
 		folded:        map[string]bool{},
-		allCategories: len(cfg.Categories) == len(product.Categories),
+		allCategories: len(s.Categories) == len(product.Categories),
 		groups:        map[string]bool{},
-		allGroups:     cfg.AllAgentGroups,
+		allGroups:     s.AllAgentGroups,
 		runtime:       map[string]bool{},
 	}
-	for _, c := range cfg.Categories {
+	for _, c := range s.Categories {
 		f.categories[c] = true
-		f.folded[config.CategoryKey(c)] = true
+		f.folded[CategoryKey(c)] = true
 	}
-	for _, g := range cfg.AgentGroups {
+	for _, g := range s.AgentGroups {
 		f.groups[g] = true
 	}
-	for _, p := range cfg.RuntimeEvents {
+	for _, p := range s.RuntimeEvents {
 		f.runtime[p] = true
 	}
 	return f
@@ -53,7 +75,7 @@ func (f *Filter) Allows(ev *product.Event) bool {
 	}
 	if len(ev.Category) > 0 { // the record's own category wins over the table
 		// A record may spell a category its own way: "cicd", "ci/cd".
-		return f.categories[string(ev.Category)] || f.folded[config.CategoryKey(string(ev.Category))]
+		return f.categories[string(ev.Category)] || f.folded[CategoryKey(string(ev.Category))]
 	}
 	if ev.Type.Category == "" {
 		// An event of an unknown type with no category of its own: nothing to filter it by, so it

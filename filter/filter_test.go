@@ -1,20 +1,21 @@
-package filter
+package filter_test
 
 import (
 	"testing"
 
 	"github.com/kcs-siem/siem-cef/config"
+	"github.com/kcs-siem/siem-cef/filter"
 	"github.com/kcs-siem/siem-cef/product"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-func filterOf(t *testing.T, props map[string]string) *Filter {
+func filterOf(t *testing.T, props map[string]string) *filter.Filter {
 	t.Helper()
 	props["Address"] = "siem.example.com"
 	cfg, err := config.Load(config.GetterFunc(func(k string) string { return props[k] }), "t")
 	require.NoError(t, err)
-	return New(cfg)
+	return filter.New(cfg.Selection)
 }
 
 func event(id, group, category string) *product.Event {

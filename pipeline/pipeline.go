@@ -49,7 +49,7 @@ func NewLane(cfg *config.Config, c *Ceiling) *Pipeline {
 	p := &Pipeline{
 		dec:     record.NewDecoder().WithMergeLogKey(cfg.MergeLogKey),
 		mapper:  schema.Mapper{Severity: cfg.Severity, Schema: cfg.Schema, Assign: cfg.Assign},
-		filter:  filter.New(cfg),
+		filter:  filter.New(cfg.Selection),
 		enc:     cef.NewEncoder(cfg.Header),
 		maxSize: cfg.MaxMessageSize,
 		now:     time.Now,

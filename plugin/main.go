@@ -169,7 +169,7 @@ func FLBPluginInit(plugin unsafe.Pointer) (rc int) {
 	in := newInstance(cfg, log, newCmtMetrics(cmtInstance, cfg, log))
 	C.siem_set_context(plugin, C.uintptr_t(instances.add(in)))
 	log.Log(levelInfo, "started: "+cfg.String())
-	log.Log(levelInfo, "filter: "+filter.New(cfg).String())
+	log.Log(levelInfo, "filter: "+filter.New(cfg.Selection).String())
 	return output.FLB_OK
 }
 

@@ -66,11 +66,11 @@ func TestCheckConfigGood(t *testing.T) {
 	assert.Equal(t, "siem_cef.0: OK\n"+
 		"    section: "+path+":4\n"+
 		"    config: "+first.String()+"\n"+
-		"    filter: "+filter.New(first).String()+"\n"+
+		"    filter: "+filter.New(first.Selection).String()+"\n"+
 		"siem_cef.1: OK\n"+
 		"    section: "+path+":16\n"+
 		"    config: "+second.String()+"\n"+
-		"    filter: "+filter.New(second).String()+"\n", stdout)
+		"    filter: "+filter.New(second.Selection).String()+"\n", stdout)
 	// What the filter says, written out once by hand.
 	assert.Contains(t, stdout, "    filter: category events: none; runtime events: FPM FNT from agent groups prod-agents\n")
 	assert.Contains(t, stdout, "Integration=siem_cef.0 Address=siem.example.com:6514 Protocol=tcp ")
@@ -134,7 +134,7 @@ func TestCheckConfigWarnings(t *testing.T) {
 	assert.Equal(t, "siem_cef.0: OK\n"+
 		"    section: "+path+":1\n"+
 		"    config: "+cfg.String()+"\n"+
-		"    filter: "+filter.New(cfg).String()+"\n"+
+		"    filter: "+filter.New(cfg.Selection).String()+"\n"+
 		"    warning: Host is kept by Fluent Bit and never reaches the plugin: use Address host:port\n"+
 		"    warning: Port is kept by Fluent Bit and never reaches the plugin: use Address host:port\n"+
 		"    warning: tls.verify is kept by Fluent Bit and never reaches the plugin: TLS to the SIEM is set with the plugin's own settings (Protocol tls, TLS_CA_File, …), and tls On stops Fluent Bit from starting with a Go output\n"+
@@ -199,7 +199,7 @@ func TestCheckConfigYAMLAndIncludes(t *testing.T) {
 	assert.Equal(t, "siem_cef.0: OK\n"+
 		"    section: "+filepath.Join(dir, "outputs/siem.yaml")+":3\n"+
 		"    config: "+cfg.String()+"\n"+
-		"    filter: "+filter.New(cfg).String()+"\n", stdout)
+		"    filter: "+filter.New(cfg.Selection).String()+"\n", stdout)
 }
 
 func TestCheckConfigFailures(t *testing.T) {

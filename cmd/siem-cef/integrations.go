@@ -220,7 +220,7 @@ func (o *siemOutput) printCheck(w io.Writer) {
 		fmt.Fprintf(w, "%s: OK\n", o.name)
 		fmt.Fprintf(w, "    section: %s\n", o.section.Location())
 		fmt.Fprintf(w, "    config: %s\n", o.cfg.String())
-		fmt.Fprintf(w, "    filter: %s\n", filter.New(o.cfg).String())
+		fmt.Fprintf(w, "    filter: %s\n", filter.New(o.cfg.Selection).String())
 	}
 	for _, warn := range o.warnings {
 		fmt.Fprintf(w, "    warning: %s\n", warn)
