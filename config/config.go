@@ -17,7 +17,6 @@ import (
 	"github.com/kcs-siem/siem-cef/deliver"
 	"github.com/kcs-siem/siem-cef/filter"
 	"github.com/kcs-siem/siem-cef/product"
-	"github.com/kcs-siem/siem-cef/schema"
 )
 
 // Getter reads one property as Fluent Bit hands it over: "" when unset. Keys are case-insensitive in
@@ -30,35 +29,32 @@ type GetterFunc func(key string) string
 // Get calls f.
 func (f GetterFunc) Get(key string) string { return f(key) }
 
-// Config is the effective configuration of one integration, built from the parts its stages take.
+// Config is the effective configuration of one integration, built from the parts its stages take,
+// in the order an event meets them.
 type Config struct {
 	Integration string
-	// Settings are the transport's part: addresses, protocol, time-outs, framing, TLS, RELP
-	// window and failover hold-down.
-	deliver.Settings
+	// Mapping is the reader's and the mapper's part: Schema, Merge_Log_Key, Set./Map. and Severity.
+	Mapping
+	// Selection is the filter's part: the categories, runtime events and agent groups sent.
+	filter.Selection
 	// Header is the encoder's part: the CEF header fields, the syslog host name, facility and
 	// format (Syslog_Format).
 	cef.Header
-	// Severity replaces the severity rules of the event types it names; empty keeps them all.
-	Severity product.Overrides
-	// Selection is the filter's part: the categories, runtime events and agent groups sent.
-	filter.Selection
-	StartupCheck StartupCheck
-	// StatsInterval is how often the counters are logged; 0 turns them off.
-	StatsInterval time.Duration
 	// MaxMessageSize bounds a message: the pipeline shortens a longer one to fit, rather than have
 	// the receiver cut or split it. The transports never read it.
 	MaxMessageSize int
-	// Schema is the source of the records (auto: each record's fingerprint); MergeLogKey the key
-	// the kubernetes filter's Merge_Log_Key names; Assign the Set.<field> and Map.<field> settings.
-	Schema      schema.Sensor
-	MergeLogKey string
-	Assign      []schema.Assignment
 	// Aggregate is the time slot in which the same runtime events of one flush are sent as one;
 	// 0 sends each.
 	Aggregate time.Duration
 	// MaxEventsPerSecond is the rate ceiling of the integration; 0 sets none.
 	MaxEventsPerSecond int
+	// Settings are the transport's part: addresses, protocol, time-outs, framing, TLS, RELP
+	// window and failover hold-down.
+	deliver.Settings
+	// StartupCheck and StatsInterval are the plugin's: the test connection at start, and how
+	// often the counters are logged (0: never).
+	StartupCheck  StartupCheck
+	StatsInterval time.Duration
 }
 
 // PropertyError names the property, the value given and what it accepts.

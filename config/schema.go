@@ -5,9 +5,23 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kcs-siem/siem-cef/product"
 	"github.com/kcs-siem/siem-cef/record"
 	"github.com/kcs-siem/siem-cef/schema"
 )
+
+// Mapping is the part of an integration's configuration that the record decoder and the schema
+// mapper take: the pipeline hands MergeLogKey to the one, the rest to the other.
+type Mapping struct {
+	// Schema is the sensor of the records (auto: each record's fingerprint).
+	Schema schema.Sensor
+	// MergeLogKey is the key the kubernetes filter's Merge_Log_Key names.
+	MergeLogKey string
+	// Assign are the Set.<field> and Map.<field> settings, in field order.
+	Assign []schema.Assignment
+	// Severity replaces the severity rules of the event types it names; empty keeps them all.
+	Severity product.Overrides
+}
 
 // The properties of the record schema: Schema and Merge_Log_Key are in the properties table;
 // Set.<field> and Map.<field> are added here, one pair per field of docs/events.md §6. Fluent Bit gives a

@@ -46,9 +46,10 @@ func New(cfg *config.Config) *Pipeline { return NewLane(cfg, NewCeiling(cfg)) }
 // NewLane builds one of the pipelines of an integration that run at once (the plugin's lanes):
 // they share the integration's rate ceiling c.
 func NewLane(cfg *config.Config, c *Ceiling) *Pipeline {
+	m := cfg.Mapping
 	p := &Pipeline{
-		dec:     record.NewDecoder().WithMergeLogKey(cfg.MergeLogKey),
-		mapper:  schema.Mapper{Severity: cfg.Severity, Schema: cfg.Schema, Assign: cfg.Assign},
+		dec:     record.NewDecoder().WithMergeLogKey(m.MergeLogKey),
+		mapper:  schema.Mapper{Severity: m.Severity, Schema: m.Schema, Assign: m.Assign},
 		filter:  filter.New(cfg.Selection),
 		enc:     cef.NewEncoder(cfg.Header),
 		maxSize: cfg.MaxMessageSize,
