@@ -163,6 +163,18 @@ func Load(g Getter, defaultIntegration string) (*Config, error) {
 	return c, nil
 }
 
+// Properties are the names of every property Load reads, in its order: the table's, Set.<field>
+// and Map.<field> for each field included, then the TLS properties, which only a TLS protocol
+// reads. Fluent Bit gives a Go plugin no list of its section's keys: this is how `siem-cef
+// check-config` tells a siem_cef property from a key nobody reads.
+func Properties() []string {
+	names := make([]string, 0, len(properties)+len(tlsProperties))
+	for _, p := range properties {
+		names = append(names, p.name)
+	}
+	return append(names, tlsProperties...)
+}
+
 func defaults(integration string) *Config {
 	return &Config{
 		Integration: integration,

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -304,6 +305,30 @@ func TestLoadReportsEveryBadProperty(t *testing.T) {
 		names = append(names, pe.Property)
 	}
 	assert.Equal(t, []string{"Address", "Protocol", "Facility", "Write_Timeout"}, names)
+}
+
+// TestPropertiesAreTheKeysLoadReads: a property Load reads that Properties leaves out would be
+// warned of by check-config as a key the plugin ignores, and refused by render --set.
+func TestPropertiesAreTheKeysLoadReads(t *testing.T) {
+	names := Properties()
+	assert.Len(t, names, len(slices.Compact(slices.Sorted(slices.Values(names)))), "each name once")
+	assert.Equal(t, []string{"Integration", "Address", "Protocol"}, names[:3], "Load's order")
+	assert.Equal(t, tlsProperties, names[len(names)-len(tlsProperties):], "the TLS properties last")
+	for _, protocol := range []string{"tcp", "udp", "tls", "relp", "relp+tls"} {
+		var asked []string
+		g := GetterFunc(func(k string) string {
+			if !slices.Contains(asked, k) {
+				asked = append(asked, k)
+			}
+			return map[string]string{"Address": "siem.example.com", "Protocol": protocol}[k]
+		})
+		_, err := Load(g, "siem_cef.0")
+		require.NoError(t, err, protocol)
+		assert.Subset(t, names, asked, protocol)
+		if protocol == "relp+tls" { // every property applies to it
+			assert.ElementsMatch(t, names, asked)
+		}
+	}
 }
 
 func TestPropertyErrorMessage(t *testing.T) {

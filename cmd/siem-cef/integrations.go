@@ -3,10 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/kcs-siem/siem-cef/cmd/siem-cef/fbconfig"
 	"github.com/kcs-siem/siem-cef/config"
@@ -106,7 +104,7 @@ func (o *siemOutput) fluentBitKeys() {
 			o.warnings = append(o.warnings, p.Key+kept+"it has no effect on siem_cef's own connection (see Connect_Timeout, Write_Timeout)")
 		case fbconfig.Reserved(k):
 			// Match, Alias, Workers, …: Fluent Bit's own, and meant for it.
-		case slices.ContainsFunc(pluginProperties(), func(q string) bool { return strings.EqualFold(q, k) }):
+		case pluginProperty(k) != "":
 		default:
 			w := p.Key + " is not a siem_cef property: Fluent Bit accepts it silently and the plugin ignores it"
 			if s := suggest(p.Key); s != "" {
@@ -128,31 +126,9 @@ func (o *siemOutput) fluentBitKeys() {
 
 func canonical(k string) string { return strings.ToUpper(k[:1]) + k[1:] }
 
-// pluginProperties are the properties the plugin reads, in its order. config exports no table of
-// them yet, so they are the keys config.Load asks for over a getter that answers Address and a
-// TLS protocol: only then does it go on to the properties that depend on the protocol (TLS_*,
-// Framing), which a getter of empty values never reaches.
-var pluginProperties = sync.OnceValue(func() []string {
-	var keys []string
-	ask := func(k string) string {
-		if !slices.Contains(keys, k) {
-			keys = append(keys, k)
-		}
-		switch k {
-		case "Address":
-			return "127.0.0.1"
-		case "Protocol":
-			return "relp+tls"
-		}
-		return ""
-	}
-	config.Load(config.GetterFunc(ask), pluginName) //nolint:errcheck // only the keys asked for matter
-	return keys
-})
-
 // pluginProperty is the plugin's spelling of key (any case), or "".
 func pluginProperty(key string) string {
-	for _, p := range pluginProperties() {
+	for _, p := range config.Properties() {
 		if strings.EqualFold(p, key) {
 			return p
 		}
@@ -171,7 +147,7 @@ func suggest(key string) string {
 		}, strings.ToLower(s))
 	}
 	best, bestD := "", 3
-	for _, p := range pluginProperties() {
+	for _, p := range config.Properties() {
 		if fold(p) == fold(key) {
 			return p
 		}

@@ -74,7 +74,7 @@ func (s setFlag) Set(v string) error {
 	}
 	p := pluginProperty(strings.TrimSpace(k))
 	if p == "" {
-		return fmt.Errorf("%s is not a siem_cef property (%s)", k, strings.Join(pluginProperties(), ", "))
+		return fmt.Errorf("%s is not a siem_cef property (%s)", k, strings.Join(config.Properties(), ", "))
 	}
 	s[strings.ToLower(p)] = val
 	return nil
