@@ -36,117 +36,163 @@ type falcoFields struct {
 // Every alert is a rule's: a policy violation that Falco reported and did not block (Audit).
 func (m *Mapper) falco(rec *record.Event, d *draft) {
 	var f falcoFields
-	it := rec.BodyNode("output_fields").Pairs()
+	f.read(rec.BodyNode("output_fields"))
+	fam := f.family()
+
+	d.setBytes(FieldEventID, violationIDs[fam.kind])
+	d.setBytes(FieldStatus, statusAudit)
+	m.falcoProcess(rec, &f, d)
+	switch fam.kind {
+	case kindProcess:
+		d.setBytes(FieldOperation, fam.act())
+		d.setBytes(FieldPath, orElse(f.exePath, f.exe))
+	case kindFile:
+		d.setBytes(FieldOperation, fam.act())
+		d.setBytes(FieldPath, orElse(f.fsTarget, f.fsPath, f.fdName, f.argPath))
+		d.setBytes(FieldOldPath, orElse(f.fsSource, f.argOldPath))
+		d.setBytes(FieldFileMode, f.argMode)
+		d.set(FieldNewOwner, f.argUID)
+	case kindNetwork:
+		f.connection(fam.act(), d)
+	}
+	m.falcoAlert(rec, &f, d)
+}
+
+// read takes the output fields. A key given twice counts the last time, except the path and the
+// time, which several keys give: the first of those wins.
+func (f *falcoFields) read(fields record.Node) {
+	it := fields.Pairs()
 	for {
 		k, v, ok := it.Next()
 		if !ok {
-			break
+			return
 		}
-		switch string(k) {
-		case "proc.pid":
-			f.pid = scalar(v)
-		case "proc.ppid":
-			f.ppid = scalar(v)
-		case "user.uid":
-			f.uid = scalar(v)
-		case "group.gid":
-			f.gid = scalar(v)
-		case "user.name":
-			f.userName = str(v)
-		case "container.id":
-			f.containerID = str(v)
-		case "container.full_id":
-			f.containerFullID = str(v)
-		case "container.name":
-			f.containerName = str(v)
-		case "container.image":
-			f.image = str(v)
-		case "container.image.repository":
-			f.repository = str(v)
-		case "container.image.tag":
-			f.tag = str(v)
-		case "container.image.digest":
-			f.digest = str(v)
-		case "k8s.pod.name":
-			f.pod = str(v)
-		case "k8s.ns.name":
-			f.namespace = str(v)
-		case "proc.name":
-			f.procName = str(v)
-		case "proc.cmdline":
-			f.cmdline = str(v)
-		case "proc.exepath":
-			f.exePath = str(v)
-		case "proc.exe":
-			f.exe = str(v)
-		case "evt.type":
-			f.evtType = str(v)
-		case "fd.name":
-			f.fdName = str(v)
-		case "fd.type":
-			f.fdType = str(v)
-		case "fd.cip":
-			f.cip = str(v)
-		case "fd.sip":
-			f.sip = str(v)
-		case "fd.lip":
-			f.lip = str(v)
-		case "fd.rip":
-			f.rip = str(v)
-		case "fd.cport":
-			f.cport = scalar(v)
-		case "fd.sport":
-			f.sport = scalar(v)
-		case "fd.lport":
-			f.lport = scalar(v)
-		case "fd.rport":
-			f.rport = scalar(v)
-		case "fs.path.name":
-			f.fsPath = str(v)
-		case "fs.path.target":
-			f.fsTarget = str(v)
-		case "fs.path.source":
-			f.fsSource = str(v)
-		case "evt.arg.pathname", "evt.arg.path", "evt.arg.name", "evt.arg.filename", "evt.arg.newpath":
-			if f.argPath == nil {
-				f.argPath = str(v)
-			}
-		case "evt.arg.oldpath":
-			f.argOldPath = str(v)
-		case "evt.arg.mode":
-			f.argMode = str(v)
-		case "evt.arg.uid":
-			f.argUID = scalar(v)
-		case "evt.time", "evt.time.iso8601":
-			if f.evtTime.Kind() == record.NodeAbsent {
-				f.evtTime = v
-			}
+		if !f.readProcess(k, v) {
+			f.readCall(k, v)
 		}
 	}
+}
 
-	o, known := lookupOp(f.evtType)
-	tuple := bytes.Contains(f.fdName, []byte("->"))
-	network := tuple || string(f.fdType) == "ipv4" || string(f.fdType) == "ipv6" ||
-		f.cip != nil || f.sip != nil || f.lip != nil || f.rip != nil
-	file := f.fsPath != nil || f.fsTarget != nil || f.argPath != nil || f.fdName != nil
-	k := kindProcess
+// readProcess takes a field about the process and where it runs; false when k is none of them.
+func (f *falcoFields) readProcess(k []byte, v record.Node) bool {
+	switch string(k) {
+	case "proc.pid":
+		f.pid = scalar(v)
+	case "proc.ppid":
+		f.ppid = scalar(v)
+	case "user.uid":
+		f.uid = scalar(v)
+	case "group.gid":
+		f.gid = scalar(v)
+	case "user.name":
+		f.userName = str(v)
+	case "proc.name":
+		f.procName = str(v)
+	case "proc.cmdline":
+		f.cmdline = str(v)
+	case "proc.exepath":
+		f.exePath = str(v)
+	case "proc.exe":
+		f.exe = str(v)
+	case "container.id":
+		f.containerID = str(v)
+	case "container.full_id":
+		f.containerFullID = str(v)
+	case "container.name":
+		f.containerName = str(v)
+	case "container.image":
+		f.image = str(v)
+	case "container.image.repository":
+		f.repository = str(v)
+	case "container.image.tag":
+		f.tag = str(v)
+	case "container.image.digest":
+		f.digest = str(v)
+	case "k8s.pod.name":
+		f.pod = str(v)
+	case "k8s.ns.name":
+		f.namespace = str(v)
+	default:
+		return false
+	}
+	return true
+}
+
+// readCall takes a field about the system call: its name, time, arguments, file and socket.
+func (f *falcoFields) readCall(k []byte, v record.Node) {
+	switch string(k) {
+	case "evt.type":
+		f.evtType = str(v)
+	case "evt.time", "evt.time.iso8601":
+		f.evtTime = orNode(f.evtTime, v)
+	case "evt.arg.pathname", "evt.arg.path", "evt.arg.name", "evt.arg.filename", "evt.arg.newpath":
+		if f.argPath == nil {
+			f.argPath = str(v)
+		}
+	case "evt.arg.oldpath":
+		f.argOldPath = str(v)
+	case "evt.arg.mode":
+		f.argMode = str(v)
+	case "evt.arg.uid":
+		f.argUID = scalar(v)
+	case "fs.path.name":
+		f.fsPath = str(v)
+	case "fs.path.target":
+		f.fsTarget = str(v)
+	case "fs.path.source":
+		f.fsSource = str(v)
+	case "fd.name":
+		f.fdName = str(v)
+	case "fd.type":
+		f.fdType = str(v)
+	case "fd.cip":
+		f.cip = str(v)
+	case "fd.sip":
+		f.sip = str(v)
+	case "fd.lip":
+		f.lip = str(v)
+	case "fd.rip":
+		f.rip = str(v)
+	case "fd.cport":
+		f.cport = scalar(v)
+	case "fd.sport":
+		f.sport = scalar(v)
+	case "fd.lport":
+		f.lport = scalar(v)
+	case "fd.rport":
+		f.rport = scalar(v)
+	}
+}
+
+// family classifies the alert by its system call when that starts a process; otherwise a socket
+// among its fields makes it a network alert, then a file a file alert, then the system call decides.
+func (f *falcoFields) family() family {
+	fam := familyOf(f.evtType)
+	if fam.known && fam.kind == kindProcess {
+		return fam
+	}
 	switch {
-	case known && o.kind == kindProcess:
-	case network:
-		k = kindNetwork
-	case file || known && o.kind == kindFile:
-		k = kindFile
-	case known:
-		k = o.kind
+	case bytes.Contains(f.fdName, tupleArrow) || string(f.fdType) == "ipv4" || string(f.fdType) == "ipv6" ||
+		f.cip != nil || f.sip != nil || f.lip != nil || f.rip != nil:
+		fam.kind = kindNetwork
+	case f.fsPath != nil || f.fsTarget != nil || f.argPath != nil || f.fdName != nil:
+		fam.kind = kindFile
 	}
+	return fam
+}
 
-	d.setBytes(FieldEventID, violationIDs[k])
-	d.setBytes(FieldStatus, statusAudit)
+// tupleArrow separates the two ends of a connection in fd.name.
+var tupleArrow = []byte("->")
+
+// falcoProcess maps what every alert says of the process, its user and where it runs.
+func (m *Mapper) falcoProcess(rec *record.Event, f *falcoFields, d *draft) {
 	d.set(FieldPID, f.pid)
 	d.set(FieldPPID, f.ppid)
 	d.set(FieldEUID, f.uid)
 	d.set(FieldEGID, f.gid)
 	d.setBytes(FieldUser, f.userName)
+	d.setBytes(FieldProcess, f.procName)
+	d.setBytes(FieldCommand, f.cmdline)
 	if id := orElse(f.containerFullID, f.containerID); string(id) != "host" {
 		d.setBytes(FieldContainerID, containerID(id))
 	}
@@ -161,57 +207,41 @@ func (m *Mapper) falco(rec *record.Event, d *draft) {
 	d.setBytes(FieldImageHash, f.digest)
 	d.setBytes(FieldPod, f.pod)
 	d.setBytes(FieldNamespace, f.namespace)
-	d.setBytes(FieldProcess, f.procName)
-	d.setBytes(FieldCommand, f.cmdline)
 	d.setBytes(FieldNode, str(rec.BodyNode("hostname")))
+}
 
-	switch k {
-	case kindProcess:
-		if known && o.kind == kindProcess {
-			d.setBytes(FieldOperation, o.act)
+// connection maps the two ends of a socket. fd.name is client:port->server:port, and the client is
+// the connection's source whichever side the process is on; with only the local and remote ends,
+// the direction says which is the source.
+func (f *falcoFields) connection(act []byte, d *draft) {
+	if i := bytes.Index(f.fdName, tupleArrow); i >= 0 {
+		ch, cp := splitHostPort(f.fdName[:i])
+		sh, sp := splitHostPort(f.fdName[i+len(tupleArrow):])
+		f.cip, f.sip = orElse(f.cip, ch), orElse(f.sip, sh)
+		if f.cport.IsZero() && len(cp) > 0 {
+			f.cport = record.String(cp)
 		}
-		d.setBytes(FieldPath, orElse(f.exePath, f.exe))
-	case kindFile:
-		if known && o.kind == kindFile {
-			d.setBytes(FieldOperation, o.act)
+		if f.sport.IsZero() && len(sp) > 0 {
+			f.sport = record.String(sp)
 		}
-		d.setBytes(FieldPath, orElse(f.fsTarget, f.fsPath, f.fdName, f.argPath))
-		d.setBytes(FieldOldPath, orElse(f.fsSource, f.argOldPath))
-		d.setBytes(FieldFileMode, f.argMode)
-		d.set(FieldNewOwner, f.argUID)
-	case kindNetwork:
-		act := o.flowAct()
-		if !known {
-			act = nil
-		}
-		d.setBytes(FieldOperation, act)
-		// fd.name is client:port->server:port; the client is the connection's source whichever
-		// side the process is on.
-		if tuple {
-			i := bytes.Index(f.fdName, []byte("->"))
-			ch, cp := splitHostPort(f.fdName[:i])
-			sh, sp := splitHostPort(f.fdName[i+2:])
-			f.cip, f.sip = orElse(f.cip, ch), orElse(f.sip, sh)
-			if f.cport.IsZero() && len(cp) > 0 {
-				f.cport = record.String(cp)
-			}
-			if f.sport.IsZero() && len(sp) > 0 {
-				f.sport = record.String(sp)
-			}
-		}
-		if f.cip == nil && f.sip == nil { // only local and remote: the direction says which is which
-			if bytes.Equal(act, actIngress) {
-				f.cip, f.cport, f.sip, f.sport = f.rip, f.rport, f.lip, f.lport
-			} else {
-				f.cip, f.cport, f.sip, f.sport = f.lip, f.lport, f.rip, f.rport
-			}
-		}
-		d.setBytes(FieldSrcIP, f.cip)
-		d.set(FieldSrcPort, f.cport)
-		d.setBytes(FieldDstIP, f.sip)
-		d.set(FieldDstPort, f.sport)
 	}
+	if f.cip == nil && f.sip == nil {
+		if bytes.Equal(act, actIngress) {
+			f.cip, f.cport, f.sip, f.sport = f.rip, f.rport, f.lip, f.lport
+		} else {
+			f.cip, f.cport, f.sip, f.sport = f.lip, f.lport, f.rip, f.rport
+		}
+	}
+	d.setBytes(FieldOperation, act)
+	d.setBytes(FieldSrcIP, f.cip)
+	d.set(FieldSrcPort, f.cport)
+	d.setBytes(FieldDstIP, f.sip)
+	d.set(FieldDstPort, f.sport)
+}
 
+// falcoAlert maps what the alert says of itself: its priority, rule and text, and its time (the
+// alert's, else the event's).
+func (m *Mapper) falcoAlert(rec *record.Event, f *falcoFields, d *draft) {
 	priority := str(rec.BodyNode("priority"))
 	for _, p := range falcoPriorities {
 		if bytes.EqualFold(priority, []byte(p.name)) {
@@ -221,7 +251,6 @@ func (m *Mapper) falco(rec *record.Event, d *draft) {
 	}
 	rule := str(rec.BodyNode("rule"))
 	d.setBytes(FieldMessage, m.join(": ", rule, falcoOutput(str(rec.BodyNode("output")), priority)))
-
 	if t, ok := parseTime(str(rec.BodyNode("time"))); ok {
 		d.time = t
 	} else if t, ok := nanoTime(f.evtTime); ok {

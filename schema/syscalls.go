@@ -80,10 +80,34 @@ func init() {
 	add(kindNetwork, nil, "socket", "tcp_close", "security_socket_create", "shutdown")
 }
 
-// lookupOp finds what a named operation does; ok is false for a name the table does not know.
-func lookupOp(name []byte) (op, bool) {
-	o, ok := ops[string(name)]
-	return o, ok
+// family is what a sensor's event is about and the operation that named it, when the table knows
+// that name. Each sensor reads its fields, classifies the event into a family, then maps it by
+// family.
+type family struct {
+	kind  kind
+	op    op
+	known bool // op is the table's entry for the event's operation
+}
+
+// familyOf classifies an event by the name of its operation (a system call, a hook, a kernel
+// function); an unknown name gives a process event, which the sensor's own fields may change.
+func familyOf(name []byte) family {
+	o, known := ops[string(name)]
+	return family{kind: o.kind, op: o, known: known} // the zero op is a process's
+}
+
+// act is the operation written in act: the known operation when it is of the family's kind, or on
+// a socket the traffic it makes; else none.
+func (f family) act() []byte {
+	switch {
+	case !f.known:
+		return nil
+	case f.kind == kindNetwork:
+		return f.op.flowAct()
+	case f.op.kind == f.kind:
+		return f.op.act
+	}
+	return nil
 }
 
 // flowAct is the traffic operation of a read or write on a socket.

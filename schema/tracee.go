@@ -85,45 +85,61 @@ func (m *Mapper) tracee(rec *record.Event, d *draft) {
 	eventName := str(rec.BodyNode("eventName"))
 	metadata := rec.BodyNode("metadata")
 	detection := metadata.Kind() == record.NodeMap
-
 	var a traceeArgs
 	a.read(m, rec.BodyNode("args"))
 	opName := eventName
 	if detection {
-		// The event that triggered the signature says what the detection is about.
-		it := rec.BodyNode("args").Elems()
-		for {
-			arg, ok := it.NextElem()
-			if !ok {
-				break
-			}
-			if name, _ := arg.Get("name").Str(); string(name) == "triggeredBy" {
-				t := arg.Get("value")
-				opName = str(t.Get("name"))
-				a.read(m, t.Get("args"))
-				break
-			}
+		if name, found := a.readTrigger(m, rec.BodyNode("args")); found {
+			opName = name
 		}
 	}
-	o, known := lookupOp(opName)
-	k := kindProcess
-	if known {
-		k = o.kind
-	}
+	fam := familyOf(opName)
 
+	m.traceeProcess(rec, d)
+	var path []byte
+	switch fam.kind {
+	case kindProcess:
+		path = orElse(a.path, str(rec.BodyNode("executable").Get("path")))
+		d.setBytes(FieldOperation, fam.act())
+		d.setBytes(FieldCommand, m.joinArgv(a.argv))
+	case kindFile:
+		path = a.path
+		d.setBytes(FieldOperation, fam.act())
+		d.setBytes(FieldOldPath, a.oldPath)
+		d.setBytes(FieldFileMode, a.mode)
+	case kindNetwork:
+		a.connection(opName, fam.act(), d)
+	}
+	d.setBytes(FieldPath, path)
 	if detection {
-		d.setBytes(FieldEventID, violationIDs[k])
-		d.setBytes(FieldStatus, statusAudit)
-		props := metadata.Get("Properties")
-		if s, ok := scalar(props.Get("Severity")).AsInt(); ok {
-			d.sensorSeverity = int(min(10, 2*max(0, s)+2))
-		}
-		d.setBytes(FieldMessage, m.join(": ", eventName, str(metadata.Get("Description"))))
+		m.traceeSignature(eventName, metadata, fam.kind, d)
 	} else {
-		d.setBytes(FieldEventID, observationIDs[k])
+		d.setBytes(FieldEventID, observationIDs[fam.kind])
 		d.setBytes(FieldStatus, statusOther)
+		d.setBytes(FieldMessage, m.join(" ", eventName, path))
 	}
+}
 
+// readTrigger reads the event that triggered a signature (its triggeredBy argument), which says what
+// the detection is about, and returns that event's name; found is false when there is no such
+// argument.
+func (a *traceeArgs) readTrigger(m *Mapper, args record.Node) (name []byte, found bool) {
+	it := args.Elems()
+	for {
+		arg, ok := it.NextElem()
+		if !ok {
+			return nil, false
+		}
+		if n, _ := arg.Get("name").Str(); string(n) == "triggeredBy" {
+			t := arg.Get("value")
+			a.read(m, t.Get("args"))
+			return str(t.Get("name")), true
+		}
+	}
+}
+
+// traceeProcess maps what every event says of the process and where it runs.
+func (m *Mapper) traceeProcess(rec *record.Event, d *draft) {
 	d.set(FieldPID, scalar(rec.BodyNode("hostProcessId")))
 	d.set(FieldPPID, scalar(rec.BodyNode("hostParentProcessId")))
 	d.set(FieldEUID, scalar(rec.BodyNode("userId")))
@@ -139,46 +155,38 @@ func (m *Mapper) tracee(rec *record.Event, d *draft) {
 	if t, ok := nanoTime(rec.BodyNode("timestamp")); ok {
 		d.time = t
 	}
+}
 
-	var path []byte
-	switch k {
-	case kindProcess:
-		if known && o.kind == kindProcess {
-			d.setBytes(FieldOperation, o.act)
-		}
-		path = orElse(a.path, str(rec.BodyNode("executable").Get("path")))
-		d.setBytes(FieldCommand, m.joinArgv(a.argv))
-	case kindFile:
-		if known {
-			d.setBytes(FieldOperation, o.act)
-		}
-		path = a.path
-		d.setBytes(FieldOldPath, a.oldPath)
-		d.setBytes(FieldFileMode, a.mode)
-	case kindNetwork:
-		act := o.flowAct()
-		d.setBytes(FieldOperation, act)
-		// addr is the far end (connect, accept), but bind's is the near one.
-		if string(opName) == "bind" {
-			a.local = orNode(a.local, a.addr)
-		} else {
-			a.remote = orNode(a.remote, a.addr)
-		}
-		src, dst := a.local, a.remote
-		if bytes.Equal(act, actIngress) {
-			src, dst = a.remote, a.local
-		}
-		sh, sp := sockaddr(src)
-		dh, dp := sockaddr(dst)
-		d.setBytes(FieldSrcIP, sh)
-		d.set(FieldSrcPort, sp)
-		d.setBytes(FieldDstIP, dh)
-		d.set(FieldDstPort, dp)
+// connection maps the socket addresses. addr is the far end (connect, accept), but bind's is the
+// near one; the local end is the source, but of incoming traffic.
+func (a *traceeArgs) connection(opName, act []byte, d *draft) {
+	if string(opName) == "bind" {
+		a.local = orNode(a.local, a.addr)
+	} else {
+		a.remote = orNode(a.remote, a.addr)
 	}
-	d.setBytes(FieldPath, path)
-	if !detection {
-		d.setBytes(FieldMessage, m.join(" ", eventName, path))
+	src, dst := a.local, a.remote
+	if bytes.Equal(act, actIngress) {
+		src, dst = a.remote, a.local
 	}
+	sh, sp := sockaddr(src)
+	dh, dp := sockaddr(dst)
+	d.setBytes(FieldOperation, act)
+	d.setBytes(FieldSrcIP, sh)
+	d.set(FieldSrcPort, sp)
+	d.setBytes(FieldDstIP, dh)
+	d.set(FieldDstPort, dp)
+}
+
+// traceeSignature maps what a signature says of its detection: a violation of the family, the
+// severity its Properties give, and its description.
+func (m *Mapper) traceeSignature(eventName []byte, metadata record.Node, k kind, d *draft) {
+	d.setBytes(FieldEventID, violationIDs[k])
+	d.setBytes(FieldStatus, statusAudit)
+	if s, ok := scalar(metadata.Get("Properties").Get("Severity")).AsInt(); ok {
+		d.sensorSeverity = int(min(10, 2*max(0, s)+2))
+	}
+	d.setBytes(FieldMessage, m.join(": ", eventName, str(metadata.Get("Description"))))
 }
 
 // orNode is n, else alt when n is absent.
