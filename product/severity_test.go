@@ -105,6 +105,21 @@ func TestClassifyOutcome(t *testing.T) {
 	}
 }
 
+// docs/events.md §4, "Outcome vocabulary": the outcomes that change a severity are written in the
+// product's spelling, whatever synonym the record used; Success and Other have none and keep the
+// record's word.
+func TestOutcomeSpelling(t *testing.T) {
+	cases := map[string]string{
+		"Audited": "Audit", "audited": "Audit", "AUDIT": "Audit", " Audit ": "Audit",
+		"Enforced": "Enforce", "Blocked": "Enforce", "BLOCKED": "Enforce", "enforce": "Enforce",
+		"Failure": "Error", "failed": "Error", "FAIL": "Error", "error": "Error",
+		"Success": "", "ok": "", "Succeeded": "", "Other": "", "allowed": "", "": "",
+	}
+	for in, want := range cases {
+		assert.Equal(t, want, string(product.ClassifyOutcome([]byte(in)).Spelling()), "status %q", in)
+	}
+}
+
 // README: the record's own severity is a number 0–10 (a float is rounded, a value out of range is
 // clamped) or Unknown 0, Low 3, Medium 6, High 8, Very-High 10 in any case.
 func TestParseSeverity(t *testing.T) {

@@ -40,6 +40,19 @@ func ClassifyOutcome(status []byte) Outcome {
 	return OutcomeOther
 }
 
+// spellings are the product's words for the outcomes that change a severity (docs/events.md §4).
+var spellings = [...][]byte{OutcomeError: []byte("Error"), OutcomeAudit: []byte("Audit"), OutcomeEnforce: []byte("Enforce")}
+
+// Spelling is the product's word for an outcome that changes a severity (Audit, Enforce, Error), which
+// the SIEM is sent instead of the record's synonym (Audited, Blocked, failed), so that it sees the
+// outcome the severity comes from; nil for Success and Other, which keep the record's word.
+func (o Outcome) Spelling() []byte {
+	if int(o) < len(spellings) {
+		return spellings[o]
+	}
+	return nil
+}
+
 // Type is one event type of docs/events.md §3 with its severity rule.
 type Type struct {
 	Prefix   string

@@ -150,8 +150,9 @@ func (d *draft) setBytes(f Field, b []byte) {
 	}
 }
 
-// finish turns the draft into the CEF event: the type, the outcome and severity rules, the address
-// keys, the direction and cs4. Values that cannot be used are appended to problems.
+// finish turns the draft into the CEF event: the type, the outcome (in the product's spelling) and
+// severity rules, the address keys, the direction and cs4 (a file event's new owner, else the
+// command). Values that cannot be used are appended to problems.
 func (m *Mapper) finish(d *draft, ev *product.Event, problems []Problem) []Problem {
 	for have := d.have &^ indirect; have != 0; have &= have - 1 {
 		f := bits.TrailingZeros64(have)
@@ -167,6 +168,9 @@ func (m *Mapper) finish(d *draft, ev *product.Event, problems []Problem) []Probl
 
 	ev.Type = product.LookupType(ev.ClassID)
 	ev.Outcome = product.ClassifyOutcome(ev.Values[product.KeyOutcome].Bytes)
+	if word := ev.Outcome.Spelling(); word != nil {
+		ev.Values[product.KeyOutcome] = record.String(word)
+	}
 	ev.Severity = ev.Type.Severity(ev.Outcome)
 	if d.sensorSeverity >= 0 {
 		ev.Severity = d.sensorSeverity
@@ -185,13 +189,11 @@ func (m *Mapper) finish(d *draft, ev *product.Event, problems []Problem) []Probl
 	problems = routeIP(ev, d.v[FieldDstIP], product.KeyDst, product.KeyC6a3, "dst_ip", problems)
 	problems = setDirection(ev, d.v[FieldDirection], problems)
 	problems = checkNumbers(ev, problems)
-	command, newOwner := d.v[FieldCommand], d.v[FieldNewOwner]
-	switch {
-	case !newOwner.IsZero() && (ev.Type.IsFileType() || command.IsZero()):
+	if newOwner := d.v[FieldNewOwner]; !newOwner.IsZero() && ev.Type.IsFileType() {
 		ev.Values[product.KeyCs4] = newOwner
 		ev.Cs4IsOwner = true
-	case !command.IsZero():
-		ev.Values[product.KeyCs4] = command
+	} else {
+		ev.Values[product.KeyCs4] = d.v[FieldCommand]
 	}
 	return problems
 }

@@ -314,7 +314,7 @@ func TestSetAndMap(t *testing.T) {
 
 	// Set.event_id makes a custom source's records a type
 	m = &Mapper{Assign: []Assignment{{Field: FieldEventID, Value: "FNT-900"}, {Field: FieldStatus, Value: "Blocked"}}}
-	assert.Equal(t, head+"FNT-900|Network policy violation|8|dpid=3 outcome=Blocked", cefLine(t, m, `{"pid":3}`))
+	assert.Equal(t, head+"FNT-900|Network policy violation|8|dpid=3 outcome=Enforce", cefLine(t, m, `{"pid":3}`))
 }
 
 func mustJSON(t *testing.T, v any) string {
