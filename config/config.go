@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -247,13 +248,22 @@ func parseFacility(v string) (int, error) {
 
 // parseTimeout takes a Go duration or, as most SIEM documentation writes it, a whole number of seconds.
 func parseTimeout(property, v string) (time.Duration, error) {
+	return parseDuration(property, v, 1, maxTimeout, false, "a Go duration (500ms, 5s) or whole seconds, more than 0 and at most 5m")
+}
+
+// parseDuration takes a Go duration or a whole number of seconds from lo to hi; with offOK, off (or
+// 0) is 0. hint says what is accepted.
+func parseDuration(property, v string, lo, hi time.Duration, offOK bool, hint string) (time.Duration, error) {
+	if offOK && (v == "0" || strings.EqualFold(v, "off")) {
+		return 0, nil
+	}
 	s := v
 	if isDigits(v) {
 		s += "s"
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 || d > maxTimeout {
-		return 0, &PropertyError{property, v, "a Go duration (500ms, 5s) or whole seconds, more than 0 and at most 5m"}
+	if err != nil || d < lo || d > hi {
+		return 0, &PropertyError{property, v, hint}
 	}
 	return d, nil
 }
@@ -270,34 +280,12 @@ const maxEventsPerSecond = 1_000_000
 
 // parseAggregate takes a duration or whole seconds, or off (or 0) to send every event.
 func parseAggregate(v string) (time.Duration, error) {
-	if v == "0" || strings.EqualFold(v, "off") {
-		return 0, nil
-	}
-	s := v
-	if isDigits(v) {
-		s += "s"
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < minAggregate || d > maxAggregate {
-		return 0, &PropertyError{"Aggregate", v, "off, or a Go duration (10s, 1m) or whole seconds from 1s to 1h"}
-	}
-	return d, nil
+	return parseDuration("Aggregate", v, minAggregate, maxAggregate, true, "off, or a Go duration (10s, 1m) or whole seconds from 1s to 1h")
 }
 
 // parseStatsInterval takes a duration of at least a second, or 0 or off for no stats lines.
 func parseStatsInterval(v string) (time.Duration, error) {
-	if v == "0" || strings.EqualFold(v, "off") {
-		return 0, nil
-	}
-	s := v
-	if isDigits(v) {
-		s += "s"
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < time.Second {
-		return 0, &PropertyError{"Stats_Interval", v, "a Go duration (30s, 5m) or whole seconds, at least 1s; 0 or off for none"}
-	}
-	return d, nil
+	return parseDuration("Stats_Interval", v, time.Second, math.MaxInt64, true, "a Go duration (30s, 5m) or whole seconds, at least 1s; 0 or off for none")
 }
 
 // isDigits reports whether s is a non-empty run of decimal digits (no sign, unlike strconv.Atoi).

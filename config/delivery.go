@@ -165,13 +165,5 @@ func loadTLS(g Getter) (*deliver.TLSSettings, error) {
 }
 
 func parseHoldDown(v string) (time.Duration, error) {
-	s := v
-	if isDigits(v) {
-		s += "s"
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < time.Second || d > time.Hour {
-		return 0, &PropertyError{"Failover_Hold_Down", v, "a Go duration (30s, 5m) or whole seconds, from 1s to 1h"}
-	}
-	return d, nil
+	return parseDuration("Failover_Hold_Down", v, time.Second, time.Hour, false, "a Go duration (30s, 5m) or whole seconds, from 1s to 1h")
 }
