@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kcs-siem/siem-cef/internal/loopback"
 	"github.com/kcs-siem/siem-cef/internal/relptest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -28,19 +29,8 @@ type relpServer struct {
 }
 
 func newRELPServer(t *testing.T) *relpServer {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	s := &relpServer{ln: ln}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go s.serve(c)
-		}
-	}()
+	s := &relpServer{ln: loopback.Listen(t)}
+	loopback.Serve(s.ln, s.serve)
 	return s
 }
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kcs-siem/siem-cef/internal/loopback"
 	"github.com/kcs-siem/siem-cef/internal/testpki"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -21,22 +22,14 @@ func tlsServer(t *testing.T, cfg *tls.Config) (addr string, conns, lines *atomic
 	require.NoError(t, err)
 	t.Cleanup(func() { ln.Close() })
 	conns, lines = new(atomic.Int64), new(atomic.Int64)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			go func() {
-				defer c.Close()
-				sc := bufio.NewScanner(c)
-				for sc.Scan() {
-					lines.Add(1)
-				}
-			}()
+	loopback.Serve(ln, func(c net.Conn) {
+		conns.Add(1)
+		defer c.Close()
+		sc := bufio.NewScanner(c)
+		for sc.Scan() {
+			lines.Add(1)
 		}
-	}()
+	})
 	return ln.Addr().String(), conns, lines
 }
 

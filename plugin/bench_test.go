@@ -11,6 +11,7 @@ import (
 	"github.com/fluent/fluent-bit-go/output"
 	"github.com/kcs-siem/siem-cef/deliver"
 	"github.com/kcs-siem/siem-cef/internal/fixture"
+	"github.com/kcs-siem/siem-cef/internal/loopback"
 	"github.com/kcs-siem/siem-cef/pipeline"
 	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/require"
@@ -97,19 +98,7 @@ func BenchmarkBaselineFluentBitGoDecoder(b *testing.B) {
 
 // discardReceiver accepts TCP connections and reads everything they send.
 func discardReceiver(b *testing.B) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(b, err)
-	b.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { io.Copy(io.Discard, c); c.Close() }()
-		}
-	}()
-	return ln.Addr().String()
+	return loopback.Start(b, func(c net.Conn) { io.Copy(io.Discard, c); c.Close() })
 }
 
 // BenchmarkFlushTCP (b): the whole flush, as FLBPluginFlushCtx calls it, into a loopback receiver.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/deliver"
+	"github.com/kcs-siem/siem-cef/internal/loopback"
 	"github.com/kcs-siem/siem-cef/internal/relptest"
 	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/assert"
@@ -220,28 +221,16 @@ func TestAFlushSetsOneDeadlineForItsSends(t *testing.T) {
 
 // relpServer answers 500 to every message that contains refuse, 200 to the others.
 func relpServer(t *testing.T, refuse string) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	go func() {
+	return loopback.Start(t, func(c net.Conn) {
+		defer c.Close()
+		r := bufio.NewReader(c)
 		for {
-			c, err := ln.Accept()
-			if err != nil {
+			txnr, cmd, data, err := relptest.ReadFrame(r)
+			if err != nil || relptest.Reply(c, txnr, cmd, !strings.Contains(string(data), refuse)) != nil || cmd == "close" {
 				return
 			}
-			go func() {
-				defer c.Close()
-				r := bufio.NewReader(c)
-				for {
-					txnr, cmd, data, err := relptest.ReadFrame(r)
-					if err != nil || relptest.Reply(c, txnr, cmd, !strings.Contains(string(data), refuse)) != nil || cmd == "close" {
-						return
-					}
-				}
-			}()
 		}
-	}()
-	return ln.Addr().String()
+	})
 }
 
 // Events the SIEM refuses for good are counted apart from the sent ones, with one warning, and the

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/config"
+	"github.com/kcs-siem/siem-cef/internal/loopback"
 	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -57,26 +58,15 @@ func fixtureChunk(t testing.TB) ([]byte, int) {
 
 // lineReceiver collects the lines of every TCP connection it accepts.
 func lineReceiver(t testing.TB) (string, <-chan string) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
 	lines := make(chan string, 100000)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				sc := bufio.NewScanner(c)
-				for sc.Scan() {
-					lines <- sc.Text()
-				}
-			}()
+	addr := loopback.Start(t, func(c net.Conn) {
+		defer c.Close()
+		sc := bufio.NewScanner(c)
+		for sc.Scan() {
+			lines <- sc.Text()
 		}
-	}()
-	return ln.Addr().String(), lines
+	})
+	return addr, lines
 }
 
 func collect(t *testing.T, lines <-chan string, n int) []string {

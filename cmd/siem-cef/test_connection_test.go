@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kcs-siem/siem-cef/deliver"
+	"github.com/kcs-siem/siem-cef/internal/loopback"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -13,19 +14,7 @@ import (
 // openPort is a loopback TCP port that accepts connections until the test ends.
 func openPort(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	return ln.Addr().String()
+	return loopback.Start(t, func(c net.Conn) { c.Close() })
 }
 
 // closedPort is a loopback TCP port nothing listens on.

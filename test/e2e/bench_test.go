@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kcs-siem/siem-cef/internal/fixture"
+	"github.com/kcs-siem/siem-cef/internal/loopback"
 	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/require"
 )
@@ -51,35 +52,24 @@ func countingReceiver(b *testing.B, network string) (string, *atomic.Int64) {
 		}()
 		return pc.LocalAddr().String(), &n
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(b, err)
-	b.Cleanup(func() { ln.Close() })
-	go func() {
+	addr := loopback.Start(b, func(c net.Conn) {
+		buf := make([]byte, 1<<20)
 		for {
-			c, err := ln.Accept()
+			k, err := c.Read(buf)
+			for _, ch := range buf[:k] {
+				if ch == '\n' {
+					n.Add(1)
+				}
+			}
 			if err != nil {
+				if err != io.EOF {
+					c.Close()
+				}
 				return
 			}
-			go func() {
-				buf := make([]byte, 1<<20)
-				for {
-					k, err := c.Read(buf)
-					for _, ch := range buf[:k] {
-						if ch == '\n' {
-							n.Add(1)
-						}
-					}
-					if err != nil {
-						if err != io.EOF {
-							c.Close()
-						}
-						return
-					}
-				}
-			}()
 		}
-	}()
-	return ln.Addr().String(), &n
+	})
+	return addr, &n
 }
 
 // BenchmarkHostPath (c): a million events through the host and the .so, in chunks of Fluent Bit's

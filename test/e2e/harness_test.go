@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kcs-siem/siem-cef/internal/loopback"
 	"github.com/kcs-siem/siem-cef/test/hosttest"
 	"github.com/stretchr/testify/require"
 )
@@ -87,32 +88,22 @@ func (r *receiver) Conns() (opened, closed int) {
 
 func tcpReceiver(t *testing.T) *receiver {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
+	ln := loopback.Listen(t)
 	r := &receiver{Addr: ln.Addr().String()}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			r.mu.Lock()
-			r.opened++
-			r.mu.Unlock()
-			go func() {
-				defer c.Close()
-				sc := bufio.NewScanner(c)
-				sc.Buffer(make([]byte, 1<<20), 1<<20)
-				for sc.Scan() {
-					r.add(sc.Text())
-				}
-				r.mu.Lock()
-				r.closed++
-				r.mu.Unlock()
-			}()
+	loopback.Serve(ln, func(c net.Conn) {
+		r.mu.Lock()
+		r.opened++
+		r.mu.Unlock()
+		defer c.Close()
+		sc := bufio.NewScanner(c)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			r.add(sc.Text())
 		}
-	}()
+		r.mu.Lock()
+		r.closed++
+		r.mu.Unlock()
+	})
 	return r
 }
 
