@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/kcs-siem/siem-cef/product"
 )
 
 // The strict decoder: it accepts what the strictest real parsers accept (docs/cef-and-syslog.md) and rejects
@@ -292,19 +290,6 @@ func parseExtension(s string) ([]Pair, error) {
 	return pairs, nil
 }
 
-// keyLimit gives each known key's maximum length in characters.
-var keyLimit = func() map[string]int {
-	m := map[string]int{}
-	for k := product.Key(0); k < product.NumKeys; k++ {
-		m[k.Name()] = k.Max()
-		if k.Label() != "" {
-			m[k.Name()+"Label"] = 1023
-		}
-	}
-	m["flexString1Label"], m["flexString2Label"] = 128, 128
-	return m
-}()
-
 // checkExtension applies the rules that span keys: each key once, labels, lengths and typed keys.
 func checkExtension(pairs []Pair) error {
 	seen := map[string]string{}
@@ -313,7 +298,7 @@ func checkExtension(pairs []Pair) error {
 			return fmt.Errorf("cef: key %s appears twice", p.Key)
 		}
 		seen[p.Key] = p.Value
-		if max, ok := keyLimit[p.Key]; ok && utf8.RuneCountInString(p.Value) > max {
+		if max, ok := KeyLimit(p.Key); ok && utf8.RuneCountInString(p.Value) > max {
 			return fmt.Errorf("cef: value of %s is longer than %d characters", p.Key, max)
 		}
 		if err := checkTyped(p); err != nil {

@@ -1,17 +1,13 @@
-// Package cef is the wire format (docs/cef-and-syslog.md): it writes an event as a CEF message in an
-// RFC 3164 or RFC 5424 syslog header or alone, escaping each field and cutting it to its limit, fits a
-// message to a size (fit.go), and reads lines back with a strict decoder (decode.go) that rejects what
-// the strictest SIEM parsers reject. What an event holds, and which keys each type sends, is the
-// product model's (package product).
+// Package cef is the wire format (docs/cef-and-syslog.md): it writes an Event (event.go) as a CEF
+// message in an RFC 3164 or RFC 5424 syslog header or alone, escaping each field and cutting it to its
+// limit, fits a message to a size (fit.go), and reads lines back with a strict decoder (decode.go) that
+// rejects what the strictest SIEM parsers reject. It imports nothing of the project: which keys an
+// event sends, with which labels, is the product model's (product.Event.Wire fills an Event).
 package cef
 
 import (
-	"math"
 	"strconv"
 	"time"
-
-	"github.com/kcs-siem/siem-cef/product"
-	"github.com/kcs-siem/siem-cef/record"
 )
 
 // SyslogFormat is the header written in front of the CEF message.
@@ -41,12 +37,14 @@ const (
 )
 
 // Encoder writes events as CEF messages, in an RFC 3164 or RFC 5424 syslog header or alone. It keeps
-// the configured header pre-escaped, so encoding an event allocates nothing.
+// the configured header pre-escaped, and AppendFit's working space, so encoding an event allocates
+// nothing once warm. It is not safe for concurrent use.
 type Encoder struct {
 	facility int
 	format   SyslogFormat
 	hostname []byte
 	prefix   []byte // "CEF:0|Vendor|Product|Version|"
+	fit      fitter
 }
 
 // NewEncoder escapes the configured header fields once.
@@ -72,12 +70,21 @@ const (
 // appName is the RFC 5424 APP-NAME of every message.
 const appName = "siem_cef"
 
-// cuts shorten an event's string values to fit a message size (see keptStart): 0 keeps a value to its
-// key's limit. name does the same for the Name, and classIDLimit keeps the Class ID to so many
-// characters (0: its own limit). AppendFit finds them; the event itself is never changed.
+// cuts shorten an event's values to fit a message size (see keptStart): values[i] is field i's cut,
+// 0 (or none) keeps a value to its Max. name does the same for the Name, and classIDLimit keeps the
+// Class ID to so many characters (0: its own limit). AppendFit finds them; the event itself is never
+// changed.
 type cuts struct {
-	values             [product.NumKeys]int
+	values             []int
 	name, classIDLimit int
+}
+
+// value is field i's cut.
+func (c *cuts) value(i int) int {
+	if i < len(c.values) {
+		return c.values[i]
+	}
+	return 0
 }
 
 // noCuts writes every field to its own limit.
@@ -92,11 +99,11 @@ func (c *cuts) classIDMax() int {
 }
 
 // Append appends one message, without any framing, to dst.
-func (e *Encoder) Append(dst []byte, ev *product.Event) []byte {
+func (e *Encoder) Append(dst []byte, ev *Event) []byte {
 	return e.append(dst, ev, &noCuts)
 }
 
-func (e *Encoder) append(dst []byte, ev *product.Event, c *cuts) []byte {
+func (e *Encoder) append(dst []byte, ev *Event, c *cuts) []byte {
 	if e.format == NoSyslog {
 		return e.appendCEF(dst, ev, c)
 	}
@@ -135,11 +142,11 @@ func appendMsgID(dst, classID []byte, max int) []byte {
 }
 
 // AppendCEF appends the CEF part alone: "CEF:0|...|Severity|extension".
-func (e *Encoder) AppendCEF(dst []byte, ev *product.Event) []byte {
+func (e *Encoder) AppendCEF(dst []byte, ev *Event) []byte {
 	return e.appendCEF(dst, ev, &noCuts)
 }
 
-func (e *Encoder) appendCEF(dst []byte, ev *product.Event, c *cuts) []byte {
+func (e *Encoder) appendCEF(dst []byte, ev *Event, c *cuts) []byte {
 	dst = append(dst, e.prefix...)
 	if len(ev.ClassID) == 0 {
 		dst = append(dst, unknownClassID...)
@@ -150,72 +157,54 @@ func (e *Encoder) appendCEF(dst []byte, ev *product.Event, c *cuts) []byte {
 	if name := keptStart(ev.Name, nameMax, c.name); len(name) > 0 {
 		dst = appendEscaped(dst, name, headerEscaping)
 	} else {
-		dst = append(dst, ev.Type.Name...)
+		dst = append(dst, ev.DefaultName...)
 	}
 	dst = append(dst, '|')
 	dst = strconv.AppendInt(dst, int64(ev.Severity), 10)
 	dst = append(dst, '|')
 	first := true
-	for k := product.Key(0); k < product.NumKeys; k++ {
-		v := &ev.Values[k]
-		if v.Kind == record.KindNone || !ev.Sends(k) {
-			continue
-		}
+	for i := range ev.Ext {
+		f := &ev.Ext[i]
 		mark := len(dst)
 		if !first {
 			dst = append(dst, ' ')
 		}
-		dst = append(dst, k.Name()...)
+		dst = append(dst, f.Key...)
 		dst = append(dst, '=')
 		valueStart := len(dst)
-		dst = appendTyped(dst, v, k.Max(), c.values[k])
+		dst = appendValue(dst, f, c.value(i))
 		if len(dst) == valueStart {
 			dst = dst[:mark] // an empty value is left out with its key
 			continue
 		}
 		first = false
-		if label := ev.Label(k); label != "" {
+		if f.Label != "" {
 			dst = append(dst, ' ')
-			dst = append(dst, k.Name()...)
+			dst = append(dst, f.Key...)
 			dst = append(dst, "Label="...)
-			dst = append(dst, label...)
+			dst = append(dst, f.Label...)
 		}
 	}
 	return dst
 }
 
-// pairOverhead is how many bytes AppendCEF writes for key k besides its value: the separator, the
+// pairOverhead is how many bytes AppendCEF writes for field f besides its value: the separator, the
 // key and '=', and the label pair.
-func pairOverhead(ev *product.Event, k product.Key) int {
-	n := len(" ") + len(k.Name()) + len("=")
-	if label := ev.Label(k); label != "" {
-		n += len(" ") + len(k.Name()) + len("Label=") + len(label)
+func pairOverhead(f *Field) int {
+	n := len(" ") + len(f.Key) + len("=")
+	if f.Label != "" {
+		n += len(" ") + len(f.Key) + len("Label=") + len(f.Label)
 	}
 	return n
 }
 
-// appendTyped writes a value; a string keeps at most max characters, or what keptStart keeps of it.
-func appendTyped(dst []byte, v *record.Value, max, cut int) []byte {
-	switch v.Kind {
-	case record.KindString:
-		return appendEscaped(dst, keptStart(v.Bytes, max, cut), valueEscaping)
-	case record.KindInt:
-		return strconv.AppendInt(dst, v.Int, 10)
-	case record.KindUint:
-		return strconv.AppendUint(dst, v.Uint, 10)
-	case record.KindBool:
-		return strconv.AppendBool(dst, v.Int != 0)
-	case record.KindFloat:
-		f := v.Float
-		switch {
-		case math.IsNaN(f) || math.IsInf(f, 0):
-			return dst
-		case f == math.Trunc(f) && math.Abs(f) < 1<<53:
-			return strconv.AppendInt(dst, int64(f), 10)
-		}
-		return strconv.AppendFloat(dst, f, 'f', -1, 64)
+// appendValue writes a field's value: a number as it is; text keeps at most its Max characters, or
+// what keptStart keeps of it.
+func appendValue(dst []byte, f *Field, cut int) []byte {
+	if f.Kind == Number {
+		return append(dst, f.Value...)
 	}
-	return dst
+	return appendEscaped(dst, keptStart(f.Value, f.Max, cut), valueEscaping)
 }
 
 // SyslogSeverity is the syslog severity written in PRI for a CEF severity: low is informational,
@@ -258,17 +247,11 @@ func append2(dst []byte, n int) []byte {
 	return append(dst, byte('0'+n/10), byte('0'+n%10))
 }
 
-// AppendValue appends the value of key k as Append writes it when nothing is shortened (escaped,
-// cut to its key's limit), or nothing when the event does not send it: two events that append the
-// same bytes send the same value.
-func AppendValue(dst []byte, ev *product.Event, k product.Key) []byte {
-	if ev.Values[k].Kind == record.KindNone || !ev.Sends(k) {
-		return dst
-	}
-	return appendTyped(dst, &ev.Values[k], k.Max(), 0)
-}
+// AppendValue appends a field's value as Append writes it when nothing is shortened (escaped, cut to
+// its Max): two fields that append the same bytes send the same value.
+func AppendValue(dst []byte, f *Field) []byte { return appendValue(dst, f, 0) }
 
-// AppendClassID appends the Class ID as the header carries it when nothing is shortened.
-func AppendClassID(dst []byte, ev *product.Event) []byte {
-	return appendClassID(dst, ev.ClassID, classIDMax)
+// AppendClassID appends a Class ID as the header carries it when nothing is shortened.
+func AppendClassID(dst, classID []byte) []byte {
+	return appendClassID(dst, classID, classIDMax)
 }

@@ -6,7 +6,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/kcs-siem/siem-cef/cef"
-	"github.com/kcs-siem/siem-cef/product"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -75,7 +74,7 @@ func TestValueEscaping(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			ext := extOf(t, msgEvent(str(c.in)))
+			ext := extOf(t, msgEvent(c.in))
 			assert.Equal(t, c.want, ext)
 			m, err := cef.Parse(testHdr + ext)
 			require.NoError(t, err, "strict decoder on %q", ext)
@@ -90,25 +89,19 @@ func TestValueEscaping(t *testing.T) {
 func TestEmptyValueOmitsKey(t *testing.T) {
 	for _, in := range []string{"", " ", "   ", "\t\r\n", "\x00\x01\x7f", "\u0085", " \u0085 \u009f ", "\u200b\ufeff\u2028\u202e"} {
 		t.Run(strings.ToValidUTF8(in, "?"), func(t *testing.T) {
-			assert.Equal(t, "", extOf(t, msgEvent(str(in))), "value %q", in)
+			assert.Equal(t, "", extOf(t, msgEvent(in)), "value %q", in)
 
 			ev := newEvent()
-			ev.Values[product.KeySource] = str(in)
-			ev.Values[product.KeyOutcome] = str("Success")
-			ev.Values[product.KeyMsg] = str(in)
+			ev.Ext = []cef.Field{text("source", in), text("outcome", "Success"), text("msg", in)}
 			assert.Equal(t, "outcome=Success", extOf(t, ev), "value %q", in)
 
-			ev = newEvent()
-			ev.Values[product.KeySource] = str("pod")
-			ev.Values[product.KeyOutcome] = str(in)
-			ev.Values[product.KeyMsg] = str("m")
+			ev.Ext = []cef.Field{text("source", "pod"), text("outcome", in), text("msg", "m")}
 			assert.Equal(t, "source=pod msg=m", extOf(t, ev), "value %q", in)
 		})
 	}
 	// A labelled key with an empty value goes without its label too.
 	ev := newEvent()
-	ev.Values[product.KeyCs1] = str("  ")
-	ev.Values[product.KeyCs6] = str("alpine")
+	ev.Ext = []cef.Field{labelled("cs1", "Cluster name", "  "), labelled("cs6", "Container name", "alpine")}
 	assert.Equal(t, "cs6=alpine cs6Label=Container name", extOf(t, ev))
 }
 
@@ -144,21 +137,16 @@ func TestHeaderEscaping(t *testing.T) {
 	assert.Empty(t, m.Extension)
 }
 
-// README: the record's own event_name wins over the table; without one the type's name is used.
+// README: the record's own event_name wins over the table; without one the type's name (the
+// DefaultName) is used.
 func TestHeaderName(t *testing.T) {
 	ev := newEvent()
-	ev.Type = product.LookupType([]byte("PM-002"))
 	ev.ClassID = []byte("PM-002")
 	ev.Severity = 7
-	ev.Name = nil
+	ev.Name, ev.DefaultName = nil, "Process management"
 	assert.Equal(t, "CEF:0|V|P|1|PM-002|Process management|7|", cefOf(ev))
 	ev.Name = []byte("Custom name")
 	assert.Equal(t, "CEF:0|V|P|1|PM-002|Custom name|7|", cefOf(ev))
-
-	ev.Reset()
-	ev.ClassID = []byte("ZZ-1")
-	ev.Severity = 5
-	assert.Equal(t, "CEF:0|V|P|1|ZZ-1|Unknown event|5|", cefOf(ev))
 }
 
 // README: the Class ID is the record's event_id, with any character outside [A-Za-z0-9_.:-] replaced
@@ -197,33 +185,32 @@ func TestClassIDMultibyteCharacter(t *testing.T) {
 // docs/cef-and-syslog.md "Maximum lengths": the limits of each key as the README's keys use them; a 1 MB value
 // is cut to the key's limit in characters.
 var stringKeyLimits = []struct {
-	key   product.Key
 	name  string
 	limit int
 }{
-	{product.KeySource, "source", 1023},
-	{product.KeyReason, "reason", 1023},
-	{product.KeyFname, "fname", 1023},
-	{product.KeySuser, "suser", 1023},
-	{product.KeyFlexString1, "flexString1", 1023},
-	{product.KeyFlexString2, "flexString2", 1023},
-	{product.KeyRequest, "request", 1023},
-	{product.KeyFileHash, "fileHash", 255},
-	{product.KeyAct, "act", 63},
-	{product.KeyDproc, "dproc", 1023},
-	{product.KeyDuid, "duid", 1023},
-	{product.KeyFilePermission, "filePermission", 1023},
-	{product.KeyOldFilePath, "oldFilePath", 1023},
-	{product.KeyFilePath, "filePath", 1023},
-	{product.KeyCs1, "cs1", 4000},
-	{product.KeyCs2, "cs2", 4000},
-	{product.KeyCs3, "cs3", 4000},
-	{product.KeyCs4, "cs4", 4000},
-	{product.KeyCs5, "cs5", 4000},
-	{product.KeyCs6, "cs6", 4000},
-	{product.KeyCs7, "cs7", 4000},
-	{product.KeyOutcome, "outcome", 63},
-	{product.KeyMsg, "msg", 1023},
+	{"source", 1023},
+	{"reason", 1023},
+	{"fname", 1023},
+	{"suser", 1023},
+	{"flexString1", 1023},
+	{"flexString2", 1023},
+	{"request", 1023},
+	{"fileHash", 255},
+	{"act", 63},
+	{"dproc", 1023},
+	{"duid", 1023},
+	{"filePermission", 1023},
+	{"oldFilePath", 1023},
+	{"filePath", 1023},
+	{"cs1", 4000},
+	{"cs2", 4000},
+	{"cs3", 4000},
+	{"cs4", 4000},
+	{"cs5", 4000},
+	{"cs6", 4000},
+	{"cs7", 4000},
+	{"outcome", 63},
+	{"msg", 1023},
 }
 
 func TestLengthLimits(t *testing.T) {
@@ -243,7 +230,7 @@ func TestLengthLimits(t *testing.T) {
 		for _, f := range fills {
 			t.Run(k.name+"/"+f.name, func(t *testing.T) {
 				ev := newEvent()
-				ev.Values[k.key] = str(f.in)
+				ev.Ext = []cef.Field{text(k.name, f.in)}
 				m := parseOK(t, cefOf(ev))
 				got, ok := m.Get(k.name)
 				require.True(t, ok)
@@ -270,7 +257,7 @@ func TestTruncateBeforeEscaping(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			ext := extOf(t, msgEvent(str(c.in)))
+			ext := extOf(t, msgEvent(c.in))
 			assert.Equal(t, c.wantExt, ext)
 			m := parseOK(t, testHdr+ext)
 			got, _ := m.Get("msg")
@@ -287,7 +274,7 @@ func TestTruncatedValueHasNoTrailingWhitespace(t *testing.T) {
 		{"space", " "}, {"tab", "\t"}, {"LF", "\n"}, {"CR", "\r"}, {"NUL", "\x00"}, {"U+0085", "\u0085"},
 	} {
 		t.Run(sep.name, func(t *testing.T) {
-			ext := extOf(t, msgEvent(str(a1022+sep.s+"bbbb")))
+			ext := extOf(t, msgEvent(a1022+sep.s+"bbbb"))
 			assert.True(t, ext == "msg="+a1022, "the value cut after 1022 a's ends with %q", strings.TrimLeft(ext, "msg=a"))
 			_, err := cef.Parse(testHdr + ext)
 			assert.NoError(t, err)

@@ -4,41 +4,40 @@ import (
 	"bytes"
 	"math"
 	"unicode/utf8"
-
-	"github.com/kcs-siem/siem-cef/product"
-	"github.com/kcs-siem/siem-cef/record"
 )
 
 // AppendFit appends the message like Append, shortened to at most size bytes when it is longer: the
-// longest string values are cut first and evenly, each on a character boundary before escaping, so
+// longest Text values are cut first and evenly, each on a character boundary before escaping, so
 // no escape and no UTF-8 character is ever split; when not every value can keep a character, the
-// longest are left out with their keys. Numbers and addresses are never cut. When the message does not fit even
-// with every string value left out, the record's Name and Class ID are cut too, the longer first.
+// longest are left out with their keys. Numbers and addresses are never cut. When the message does
+// not fit even with every text value left out, the record's Name and Class ID are cut too, the longer first.
 // It reports whether anything was shortened, and ok false (with nothing appended) when the message
 // cannot fit at all.
 //
 // Its cost grows with size, not with the event: values are measured only as far as a message of
 // size bytes can carry them, the cut level follows from those measures, and the message is encoded
 // once more.
-func (e *Encoder) AppendFit(dst []byte, ev *product.Event, size int) (out []byte, shortened, ok bool) {
+func (e *Encoder) AppendFit(dst []byte, ev *Event, size int) (out []byte, shortened, ok bool) {
 	start := len(dst)
-	if stringBytes(ev) <= size {
+	if textBytes(ev) <= size {
 		// Encoding it whole costs a few times size at most, and it may well fit as it is.
 		if dst = e.Append(dst, ev); len(dst)-start <= size {
 			return dst, false, true
 		}
 		dst = dst[:start]
 	}
-	var f fitter
-	return f.appendFit(e, dst, ev, size)
+	e.fit.reset(len(ev.Ext))
+	out, shortened, ok = e.fit.appendFit(e, dst, ev, size)
+	clear(e.fit.vals) // they point into the event, which must not outlive the call
+	return out, shortened, ok
 }
 
-// stringBytes is the length of the string values the event sends, before escaping.
-func stringBytes(ev *product.Event) int {
+// textBytes is the length of the event's values that are not numbers, before escaping.
+func textBytes(ev *Event) int {
 	n := 0
-	for k := product.Key(0); k < product.NumKeys; k++ {
-		if ev.Values[k].Kind == record.KindString && ev.Sends(k) {
-			n += len(ev.Values[k].Bytes)
+	for i := range ev.Ext {
+		if ev.Ext[i].Kind != Number {
+			n += len(ev.Ext[i].Value)
 		}
 	}
 	return n
@@ -47,21 +46,32 @@ func stringBytes(ev *product.Event) int {
 // maxAddressLen is the longest text of an IP address: an IPv6 address with an IPv4 tail.
 const maxAddressLen = len("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255")
 
-// A fitter finds how far each string value of an event can go in a message of a given size. It
-// lives on the stack of one AppendFit call, with the cuts it finds.
+// A fitter finds how far each text value of an event can go in a message of a given size, and the
+// cuts that follow. The Encoder keeps one for its AppendFit calls, so its slices are reused.
 type fitter struct {
 	cuts cuts
-	vals [product.NumKeys]fitValue
-	n    int // vals[:n] are the event's non-empty string values that are sent, in key order
+	vals []fitValue
+	n    int // vals[:n] are the event's non-empty text values, in the event's order
 	// measured is the width to which the values are measured: each one not done is wider.
 	measured int
 }
 
-// fitValue is one string value and how much of it has been measured.
+// reset readies the fitter for an event of n fields.
+func (f *fitter) reset(n int) {
+	if cap(f.vals) < n {
+		f.vals, f.cuts.values = make([]fitValue, n), make([]int, n)
+	}
+	f.vals = f.vals[:n]
+	f.cuts = cuts{values: f.cuts.values[:n]}
+	clear(f.cuts.values)
+	f.n, f.measured = 0, 0
+}
+
+// fitValue is one text value and how much of it has been measured.
 type fitValue struct {
-	key      product.Key
+	field    int    // its index in the event's fields
 	v        []byte // the value, blanks at its ends trimmed
-	max      int    // its key's limit in characters
+	max      int    // its field's limit in characters
 	overhead int    // the bytes its key, label and separator take
 	// fit is the longest start of v that is at most measured wide; cut the longest one below.
 	fit, cut prefix
@@ -69,7 +79,7 @@ type fitValue struct {
 	dropped  bool // left out, with its key
 }
 
-func (f *fitter) appendFit(e *Encoder, dst []byte, ev *product.Event, size int) (out []byte, shortened, ok bool) {
+func (f *fitter) appendFit(e *Encoder, dst []byte, ev *Event, size int) (out []byte, shortened, ok bool) {
 	start := len(dst)
 	overheads := f.collect(ev)
 	dst = e.append(dst, ev, &f.cuts) // every string value cut away
@@ -94,22 +104,23 @@ func (f *fitter) appendFit(e *Encoder, dst []byte, ev *product.Event, size int) 
 	return e.append(dst[:start], ev, &f.cuts), shortened, true
 }
 
-// collect lists the event's non-empty string values that are sent, and cuts them all away for the
-// time being. It returns the bytes their keys, labels and separators take.
-func (f *fitter) collect(ev *product.Event) (overheads int) {
-	for k := product.Key(0); k < product.NumKeys; k++ {
-		if ev.Values[k].Kind != record.KindString || !ev.Sends(k) {
+// collect lists the event's non-empty text values, and cuts them all away for the time being. It
+// returns the bytes their keys, labels and separators take.
+func (f *fitter) collect(ev *Event) (overheads int) {
+	for i := range ev.Ext {
+		fd := &ev.Ext[i]
+		if fd.Kind == Number {
 			continue
 		}
-		v := bytes.TrimFunc(ev.Values[k].Bytes, isBlank)
-		if k.IsAddress() && len(v) <= maxAddressLen {
+		v := bytes.TrimFunc(fd.Value, isBlank)
+		if fd.Kind == Address && len(v) <= maxAddressLen {
 			continue // whole: a cut address is another address or none
 		}
-		f.cuts.values[k] = -1 // an address longer than any is no address: left out
-		if len(v) == 0 || k.IsAddress() {
+		f.cuts.values[i] = -1 // an address longer than any is no address: left out
+		if len(v) == 0 || fd.Kind == Address {
 			continue
 		}
-		f.vals[f.n] = fitValue{key: k, v: v, max: k.Max(), overhead: pairOverhead(ev, k)}
+		f.vals[f.n] = fitValue{field: i, v: v, max: fd.Max, overhead: pairOverhead(fd)}
 		overheads += f.vals[f.n].overhead
 		f.n++
 	}
@@ -201,7 +212,7 @@ func wider(a, b *fitValue) bool {
 
 // cut cuts each value wider than level, the measured level less one, on a character boundary, so
 // that the values take at most budget bytes, and hands the bytes the cuts left over to the cut
-// values, one character each, in key order.
+// values, one character each, in the event's order.
 func (f *fitter) cut(level, budget int) {
 	used := 0
 	for i := range f.vals[:f.n] {
@@ -210,7 +221,7 @@ func (f *fitter) cut(level, budget int) {
 		case v.isCut(level):
 			used += v.cut.width
 		default:
-			f.cuts.values[v.key] = 0 // whole
+			f.cuts.values[v.field] = 0 // whole
 			used += v.fit.width
 		}
 	}
@@ -218,16 +229,16 @@ func (f *fitter) cut(level, budget int) {
 		if v := &f.vals[i]; !v.dropped && v.isCut(level) {
 			p := v.cut.grow(v.v, v.cut.chars+1, v.cut.width+budget-used, valueEscaping)
 			used += p.width - v.cut.width
-			f.cuts.values[v.key] = p.n
+			f.cuts.values[v.field] = p.n
 		}
 	}
 }
 
-// keepWhole sends every value that is not left out as its key's limit leaves it.
+// keepWhole sends every value that is not left out as its Max leaves it.
 func (f *fitter) keepWhole() {
 	for _, v := range f.vals[:f.n] {
 		if !v.dropped {
-			f.cuts.values[v.key] = 0
+			f.cuts.values[v.field] = 0
 		}
 	}
 }
@@ -239,9 +250,9 @@ func (v *fitValue) isCut(level int) bool { return !v.done || v.fit.width > level
 // appendShortHeader appends the message with every string value cut away (as collect left them),
 // which is excess bytes longer than size, with the record's Name and Class ID cut, evenly from the
 // longer, until it fits; ok is false, with nothing appended, when it cannot.
-func (e *Encoder) appendShortHeader(dst []byte, ev *product.Event, c *cuts, size, excess int) (out []byte, ok bool) {
+func (e *Encoder) appendShortHeader(dst []byte, ev *Event, c *cuts, size, excess int) (out []byte, ok bool) {
 	start := len(dst)
-	name := bytes.TrimFunc(ev.Name, isBlank) // empty: the type's name, which is not cut
+	name := bytes.TrimFunc(ev.Name, isBlank) // empty: the DefaultName, which is not cut
 	nameWidth := prefix{}.grow(name, nameMax, math.MaxInt, headerEscaping).width
 	classIDWidth := prefix{}.grow(ev.ClassID, classIDMax, math.MaxInt, valueEscaping).chars // a byte each
 	width := func(level int) int {
@@ -265,7 +276,7 @@ func (e *Encoder) appendShortHeader(dst []byte, ev *product.Event, c *cuts, size
 		return dst[:start], false
 	}
 	if nameWidth > lo {
-		// Cut to nothing, the Name would be the type's: it keeps one character at least.
+		// Cut to nothing, the Name would be the DefaultName: it keeps one character at least.
 		c.name = max(prefix{}.grow(name, nameMax, lo, headerEscaping).n,
 			prefix{}.grow(name, 1, math.MaxInt, headerEscaping).n)
 	}

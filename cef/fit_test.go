@@ -8,21 +8,20 @@ import (
 
 	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/cef/ceftest"
-	"github.com/kcs-siem/siem-cef/product"
-	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-func fitEvent() *product.Event {
+func fitEvent() *cef.Event {
 	ev := newEvent()
 	ev.ClassID = []byte("PM-001")
-	ev.Type = product.LookupType(ev.ClassID)
 	ev.Severity = 7
-	ev.Values[product.KeyMsg] = str(strings.Repeat("m", 1000))
-	ev.Values[product.KeyCs4] = str(strings.Repeat("€", 3000)) // 9,000 bytes
-	ev.Values[product.KeyCs1] = str(strings.Repeat("=", 500))  // 1,000 bytes once escaped
-	ev.Values[product.KeyDpid] = record.Int(42)
+	ev.Ext = []cef.Field{
+		{Key: "dpid", Value: []byte("42"), Kind: cef.Number},
+		labelled("cs1", "Cluster name", strings.Repeat("=", 500)), // 1,000 bytes once escaped
+		labelled("cs4", "Command", strings.Repeat("€", 3000)),     // 9,000 bytes
+		text("msg", strings.Repeat("m", 1000)),
+	}
 	return ev
 }
 
@@ -84,7 +83,7 @@ var hostileUnits = []string{"a", "é=|€", "a\u200bb\u202e", "\xff\\x", "🙂 b
 func TestAppendFitHostileRecords(t *testing.T) {
 	enc := cef.NewEncoder(kcsHeader)
 	for _, unit := range hostileUnits {
-		for name, ev := range map[string]*product.Event{"19 keys": hostileEvent(unit), "every key": everyKeyEvent(unit)} {
+		for name, ev := range map[string]*cef.Event{"19 keys": hostileEvent(unit), "every key": everyKeyEvent(unit)} {
 			for _, size := range []int{480, 1000, 8096} {
 				out, shortened, ok := enc.AppendFit(nil, ev, size)
 				require.True(t, ok, "%s %q %d", name, unit, size)
@@ -94,13 +93,13 @@ func TestAppendFitHostileRecords(t *testing.T) {
 				_, m, err := cef.ParseSyslog(string(out))
 				require.NoError(t, err, "%s %q %d: %q", name, unit, size, out)
 				widest, narrowestCut := 0, math.MaxInt
-				for k := product.Key(0); k < product.NumKeys; k++ {
-					got, has := m.Get(k.Name())
-					if ev.Values[k].Kind != record.KindString || !has {
+				for _, f := range ev.Ext {
+					got, has := m.Get(f.Key)
+					if f.Kind == cef.Number || !has {
 						continue
 					}
-					whole := ceftest.Decoded(string(ev.Values[k].Bytes), keyLimit(k))
-					assert.True(t, strings.HasPrefix(whole, got), "%s %q %d: %s=%q is a start of the value", name, unit, size, k.Name(), got)
+					whole := ceftest.Decoded(string(f.Value), keyLimit(f.Key))
+					assert.True(t, strings.HasPrefix(whole, got), "%s %q %d: %s=%q is a start of the value", name, unit, size, f.Key, got)
 					width := len(escapedValue(got))
 					widest = max(widest, width)
 					if got != whole {
@@ -153,13 +152,15 @@ func TestAppendFitKeepsAddressesWhole(t *testing.T) {
 	for _, size := range []int{480, 1000} {
 		ev := newEvent()
 		ev.ClassID = []byte("NT-001")
-		ev.Type = product.LookupType(ev.ClassID)
-		ev.Values[product.KeySrc] = str("192.168.100.200")
-		ev.Values[product.KeyDst] = str("10.42.255.254")
-		ev.Values[product.KeyC6a2] = str("2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff")
-		ev.Values[product.KeyC6a3] = str("fd00::1")
-		for _, k := range []product.Key{product.KeyCs1, product.KeyCs2, product.KeyCs3, product.KeyCs4, product.KeyCs5, product.KeyCs6, product.KeyMsg, product.KeySource} {
-			ev.Values[k] = str(strings.Repeat("x", 900))
+		ev.Ext = fieldsOf([]cef.Pair{
+			{Key: "source", Value: strings.Repeat("x", 900)},
+			{Key: "src", Value: "192.168.100.200"},
+			{Key: "c6a2", Value: "2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff"}, {Key: "c6a2Label", Value: "Source IPv6 address"},
+			{Key: "dst", Value: "10.42.255.254"},
+			{Key: "c6a3", Value: "fd00::1"}, {Key: "c6a3Label", Value: "Destination IPv6 address"},
+		})
+		for _, key := range []string{"cs1", "cs2", "cs3", "cs4", "cs5", "cs6", "msg"} {
+			ev.Ext = append(ev.Ext, text(key, strings.Repeat("x", 900)))
 		}
 		got, shortened, ok := enc.AppendFit(nil, ev, size)
 		require.True(t, ok)
@@ -179,9 +180,8 @@ func TestAppendFitKeepsValuesTheKeyLimitsMakeFit(t *testing.T) {
 	enc := cef.NewEncoder(kcsHeader)
 	ev := newEvent()
 	ev.ClassID = []byte("PM-023")
-	ev.Type = product.LookupType(ev.ClassID)
-	for _, k := range []product.Key{product.KeySource, product.KeyCs1, product.KeyFilePath, product.KeyCs4, product.KeyMsg} {
-		ev.Values[k] = str(strings.Repeat("€", 5000))
+	for _, key := range []string{"source", "filePath", "cs1", "cs4", "msg"} {
+		ev.Ext = append(ev.Ext, text(key, strings.Repeat("€", 5000)))
 	}
 	whole := enc.Append(nil, ev)
 	require.Less(t, len(whole), 65507)

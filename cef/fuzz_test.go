@@ -1,6 +1,7 @@
 package cef
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -8,9 +9,16 @@ import (
 	"unicode/utf8"
 
 	"github.com/kcs-siem/siem-cef/cef/ceftest"
-	"github.com/kcs-siem/siem-cef/product"
-	"github.com/kcs-siem/siem-cef/record"
 )
+
+// fuzzDefaultName is the DefaultName of the fuzzed events.
+const fuzzDefaultName = "Default name"
+
+// textField is a Text field of key with its limit.
+func textField(key, v string) Field {
+	max, _ := KeyLimit(key)
+	return Field{Key: key, Value: []byte(v), Max: max}
+}
 
 // FuzzEncodeParse: for any event, the encoded line passes the strict decoder and gives back the
 // event's header and values after the documented replacements.
@@ -21,19 +29,19 @@ func FuzzEncodeParse(f *testing.F) {
 	f.Add("", "\r\n", "CEF:0|a|b|c|d|e|1|", "\u0085\u00a0", "\t", int64(1<<62), -1, "")
 	f.Add("é-1", "abc\u0085", strings.Repeat("a", 1022)+" b", "x cs1=y", "\xff\\", int64(5), 5, "Enforce")
 	f.Fuzz(func(t *testing.T, classID, name, msg, cs1, suser string, pid int64, severity int, outcome string) {
-		ev := product.Event{
-			Time:     time.Unix(1771409248, 0),
-			ClassID:  []byte(classID),
-			Name:     []byte(name),
-			Type:     product.LookupType([]byte(classID)),
-			Severity: min(max(severity, 0), 10),
+		ev := Event{
+			Time:        time.Unix(1771409248, 0),
+			ClassID:     []byte(classID),
+			Name:        []byte(name),
+			DefaultName: fuzzDefaultName,
+			Severity:    min(max(severity, 0), 10),
+			Ext: []Field{
+				textField("suser", suser),
+				{Key: "dpid", Value: strconv.AppendInt(nil, pid, 10), Kind: Number},
+				textField("cs1", cs1), textField("outcome", outcome), textField("msg", msg),
+			},
 		}
-		ev.Outcome = product.ClassifyOutcome([]byte(outcome))
-		ev.Values[product.KeyMsg] = record.String([]byte(msg))
-		ev.Values[product.KeyCs1] = record.String([]byte(cs1))
-		ev.Values[product.KeySuser] = record.String([]byte(suser))
-		ev.Values[product.KeyOutcome] = record.String([]byte(outcome))
-		ev.Values[product.KeyDpid] = record.Int(pid)
+		ev.Ext[2].Label = "Cluster name"
 		enc := NewEncoder(Header{Vendor: "V|=\\", Product: "P", Version: "1", Hostname: "h", Facility: 1})
 		line := string(enc.Append(nil, &ev))
 		_, m, err := ParseSyslog(line)
@@ -64,7 +72,7 @@ func FuzzEncodeParse(f *testing.F) {
 		}
 		wantName := strings.ReplaceAll(strings.ReplaceAll(ceftest.Decoded(name, 512), "\r", " "), "\n", " ")
 		if wantName == "" {
-			wantName = ev.Type.Name
+			wantName = fuzzDefaultName
 		}
 		if m.Name != wantName {
 			t.Fatalf("name %q, want %q", m.Name, wantName)
@@ -72,10 +80,9 @@ func FuzzEncodeParse(f *testing.F) {
 		for key, v := range map[string]string{"msg": msg, "cs1": cs1, "suser": suser, "outcome": outcome} {
 			max := map[string]int{"msg": 1023, "cs1": 4000, "suser": 1023, "outcome": 63}[key]
 			want := ceftest.Decoded(v, max)
-			sent := ev.Sends(keyByName(key))
 			got, has := m.Get(key)
 			switch {
-			case !sent || want == "":
+			case want == "":
 				if has {
 					t.Fatalf("%s=%q sent, want it left out (%q)", key, got, line)
 				}
@@ -95,14 +102,14 @@ func FuzzAppendFit(f *testing.F) {
 	f.Add(strings.Repeat("Z", 1100), "\u200bname", "\xff\\", "🙂 b", " = ", uint8(7), uint16(300))
 	f.Add("FM-001", "na\u00adme", "", "a\u2029b", "\t", uint8(0), uint16(100))
 	f.Fuzz(func(t *testing.T, classID, name, msg, cs1, cs4 string, repeat uint8, size uint16) {
-		ev := product.Event{Time: time.Unix(1771409248, 0), ClassID: []byte(classID), Name: []byte(name), Severity: 5}
-		ev.Type = product.LookupType(ev.ClassID)
-		in := map[product.Key]string{product.KeyMsg: msg, product.KeyCs1: cs1, product.KeyCs4: cs4, product.KeySource: msg + cs1, product.KeyRequest: cs4 + msg}
-		for k, v := range in {
-			in[k] = strings.Repeat(v, int(repeat))
-			ev.Values[k] = record.String([]byte(in[k]))
+		ev := Event{Time: time.Unix(1771409248, 0), ClassID: []byte(classID), Name: []byte(name), DefaultName: fuzzDefaultName, Severity: 5}
+		in := map[string]string{"source": msg + cs1, "request": cs4 + msg, "cs1": cs1, "cs4": cs4, "msg": msg}
+		ev.Ext = []Field{{Key: "dpid", Value: []byte("42"), Kind: Number}}
+		for _, key := range []string{"source", "request", "cs1", "cs4", "msg"} {
+			in[key] = strings.Repeat(in[key], int(repeat))
+			ev.Ext = append(ev.Ext, textField(key, in[key]))
 		}
-		ev.Values[product.KeyDpid] = record.Int(42)
+		ev.Ext[3].Label, ev.Ext[4].Label = "Cluster name", "Command"
 		for _, format := range []SyslogFormat{RFC3164, RFC5424} {
 			enc := NewEncoder(Header{Vendor: "V", Product: "P", Version: "1", Hostname: "h", Facility: 1, Format: format})
 			whole := enc.Append(nil, &ev)
@@ -110,8 +117,7 @@ func FuzzAppendFit(f *testing.F) {
 			line := string(out[1:])
 			switch {
 			case !ok:
-				short := product.Event{Time: ev.Time, ClassID: []byte("X"), Name: []byte("N"), Type: ev.Type, Severity: 5}
-				short.Values[product.KeyDpid] = ev.Values[product.KeyDpid] // numbers are never cut
+				short := Event{Time: ev.Time, ClassID: []byte("X"), Name: []byte("N"), Severity: 5, Ext: ev.Ext[:1]} // numbers are never cut
 				if out := enc.Append(nil, &short); len(out) <= int(size)-utf8.UTFMax {
 					t.Fatalf("refused at %d bytes though %q fits", size, out)
 				}
@@ -132,13 +138,13 @@ func FuzzAppendFit(f *testing.F) {
 			}
 			checkNoLineBreaks(t, line)
 			wantName := strings.ReplaceAll(strings.ReplaceAll(ceftest.Decoded(name, 512), "\r", " "), "\n", " ")
-			if !strings.HasPrefix(wantName, m.Name) && m.Name != ev.Type.Name {
+			if !strings.HasPrefix(wantName, m.Name) && m.Name != ev.DefaultName {
 				t.Fatalf("name %q, not a start of %q", m.Name, wantName)
 			}
-			for k, v := range in {
-				got, _ := m.Get(k.Name())
-				if want := ceftest.Decoded(v, k.Max()); !strings.HasPrefix(want, got) {
-					t.Fatalf("%s=%q, not a start of %q", k.Name(), got, want)
+			for key, v := range in {
+				got, _ := m.Get(key)
+				if max, _ := KeyLimit(key); !strings.HasPrefix(ceftest.Decoded(v, max), got) {
+					t.Fatalf("%s=%q, not a start of %q", key, got, ceftest.Decoded(v, max))
 				}
 			}
 		}
@@ -157,12 +163,3 @@ func checkNoLineBreaks(t *testing.T, line string) {
 // hidden: U+2028, U+2029 and the format characters (Unicode category Cf), which the encoder writes
 // as spaces.
 func hidden(r rune) bool { return r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Cf, r) }
-
-func keyByName(name string) product.Key {
-	for k := product.Key(0); k < product.NumKeys; k++ {
-		if k.Name() == name {
-			return k
-		}
-	}
-	panic(name)
-}

@@ -2,13 +2,12 @@ package cef_test
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kcs-siem/siem-cef/cef"
-	"github.com/kcs-siem/siem-cef/product"
-	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/require"
 )
 
@@ -19,37 +18,52 @@ import (
 // smallHeader gives the short CEF prefix testHdr.
 var smallHeader = cef.Header{Vendor: "V", Product: "P", Version: "1", Hostname: "h", Facility: 20}
 
-// testHdr is the CEF header of an event made by newEvent: unknown type (severity 5 by the README),
-// class ID X-1, the record's own name N.
+// testHdr is the CEF header of an event made by newEvent: class ID X-1, Name N, severity 5.
 const testHdr = "CEF:0|V|P|1|X-1|N|5|"
 
-// newEvent makes an event of an unknown type (every key is written for it) with no values.
-func newEvent() *product.Event {
-	ev := new(product.Event)
-	ev.Reset()
-	ev.ClassID = []byte("X-1")
-	ev.Name = []byte("N")
-	ev.Severity = 5
-	ev.Time = time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC)
-	return ev
+// newEvent makes an event with no fields: class ID X-1, Name N, severity 5.
+func newEvent() *cef.Event {
+	return &cef.Event{
+		Time:        time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC),
+		ClassID:     []byte("X-1"),
+		Name:        []byte("N"),
+		DefaultName: "Unknown event",
+		Severity:    5,
+	}
 }
 
-// msgEvent is newEvent with msg set.
-func msgEvent(v record.Value) *product.Event {
+// text is a Text field of key, which keeps its key's limit, with the label fullPairs gives it (the
+// strict decoder wants one after csN, cnN, c6aN and flexStringN).
+func text(key, s string) cef.Field {
+	max, _ := cef.KeyLimit(key)
+	f := cef.Field{Key: key, Value: []byte(s), Max: max}
+	if i := slices.IndexFunc(fullPairs, func(p cef.Pair) bool { return p.Key == key+"Label" }); i >= 0 {
+		f.Label = fullPairs[i].Value
+	}
+	return f
+}
+
+// labelled is text with a label.
+func labelled(key, label, s string) cef.Field {
+	f := text(key, s)
+	f.Label = label
+	return f
+}
+
+// msgEvent is newEvent with one Text field msg.
+func msgEvent(s string) *cef.Event {
 	ev := newEvent()
-	ev.Values[product.KeyMsg] = v
+	ev.Ext = append(ev.Ext, text("msg", s))
 	return ev
 }
-
-func str(s string) record.Value { return record.String([]byte(s)) }
 
 // cefOf encodes the CEF part of an event with smallHeader.
-func cefOf(ev *product.Event) string {
+func cefOf(ev *cef.Event) string {
 	return string(cef.NewEncoder(smallHeader).AppendCEF(nil, ev))
 }
 
 // extOf encodes an event made by newEvent and returns its extension alone.
-func extOf(t *testing.T, ev *product.Event) string {
+func extOf(t *testing.T, ev *cef.Event) string {
 	t.Helper()
 	line := cefOf(ev)
 	require.True(t, strings.HasPrefix(line, testHdr), "header of %q", line)
@@ -65,101 +79,97 @@ func parseOK(t *testing.T, line string) *cef.Message {
 	return m
 }
 
-// keyOrder is the order of the README table "Record fields and extension keys".
-var keyOrder = []string{
-	"source", "src", "c6a2", "reason", "fname", "suser", "dpid", "spid", "flexString1", "flexString2",
-	"request", "fileHash", "act", "spt", "dst", "c6a3", "dpt", "dproc", "duid", "filePermission",
-	"oldFilePath", "filePath", "deviceDirection", "cn1", "cs1", "cs2", "cs3", "cs4", "cs5", "cs6", "cs7",
-	"outcome", "cnt", "start", "end", "msg",
+// numberKeys and addressKeys are the keys of fullPairs whose values are numbers and addresses.
+var (
+	numberKeys  = []string{"dpid", "spid", "flexString1", "spt", "dpt", "duid", "deviceDirection", "cn1", "cnt", "start", "end"}
+	addressKeys = []string{"src", "c6a2", "dst", "c6a3"}
+)
+
+// fieldsOf makes the fields that are written as pairs: each "…Label" pair is its key's label.
+func fieldsOf(pairs []cef.Pair) []cef.Field {
+	var fs []cef.Field
+	for _, p := range pairs {
+		if key, ok := strings.CutSuffix(p.Key, "Label"); ok && len(fs) > 0 && fs[len(fs)-1].Key == key {
+			fs[len(fs)-1].Label = p.Value
+			continue
+		}
+		f := text(p.Key, p.Value)
+		f.Label = "" // the pairs say
+		switch {
+		case slices.Contains(numberKeys, p.Key):
+			f.Kind = cef.Number
+		case slices.Contains(addressKeys, p.Key):
+			f.Kind = cef.Address
+		}
+		fs = append(fs, f)
+	}
+	return fs
 }
 
-// fullValues sets every key of the README table to a plausible value; fullExt is what the encoder
-// must write for them, in the README's order, each label after its key.
-func fullValues(ev *product.Event) {
-	v := &ev.Values
-	v[product.KeySource] = str("pod-1")
-	v[product.KeySrc] = str("10.0.0.1")
-	v[product.KeyC6a2] = str("2001:db8::1")
-	v[product.KeyReason] = str("denied")
-	v[product.KeyFname] = str("nginx:1.25")
-	v[product.KeySuser] = str("alice")
-	v[product.KeyDpid] = record.Int(100)
-	v[product.KeySpid] = record.Int(1)
-	v[product.KeyFlexString1] = record.Int(0)
-	v[product.KeyFlexString2] = str("abc123")
-	v[product.KeyRequest] = str("docker.io/nginx:1.25")
-	v[product.KeyFileHash] = str("sha256:ff")
-	v[product.KeyAct] = str("exec")
-	v[product.KeySpt] = record.Int(40000)
-	v[product.KeyDst] = str("10.0.0.2")
-	v[product.KeyC6a3] = str("2001:db8::2")
-	v[product.KeyDpt] = record.Int(443)
-	v[product.KeyDproc] = str("/bin/sh")
-	v[product.KeyDuid] = record.Int(0)
-	v[product.KeyFilePermission] = str("0644")
-	v[product.KeyOldFilePath] = str("/tmp/a")
-	v[product.KeyFilePath] = str("/tmp/b")
-	v[product.KeyDeviceDirection] = record.Int(1)
-	v[product.KeyCn1] = record.Int(101)
-	v[product.KeyCs1] = str("prod")
-	v[product.KeyCs2] = str("node-1")
-	v[product.KeyCs3] = str("default")
-	v[product.KeyCs4] = str("sh -c id")
-	v[product.KeyCs5] = str("pod-1")
-	v[product.KeyCs6] = str("app")
-	v[product.KeyCs7] = str("192.168.1.1")
-	v[product.KeyOutcome] = str("Error")
-	v[product.KeyCnt] = record.Int(3)
-	v[product.KeyStart] = record.Int(1771409248000)
-	v[product.KeyEnd] = record.Int(1771409250500)
-	v[product.KeyMsg] = str("hello world")
-}
-
-// fullPairs is every key of fullValues with its written value (labels included), in order.
+// fullPairs is every key the project writes with a plausible value, and its label, in the order of
+// the README table "Record fields and extension keys".
 var fullPairs = []cef.Pair{
-	{"source", "pod-1"},
-	{"src", "10.0.0.1"},
-	{"c6a2", "2001:db8::1"}, {"c6a2Label", "Source IPv6 address"},
-	{"reason", "denied"},
-	{"fname", "nginx:1.25"},
-	{"suser", "alice"},
-	{"dpid", "100"},
-	{"spid", "1"},
-	{"flexString1", "0"}, {"flexString1Label", "EGID"},
-	{"flexString2", "abc123"}, {"flexString2Label", "Container ID"},
-	{"request", "docker.io/nginx:1.25"},
-	{"fileHash", "sha256:ff"},
-	{"act", "exec"},
-	{"spt", "40000"},
-	{"dst", "10.0.0.2"},
-	{"c6a3", "2001:db8::2"}, {"c6a3Label", "Destination IPv6 address"},
-	{"dpt", "443"},
-	{"dproc", "/bin/sh"},
-	{"duid", "0"},
-	{"filePermission", "0644"},
-	{"oldFilePath", "/tmp/a"},
-	{"filePath", "/tmp/b"},
-	{"deviceDirection", "1"},
-	{"cn1", "101"}, {"cn1Label", "New PID"},
-	{"cs1", "prod"}, {"cs1Label", "Cluster name"},
-	{"cs2", "node-1"}, {"cs2Label", "Node name"},
-	{"cs3", "default"}, {"cs3Label", "Namespace"},
-	{"cs4", "sh -c id"}, {"cs4Label", "Command"},
-	{"cs5", "pod-1"}, {"cs5Label", "Pod name"},
-	{"cs6", "app"}, {"cs6Label", "Container name"},
-	{"cs7", "192.168.1.1"}, {"cs7Label", "Node IP"},
-	{"outcome", "Error"},
-	{"cnt", "3"},
-	{"start", "1771409248000"},
-	{"end", "1771409250500"},
-	{"msg", "hello world"},
+	{Key: "source", Value: "pod-1"},
+	{Key: "src", Value: "10.0.0.1"},
+	{Key: "c6a2", Value: "2001:db8::1"}, {Key: "c6a2Label", Value: "Source IPv6 address"},
+	{Key: "reason", Value: "denied"},
+	{Key: "fname", Value: "nginx:1.25"},
+	{Key: "suser", Value: "alice"},
+	{Key: "dpid", Value: "100"},
+	{Key: "spid", Value: "1"},
+	{Key: "flexString1", Value: "0"}, {Key: "flexString1Label", Value: "EGID"},
+	{Key: "flexString2", Value: "abc123"}, {Key: "flexString2Label", Value: "Container ID"},
+	{Key: "request", Value: "docker.io/nginx:1.25"},
+	{Key: "fileHash", Value: "sha256:ff"},
+	{Key: "act", Value: "exec"},
+	{Key: "spt", Value: "40000"},
+	{Key: "dst", Value: "10.0.0.2"},
+	{Key: "c6a3", Value: "2001:db8::2"}, {Key: "c6a3Label", Value: "Destination IPv6 address"},
+	{Key: "dpt", Value: "443"},
+	{Key: "dproc", Value: "/bin/sh"},
+	{Key: "duid", Value: "0"},
+	{Key: "filePermission", Value: "0644"},
+	{Key: "oldFilePath", Value: "/tmp/a"},
+	{Key: "filePath", Value: "/tmp/b"},
+	{Key: "deviceDirection", Value: "1"},
+	{Key: "cn1", Value: "101"}, {Key: "cn1Label", Value: "New PID"},
+	{Key: "cs1", Value: "prod"}, {Key: "cs1Label", Value: "Cluster name"},
+	{Key: "cs2", Value: "node-1"}, {Key: "cs2Label", Value: "Node name"},
+	{Key: "cs3", Value: "default"}, {Key: "cs3Label", Value: "Namespace"},
+	{Key: "cs4", Value: "sh -c id"}, {Key: "cs4Label", Value: "Command"},
+	{Key: "cs5", Value: "pod-1"}, {Key: "cs5Label", Value: "Pod name"},
+	{Key: "cs6", Value: "app"}, {Key: "cs6Label", Value: "Container name"},
+	{Key: "cs7", Value: "192.168.1.1"}, {Key: "cs7Label", Value: "Node IP"},
+	{Key: "outcome", Value: "Error"},
+	{Key: "cnt", Value: "3"},
+	{Key: "start", Value: "1771409248000"},
+	{Key: "end", Value: "1771409250500"},
+	{Key: "msg", Value: "hello world"},
+}
+
+// processEvent is a process event (PM-002) with every key such an event sends holding a short,
+// plausible value.
+func processEvent() *cef.Event {
+	ev := newEvent()
+	ev.ClassID = []byte("PM-002")
+	ev.Name, ev.DefaultName = nil, "Process management"
+	ev.Severity = 7
+	ev.Ext = slices.DeleteFunc(fieldsOf(fullPairs), func(f cef.Field) bool {
+		return f.Key == "reason" || f.Key == "fname" || f.Key == "suser"
+	})
+	for i := range ev.Ext {
+		if ev.Ext[i].Key == "outcome" {
+			ev.Ext[i].Value = []byte("Audit")
+		}
+	}
+	return ev
 }
 
 // keyLimit is a key's limit in characters (docs/cef-and-syslog.md), as stringKeyLimits lists it; the typed
 // keys, which hold short values in these tests, have none here.
-func keyLimit(k product.Key) int {
+func keyLimit(key string) int {
 	for _, l := range stringKeyLimits {
-		if l.key == k {
+		if l.name == key {
 			return l.limit
 		}
 	}

@@ -118,11 +118,11 @@ func (a *aggregator) keyOf(ev *product.Event) uint64 {
 	k := binary.LittleEndian.AppendUint64(a.key[:0], uint64(floorDiv(ev.Time.UnixMilli(), a.slot)))
 	k = append(k, byte(ev.Severity), boolByte(ev.Cs4IsOwner))
 	at := len(k)
-	k = cef.AppendClassID(append(k, 0, 0, 0, 0), ev)
+	k = cef.AppendClassID(append(k, 0, 0, 0, 0), ev.ClassID)
 	binary.LittleEndian.PutUint32(k[at:], uint32(len(k)-at-4))
 	for _, key := range aggregationKeys {
 		at := len(k)
-		k = cef.AppendValue(append(k, 0, 0, 0, 0), ev, key)
+		k = ev.AppendWireValue(append(k, 0, 0, 0, 0), key)
 		binary.LittleEndian.PutUint32(k[at:], uint32(len(k)-at-4))
 	}
 	a.key = k

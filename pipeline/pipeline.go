@@ -27,8 +27,11 @@ type Pipeline struct {
 	filter   *filter.Filter
 	enc      *cef.Encoder
 	problems []schema.Problem
-	line     []byte
-	maxSize  int // Max_Message_Size
+	// wire is the event at hand as the encoder takes it; nums holds its numbers' text.
+	wire    cef.Event
+	nums    []byte
+	line    []byte
+	maxSize int // Max_Message_Size
 	// now is the time an event whose own time cannot be written is sent with, read once a run.
 	now     func() time.Time
 	runTime time.Time
@@ -218,7 +221,8 @@ func (p *Pipeline) emitEvent(n int, emit func([]byte) error, warn func(string), 
 	// Fitting costs what the size allows, not what the record holds: a record of long values is
 	// never encoded whole.
 	var shortened, fits bool
-	p.line, shortened, fits = p.enc.AppendFit(p.line[:0], &p.ev, p.maxSize)
+	p.nums = p.ev.Wire(&p.wire, p.nums)
+	p.line, shortened, fits = p.enc.AppendFit(p.line[:0], &p.wire, p.maxSize)
 	if !fits {
 		st.TooLarge += n
 		warn(p.eventWarning(fmt.Sprintf("its header alone is longer than the %d bytes of Max_Message_Size; not sent", p.maxSize)))
@@ -243,8 +247,9 @@ func (p *Pipeline) emitSummary(emit func([]byte) error, st *Stats) error {
 		return nil
 	}
 	p.sumMsg = p.held.summary(&p.summary, p.sumMsg)
+	p.nums = p.summary.Wire(&p.wire, p.nums)
 	var fits bool
-	if p.line, _, fits = p.enc.AppendFit(p.line[:0], &p.summary, p.maxSize); !fits {
+	if p.line, _, fits = p.enc.AppendFit(p.line[:0], &p.wire, p.maxSize); !fits {
 		return nil
 	}
 	if err := emit(p.line); err != nil {
@@ -266,14 +271,17 @@ func (p *Pipeline) eventWarning(reason string) string {
 	return fmt.Sprintf("event at byte %d (%s): %s", p.rec.Offset, logtext.Quote(p.ev.ClassID), reason)
 }
 
-// letGo drops every reference into the chunk (the record's, the mapper's, the mapped event's) and
-// the buffers a large record grew, so that nothing of a run outlives it (the line buffer is kept:
-// the keys' limits bound a line to about 100 KiB).
+// letGo drops every reference into the chunk (the record's, the mapper's, the mapped event's and its
+// wire form's) and the buffers a large record grew, so that nothing of a run outlives it (the line
+// buffer is kept: the keys' limits bound a line to about 100 KiB).
 func (p *Pipeline) letGo() {
 	p.dec.Release(&p.rec)
 	// Mapping the emptied record leaves nothing of the last one in the mapper's working copy.
 	p.problems = p.mapper.Map(&p.rec, &p.ev, p.problems[:0])
 	p.ev.Reset()
+	ext := p.wire.Ext[:cap(p.wire.Ext)]
+	clear(ext)
+	p.wire = cef.Event{Ext: ext[:0]}
 	p.held = heldBack{}
 	if p.agg != nil {
 		p.agg.reset()

@@ -3,6 +3,7 @@ package product
 import (
 	"time"
 
+	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/record"
 )
 
@@ -55,46 +56,45 @@ const (
 type keyDef struct {
 	name  string
 	label string // "" when the key has no label
-	max   int    // maximum length in characters of the unescaped value (docs/cef-and-syslog.md)
 }
 
 var keyDefs = [NumKeys]keyDef{
-	KeySource:          {"source", "", 1023},
-	KeySrc:             {"src", "", 15},
-	KeyC6a2:            {"c6a2", "Source IPv6 address", 1023},
-	KeyReason:          {"reason", "", 1023},
-	KeyFname:           {"fname", "", 1023},
-	KeySuser:           {"suser", "", 1023},
-	KeyDpid:            {"dpid", "", 1023},
-	KeySpid:            {"spid", "", 1023},
-	KeyFlexString1:     {"flexString1", "EGID", 1023},
-	KeyFlexString2:     {"flexString2", "Container ID", 1023},
-	KeyRequest:         {"request", "", 1023},
-	KeyFileHash:        {"fileHash", "", 255},
-	KeyAct:             {"act", "", 63},
-	KeySpt:             {"spt", "", 1023},
-	KeyDst:             {"dst", "", 15},
-	KeyC6a3:            {"c6a3", "Destination IPv6 address", 1023},
-	KeyDpt:             {"dpt", "", 1023},
-	KeyDproc:           {"dproc", "", 1023},
-	KeyDuid:            {"duid", "", 1023},
-	KeyFilePermission:  {"filePermission", "", 1023},
-	KeyOldFilePath:     {"oldFilePath", "", 1023},
-	KeyFilePath:        {"filePath", "", 1023},
-	KeyDeviceDirection: {"deviceDirection", "", 1},
-	KeyCn1:             {"cn1", "New PID", 1023},
-	KeyCs1:             {"cs1", "Cluster name", 4000},
-	KeyCs2:             {"cs2", "Node name", 4000},
-	KeyCs3:             {"cs3", "Namespace", 4000},
-	KeyCs4:             {"cs4", "Command", 4000},
-	KeyCs5:             {"cs5", "Pod name", 4000},
-	KeyCs6:             {"cs6", "Container name", 4000},
-	KeyCs7:             {"cs7", "Node IP", 4000},
-	KeyOutcome:         {"outcome", "", 63},
-	KeyCnt:             {"cnt", "", 1023},
-	KeyStart:           {"start", "", 1023},
-	KeyEnd:             {"end", "", 1023},
-	KeyMsg:             {"msg", "", 1023},
+	KeySource:          {"source", ""},
+	KeySrc:             {"src", ""},
+	KeyC6a2:            {"c6a2", "Source IPv6 address"},
+	KeyReason:          {"reason", ""},
+	KeyFname:           {"fname", ""},
+	KeySuser:           {"suser", ""},
+	KeyDpid:            {"dpid", ""},
+	KeySpid:            {"spid", ""},
+	KeyFlexString1:     {"flexString1", "EGID"},
+	KeyFlexString2:     {"flexString2", "Container ID"},
+	KeyRequest:         {"request", ""},
+	KeyFileHash:        {"fileHash", ""},
+	KeyAct:             {"act", ""},
+	KeySpt:             {"spt", ""},
+	KeyDst:             {"dst", ""},
+	KeyC6a3:            {"c6a3", "Destination IPv6 address"},
+	KeyDpt:             {"dpt", ""},
+	KeyDproc:           {"dproc", ""},
+	KeyDuid:            {"duid", ""},
+	KeyFilePermission:  {"filePermission", ""},
+	KeyOldFilePath:     {"oldFilePath", ""},
+	KeyFilePath:        {"filePath", ""},
+	KeyDeviceDirection: {"deviceDirection", ""},
+	KeyCn1:             {"cn1", "New PID"},
+	KeyCs1:             {"cs1", "Cluster name"},
+	KeyCs2:             {"cs2", "Node name"},
+	KeyCs3:             {"cs3", "Namespace"},
+	KeyCs4:             {"cs4", "Command"},
+	KeyCs5:             {"cs5", "Pod name"},
+	KeyCs6:             {"cs6", "Container name"},
+	KeyCs7:             {"cs7", "Node IP"},
+	KeyOutcome:         {"outcome", ""},
+	KeyCnt:             {"cnt", ""},
+	KeyStart:           {"start", ""},
+	KeyEnd:             {"end", ""},
+	KeyMsg:             {"msg", ""},
 }
 
 // Name is the key as written in the extension.
@@ -103,8 +103,17 @@ func (k Key) Name() string { return keyDefs[k].name }
 // Label is the key's label, or "" when it has none.
 func (k Key) Label() string { return keyDefs[k].label }
 
-// Max is the longest value of the key, in characters before escaping.
-func (k Key) Max() int { return keyDefs[k].max }
+// Max is the longest value of the key, in characters before escaping: the wire's rule
+// (cef.KeyLimit).
+func (k Key) Max() int { return keyMax[k] }
+
+// keyMax holds Max for each key: looked up once, not per event.
+var keyMax = func() (m [NumKeys]int) {
+	for k := range m {
+		m[k], _ = cef.KeyLimit(keyDefs[k].name) // every key has one: TestKeyLimits
+	}
+	return m
+}()
 
 // IsAddress tells the keys that hold an IP address, which a cut would turn into another address or
 // none: shortening keeps them whole, like numbers.

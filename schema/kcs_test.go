@@ -45,13 +45,13 @@ func TestSeedExampleByteForByte(t *testing.T) {
 	require.NoError(t, err)
 	ev, problems := mapJSON(t, string(js))
 	assert.Empty(t, problems)
-	got := cef.NewEncoder(defaultHeader).AppendCEF(nil, ev)
+	got := cef.NewEncoder(defaultHeader).AppendCEF(nil, wire(ev))
 	assert.Equal(t, string(bytes.TrimRight(want, "\n")), string(got))
 }
 
 func TestSyslogHeader(t *testing.T) {
 	ev, _ := mapJSON(t, `{"event_id":"API-002","status":"Error","user":"svc"}`)
-	got := string(cef.NewEncoder(defaultHeader).Append(nil, ev))
+	got := string(cef.NewEncoder(defaultHeader).Append(nil, wire(ev)))
 	// API error: severity 8 → syslog error (3); local4 (20) × 8 + 3 = 163.
 	assert.Equal(t, "<163>Feb 18 10:07:28 kcs-node CEF:0|Kaspersky|Kaspersky Container Security|2.0|API-002|API|8|suser=svc outcome=Error", got)
 }
@@ -60,7 +60,7 @@ func TestSeedExampleDecodesStrictly(t *testing.T) {
 	js, err := os.ReadFile("../test/fixtures/seed-example.json")
 	require.NoError(t, err)
 	ev, _ := mapJSON(t, string(js))
-	sl, m, err := cef.ParseSyslog(string(cef.NewEncoder(defaultHeader).Append(nil, ev)))
+	sl, m, err := cef.ParseSyslog(string(cef.NewEncoder(defaultHeader).Append(nil, wire(ev))))
 	require.NoError(t, err)
 	assert.Equal(t, cef.Syslog{Priority: 163, Stamp: "Feb 18 10:07:28", Hostname: "kcs-node"}, sl)
 	assert.Equal(t, "PM-002", m.ClassID)
@@ -71,11 +71,18 @@ func TestSeedExampleDecodesStrictly(t *testing.T) {
 	}, m.Extension)
 }
 
+// wire is a mapped event as the encoder takes it.
+func wire(ev *product.Event) *cef.Event {
+	w := new(cef.Event)
+	ev.Wire(w, nil)
+	return w
+}
+
 // cefOf maps one JSON record and returns the CEF part of its message.
 func cefOf(t *testing.T, m *Mapper, js string) string {
 	t.Helper()
 	ev, _ := mapJSONWith(t, m, js)
-	return string(cef.NewEncoder(defaultHeader).AppendCEF(nil, ev))
+	return string(cef.NewEncoder(defaultHeader).AppendCEF(nil, wire(ev)))
 }
 
 const head = "CEF:0|Kaspersky|Kaspersky Container Security|2.0|"
@@ -194,6 +201,6 @@ func TestTypedKeysTakeWholeNumbersOnly(t *testing.T) {
 	}, problems)
 	assert.True(t, ev.Values[product.KeySpt].IsZero())
 	assert.True(t, ev.Values[product.KeyDpt].IsZero())
-	got := string(cef.NewEncoder(defaultHeader).AppendCEF(nil, ev))
+	got := string(cef.NewEncoder(defaultHeader).AppendCEF(nil, wire(ev)))
 	assert.Equal(t, head+"NT-001|Networking|3|dpid=42 cn1=-3 cn1Label=New PID", got)
 }

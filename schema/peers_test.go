@@ -42,7 +42,7 @@ func line(t *testing.T, m *Mapper, body any) (string, []Problem) {
 	t.Helper()
 	ev := new(product.Event)
 	problems := m.Map(decodeBody(t, body), ev, nil)
-	return string(cef.NewEncoder(defaultHeader).AppendCEF(nil, ev)), problems
+	return string(cef.NewEncoder(defaultHeader).AppendCEF(nil, wire(ev))), problems
 }
 
 func cefLine(t *testing.T, m *Mapper, body any) string {

@@ -1,0 +1,84 @@
+package product
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/record"
+)
+
+// Wire fills w with the event as the wire carries it: the keys its type sends that have a value, in
+// the table's order, with their labels ("New owner" for a file event's cs4), limits and kinds (the
+// address keys, numbers), and the type's Name for a record without one. Numbers are written in
+// decimal into nums, which Wire returns: reuse w and nums, and once warm nothing is allocated.
+func (e *Event) Wire(w *cef.Event, nums []byte) []byte {
+	w.Time, w.ClassID, w.Name, w.DefaultName, w.Severity = e.Time, e.ClassID, e.Name, e.Type.Name, e.Severity
+	w.Ext = w.Ext[:0]
+	nums = nums[:0]
+	for k := Key(0); k < NumKeys; k++ {
+		var f cef.Field
+		var sent bool
+		if f, nums, sent = e.field(k, nums); sent {
+			w.Ext = append(w.Ext, f)
+		}
+	}
+	return nums
+}
+
+// field is key k's field, a number's text appended to nums; sent is false when the event does not
+// send k or has no value for it.
+func (e *Event) field(k Key, nums []byte) (f cef.Field, _ []byte, sent bool) {
+	v := &e.Values[k]
+	if v.Kind == record.KindNone || !e.Sends(k) {
+		return f, nums, false
+	}
+	f = cef.Field{Key: k.Name(), Label: e.Label(k), Max: k.Max(), Value: v.Bytes}
+	switch {
+	case v.Kind != record.KindString:
+		start := len(nums)
+		nums = appendNumber(nums, v)
+		f.Value, f.Kind = nums[start:len(nums):len(nums)], cef.Number
+	case k.IsAddress():
+		f.Kind = cef.Address
+	}
+	return f, nums, true
+}
+
+// AppendWireValue appends the value of key k as the message carries it when nothing is shortened
+// (escaped, cut to its limit), or nothing when the event does not send it: two events that append
+// the same bytes send the same value.
+func (e *Event) AppendWireValue(dst []byte, k Key) []byte {
+	f, withNumber, sent := e.field(k, dst)
+	switch {
+	case !sent:
+		return dst
+	case f.Kind == cef.Number:
+		return withNumber // the number's text is what is sent
+	}
+	return cef.AppendValue(dst, &f)
+}
+
+// appendNumber writes a number as docs/events.md says: integers in decimal, a float with no fraction
+// as an integer and any other in the shortest decimal form, booleans true or false; nothing for a
+// float that is not a number or infinite (the key is then left out).
+func appendNumber(dst []byte, v *record.Value) []byte {
+	switch v.Kind {
+	case record.KindInt:
+		return strconv.AppendInt(dst, v.Int, 10)
+	case record.KindUint:
+		return strconv.AppendUint(dst, v.Uint, 10)
+	case record.KindBool:
+		return strconv.AppendBool(dst, v.Int != 0)
+	case record.KindFloat:
+		f := v.Float
+		switch {
+		case math.IsNaN(f) || math.IsInf(f, 0):
+			return dst
+		case f == math.Trunc(f) && math.Abs(f) < 1<<53:
+			return strconv.AppendInt(dst, int64(f), 10)
+		}
+		return strconv.AppendFloat(dst, f, 'f', -1, 64)
+	}
+	return dst
+}
