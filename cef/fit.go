@@ -10,7 +10,7 @@ import (
 // longest Text values are cut first and evenly, each on a character boundary before escaping, so
 // no escape and no UTF-8 character is ever split; when not every value can keep a character, the
 // longest are left out with their keys. Numbers and addresses are never cut. When the message does
-// not fit even with every text value left out, the record's Name and Class ID are cut too, the longer first.
+// not fit even with every text value left out, the Name and Class ID are cut too, the longer first.
 // It reports whether anything was shortened, and ok false (with nothing appended) when the message
 // cannot fit at all.
 //
@@ -75,14 +75,14 @@ type fitValue struct {
 	overhead int    // the bytes its key, label and separator take
 	// fit is the longest start of v that is at most measured wide; cut the longest one below.
 	fit, cut prefix
-	done     bool // fit reaches v's end or its key's limit: fit.width is the whole value's
+	done     bool // fit reaches v's end or its Max: fit.width is the whole value's
 	dropped  bool // left out, with its key
 }
 
 func (f *fitter) appendFit(e *Encoder, dst []byte, ev *Event, size int) (out []byte, shortened, ok bool) {
 	start := len(dst)
 	overheads := f.collect(ev)
-	dst = e.append(dst, ev, &f.cuts) // every string value cut away
+	dst = e.append(dst, ev, &f.cuts) // every text value cut away
 	fixed := len(dst) - start
 	if fixed > size {
 		dst, ok = e.appendShortHeader(dst[:start], ev, &f.cuts, size, fixed-size)
@@ -247,7 +247,7 @@ func (f *fitter) keepWhole() {
 // is utf8.UTFMax at least.
 func (v *fitValue) isCut(level int) bool { return !v.done || v.fit.width > level }
 
-// appendShortHeader appends the message with every string value cut away (as collect left them),
+// appendShortHeader appends the message with every text value cut away (as collect left them),
 // which is excess bytes longer than size, with the record's Name and Class ID cut, evenly from the
 // longer, until it fits; ok is false, with nothing appended, when it cannot.
 func (e *Encoder) appendShortHeader(dst []byte, ev *Event, c *cuts, size, excess int) (out []byte, ok bool) {

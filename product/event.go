@@ -184,11 +184,15 @@ func (e *Event) Reset() { *e = Event{Type: UnknownType} }
 
 // Sends reports whether the key is written for this event's type (docs/events.md §5, "sent with"): reason
 // only with an error status.
-func (e *Event) Sends(k Key) bool {
-	if k == KeyReason && e.Type != UnknownType && e.Outcome != OutcomeError {
-		return false
+func (e *Event) Sends(k Key) bool { return e.sent().has(k) }
+
+// sent is the set of keys Sends reports.
+func (e *Event) sent() keySet {
+	s := e.Type.sends()
+	if e.Type != UnknownType && e.Outcome != OutcomeError {
+		s &^= setOf(KeyReason)
 	}
-	return e.Type.sends().has(k)
+	return s
 }
 
 // Label is the label written after key k, or "" when the key has none.

@@ -16,24 +16,21 @@ func (e *Event) Wire(w *cef.Event, nums []byte) []byte {
 	w.Time, w.ClassID, w.Name, w.DefaultName, w.Severity = e.Time, e.ClassID, e.Name, e.Type.Name, e.Severity
 	w.Ext = w.Ext[:0]
 	nums = nums[:0]
+	sent := e.sent()
 	for k := Key(0); k < NumKeys; k++ {
-		var f cef.Field
-		var sent bool
-		if f, nums, sent = e.field(k, nums); sent {
-			w.Ext = append(w.Ext, f)
+		if e.Values[k].Kind == record.KindNone || !sent.has(k) {
+			continue
 		}
+		w.Ext = append(w.Ext, cef.Field{})
+		nums = e.fill(&w.Ext[len(w.Ext)-1], k, nums)
 	}
 	return nums
 }
 
-// field is key k's field, a number's text appended to nums; sent is false when the event does not
-// send k or has no value for it.
-func (e *Event) field(k Key, nums []byte) (f cef.Field, _ []byte, sent bool) {
+// fill makes f the field of key k, which has a value; a number's text is appended to nums.
+func (e *Event) fill(f *cef.Field, k Key, nums []byte) []byte {
 	v := &e.Values[k]
-	if v.Kind == record.KindNone || !e.Sends(k) {
-		return f, nums, false
-	}
-	f = cef.Field{Key: k.Name(), Label: e.Label(k), Max: k.Max(), Value: v.Bytes}
+	*f = cef.Field{Key: keyDefs[k].name, Label: e.Label(k), Max: keyMax[k], Value: v.Bytes}
 	switch {
 	case v.Kind != record.KindString:
 		start := len(nums)
@@ -42,18 +39,18 @@ func (e *Event) field(k Key, nums []byte) (f cef.Field, _ []byte, sent bool) {
 	case k.IsAddress():
 		f.Kind = cef.Address
 	}
-	return f, nums, true
+	return nums
 }
 
 // AppendWireValue appends the value of key k as the message carries it when nothing is shortened
 // (escaped, cut to its limit), or nothing when the event does not send it: two events that append
 // the same bytes send the same value.
 func (e *Event) AppendWireValue(dst []byte, k Key) []byte {
-	f, withNumber, sent := e.field(k, dst)
-	switch {
-	case !sent:
+	if e.Values[k].Kind == record.KindNone || !e.Sends(k) {
 		return dst
-	case f.Kind == cef.Number:
+	}
+	var f cef.Field
+	if withNumber := e.fill(&f, k, dst); f.Kind == cef.Number {
 		return withNumber // the number's text is what is sent
 	}
 	return cef.AppendValue(dst, &f)
