@@ -117,7 +117,15 @@ func FuzzAppendFit(f *testing.F) {
 			line := string(out[1:])
 			switch {
 			case !ok:
-				short := Event{Time: ev.Time, ClassID: []byte("X"), Name: []byte("N"), Severity: 5, Ext: ev.Ext[:1]} // numbers are never cut
+				// The shortest form: numbers are never cut, nor what stands for a blank Name (the
+				// DefaultName) or an empty Class ID (UNKNOWN).
+				short := Event{Time: ev.Time, ClassID: []byte("X"), Name: []byte("N"), DefaultName: ev.DefaultName, Severity: 5, Ext: ev.Ext[:1]}
+				if ceftest.Decoded(name, 512) == "" {
+					short.Name = nil
+				}
+				if classID == "" {
+					short.ClassID = nil
+				}
 				if out := enc.Append(nil, &short); len(out) <= int(size)-utf8.UTFMax {
 					t.Fatalf("refused at %d bytes though %q fits", size, out)
 				}
