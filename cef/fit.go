@@ -252,7 +252,9 @@ func (v *fitValue) isCut(level int) bool { return !v.done || v.fit.width > level
 // longer, until it fits; ok is false, with nothing appended, when it cannot.
 func (e *Encoder) appendShortHeader(dst []byte, ev *Event, c *cuts, size, excess int) (out []byte, ok bool) {
 	start := len(dst)
-	name := bytes.TrimFunc(ev.Name, isBlank) // empty: the DefaultName, which is not cut
+	// The Name as the message over size carries it: a start of it cut to its limit, the blanks
+	// the cut leaves at its end trimmed. Empty: the DefaultName, which is not cut.
+	name := trimCut(ev.Name, nameMax)
 	nameWidth := prefix{}.grow(name, nameMax, math.MaxInt, headerEscaping).width
 	classIDWidth := prefix{}.grow(ev.ClassID, classIDMax, math.MaxInt, valueEscaping).chars // a byte each
 	width := func(level int) int {
