@@ -8,7 +8,7 @@ CLI     := $(BUILD)/siem-cef
 IMAGE   ?= siem-cef:dev
 GOFILES := $(shell find . -name '*.go' -not -path './build/*')
 
-.PHONY: all build test test-deps lint check-abi run bench fuzz docker clean
+.PHONY: all build test test-deps lint check-abi run bench bench-fluent-bit fuzz docker clean
 
 all: build
 
@@ -50,6 +50,10 @@ run: build
 # Every benchmark with its baselines, measured in the same run, as one table.
 bench:
 	scripts/bench.sh
+
+# null, the C syslog output and siem_cef in the real Fluent Bit that FLUENT_BIT names (EVENTS, ROUNDS).
+bench-fluent-bit:
+	scripts/bench-fluent-bit.sh
 
 # The release image (Dockerfile); VERSION and the commit go into its OCI labels.
 VERSION ?= dev
