@@ -41,6 +41,9 @@ type RELP struct {
 	out      []byte    // frames being written
 	data     []byte    // the data of the response being read
 	deadline time.Time // of the Send under way
+	// pending are the transactions of the Send under way that await their answer; kept between
+	// Sends so that a Send allocates nothing once the window has been full.
+	pending map[int]bool
 }
 
 // relpOffers is what the client offers when it opens a session.
@@ -52,7 +55,7 @@ const maxRELPFrame = 64 << 10
 // NewRELP makes a RELP transport (over TLS when opt.TLS is set) with at most window messages
 // awaiting their acknowledgement; it connects on the first Send.
 func NewRELP(opt Options, window int) *RELP {
-	return &RELP{opt: opt, window: window, ends: newEndpoints(opt)}
+	return &RELP{opt: opt, window: window, ends: newEndpoints(opt), pending: map[int]bool{}}
 }
 
 func (t *RELP) Framing() Framing { return FramingNone }
@@ -88,7 +91,8 @@ func (t *RELP) Send(b *Batch) error {
 	if err := t.open(); err != nil {
 		return err
 	}
-	pending := map[int]bool{}
+	pending := t.pending
+	clear(pending) // what a failed Send left
 	for next := 0; next < b.Len() || len(pending) > 0; {
 		t.out = t.out[:0]
 		for ; next < b.Len() && len(pending) < t.window; next++ {
