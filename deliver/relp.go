@@ -232,10 +232,12 @@ func (t *RELP) readResponse() (txnr, status int, text []byte, err error) {
 			end = c
 			break
 		}
-		if c < '0' || c > '9' || n > maxRELPFrame {
+		if c < '0' || c > '9' {
 			return 0, 0, nil, fmt.Errorf("a frame with a bad data length (byte %q)", c)
 		}
-		n = n*10 + int(c-'0')
+		if n = n*10 + int(c-'0'); n > maxRELPFrame {
+			return 0, 0, nil, fmt.Errorf("a frame of more than %d bytes of data", maxRELPFrame)
+		}
 	}
 	if cap(t.data) < n {
 		t.data = make([]byte, n)
