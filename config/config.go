@@ -309,7 +309,7 @@ func (c *Config) String() string {
 		{"Severity", severityString(c.Severity)},
 		{"Startup_Check", string(c.StartupCheck)},
 		{"Stats_Interval", c.StatsInterval.String()},
-		{"Syslog_Format", syslogFormatName(c.Format)},
+		{"Syslog_Format", syslogFormatNames[c.Format]},
 	}
 	if c.Protocol == deliver.ProtocolTCP || c.Protocol == deliver.ProtocolTLS {
 		fields = append(fields, struct{ key, value string }{"Framing", framingNames[c.Framing]})

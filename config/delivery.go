@@ -25,12 +25,7 @@ func parseProtocol(v string) (deliver.Protocol, error) {
 var framingNames = [...]string{deliver.FramingNewline: "newline", deliver.FramingOctet: "octet-counting"}
 
 func parseFraming(v string) (deliver.Framing, error) {
-	for f, name := range framingNames {
-		if strings.EqualFold(v, name) { // v is never "", FramingNone's
-			return deliver.Framing(f), nil
-		}
-	}
-	return 0, &PropertyError{"Framing", v, "newline or octet-counting (RFC 6587)"}
+	return parseName[deliver.Framing]("Framing", v, framingNames[:], "newline or octet-counting (RFC 6587)")
 }
 
 // The message sizes.
@@ -44,15 +39,19 @@ const (
 var syslogFormatNames = [...]string{cef.RFC3164: "rfc3164", cef.RFC5424: "rfc5424", cef.NoSyslog: "none"}
 
 func parseSyslogFormat(v string) (cef.SyslogFormat, error) {
-	for f, name := range syslogFormatNames {
-		if strings.EqualFold(v, name) {
-			return cef.SyslogFormat(f), nil
-		}
-	}
-	return 0, &PropertyError{"Syslog_Format", v, "rfc3164, rfc5424 or none (the CEF message alone)"}
+	return parseName[cef.SyslogFormat]("Syslog_Format", v, syslogFormatNames[:], "rfc3164, rfc5424 or none (the CEF message alone)")
 }
 
-func syslogFormatName(f cef.SyslogFormat) string { return syslogFormatNames[f] }
+// parseName is the value of an enumerated property: the index of the name v is in names, case
+// ignored. An empty name (a value no property takes, like FramingNone) matches nothing.
+func parseName[T ~uint8](property, v string, names []string, hint string) (T, error) {
+	for i, name := range names {
+		if name != "" && strings.EqualFold(v, name) {
+			return T(i), nil
+		}
+	}
+	return 0, &PropertyError{property, v, hint}
+}
 
 func parseOnOff(property, v string) (bool, error) {
 	switch strings.ToLower(v) {
