@@ -203,13 +203,12 @@ func (d *Decoder) Next(ev *Event) (bool, error) {
 			d.Release(ev)
 			return false, &ChunkError{Offset: start, Err: fmt.Errorf("msgpack type 0x%02x where an event (an array) starts", rest[0])}
 		}
-		n := size(rest)
+		n, marker, reason := d.event(ev, rest)
 		if n < 0 {
 			d.Release(ev)
 			return false, &ChunkError{Offset: start, Err: errNotWhole}
 		}
 		d.pos += n
-		marker, reason := d.event(ev, rest[:n:n])
 		switch {
 		case reason != "":
 			return true, &RecordError{Offset: start, Reason: reason}
@@ -224,47 +223,65 @@ func (d *Decoder) Next(ev *Event) (bool, error) {
 	return false, nil
 }
 
-// event decodes one whole event, b, with the checks of Fluent Bit's flb_event_decoder_decode_object:
-// [[timestamp, metadata], body] or the legacy [timestamp, body], metadata and body maps. reason
-// says why an event that is none was stepped over.
-func (d *Decoder) event(ev *Event, b []byte) (marker bool, reason string) {
+// event decodes the event at the start of b, the rest of the chunk, and measures it: n is its
+// length, or -1 when it is not whole. The walk that reads the body's fields measures an event, so
+// it is walked once; one stepped over (reason) or a marker is measured by size.
+func (d *Decoder) event(ev *Event, b []byte) (n int, marker bool, reason string) {
 	ev.Fields, ev.Embedded, ev.EmbeddedKey, ev.EmbedTooLarge = ev.Fields[:0], ev.Embedded[:0], nil, false
 	d.scratch, d.json = d.scratch[:0], d.json[:0]
+	body, marker, reason := readHeader(ev, b)
+	if marker || reason != "" {
+		return size(b), marker, reason
+	}
+	var bodySize int
+	if ev.Fields, bodySize = d.fields(ev.Fields, body); bodySize < 0 {
+		return -1, false, ""
+	}
+	d.embed(ev)
+	return len(b) - len(body.b) + bodySize, false, ""
+}
+
+// readHeader checks the event at the start of b as Fluent Bit's flb_event_decoder_decode_object
+// does: [[timestamp, metadata], body] or the legacy [timestamp, body], metadata and body maps. It
+// reads the time into ev and returns the body, which runs to the end of b; reason says why an event
+// that is none is stepped over. The event may not be whole: then size(b) tells it, whatever reason.
+func readHeader(ev *Event, b []byte) (body Node, marker bool, reason string) {
+	const notWhole = "not whole"
 	root := Node{b}
 	if n := root.Len(); n != 2 {
-		return false, fmt.Sprintf("event is an array of %d, want 2", n)
+		return body, false, fmt.Sprintf("event is an array of %d, want 2", n)
 	}
 	it := root.Elems()
-	stamp, _ := it.NextElem()
-	body := Node{it.rest}          // what follows the header in a whole array of two
+	stamp, ok := it.NextElem()
+	if !ok {
+		return body, false, notWhole
+	}
+	body = Node{it.rest}
 	if stamp.Kind() == NodeArray { // the legacy shape has no metadata
 		if n := stamp.Len(); n != 2 {
-			return false, fmt.Sprintf("event header is an array of %d, want 2 (timestamp, metadata)", n)
+			return body, false, fmt.Sprintf("event header is an array of %d, want 2 (timestamp, metadata)", n)
 		}
 		h := stamp.Elems()
-		stamp, _ = h.NextElem()
+		if stamp, ok = h.NextElem(); !ok {
+			return body, false, notWhole
+		}
 		if meta, _ := h.NextElem(); meta.Kind() != NodeMap {
-			return false, "its metadata is not a map"
+			return body, false, "its metadata is not a map"
 		}
 	}
 	switch stamp.Kind() {
 	case NodeInt, NodeUint, NodeFloat, NodeExt:
 	default:
-		return false, fmt.Sprintf("timestamp has msgpack type 0x%02x, want EventTime, integer or float", stamp.b[0])
+		return body, false, fmt.Sprintf("timestamp has msgpack type 0x%02x, want EventTime, integer or float", stamp.b[0])
 	}
 	switch {
 	case body.Kind() != NodeMap:
-		return false, "its body is not a map"
+		return body, false, "its body is not a map"
 	case body.Len() > maxFields:
-		return false, fmt.Sprintf("its body has %d keys, more than %d", body.Len(), maxFields)
+		return body, false, fmt.Sprintf("its body has %d keys, more than %d", body.Len(), maxFields)
 	}
-	var err string
-	if ev.Time, marker, err = readTime(stamp); err != "" || marker {
-		return marker, err
-	}
-	ev.Fields = d.fields(ev.Fields, body)
-	d.embed(ev)
-	return false, ""
+	ev.Time, marker, reason = readTime(stamp)
+	return body, marker, reason
 }
 
 // readTime reads a timestamp: EventTime (extension 0 of 8 bytes: uint32 seconds and nanoseconds,
@@ -313,14 +330,18 @@ func readTime(n Node) (t time.Time, marker bool, reason string) {
 
 func isArray(c byte) bool { return c&0xf0 == 0x90 || c == 0xdc || c == 0xdd }
 
-// fields reads the keys of a map (Next checked its length). A key that is not a string is stepped
-// over with its value: no mapping can name it. Nested maps and arrays are rendered as JSON.
-func (d *Decoder) fields(dst []Field, m Node) []Field {
+// fields reads the keys of a map (its caller checked their number) and returns the map's size in
+// bytes, -1 when it is not whole. A key that is not a string is stepped over with its value: no
+// mapping can name it. Nested maps and arrays are rendered as JSON.
+func (d *Decoder) fields(dst []Field, m Node) ([]Field, int) {
 	it := m.Pairs()
 	for {
 		k, v, ok := it.Next()
 		if !ok {
-			return dst
+			if it.broken() {
+				return dst, -1
+			}
+			return dst, len(m.b) - len(it.rest)
 		}
 		// Filled in place: a Field is large, and this runs for every key of every record.
 		dst = append(dst, Field{})
@@ -390,7 +411,7 @@ func (d *Decoder) embedFrom(ev *Event, key string) bool {
 		ev.EmbedTooLarge = true
 		return false
 	}
-	ev.Embedded = d.fields(ev.Embedded[:0], node)
+	ev.Embedded, _ = d.fields(ev.Embedded[:0], node) // whole: a field, or JSON made into msgpack
 	ev.EmbeddedKey = f.Key
 	return true
 }

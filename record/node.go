@@ -273,7 +273,7 @@ func (it *Iter) next() (Node, bool) {
 	}
 	s := size(it.rest)
 	if s < 0 {
-		it.left = 0
+		it.left = -1 // broken
 		return Node{}, false
 	}
 	v := Node{it.rest[:s:s]}
@@ -281,6 +281,9 @@ func (it *Iter) next() (Node, bool) {
 	it.left--
 	return v, true
 }
+
+// broken reports an iteration that stopped at a child that is not whole.
+func (it *Iter) broken() bool { return it.left < 0 }
 
 // NextElem returns an array's next element.
 func (it *Iter) NextElem() (Node, bool) { return it.next() }
