@@ -27,14 +27,19 @@ func (e *Event) Wire(w *cef.Event, nums []byte) []byte {
 	return nums
 }
 
-// fill makes f the field of key k, which has a value; a number's text is appended to nums.
+// fill makes f the field of key k, which has a value; a number's text is appended to nums, or
+// nothing when it is longer than the key's limit.
 func (e *Event) fill(f *cef.Field, k Key, nums []byte) []byte {
 	v := &e.Values[k]
 	*f = cef.Field{Key: keyDefs[k].name, Label: e.Label(k), Max: keyMax[k], Value: v.Bytes}
 	switch {
 	case v.Kind != record.KindString:
 		start := len(nums)
-		nums = appendNumber(nums, v)
+		if nums = appendNumber(nums, v); len(nums)-start > f.Max {
+			// A float's text runs to 300 digits, past act's or outcome's limit; a cut number is
+			// another number: it is left out, as an empty value.
+			nums = nums[:start]
+		}
 		f.Value, f.Kind = nums[start:len(nums):len(nums)], cef.Number
 	case k.IsAddress():
 		f.Kind = cef.Address
