@@ -231,11 +231,12 @@ func (in *instance) count(l *lane, st pipeline.Stats, err error) (code int, stat
 		statGroupMarkers:   uint64(st.Markers),
 		statAddressChanges: uint64(l.addressChanges),
 	}
-	code = flbOK
 	switch {
+	case err == nil: // first: errors.As's target is allocated for every flush it is evaluated in
+		code = flbOK
 	case errors.As(err, new(*record.ChunkError)):
 		code = flbError
-	case err != nil:
+	default:
 		code = flbRetry
 		d[statRetriedFlushes] = 1
 	}
