@@ -2,14 +2,17 @@
 # make bench-fluent-bit: the plugin's cost measured as a user would, in a real Fluent Bit given by
 # FLUENT_BIT. EVENTS (300000) KCS process events with every runtime key go through `tail` (json parser)
 # into each of three outputs: `null`, Fluent Bit's C `syslog` output (TCP, RFC 5424 header and the
-# message field) and siem_cef (TCP), each to a loopback receiver that counts the lines that arrived
-# (scripts/bench-receiver).
+# message field) and siem_cef (TCP), each to a loopback receiver chosen by RECEIVER:
+#   count    (the default) scripts/bench-receiver, which only counts the lines that arrive;
+#   rsyslog  Debian's rsyslogd (imtcp into a file), the SIEM a user would put there.
 # ROUNDS (3) rounds alternate the outputs, so a slow spell of a shared machine hits all three. An
 # output's CPU per event is the whole process's CPU (user+sys) minus the null run's of the same round,
 # over EVENTS; the table gives its median, the ratio to the syslog output, events/s (EVENTS over the
 # wall time, start-up and shutdown included) and the peak RSS. The syslog output sends each message
 # with its own write, so its CPU depends on the receiver: waking an idle receiver per message costs it
-# system time that a busy receiver (one that decodes, like `siem-cef listen`) would spare it.
+# system time that a busy one spares it; run both receivers to see the range.
+# MEM_BUF_LIMIT, when set (say 16MB), is the tail input's Mem_Buf_Limit: without it, how many chunks
+# Fluent Bit holds at once, and so the peak RSS, follows how fast each output drains them.
 # Fluent Bit is built outside the repository; without FLUENT_BIT this says so and does nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +30,20 @@ if [ ! -x /usr/bin/time ]; then
 	echo "bench-fluent-bit: needs GNU time: apt-get install -y time" >&2
 	exit 1
 fi
+receiver_kind=${RECEIVER:-count}
+case $receiver_kind in
+count) ;;
+rsyslog)
+	if ! command -v rsyslogd >/dev/null; then
+		echo "bench-fluent-bit: RECEIVER=rsyslog needs rsyslogd: apt-get install -y rsyslog" >&2
+		exit 1
+	fi
+	;;
+*)
+	echo "bench-fluent-bit: RECEIVER=$receiver_kind: want count or rsyslog" >&2
+	exit 1
+	;;
+esac
 
 events=${EVENTS:-300000}
 rounds=${ROUNDS:-3}
@@ -63,29 +80,61 @@ EOF
 
 # Starts the receiver; sets $receiver (its PID) and $port.
 start_receiver() {
-	"$receiver_bin" -count "$events" >"$work/receiver.out" &
+	rm -f "$work/port" "$work/received.log"
+	if [ "$receiver_kind" = rsyslog ]; then
+		# Port 0: rsyslogd binds a free port and writes it to listenPortFileName.
+		cat >"$work/rsyslog.conf" <<EOF
+global(workDirectory="$work")
+module(load="imtcp")
+template(name="raw" type="string" string="%rawmsg%\n")
+input(type="imtcp" address="127.0.0.1" port="0" listenPortFileName="$work/port" ruleset="bench")
+ruleset(name="bench") { action(type="omfile" file="$work/received.log" template="raw") }
+EOF
+		rsyslogd -n -f "$work/rsyslog.conf" -i "$work/rsyslogd.pid" >"$work/rsyslogd.out" 2>&1 &
+	else
+		"$receiver_bin" -count "$events" >"$work/receiver.out" &
+	fi
 	receiver=$!
 	local _
 	for _ in $(seq 100); do
-		port=$(head -n 1 "$work/receiver.out")
+		if [ "$receiver_kind" = rsyslog ]; then
+			port=$(cat "$work/port" 2>/dev/null || true)
+		else
+			port=$(head -n 1 "$work/receiver.out")
+		fi
 		if [ -n "$port" ]; then return; fi
 		sleep 0.1
 	done
-	echo "bench-fluent-bit: the receiver did not start" >&2
+	echo "bench-fluent-bit: the $receiver_kind receiver did not start" >&2
 	exit 1
 }
 
-# Waits up to 30 s for the receiver to stop on its own (it stops at EVENTS messages), else stops it;
-# prints how many messages it received.
+# received prints how many messages the receiver has: the lines of rsyslog's file, or the count
+# bench-receiver printed when it stopped.
+received() {
+	if [ "$receiver_kind" = rsyslog ]; then
+		if [ -f "$work/received.log" ]; then wc -l <"$work/received.log"; else echo 0; fi
+	else
+		sed -n 2p "$work/receiver.out"
+	fi
+}
+
+# Waits up to 30 s for the receiver to have EVENTS messages (bench-receiver then stops on its own),
+# stops it, and prints how many messages it received.
 stop_receiver() {
+	local _
 	for _ in $(seq 300); do
-		kill -0 "$receiver" 2>/dev/null || break
+		if [ "$receiver_kind" = rsyslog ]; then
+			[ "$(received)" -ge "$events" ] && break
+		else
+			kill -0 "$receiver" 2>/dev/null || break
+		fi
 		sleep 0.1
 	done
 	kill "$receiver" 2>/dev/null || true
 	wait "$receiver" || true
 	receiver=
-	sed -n 2p "$work/receiver.out"
+	received
 }
 
 # Runs Fluent Bit once with output $2 in round $1; appends "round output cpu_seconds wall_seconds
@@ -121,6 +170,7 @@ run() {
     Tag            bench
     Read_from_Head On
     Exit_On_Eof    On
+${MEM_BUF_LIMIT:+    Mem_Buf_Limit  $MEM_BUF_LIMIT}
 
 @INCLUDE $work/output.conf
 EOF
@@ -145,7 +195,7 @@ done
 model=$(awk -F: '/model name/ { gsub(/^ +/, "", $2); print $2; exit }' /proc/cpuinfo)
 echo
 echo "machine: ${model:-unknown CPU}, $(nproc) cores; $("$FLUENT_BIT" --version | head -n 1); $(go version | awk '{ print $3 }'); $(date -u +%Y-%m-%d)"
-echo "$events runtime events with every key, tail (json parser) -> output over loopback TCP, $rounds rounds alternated"
+echo "$events runtime events with every key, tail (json parser${MEM_BUF_LIMIT:+, Mem_Buf_Limit $MEM_BUF_LIMIT}) -> output over loopback TCP -> $receiver_kind receiver, $rounds rounds alternated"
 echo
 awk -v n="$events" -v order="${outputs[*]}" '
 function median(list,   a, k, i, j, t) {
