@@ -19,7 +19,7 @@ var t0 = time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC)
 
 // decodeBody decodes one record (a JSON text, or a value for the chunk writer) as the pipeline
 // does, with the Merge_Log_Key falco.
-func decodeBody(t *testing.T, body any) *record.Event {
+func decodeBody(t testing.TB, body any) *record.Event {
 	t.Helper()
 	if text, ok := body.(string); ok {
 		var err error

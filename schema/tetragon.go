@@ -17,8 +17,10 @@ var tetragonEnforcing = [...]string{
 // process_usdt come from a TracingPolicy that matched, and are policy violations (FPM, FFM, FNT),
 // Enforce when the policy's action killed the process or overrode the call, else Audit.
 func (m *Mapper) tetragon(rec *record.Event, d *draft) {
-	name, ev := tetragonEventOf(rec)
-	binary, args := m.tetragonProcess(rec, ev, d)
+	name, node := tetragonEventOf(rec)
+	var ev tetragonKeys
+	ev.read(node)
+	binary, args := m.tetragonProcess(rec, &ev, d)
 	switch string(name) {
 	case "process_exec":
 		d.setBytes(FieldEventID, observationIDs[kindProcess])
@@ -30,9 +32,9 @@ func (m *Mapper) tetragon(rec *record.Event, d *draft) {
 		d.setBytes(FieldEventID, observationIDs[kindProcess])
 		d.setBytes(FieldStatus, statusOther)
 		d.setBytes(FieldPath, binary)
-		d.setBytes(FieldMessage, m.tetragonExit(name, binary, args, ev))
+		d.setBytes(FieldMessage, m.tetragonExit(name, binary, args, &ev))
 	default:
-		m.tetragonPolicy(name, ev, binary, d)
+		m.tetragonPolicy(name, &ev, binary, d)
 	}
 }
 
@@ -47,35 +49,66 @@ func tetragonEventOf(rec *record.Event) (name []byte, ev record.Node) {
 	return nil, record.Node{}
 }
 
-// tetragonProcess maps what every event says of the process, its user and where it runs, and
-// returns the process's binary and arguments.
-func (m *Mapper) tetragonProcess(rec *record.Event, ev record.Node, d *draft) (binary, args []byte) {
-	proc := ev.Get("process")
-	d.set(FieldPID, scalar(proc.Get("pid")))
-	d.set(FieldPPID, scalar(ev.Get("parent").Get("pid")))
-	creds := proc.Get("process_credentials")
-	d.set(FieldEUID, scalar(creds.Get("euid")))
-	d.set(FieldEUID, scalar(proc.Get("uid"))) // the effective UID, when credentials are not exported
-	d.set(FieldEGID, scalar(creds.Get("egid")))
-	d.setBytes(FieldUser, str(proc.Get("user").Get("name")))
-	binary, args = str(proc.Get("binary")), str(proc.Get("arguments"))
-	d.setBytes(FieldProcess, basename(binary))
-	d.setBytes(FieldCommand, m.join(" ", binary, args))
+// tetragonKeys are the keys of an event that the mapping reads.
+type tetragonKeys struct {
+	process, parent, args, signal, status record.Node
+	function, event, symbol, name         record.Node // what the policy hooked
+	action, returnAction, policy, message record.Node
+}
 
-	pod := proc.Get("pod")
-	container := pod.Get("container")
-	d.setBytes(FieldPod, str(pod.Get("name")))
-	d.setBytes(FieldNamespace, str(pod.Get("namespace")))
-	d.setBytes(FieldContainer, str(container.Get("name")))
-	d.setBytes(FieldContainerID, containerID(str(container.Get("id"))))
-	d.setBytes(FieldContainerID, str(proc.Get("docker"))) // its first digits, without Kubernetes
-	image := container.Get("image")
-	d.setBytes(FieldImage, str(image.Get("name")))
-	if id := str(image.Get("id")); id != nil { // registry/repository@sha256:…
-		if at := bytes.LastIndexByte(id, '@'); at >= 0 {
-			d.setBytes(FieldImageHash, id[at+1:])
+func (ev *tetragonKeys) read(m record.Node) {
+	it := m.Pairs()
+	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
+		switch string(k) {
+		case "process":
+			keepFirst(&ev.process, v)
+		case "parent":
+			keepFirst(&ev.parent, v)
+		case "args":
+			keepFirst(&ev.args, v)
+		case "signal":
+			keepFirst(&ev.signal, v)
+		case "status":
+			keepFirst(&ev.status, v)
+		case "function_name":
+			keepFirst(&ev.function, v)
+		case "event":
+			keepFirst(&ev.event, v)
+		case "symbol":
+			keepFirst(&ev.symbol, v)
+		case "name":
+			keepFirst(&ev.name, v)
+		case "action":
+			keepFirst(&ev.action, v)
+		case "return_action":
+			keepFirst(&ev.returnAction, v)
+		case "policy_name":
+			keepFirst(&ev.policy, v)
+		case "message":
+			keepFirst(&ev.message, v)
 		}
 	}
+}
+
+// tetragonProcess maps what every event says of the process, its user and where it runs, and
+// returns the process's binary and arguments.
+func (m *Mapper) tetragonProcess(rec *record.Event, ev *tetragonKeys, d *draft) (binary, args []byte) {
+	var p [8]record.Node
+	getKeys(ev.process, []string{"pid", "process_credentials", "uid", "user", "binary", "arguments", "pod", "docker"}, p[:])
+	pid, creds, uid, user, pod, docker := p[0], p[1], p[2], p[3], p[6], p[7]
+	binary, args = str(p[4]), str(p[5])
+	var ids [2]record.Node
+	getKeys(creds, []string{"euid", "egid"}, ids[:])
+	d.set(FieldPID, scalar(pid))
+	d.set(FieldPPID, scalar(ev.parent.Get("pid")))
+	d.set(FieldEUID, scalar(ids[0]))
+	d.set(FieldEUID, scalar(uid)) // the effective UID, when credentials are not exported
+	d.set(FieldEGID, scalar(ids[1]))
+	d.setBytes(FieldUser, str(user.Get("name")))
+	d.setBytes(FieldProcess, basename(binary))
+	d.setBytes(FieldCommand, m.join(" ", binary, args))
+	tetragonPod(pod, d)
+	d.setBytes(FieldContainerID, str(docker)) // its first digits, without Kubernetes
 	d.setBytes(FieldNode, str(rec.BodyNode("node_name")))
 	d.setBytes(FieldCluster, str(rec.BodyNode("cluster_name")))
 	if t, ok := parseTime(str(rec.BodyNode("time"))); ok {
@@ -84,14 +117,32 @@ func (m *Mapper) tetragonProcess(rec *record.Event, ev record.Node, d *draft) (b
 	return binary, args
 }
 
+// tetragonPod maps the pod, its container and the container's image.
+func tetragonPod(pod record.Node, d *draft) {
+	var p, c, i [3]record.Node
+	getKeys(pod, []string{"name", "namespace", "container"}, p[:])
+	getKeys(p[2], []string{"name", "id", "image"}, c[:])
+	getKeys(c[2], []string{"name", "id"}, i[:2])
+	d.setBytes(FieldPod, str(p[0]))
+	d.setBytes(FieldNamespace, str(p[1]))
+	d.setBytes(FieldContainer, str(c[0]))
+	d.setBytes(FieldContainerID, containerID(str(c[1])))
+	d.setBytes(FieldImage, str(i[0]))
+	if id := str(i[1]); id != nil { // registry/repository@sha256:…
+		if at := bytes.LastIndexByte(id, '@'); at >= 0 {
+			d.setBytes(FieldImageHash, id[at+1:])
+		}
+	}
+}
+
 // tetragonExit is an exit's message, which ends with how the process ended: the signal that killed
 // it, or its status.
-func (m *Mapper) tetragonExit(name, binary, args []byte, ev record.Node) []byte {
+func (m *Mapper) tetragonExit(name, binary, args []byte, ev *tetragonKeys) []byte {
 	start := len(m.buf)
 	m.join(" ", name, binary, args)
-	if sig := str(ev.Get("signal")); sig != nil {
+	if sig := str(ev.signal); sig != nil {
 		m.buf = append(append(m.buf, " signal "...), sig...)
-	} else if code, ok := scalar(ev.Get("status")).AsInt(); ok && code != 0 {
+	} else if code, ok := scalar(ev.status).AsInt(); ok && code != 0 {
 		m.buf = strconv.AppendInt(append(m.buf, " status "...), code, 10)
 	}
 	return m.buf[start:len(m.buf):len(m.buf)]
@@ -113,38 +164,48 @@ func (a *tetragonArgs) read(args record.Node) {
 		if !ok {
 			return
 		}
-		switch {
-		case arg.Get("sock_arg").Kind() == record.NodeMap || arg.Get("skb_arg").Kind() == record.NodeMap:
-			s := arg.Get("sock_arg")
-			if s.Kind() != record.NodeMap {
-				s = arg.Get("skb_arg")
-			}
-			if !a.sock {
-				a.saddr, a.daddr = str(s.Get("saddr")), str(s.Get("daddr"))
-				a.sport, a.dport = scalar(s.Get("sport")), scalar(s.Get("dport"))
-			}
-			a.sock = true
-		case arg.Get("sockaddr_arg").Kind() == record.NodeMap:
-			if !a.sock {
-				sa := arg.Get("sockaddr_arg")
-				a.daddr, a.dport = str(sa.Get("addr")), scalar(sa.Get("port"))
-			}
-			a.sock = true
-		case arg.Get("file_arg").Kind() == record.NodeMap || arg.Get("path_arg").Kind() == record.NodeMap:
-			fa := arg.Get("file_arg")
-			if fa.Kind() != record.NodeMap {
-				fa = arg.Get("path_arg")
-			}
-			if a.path == nil {
-				a.path, a.mode = str(fa.Get("path")), str(fa.Get("permission"))
-			}
-		case arg.Get("linux_binprm_arg").Kind() == record.NodeMap:
-			if a.path == nil {
-				a.path = str(arg.Get("linux_binprm_arg").Get("path"))
-			}
-			a.exec = true
-		}
+		a.readArg(arg)
 	}
+}
+
+// readArg takes one argument, a map whose key says its type.
+func (a *tetragonArgs) readArg(arg record.Node) {
+	var t [6]record.Node
+	getKeys(arg, []string{"sock_arg", "skb_arg", "sockaddr_arg", "file_arg", "path_arg", "linux_binprm_arg"}, t[:])
+	sock, skb, sockaddr, file, path, binprm := t[0], t[1], t[2], t[3], t[4], t[5]
+	var v [4]record.Node
+	switch {
+	case sock.Kind() == record.NodeMap || skb.Kind() == record.NodeMap:
+		if !a.sock {
+			getKeys(orMap(sock, skb), []string{"saddr", "daddr", "sport", "dport"}, v[:])
+			a.saddr, a.daddr, a.sport, a.dport = str(v[0]), str(v[1]), scalar(v[2]), scalar(v[3])
+		}
+		a.sock = true
+	case sockaddr.Kind() == record.NodeMap:
+		if !a.sock {
+			getKeys(sockaddr, []string{"addr", "port"}, v[:2])
+			a.daddr, a.dport = str(v[0]), scalar(v[1])
+		}
+		a.sock = true
+	case file.Kind() == record.NodeMap || path.Kind() == record.NodeMap:
+		if a.path == nil {
+			getKeys(orMap(file, path), []string{"path", "permission"}, v[:2])
+			a.path, a.mode = str(v[0]), str(v[1])
+		}
+	case binprm.Kind() == record.NodeMap:
+		if a.path == nil {
+			a.path = str(binprm.Get("path"))
+		}
+		a.exec = true
+	}
+}
+
+// orMap is n when it is a map, else alt.
+func orMap(n, alt record.Node) record.Node {
+	if n.Kind() != record.NodeMap {
+		return alt
+	}
+	return n
 }
 
 // family classifies a hook event by its arguments (a socket, a program being executed), else by
@@ -164,10 +225,10 @@ func (a *tetragonArgs) family(fn []byte) family {
 
 // tetragonPolicy maps a policy's hook event: what it is about comes from its arguments and the
 // hooked function.
-func (m *Mapper) tetragonPolicy(name []byte, ev record.Node, binary []byte, d *draft) {
-	fn := orElse(str(ev.Get("function_name")), str(ev.Get("event")), str(ev.Get("symbol")), str(ev.Get("name")))
+func (m *Mapper) tetragonPolicy(name []byte, ev *tetragonKeys, binary []byte, d *draft) {
+	fn := orElse(str(ev.function), str(ev.event), str(ev.symbol), str(ev.name))
 	var a tetragonArgs
-	a.read(ev.Get("args"))
+	a.read(ev.args)
 	fam := a.family(fn)
 
 	d.setBytes(FieldEventID, violationIDs[fam.kind])
@@ -187,13 +248,12 @@ func (m *Mapper) tetragonPolicy(name []byte, ev record.Node, binary []byte, d *d
 		d.setBytes(FieldOperation, act)
 		d.setBytes(FieldPath, orElse(a.path, binary))
 	}
-	policy := str(ev.Get("policy_name"))
-	d.setBytes(FieldMessage, m.join(": ", policy, orElse(str(ev.Get("message")), m.join(" ", name, fn))))
+	d.setBytes(FieldMessage, m.join(": ", str(ev.policy), orElse(str(ev.message), m.join(" ", name, fn))))
 }
 
 // tetragonStatus is Enforce when the policy's action stopped what it matched, else Audit.
-func tetragonStatus(ev record.Node) []byte {
-	action, returnAction := str(ev.Get("action")), str(ev.Get("return_action"))
+func tetragonStatus(ev *tetragonKeys) []byte {
+	action, returnAction := str(ev.action), str(ev.returnAction)
 	for _, e := range tetragonEnforcing {
 		if string(action) == e || string(returnAction) == e {
 			return statusEnforce

@@ -12,9 +12,12 @@ type traceeArgs struct {
 	path, oldPath, mode []byte
 	argv                record.Node
 	local, remote, addr record.Node // sockaddr maps
+	trigger             record.Node // the event that triggered a signature
+	triggered           bool        // there is a triggeredBy argument
 }
 
-// read takes the arguments of an args array ([{name, type, value}]); the first of each wins.
+// read takes the arguments of an args array ([{name, type, value}]); the first of each wins. Only
+// the value of an argument the mapping uses is looked up: most are not.
 func (a *traceeArgs) read(m *Mapper, args record.Node) {
 	it := args.Elems()
 	for {
@@ -23,35 +26,30 @@ func (a *traceeArgs) read(m *Mapper, args record.Node) {
 			return
 		}
 		name, _ := arg.Get("name").Str()
-		v := arg.Get("value")
 		switch string(name) {
 		case "pathname", "path", "new_path", "newpath", "syscall_pathname":
 			if a.path == nil {
-				a.path = str(v)
+				a.path = str(arg.Get("value"))
 			}
 		case "old_path", "oldpath":
 			if a.oldPath == nil {
-				a.oldPath = str(v)
+				a.oldPath = str(arg.Get("value"))
 			}
 		case "mode":
 			if a.mode == nil {
-				a.mode = m.fileMode(v)
+				a.mode = m.fileMode(arg.Get("value"))
 			}
 		case "argv":
-			if a.argv.Kind() == record.NodeAbsent {
-				a.argv = v
-			}
+			keepFirst(&a.argv, arg.Get("value"))
 		case "remote_addr":
-			if a.remote.Kind() == record.NodeAbsent {
-				a.remote = v
-			}
+			keepFirst(&a.remote, arg.Get("value"))
 		case "addr":
-			if a.addr.Kind() == record.NodeAbsent {
-				a.addr = v
-			}
+			keepFirst(&a.addr, arg.Get("value"))
 		case "local_addr":
-			if a.local.Kind() == record.NodeAbsent {
-				a.local = v
+			keepFirst(&a.local, arg.Get("value"))
+		case "triggeredBy":
+			if !a.triggered {
+				a.trigger, a.triggered = arg.Get("value"), true
 			}
 		}
 	}
@@ -78,28 +76,67 @@ func (m *Mapper) fileMode(v record.Node) []byte {
 	return nil
 }
 
+// traceeKeys are the top-level keys of a Tracee event that the mapping reads.
+type traceeKeys struct {
+	eventName, metadata, args, executable, timestamp record.Node
+	pid, ppid, uid, processName                      record.Node
+	containerID, container, kubernetes               record.Node
+}
+
+// read takes the keys from the event's fields, the first of a repeated key.
+func (t *traceeKeys) read(body []record.Field) {
+	for i := range body {
+		v := body[i].Raw
+		switch string(body[i].Key) {
+		case "eventName":
+			keepFirst(&t.eventName, v)
+		case "metadata":
+			keepFirst(&t.metadata, v)
+		case "args":
+			keepFirst(&t.args, v)
+		case "executable":
+			keepFirst(&t.executable, v)
+		case "timestamp":
+			keepFirst(&t.timestamp, v)
+		case "hostProcessId":
+			keepFirst(&t.pid, v)
+		case "hostParentProcessId":
+			keepFirst(&t.ppid, v)
+		case "userId":
+			keepFirst(&t.uid, v)
+		case "processName":
+			keepFirst(&t.processName, v)
+		case "containerId":
+			keepFirst(&t.containerID, v)
+		case "container":
+			keepFirst(&t.container, v)
+		case "kubernetes":
+			keepFirst(&t.kubernetes, v)
+		}
+	}
+}
+
 // tracee maps a Tracee event (JSON output). An event a signature produced (it has metadata, with
 // the signature's Properties) is a policy violation that Tracee reported and did not block
 // (Audit); any other event is a plain observation (Other).
 func (m *Mapper) tracee(rec *record.Event, d *draft) {
-	eventName := str(rec.BodyNode("eventName"))
-	metadata := rec.BodyNode("metadata")
-	detection := metadata.Kind() == record.NodeMap
+	var t traceeKeys
+	t.read(rec.Body())
+	eventName := str(t.eventName)
+	detection := t.metadata.Kind() == record.NodeMap
 	var a traceeArgs
-	a.read(m, rec.BodyNode("args"))
+	a.read(m, t.args)
 	opName := eventName
-	if detection {
-		if name, found := a.readTrigger(m, rec.BodyNode("args")); found {
-			opName = name
-		}
+	if detection && a.triggered {
+		opName = a.readTrigger(m)
 	}
 	fam := familyOf(opName)
 
-	m.traceeProcess(rec, d)
+	traceeProcess(&t, d)
 	var path []byte
 	switch fam.kind {
 	case kindProcess:
-		path = orElse(a.path, str(rec.BodyNode("executable").Get("path")))
+		path = orElse(a.path, str(t.executable.Get("path")))
 		d.setBytes(FieldOperation, fam.act())
 		d.setBytes(FieldCommand, m.joinArgv(a.argv))
 	case kindFile:
@@ -112,7 +149,7 @@ func (m *Mapper) tracee(rec *record.Event, d *draft) {
 	}
 	d.setBytes(FieldPath, path)
 	if detection {
-		m.traceeSignature(eventName, metadata, fam.kind, d)
+		m.traceeSignature(eventName, t.metadata, fam.kind, d)
 	} else {
 		d.setBytes(FieldEventID, observationIDs[fam.kind])
 		d.setBytes(FieldStatus, statusOther)
@@ -120,40 +157,32 @@ func (m *Mapper) tracee(rec *record.Event, d *draft) {
 	}
 }
 
-// readTrigger reads the event that triggered a signature (its triggeredBy argument), which says what
-// the detection is about, and returns that event's name; found is false when there is no such
-// argument.
-func (a *traceeArgs) readTrigger(m *Mapper, args record.Node) (name []byte, found bool) {
-	it := args.Elems()
-	for {
-		arg, ok := it.NextElem()
-		if !ok {
-			return nil, false
-		}
-		if n, _ := arg.Get("name").Str(); string(n) == "triggeredBy" {
-			t := arg.Get("value")
-			a.read(m, t.Get("args"))
-			return str(t.Get("name")), true
-		}
-	}
+// readTrigger reads the event that triggered a signature (its first triggeredBy argument), which
+// says what the detection is about, and returns that event's name.
+func (a *traceeArgs) readTrigger(m *Mapper) (name []byte) {
+	var na [2]record.Node
+	getKeys(a.trigger, []string{"name", "args"}, na[:])
+	a.read(m, na[1])
+	return str(na[0])
 }
 
 // traceeProcess maps what every event says of the process and where it runs.
-func (m *Mapper) traceeProcess(rec *record.Event, d *draft) {
-	d.set(FieldPID, scalar(rec.BodyNode("hostProcessId")))
-	d.set(FieldPPID, scalar(rec.BodyNode("hostParentProcessId")))
-	d.set(FieldEUID, scalar(rec.BodyNode("userId")))
-	d.setBytes(FieldProcess, str(rec.BodyNode("processName")))
-	container := rec.BodyNode("container")
-	d.setBytes(FieldContainerID, containerID(orElse(str(rec.BodyNode("containerId")), str(container.Get("id")))))
-	d.setBytes(FieldContainer, str(container.Get("name")))
-	d.setBytes(FieldImage, str(container.Get("image")))
-	d.setBytes(FieldImageHash, str(container.Get("imageDigest")))
-	k8s := rec.BodyNode("kubernetes")
-	d.setBytes(FieldPod, str(k8s.Get("podName")))
-	d.setBytes(FieldNamespace, str(k8s.Get("podNamespace")))
-	if t, ok := nanoTime(rec.BodyNode("timestamp")); ok {
-		d.time = t
+func traceeProcess(t *traceeKeys, d *draft) {
+	d.set(FieldPID, scalar(t.pid))
+	d.set(FieldPPID, scalar(t.ppid))
+	d.set(FieldEUID, scalar(t.uid))
+	d.setBytes(FieldProcess, str(t.processName))
+	var c, k [4]record.Node
+	getKeys(t.container, []string{"id", "name", "image", "imageDigest"}, c[:])
+	getKeys(t.kubernetes, []string{"podName", "podNamespace"}, k[:2])
+	d.setBytes(FieldContainerID, containerID(orElse(str(t.containerID), str(c[0]))))
+	d.setBytes(FieldContainer, str(c[1]))
+	d.setBytes(FieldImage, str(c[2]))
+	d.setBytes(FieldImageHash, str(c[3]))
+	d.setBytes(FieldPod, str(k[0]))
+	d.setBytes(FieldNamespace, str(k[1]))
+	if ts, ok := nanoTime(t.timestamp); ok {
+		d.time = ts
 	}
 }
 
@@ -181,12 +210,14 @@ func (a *traceeArgs) connection(opName, act []byte, d *draft) {
 // traceeSignature maps what a signature says of its detection: a violation of the family, the
 // severity its Properties give, and its description.
 func (m *Mapper) traceeSignature(eventName []byte, metadata record.Node, k kind, d *draft) {
+	var pd [2]record.Node
+	getKeys(metadata, []string{"Properties", "Description"}, pd[:])
 	d.setBytes(FieldEventID, violationIDs[k])
 	d.setBytes(FieldStatus, statusAudit)
-	if s, ok := scalar(metadata.Get("Properties").Get("Severity")).AsInt(); ok {
+	if s, ok := scalar(pd[0].Get("Severity")).AsInt(); ok {
 		d.sensorSeverity = int(min(10, 2*max(0, s)+2))
 	}
-	d.setBytes(FieldMessage, m.join(": ", eventName, str(metadata.Get("Description"))))
+	d.setBytes(FieldMessage, m.join(": ", eventName, str(pd[1])))
 }
 
 // orNode is n, else alt when n is absent.
@@ -217,11 +248,13 @@ func (m *Mapper) joinArgv(argv record.Node) []byte {
 
 // sockaddr reads Tracee's sockaddr map: sin_addr/sin_port, or sin6_addr/sin6_port.
 func sockaddr(n record.Node) (host []byte, port record.Value) {
-	if host = str(n.Get("sin_addr")); host != nil {
-		return host, scalar(n.Get("sin_port"))
+	var v [4]record.Node
+	getKeys(n, []string{"sin_addr", "sin_port", "sin6_addr", "sin6_port"}, v[:])
+	if host = str(v[0]); host != nil {
+		return host, scalar(v[1])
 	}
-	if host = str(n.Get("sin6_addr")); host != nil {
-		return host, scalar(n.Get("sin6_port"))
+	if host = str(v[2]); host != nil {
+		return host, scalar(v[3])
 	}
 	return nil, record.Value{}
 }
