@@ -51,7 +51,7 @@ func New(cfg *config.Config) *Pipeline { return NewLane(cfg, NewCeiling(cfg)) }
 func NewLane(cfg *config.Config, c *Ceiling) *Pipeline {
 	m := cfg.Mapping
 	p := &Pipeline{
-		dec:     record.NewDecoder().WithMergeLogKey(m.MergeLogKey),
+		dec:     record.NewDecoder().WithMergeLogKey(m.MergeLogKey).WithKeys(schema.Keys()),
 		mapper:  schema.Mapper{Severity: m.Severity, Schema: m.Schema, Assign: m.Assign},
 		filter:  filter.New(cfg.Selection),
 		enc:     cef.NewEncoder(cfg.Header),

@@ -17,9 +17,14 @@ import (
 // Field is one key of a record's body. Key and string values point into the chunk. Raw is the
 // value's own msgpack bytes, through which nested maps and arrays stay reachable by path.
 type Field struct {
-	Key   []byte
+	Key []byte
+	// Value is a scalar's value; the zero Value for a map or an array (render Raw when a key
+	// carries one), nil and extensions.
 	Value Value
 	Raw   Node
+	// Slot is the index of Key in the decoder's Keys, NoSlot when it is none of them (or the
+	// decoder has none); Event.Slot reads it.
+	Slot int
 }
 
 // Event is one decoded Fluent Bit event.
@@ -36,6 +41,16 @@ type Event struct {
 	// is because it is longer than maxEmbeddedJSON or has more than maxFields keys.
 	EmbedTooLarge bool
 	Offset        int // byte offset of the event in the chunk
+	keys          *Keys
+}
+
+// Slot is the index of f's key (a field of e) in keys, NoSlot when keys has it not: the Slot the
+// decoder gave it when it read with these keys, else looked up.
+func (e *Event) Slot(keys *Keys, f *Field) int {
+	if e.keys == keys {
+		return f.Slot
+	}
+	return keys.Index(f.Key)
 }
 
 // The look-ups are named by where they look: Record… in the record as Fluent Bit holds it (Fields),
@@ -119,9 +134,6 @@ const (
 	// maxFields bounds the keys read from a record's body or an embedded event: a key takes 3 bytes
 	// of a chunk and about 100 in the table of fields. Real records have tens.
 	maxFields = 1024
-	// maxEventJSON bounds the nested values rendered for one event: no message is longer than 1 MiB
-	// (Max_Message_Size), so more text could never be sent.
-	maxEventJSON = 1 << 20
 	// maxEmbeddedJSON bounds the JSON text decoded as an embedded event; a longer text is left a plain
 	// log line. Its msgpack form takes up to 4.5 times the text.
 	maxEmbeddedJSON = 1 << 20
@@ -145,10 +157,10 @@ type Decoder struct {
 	// (its Merge_Log_Key); the event may be there. "" when the integration names none.
 	MergeLogKey string
 
+	keys    *Keys
 	buf     []byte // the chunk
 	pos     int    // where the next event starts
 	markers int
-	scratch []byte // nested values rendered as JSON; valid until the next event
 	json    []byte // an embedded JSON event, as msgpack; valid until the next event
 }
 
@@ -158,6 +170,12 @@ func NewDecoder() *Decoder { return &Decoder{} }
 // WithMergeLogKey sets MergeLogKey and returns the decoder.
 func (d *Decoder) WithMergeLogKey(key string) *Decoder {
 	d.MergeLogKey = key
+	return d
+}
+
+// WithKeys sets the keys whose index each field gets as its Slot, and returns the decoder.
+func (d *Decoder) WithKeys(keys *Keys) *Decoder {
+	d.keys = keys
 	return d
 }
 
@@ -182,9 +200,6 @@ func (d *Decoder) Release(ev *Event) {
 }
 
 func (d *Decoder) shed() {
-	if cap(d.scratch) > maxKeptBuffer {
-		d.scratch = nil
-	}
 	if cap(d.json) > maxKeptBuffer {
 		d.json = nil
 	}
@@ -228,7 +243,8 @@ func (d *Decoder) Next(ev *Event) (bool, error) {
 // it is walked once; one stepped over (reason) or a marker is measured by size.
 func (d *Decoder) event(ev *Event, b []byte) (n int, marker bool, reason string) {
 	ev.Fields, ev.Embedded, ev.EmbeddedKey, ev.EmbedTooLarge = ev.Fields[:0], ev.Embedded[:0], nil, false
-	d.scratch, d.json = d.scratch[:0], d.json[:0]
+	ev.keys = d.keys
+	d.json = d.json[:0]
 	body, marker, reason := readHeader(ev, b)
 	if marker || reason != "" {
 		return size(b), marker, reason
@@ -331,29 +347,27 @@ func readTime(n Node) (t time.Time, marker bool, reason string) {
 func isArray(c byte) bool { return c&0xf0 == 0x90 || c == 0xdc || c == 0xdd }
 
 // fields reads the keys of a map (its caller checked their number) and returns the map's size in
-// bytes, -1 when it is not whole. A key that is not a string is stepped over with its value: no
-// mapping can name it. Nested maps and arrays are rendered as JSON.
+// bytes, -1 when it is not whole. Each key and value is read by its header once: a scalar is decoded
+// from it, a map or an array only measured (it is rendered if a key carries it). A key that is not
+// a string is stepped over with its value: no mapping can name it.
 func (d *Decoder) fields(dst []Field, m Node) ([]Field, int) {
 	it := m.Pairs()
 	for {
-		k, v, ok := it.Next()
+		key, isStr, v, k, hdr, payload, ok := it.pair()
 		if !ok {
 			if it.broken() {
 				return dst, -1
 			}
 			return dst, len(m.b) - len(it.rest)
 		}
+		if !isStr {
+			continue
+		}
 		// Filled in place: a Field is large, and this runs for every key of every record.
 		dst = append(dst, Field{})
 		f := &dst[len(dst)-1]
-		f.Key, f.Raw = k, v
-		if kind := v.Kind(); kind == NodeMap || kind == NodeArray {
-			start := len(d.scratch)
-			d.scratch = appendJSON(d.scratch, v.b, min(maxRenderedJSON, maxEventJSON-start))
-			f.Value = String(d.scratch[start:len(d.scratch):len(d.scratch)])
-		} else {
-			f.Value = v.Value() // nil and extensions (a nested timestamp, say) are the zero Value
-		}
+		f.Key, f.Raw, f.Slot = key, v, d.keys.Index(key)
+		f.Value.scalar(v.b, k, hdr, payload)
 	}
 }
 

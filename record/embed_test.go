@@ -50,7 +50,7 @@ func TestEmbeddedJSONInLog(t *testing.T) {
 	sameValue(t, b(true), body[4].Value, "ok")
 	sameValue(t, none(), body[5].Value, "none")
 	sameValue(t, s("a\"b\\c/d\neé😀\uFFFDx"), body[6].Value, "s")
-	sameValue(t, s(`{"k8s.pod.name":"web-1","list":[1,"x"]}`), body[7].Value, "of")
+	sameValue(t, s(`{"k8s.pod.name":"web-1","list":[1,"x"]}`), fieldValue(t, body[7]), "of")
 
 	pod, ok := ev.BodyNode("of").Get("k8s.pod.name").Str()
 	assert.True(t, ok)

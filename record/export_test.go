@@ -5,5 +5,4 @@ const (
 	MaxFields       = maxFields
 	MaxRenderedJSON = maxRenderedJSON
 	MaxEmbeddedJSON = maxEmbeddedJSON
-	MaxEventJSON    = maxEventJSON
 )

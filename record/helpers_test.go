@@ -93,13 +93,13 @@ func decodeAll(t testing.TB, chunk []byte) (evs []record.Event, recErrs []*recor
 	}
 }
 
-// copyEvent copies an event out of the chunk and the decoder's scratch space.
+// copyEvent copies an event out of the chunk and the decoder's buffer.
 func copyEvent(ev record.Event) record.Event {
 	out := ev
 	out.Fields = make([]record.Field, len(ev.Fields))
 	for i, f := range ev.Fields {
 		out.Fields[i] = record.Field{Key: append([]byte(nil), f.Key...), Value: f.Value,
-			Raw: record.NodeOf(append([]byte(nil), f.Raw.Bytes()...))}
+			Raw: record.NodeOf(append([]byte(nil), f.Raw.Bytes()...)), Slot: f.Slot}
 		if f.Value.Bytes != nil {
 			out.Fields[i].Value.Bytes = append([]byte{}, f.Value.Bytes...)
 		}

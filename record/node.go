@@ -31,113 +31,164 @@ const (
 	nodeInvalid
 )
 
+// code is what a msgpack type byte tells of the header it starts.
+type code struct {
+	kind NodeKind
+	hdr  uint8 // the header's length, type byte included
+	// width is the length of the big-endian count after the type byte: 1, 2 or 4; 0 when the type
+	// byte tells payload and children itself; noType for the byte that is none.
+	width             uint8
+	payload, children uint8 // a map's keys and values both count as children
+}
+
+const noType = 0xff
+
+// codes is indexed by type byte, so that a header is read without a branch per type.
+var codes = func() (t [256]code) {
+	set := func(from, to int, c code) {
+		for b := from; b <= to; b++ {
+			t[b] = c
+		}
+	}
+	set(0x00, 0x7f, code{kind: NodeInt, hdr: 1})
+	set(0xe0, 0xff, code{kind: NodeInt, hdr: 1})
+	for b := 0x80; b <= 0x8f; b++ {
+		t[b] = code{kind: NodeMap, hdr: 1, children: uint8(2 * (b & 0x0f))}
+		t[b+0x10] = code{kind: NodeArray, hdr: 1, children: uint8(b & 0x0f)}
+	}
+	for b := 0xa0; b <= 0xbf; b++ {
+		t[b] = code{kind: NodeString, hdr: 1, payload: uint8(b & 0x1f)}
+	}
+	t[0xc0] = code{kind: NodeNil, hdr: 1}
+	t[0xc1] = code{kind: nodeInvalid, width: noType}
+	t[0xc2] = code{kind: NodeBool, hdr: 1}
+	t[0xc3] = code{kind: NodeBool, hdr: 1}
+	for i, w := range [...]uint8{1, 2, 4} {
+		t[0xc4+i] = code{kind: NodeString, hdr: 1 + w, width: w} // bin
+		t[0xd9+i] = code{kind: NodeString, hdr: 1 + w, width: w} // str
+		t[0xc7+i] = code{kind: NodeExt, hdr: 2 + w, width: w}    // its type byte is in the header
+		t[0xcc+i] = code{kind: NodeInt, hdr: 1, payload: w}      // uint8–32
+		t[0xd0+i] = code{kind: NodeInt, hdr: 1, payload: w}      // int8–32
+	}
+	t[0xca] = code{kind: NodeFloat, hdr: 1, payload: 4}
+	t[0xcb] = code{kind: NodeFloat, hdr: 1, payload: 8}
+	t[0xcf] = code{kind: NodeUint, hdr: 1, payload: 8}
+	t[0xd3] = code{kind: NodeInt, hdr: 1, payload: 8}
+	for b := 0xd4; b <= 0xd8; b++ {
+		t[b] = code{kind: NodeExt, hdr: 2, payload: 1 << (b - 0xd4)}
+	}
+	t[0xdc] = code{kind: NodeArray, hdr: 3, width: 2}
+	t[0xdd] = code{kind: NodeArray, hdr: 5, width: 4}
+	t[0xde] = code{kind: NodeMap, hdr: 3, width: 2}
+	t[0xdf] = code{kind: NodeMap, hdr: 5, width: 4}
+	return t
+}()
+
 // head reads the header of the value at the start of b: its kind, the length of the header, the
 // length of the payload after it (string bytes, number bytes, extension bytes), and how many values
-// follow it as its children (array elements, or keys and values of a map).
+// follow it as its children (array elements, or keys and values of a map). A header that b does not
+// hold whole, or a byte that is no type, is nodeInvalid with payload -1, so that a check of the
+// payload against the bytes left refuses it too. It is the one reader of msgpack headers.
 func head(b []byte) (k NodeKind, hdr, payload, children int) {
+	if k, hdr, payload, children, ok := headFixed(b); ok {
+		return k, hdr, payload, children
+	}
+	return headCounted(b)
+}
+
+// headFixed reads a header that the type byte tells whole (most of them): ok is false for the
+// others. It is small enough to be inlined in the loops that read every value.
+func headFixed(b []byte) (k NodeKind, hdr, payload, children int, ok bool) {
+	if len(b) > 0 {
+		if c := &codes[b[0]]; c.width == 0 && int(c.hdr) <= len(b) {
+			return c.kind, int(c.hdr), int(c.payload), int(c.children), true
+		}
+	}
+	return 0, 0, 0, 0, false
+}
+
+// headCounted reads a header with a count after its type byte, and refuses what head could not read.
+func headCounted(b []byte) (k NodeKind, hdr, payload, children int) {
 	if len(b) == 0 {
-		return nodeInvalid, 0, 0, 0
+		return nodeInvalid, 0, -1, 0
 	}
-	c := b[0]
-	be := func(n int) int { // the big-endian length after the type byte
-		if len(b) < 1+n {
-			return -1
+	c := &codes[b[0]]
+	hdr = int(c.hdr)
+	if hdr > len(b) {
+		return nodeInvalid, 0, -1, 0
+	}
+	var n int
+	switch c.width {
+	case 1:
+		n = int(b[1])
+	case 2:
+		n = int(binary.BigEndian.Uint16(b[1:]))
+	case 4:
+		n = int(binary.BigEndian.Uint32(b[1:]))
+		if n < 0 || c.kind == NodeMap && n > math.MaxInt32 { // on 32-bit machines, and past 2×n
+			return nodeInvalid, 0, -1, 0
 		}
-		switch n {
-		case 1:
-			return int(b[1])
-		case 2:
-			return int(binary.BigEndian.Uint16(b[1:]))
-		}
-		return int(binary.BigEndian.Uint32(b[1:]))
+	default: // no type
+		return nodeInvalid, 0, -1, 0
 	}
-	switch {
-	case c <= 0x7f || c >= 0xe0:
-		return NodeInt, 1, 0, 0
-	case c <= 0x8f:
-		return NodeMap, 1, 0, 2 * int(c&0x0f)
-	case c <= 0x9f:
-		return NodeArray, 1, 0, int(c & 0x0f)
-	case c <= 0xbf:
-		return NodeString, 1, int(c & 0x1f), 0
+	switch c.kind {
+	case NodeMap:
+		return NodeMap, hdr, 0, 2 * n
+	case NodeArray:
+		return NodeArray, hdr, 0, n
 	}
-	switch c {
-	case 0xc0:
-		return NodeNil, 1, 0, 0
-	case 0xc2, 0xc3:
-		return NodeBool, 1, 0, 0
-	case 0xc4, 0xd9:
-		return NodeString, 2, be(1), 0
-	case 0xc5, 0xda:
-		return NodeString, 3, be(2), 0
-	case 0xc6, 0xdb:
-		return NodeString, 5, be(4), 0
-	case 0xc7:
-		return NodeExt, 3, be(1), 0
-	case 0xc8:
-		return NodeExt, 4, be(2), 0
-	case 0xc9:
-		return NodeExt, 6, be(4), 0
-	case 0xca:
-		return NodeFloat, 1, 4, 0
-	case 0xcb:
-		return NodeFloat, 1, 8, 0
-	case 0xcc, 0xd0:
-		return NodeInt, 1, 1, 0
-	case 0xcd, 0xd1:
-		return NodeInt, 1, 2, 0
-	case 0xce, 0xd2:
-		return NodeInt, 1, 4, 0
-	case 0xd3:
-		return NodeInt, 1, 8, 0
-	case 0xcf:
-		return NodeUint, 1, 8, 0
-	case 0xd4, 0xd5, 0xd6, 0xd7, 0xd8:
-		return NodeExt, 2, 1 << (c - 0xd4), 0
-	case 0xdc:
-		return NodeArray, 3, 0, be(2)
-	case 0xdd:
-		return NodeArray, 5, 0, be(4)
-	case 0xde:
-		return NodeMap, 3, 0, 2 * be(2)
-	case 0xdf:
-		n := be(4)
-		if n > math.MaxInt32 {
-			return nodeInvalid, 0, 0, 0
-		}
-		return NodeMap, 5, 0, 2 * n
+	return c.kind, hdr, n, 0
+}
+
+// span is the length of the value at the start of b whose header head read, children included, or
+// -1 when b does not hold it whole: a scalar is measured by its header alone.
+func span(b []byte, hdr, payload, children int) int {
+	if payload < 0 || payload > len(b)-hdr {
+		return -1
 	}
-	return nodeInvalid, 0, 0, 0
+	if children == 0 {
+		return hdr + payload
+	}
+	return sizeFrom(b, hdr, children)
 }
 
 // size is the length in bytes of the value at the start of b, children included, or -1 when b does
-// not hold a whole value. It does not recurse: children are counted, so no nesting exhausts the stack.
+// not hold a whole value.
 func size(b []byte) int {
-	n, pending := 0, 1
+	_, hdr, payload, children := head(b)
+	return span(b, hdr, payload, children)
+}
+
+// sizeFrom measures a container whose header is hdr bytes long. It does not recurse: children are
+// counted, so no nesting exhausts the stack.
+func sizeFrom(b []byte, hdr, children int) int {
+	n, pending := hdr, children
 	for pending > 0 {
-		k, hdr, payload, children := head(b[n:])
-		if k == nodeInvalid || hdr > len(b)-n || payload < 0 || children < 0 || payload > len(b)-n-hdr {
-			return -1
-		}
-		n += hdr + payload
-		pending += children - 1
 		if pending > len(b)-n { // every value takes at least a byte
 			return -1
 		}
+		_, h, p, c, fixed := headFixed(b[n:])
+		if !fixed {
+			_, h, p, c = headCounted(b[n:])
+		}
+		if p < 0 || p > len(b)-n-h || c < 0 {
+			return -1
+		}
+		n += h + p
+		pending += c - 1
 	}
 	return n
 }
 
-// Kind is the node's msgpack type.
+// Kind is the node's msgpack type, as its type byte tells it.
 func (n Node) Kind() NodeKind {
 	if len(n.b) == 0 {
 		return NodeAbsent
 	}
-	k, _, _, _ := head(n.b)
-	if k == nodeInvalid {
-		return NodeAbsent
+	if k := codes[n.b[0]].kind; k != nodeInvalid {
+		return k
 	}
-	return k
+	return NodeAbsent
 }
 
 // Exists reports a node that is present and not nil.
@@ -149,7 +200,7 @@ func (n Node) Bytes() []byte { return n.b }
 // Str is a string or binary value; ok is false for any other kind.
 func (n Node) Str() (s []byte, ok bool) {
 	k, hdr, payload, _ := head(n.b)
-	if k != NodeString || payload < 0 || hdr+payload > len(n.b) {
+	if k != NodeString || payload > len(n.b)-hdr {
 		return nil, false
 	}
 	return n.b[hdr : hdr+payload : hdr+payload], true
@@ -159,46 +210,56 @@ func (n Node) Str() (s []byte, ok bool) {
 // extensions and nil are the zero Value (use AppendJSON for maps and arrays).
 func (n Node) Value() Value {
 	k, hdr, payload, _ := head(n.b)
-	if k == nodeInvalid || payload < 0 || hdr+payload > len(n.b) {
-		return Value{}
+	var v Value
+	if payload >= 0 && payload <= len(n.b)-hdr {
+		v.scalar(n.b, k, hdr, payload)
 	}
-	p := n.b[hdr : hdr+payload]
+	return v
+}
+
+// scalar sets v, which is zero, to the value at the start of b, decoded from the header head read of
+// it (kind k, hdr, payload), which b holds whole: strings point into b; other kinds leave v zero. It
+// fills v in place: a Value returned whole would be copied through the stack.
+func (v *Value) scalar(b []byte, k NodeKind, hdr, payload int) {
+	p := b[hdr : hdr+payload : hdr+payload]
 	switch k {
 	case NodeString:
-		return String(p[:len(p):len(p)])
+		v.Kind, v.Bytes = KindString, p
 	case NodeBool:
-		return Bool(n.b[0] == 0xc3)
-	case NodeFloat:
-		if payload == 4 {
-			return Float(float64(math.Float32frombits(binary.BigEndian.Uint32(p))))
+		v.Kind = KindBool
+		if b[0] == 0xc3 {
+			v.Int = 1
 		}
-		return Float(math.Float64frombits(binary.BigEndian.Uint64(p)))
+	case NodeFloat:
+		v.Kind = KindFloat
+		if payload == 4 {
+			v.Float = float64(math.Float32frombits(binary.BigEndian.Uint32(p)))
+		} else {
+			v.Float = math.Float64frombits(binary.BigEndian.Uint64(p))
+		}
 	case NodeUint:
-		return Uint(binary.BigEndian.Uint64(p))
+		v.Kind, v.Uint = KindUint, binary.BigEndian.Uint64(p)
 	case NodeInt:
-		c := n.b[0]
-		switch {
-		case c <= 0x7f:
-			return Int(int64(c))
-		case c >= 0xe0:
-			return Int(int64(int8(c)))
-		case c == 0xcc:
-			return Int(int64(p[0]))
-		case c == 0xcd:
-			return Int(int64(binary.BigEndian.Uint16(p)))
-		case c == 0xce:
-			return Int(int64(binary.BigEndian.Uint32(p)))
-		case c == 0xd0:
-			return Int(int64(int8(p[0])))
-		case c == 0xd1:
-			return Int(int64(int16(binary.BigEndian.Uint16(p))))
-		case c == 0xd2:
-			return Int(int64(int32(binary.BigEndian.Uint32(p))))
-		case c == 0xd3:
-			return Int(int64(binary.BigEndian.Uint64(p)))
+		v.Kind = KindInt
+		switch c := b[0]; c {
+		case 0xcc:
+			v.Int = int64(p[0])
+		case 0xcd:
+			v.Int = int64(binary.BigEndian.Uint16(p))
+		case 0xce:
+			v.Int = int64(binary.BigEndian.Uint32(p))
+		case 0xd0:
+			v.Int = int64(int8(p[0]))
+		case 0xd1:
+			v.Int = int64(int16(binary.BigEndian.Uint16(p)))
+		case 0xd2:
+			v.Int = int64(int32(binary.BigEndian.Uint32(p)))
+		case 0xd3:
+			v.Int = int64(binary.BigEndian.Uint64(p))
+		default: // a fixint: positive up to 0x7f, negative from 0xe0
+			v.Int = int64(int8(c))
 		}
 	}
-	return Value{}
 }
 
 // Len is the number of elements of an array or of pairs of a map; 0 for other kinds.
@@ -242,65 +303,84 @@ func (n Node) Index(i int) Node {
 	}
 }
 
-// Iter walks the children of a map or an array.
+// Iter walks the children of a map or an array: a cursor over their bytes that reads each child's
+// header once, and measures only the children that are containers.
 type Iter struct {
 	rest []byte
 	left int
 }
 
 // Elems iterates over an array's elements.
-func (n Node) Elems() Iter {
-	k, hdr, _, children := head(n.b)
-	if k != NodeArray || hdr > len(n.b) {
-		return Iter{}
-	}
-	return Iter{rest: n.b[hdr:], left: children}
-}
+func (n Node) Elems() Iter { return n.iter(NodeArray) }
 
 // Pairs iterates over a map's keys and values.
-func (n Node) Pairs() Iter {
+func (n Node) Pairs() Iter { return n.iter(NodeMap) }
+
+func (n Node) iter(want NodeKind) Iter {
 	k, hdr, _, children := head(n.b)
-	if k != NodeMap || hdr > len(n.b) {
-		return Iter{}
+	switch {
+	case k == want:
+		return Iter{rest: n.b[hdr:], left: children}
+	case n.Kind() == want: // its header is not whole
+		return Iter{left: -1}
 	}
-	return Iter{rest: n.b[hdr:], left: children}
+	return Iter{}
 }
 
-// next returns the next child; false at the end or on damage.
-func (it *Iter) next() (Node, bool) {
+// take reads the next child: the node, and its kind and header as head read them. ok is false at
+// the end or on damage.
+func (it *Iter) take() (v Node, k NodeKind, hdr, payload int, ok bool) {
 	if it.left <= 0 {
-		return Node{}, false
+		return Node{}, 0, 0, 0, false
 	}
-	s := size(it.rest)
-	if s < 0 {
-		it.left = -1 // broken
-		return Node{}, false
+	k, hdr, payload, children, fixed := headFixed(it.rest)
+	if !fixed {
+		k, hdr, payload, children = headCounted(it.rest)
 	}
-	v := Node{it.rest[:s:s]}
+	s := hdr + payload
+	if children != 0 || payload < 0 || payload > len(it.rest)-hdr { // not a whole scalar
+		if s = span(it.rest, hdr, payload, children); s < 0 {
+			it.left = -1 // broken
+			return Node{}, 0, 0, 0, false
+		}
+	}
+	v = Node{it.rest[:s:s]}
 	it.rest = it.rest[s:]
 	it.left--
-	return v, true
+	return v, k, hdr, payload, true
 }
 
 // broken reports an iteration that stopped at a child that is not whole.
 func (it *Iter) broken() bool { return it.left < 0 }
 
 // NextElem returns an array's next element.
-func (it *Iter) NextElem() (Node, bool) { return it.next() }
+func (it *Iter) NextElem() (Node, bool) {
+	v, _, _, _, ok := it.take()
+	return v, ok
+}
 
 // Next returns a map's next key and value. Keys that are not strings are stepped over.
 func (it *Iter) Next() (key []byte, val Node, ok bool) {
 	for {
-		k, ok := it.next()
-		if !ok {
-			return nil, Node{}, false
-		}
-		v, ok := it.next()
-		if !ok {
-			return nil, Node{}, false
-		}
-		if s, isStr := k.Str(); isStr {
-			return s, v, true
+		key, isStr, v, _, _, _, ok := it.pair()
+		if !ok || isStr {
+			return key, v, ok
 		}
 	}
+}
+
+// pair reads a map's next key and value: the key's bytes when it is a string (isStr), and the
+// value's kind and header as head read them.
+func (it *Iter) pair() (key []byte, isStr bool, v Node, k NodeKind, hdr, payload int, ok bool) {
+	kn, kk, khdr, _, ok := it.take()
+	if !ok {
+		return nil, false, Node{}, 0, 0, 0, false
+	}
+	if v, k, hdr, payload, ok = it.take(); !ok {
+		return nil, false, Node{}, 0, 0, 0, false
+	}
+	if kk != NodeString {
+		return nil, false, v, k, hdr, payload, true
+	}
+	return kn.b[khdr:len(kn.b):len(kn.b)], true, v, k, hdr, payload, true
 }

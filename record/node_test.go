@@ -121,8 +121,9 @@ func TestNodeDamage(t *testing.T) {
 	}
 }
 
-// A node renders nested values exactly as the decoder renders a top-level nested value.
-func TestNodeJSONIsTheDecodersJSON(t *testing.T) {
+// A node renders a nested value as compact JSON: extensions, NaN and infinities as null, nesting
+// deeper than 64 levels as "…".
+func TestNodeJSON(t *testing.T) {
 	nested := cat(fixmap(6),
 		mstr("f"), f64(0.1), mstr("g"), f64(1e21), mstr("h"), f32(0.1),
 		mstr("u"), []byte{0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
@@ -130,7 +131,6 @@ func TestNodeJSONIsTheDecodersJSON(t *testing.T) {
 		mstr("a"), fixarray(4), []byte{0xc0}, []byte{0xc2}, f64(math.Inf(1)), eventTime(1, 2))
 	ev := decodeOne(t, current(sec0, 0, fixmap(1), mstr("n"), nested))
 	require.Len(t, ev.Fields, 1)
-	assert.Equal(t, string(ev.Fields[0].Value.Bytes), string(ev.Fields[0].Raw.AppendJSON(nil)))
 	assert.Equal(t, `{"f":0.1,"g":1e+21,"h":0.10000000149011612,"u":18446744073709551615,"s":"q\"\\\u000a\u0001é","a":[null,false,null,null]}`,
 		string(ev.Fields[0].Raw.AppendJSON(nil)))
 
@@ -139,7 +139,7 @@ func TestNodeJSONIsTheDecodersJSON(t *testing.T) {
 		deep = cat(fixarray(1), deep)
 	}
 	ev = decodeOne(t, current(sec0, 0, fixmap(1), mstr("n"), deep))
-	assert.Equal(t, string(ev.Fields[0].Value.Bytes), string(ev.Fields[0].Raw.AppendJSON(nil)))
+	assert.Equal(t, strings.Repeat("[", 65)+`"…"`+strings.Repeat("]", 65), string(ev.Fields[0].Raw.AppendJSON(nil)))
 }
 
 func TestParsePath(t *testing.T) {

@@ -47,7 +47,7 @@ func appendJSON(dst, b []byte, limit int) []byte {
 	w := jsonWriter{dst: dst, room: len(dst) + limit - cutRoom}
 	for {
 		k, hdr, payload, children := head(b)
-		if k == nodeInvalid || payload < 0 || children < 0 || hdr > len(b) || payload > len(b)-hdr {
+		if payload < 0 || payload > len(b)-hdr || children < 0 {
 			return w.cut()
 		}
 		container := k == NodeMap || k == NodeArray
@@ -81,7 +81,9 @@ func appendJSON(dst, b []byte, limit int) []byte {
 			if key { // JSON keys are strings: a number, a boolean or null as its JSON text
 				w.dst = append(w.dst, '"')
 			}
-			w.dst = appendScalar(w.dst, Node{b[: hdr+payload : hdr+payload]})
+			var v Value
+			v.scalar(b, k, hdr, payload)
+			w.dst = appendScalar(w.dst, v)
 			if key {
 				w.dst = append(w.dst, '"')
 			}
@@ -192,8 +194,7 @@ func (w *jsonWriter) string(s []byte) bool {
 }
 
 // appendScalar writes a number, a boolean or nil as JSON; NaN, infinities and extensions as null.
-func appendScalar(dst []byte, n Node) []byte {
-	v := n.Value()
+func appendScalar(dst []byte, v Value) []byte {
 	switch v.Kind {
 	case KindFloat:
 		if math.IsNaN(v.Float) || math.IsInf(v.Float, 0) {

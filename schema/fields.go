@@ -132,10 +132,13 @@ func (d *draft) reset() {
 
 // set fills a field that is still empty: the first value found wins.
 func (d *draft) set(f Field, v record.Value) {
-	if d.have&(1<<f) == 0 && !v.IsZero() {
+	if !d.has(f) && !v.IsZero() {
 		d.put(f, v)
 	}
 }
+
+// has reports a field that is set.
+func (d *draft) has(f Field) bool { return d.have&(1<<f) != 0 }
 
 // put sets a field, whatever it held.
 func (d *draft) put(f Field, v record.Value) {

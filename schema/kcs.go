@@ -11,14 +11,22 @@ import (
 	"github.com/kcs-siem/siem-cef/record"
 )
 
-// kcsFields names every field of docs/events.md §6 under its three spellings: friendly, CEF short key,
-// ArcSight full name.
-var kcsFields = map[string]Field{}
+// kcsNames are every field of docs/events.md §6 under its three spellings (friendly, CEF short key,
+// ArcSight full name), and kcsSlots the field of each: the decoder gives each key of a record its
+// index in kcsNames (Keys).
+var (
+	kcsNames []string
+	kcsSlots []Field
+	kcsKeys  *record.Keys
+)
+
+// Keys are the record keys the mapping dispatches on, for the decoder (record.Decoder.WithKeys).
+func Keys() *record.Keys { return kcsKeys }
 
 func spell(f Field, names ...string) {
-	kcsFields[f.Name()] = f
-	for _, n := range names {
-		kcsFields[n] = f
+	for _, n := range append([]string{f.Name()}, names...) {
+		kcsNames = append(kcsNames, n)
+		kcsSlots = append(kcsSlots, f)
 	}
 }
 
@@ -60,6 +68,7 @@ func init() {
 	spell(FieldContainer, "cs6", "deviceCustomString6")
 	spell(FieldNodeIP, "cs7", "deviceCustomString7")
 	spell(FieldMessage, "msg")
+	kcsKeys = record.NewKeys(kcsNames...)
 }
 
 // Problem is a value the mapping could not use; the event is still sent without it.
@@ -71,18 +80,27 @@ type Problem struct {
 func (p Problem) String() string { return fmt.Sprintf("field %s: %s", p.Field, p.Reason) }
 
 // kcs maps a record of the KCS-native schema (docs/events.md §6) onto the draft. When a field comes under
-// more than one spelling, the first one in the record wins; header fields take strings only. A
-// record with no message that is a plain log line (a `log` or `event` string that is not a JSON
-// event) gets the line as its message, so that nothing is lost.
-func kcs(rec *record.Event, d *draft) {
+// more than one spelling, the first one in the record wins; header fields take strings only; a map
+// or an array is taken as compact JSON, rendered only for the first spelling of a field, so at most
+// 37 values of at most 16 KiB are rendered per record. A record with no message that is a plain log
+// line (a `log` or `event` string that is not a JSON event) gets the line as its message, so that
+// nothing is lost.
+func (m *Mapper) kcs(rec *record.Event, d *draft) {
 	body := rec.Body()
 	for i := range body {
 		f := &body[i]
-		field, ok := kcsFields[string(f.Key)]
-		if !ok || f.Value.IsZero() || field.headerField() && f.Value.Kind != record.KindString {
+		slot := rec.Slot(kcsKeys, f)
+		if slot == record.NoSlot || d.has(kcsSlots[slot]) {
 			continue
 		}
-		d.set(field, f.Value)
+		field, v := kcsSlots[slot], f.Value
+		if k := f.Raw.Kind(); k == record.NodeMap || k == record.NodeArray {
+			v = m.nodeValue(f.Raw)
+		}
+		if v.IsZero() || field.headerField() && v.Kind != record.KindString {
+			continue
+		}
+		d.put(field, v)
 	}
 	if d.v[FieldMessage].IsZero() && rec.EmbeddedKey == nil {
 		for _, k := range plainLineKeys {

@@ -2,6 +2,8 @@ package schema
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -27,7 +29,7 @@ func mapJSONWith(t *testing.T, m *Mapper, js string) (*product.Event, []Problem)
 	chunk, n, err := record.FromJSONLines(strings.NewReader(js), time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC), time.Second)
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
-	dec := record.NewDecoder()
+	dec := record.NewDecoder().WithKeys(Keys())
 	dec.Reset(chunk)
 	var rec record.Event
 	ok, err := dec.Next(&rec)
@@ -203,4 +205,108 @@ func TestTypedKeysTakeWholeNumbersOnly(t *testing.T) {
 	assert.True(t, ev.Values[product.KeyDpt].IsZero())
 	got := string(cef.NewEncoder(defaultHeader).AppendCEF(nil, wire(ev)))
 	assert.Equal(t, head+"NT-001|Networking|3|dpid=42 cn1=-3 cn1Label=New PID", got)
+}
+
+// A decoder without the mapping's keys (a tool's, a test's) maps a record as the pipeline's does:
+// the keys are looked up instead of read from their slots.
+func TestKCSWithoutTheDecodersKeys(t *testing.T) {
+	js, err := os.ReadFile("../test/fixtures/seed-example.json")
+	require.NoError(t, err)
+	chunk, _, err := record.FromJSONLines(bytes.NewReader(js), time.Unix(0, 0), time.Second)
+	require.NoError(t, err)
+	var with, without product.Event
+	for _, c := range []struct {
+		dec *record.Decoder
+		ev  *product.Event
+	}{{record.NewDecoder().WithKeys(Keys()), &with}, {record.NewDecoder(), &without}} {
+		c.dec.Reset(chunk)
+		var rec record.Event
+		ok, err := c.dec.Next(&rec)
+		require.True(t, ok)
+		require.NoError(t, err)
+		(&Mapper{}).KCS(&rec, c.ev, nil)
+	}
+	enc := cef.NewEncoder(defaultHeader)
+	assert.Equal(t, string(enc.AppendCEF(nil, wire(&with))), string(enc.AppendCEF(nil, wire(&without))))
+	assert.Contains(t, string(enc.AppendCEF(nil, wire(&with))), "PM-002")
+}
+
+// bigNested is a JSON array whose compact text is longer than a key can carry (16 KiB).
+func bigNested(tag string) []string {
+	a := make([]string, 2000)
+	for i := range a {
+		a[i] = tag + "-abcdefgh"
+	}
+	return a
+}
+
+// A map or an array is rendered only when a key of docs/events.md §6 carries it, once per field
+// (for its first spelling in the record), and cut at 16 KiB: however many nested values a record
+// holds, they cost the mapping at most 37 renderings of 16 KiB. One under another key costs nothing,
+// and does not take the room of the next.
+func TestNestedValuesRenderedOnlyForTheirField(t *testing.T) {
+	const maxRendered = 16 << 10
+	rec := map[string]any{"event_id": "ZZ-1"}
+	for i := range 100 {
+		rec[fmt.Sprintf("n%03d", i)] = bigNested("x") // not a key of §6; sorted after cs1
+	}
+	rec["cs1"] = bigNested("c")
+	rec["cluster"] = bigNested("first") // sorted first: the spelling that wins
+	rec["deviceCustomString1"] = bigNested("d")
+	js, err := json.Marshal(rec)
+	require.NoError(t, err)
+	m := &Mapper{}
+	ev, _ := mapJSONWith(t, m, string(js))
+	cs1 := string(ev.Values[product.KeyCs1].Bytes)
+	assert.True(t, strings.HasPrefix(cs1, `["first-abcdefgh","first-abcdefgh",`), "%.60s", cs1)
+	assert.True(t, strings.HasSuffix(cs1, `…"]`), "cut at 16 KiB, still JSON: …%s", cs1[max(0, len(cs1)-20):])
+	assert.Greater(t, len(cs1), maxRendered-200)
+	assert.LessOrEqual(t, len(m.buf), maxRendered, "one rendering: the field's first spelling")
+
+	// every spelling of every field nested: one rendering per field
+	all := map[string]any{}
+	for _, name := range kcsNames {
+		all[name] = bigNested(name)
+	}
+	js, err = json.Marshal(all)
+	require.NoError(t, err)
+	mapJSONWith(t, m, string(js))
+	assert.LessOrEqual(t, len(m.buf), int(numFields)*maxRendered)
+	assert.Greater(t, len(m.buf), (int(numFields)-1)*(maxRendered-200), "every field rendered once")
+}
+
+// BenchmarkKCSKeys: the look-up of the keys of a KCS record (the 32 of BenchmarkPipeline's events and
+// the 4 Fluent Bit's kubernetes filter adds) in the mapping's Keys, against the Go map it replaced.
+func BenchmarkKCSKeys(b *testing.B) {
+	keys := [][]byte{}
+	for _, k := range []string{"event_id", "event_name", "status", "agent_group", "source", "cluster", "node",
+		"node_ip", "namespace", "pod", "container", "container_id", "image", "image_hash", "pid", "ppid",
+		"new_pid", "process", "euid", "egid", "command", "operation", "src_ip", "src_port", "dst_ip",
+		"dst_port", "path", "old_path", "file_mode", "direction", "message", "kubernetes", "log", "stream", "time"} {
+		keys = append(keys, []byte(k))
+	}
+	found := 0
+	b.Run("Keys", func(b *testing.B) {
+		k := Keys()
+		for b.Loop() {
+			for _, key := range keys {
+				if k.Index(key) != record.NoSlot {
+					found++
+				}
+			}
+		}
+	})
+	b.Run("map", func(b *testing.B) {
+		m := map[string]Field{}
+		for i, n := range kcsNames {
+			m[n] = kcsSlots[i]
+		}
+		for b.Loop() {
+			for _, key := range keys {
+				if _, ok := m[string(key)]; ok {
+					found++
+				}
+			}
+		}
+	})
 }

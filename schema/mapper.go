@@ -56,7 +56,7 @@ func (m *Mapper) mapAs(sensor Sensor, rec *record.Event, ev *product.Event, prob
 	case SensorTracee:
 		m.tracee(rec, d)
 	default:
-		kcs(rec, d)
+		m.kcs(rec, d)
 	}
 	m.assign(rec, d)
 	kubernetesFilter(rec, d)

@@ -1,0 +1,134 @@
+package record
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/bits"
+)
+
+// NoSlot is the Slot of a key that is none of the decoder's Keys.
+const NoSlot = -1
+
+// Keys is a fixed list of key names that the decoder dispatches the keys of a record on while it
+// reads them (Field.Slot): a perfect hash, picked when the list is made, leads each name to a slot
+// of its own, so that a look-up is one hash and one compare of two words, with no Go map and no
+// allocation. A Keys is never changed once made: it is safe for concurrent use.
+type Keys struct {
+	names []name   // names[0] is none: a slot that leads to it is empty
+	slots []uint16 // by hash: the index in names
+	mul   uint64   // the hash's odd multiplier, the one found to lead no two names to one slot
+	shift uint
+}
+
+// name is one of the names, in the words a look-up compares.
+type name struct {
+	a, b  uint64 // words(name)
+	n     int    // its length; -1 for none
+	index int
+	text  string // compared in full when longer than 16 bytes, which a and b do not hold whole
+}
+
+// maxKeys bounds a list's length: a table with a slot of its own for every name takes about the
+// square of the list's length in slots (128 KiB for 1,024 names); a mapping names a few hundred.
+const maxKeys = 1024
+
+// NewKeys makes the Keys of a list of distinct names; a key's Slot is its index in the list. It
+// panics on a repeated name or a list longer than 1,024: the list is the program's own.
+func NewKeys(list ...string) *Keys {
+	if len(list) > maxKeys {
+		panic(fmt.Sprintf("record.NewKeys: %d names, more than %d", len(list), maxKeys))
+	}
+	names := []name{{n: -1, index: NoSlot}}
+	seen := make(map[string]bool, len(list))
+	for i, text := range list {
+		if seen[text] {
+			panic(fmt.Sprintf("record.NewKeys: %q is named twice", text))
+		}
+		seen[text] = true
+		a, b := words([]byte(text))
+		names = append(names, name{a: a, b: b, n: len(text), index: i, text: text})
+	}
+	// Tries of multipliers for a table 8 times the list, then for one twice as large, and so on
+	// until one leads every name to a slot of its own.
+	for bits := bits.Len(uint(8 * len(list))); ; bits++ {
+		k := &Keys{names: names, slots: make([]uint16, 1<<bits), shift: uint(64 - bits)}
+		seed := uint64(bits)
+		for range 256 {
+			seed += 0x9e3779b97f4a7c15
+			k.mul = splitmix(seed) | 1
+			if k.place() {
+				return k
+			}
+		}
+	}
+}
+
+// place puts every name in the slot the hash leads it to; false when two names meet.
+func (k *Keys) place() bool {
+	clear(k.slots)
+	for i := 1; i < len(k.names); i++ {
+		h := &k.slots[k.slot([]byte(k.names[i].text))]
+		if *h != 0 {
+			return false
+		}
+		*h = uint16(i)
+	}
+	return true
+}
+
+// Index is the index of key in the list, NoSlot when it is not there (or k is nil).
+func (k *Keys) Index(key []byte) int {
+	if k == nil {
+		return NoSlot
+	}
+	nm := &k.names[k.slots[k.slot(key)]]
+	if nm.n != len(key) || len(key) > 16 && nm.text != string(key) {
+		return NoSlot
+	}
+	if a, b := words(key); nm.a != a || nm.b != b {
+		return NoSlot
+	}
+	return nm.index
+}
+
+// words holds a key of up to 16 bytes whole, given its length: its first and last 8 bytes
+// (overlapping), or for a shorter key its bytes in a.
+func words(key []byte) (a, b uint64) {
+	switch n := len(key); {
+	case n >= 8:
+		return binary.LittleEndian.Uint64(key), binary.LittleEndian.Uint64(key[n-8:])
+	case n >= 4:
+		return uint64(binary.LittleEndian.Uint32(key)) | uint64(binary.LittleEndian.Uint32(key[n-4:]))<<32, 0
+	case n > 0:
+		return uint64(key[0]) | uint64(key[n/2])<<8 | uint64(key[n-1])<<16, 0
+	}
+	return 0, 0
+}
+
+// slot is the index of key's slot: its length and words (and, past 16 bytes, the words between)
+// mixed by multiplications by the odd mul, the top bits kept.
+func (k *Keys) slot(key []byte) uint64 {
+	a, b := words(key)
+	h := (a ^ uint64(len(key))) * k.mul
+	if len(key) > 16 {
+		h = k.middle(h, key[8:len(key)-8])
+	}
+	return (h ^ h>>29 ^ b) * k.mul >> k.shift
+}
+
+// middle mixes the bytes of a long key between its first and last 8.
+func (k *Keys) middle(h uint64, mid []byte) uint64 {
+	for len(mid) > 0 {
+		w, _ := words(mid[:min(8, len(mid))])
+		h = (h ^ h>>29 ^ w) * k.mul
+		mid = mid[min(8, len(mid)):]
+	}
+	return h
+}
+
+// splitmix is SplitMix64's finaliser: seeds in a row give unrelated multipliers.
+func splitmix(x uint64) uint64 {
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
+}

@@ -1,0 +1,94 @@
+package record_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/kcs-siem/siem-cef/record"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Every name is found at its index, and nothing else is: keys one byte off a name, its prefixes, a
+// name with a byte more, and names of every length from 0 to 40 (past the 16 bytes held in two
+// words, a long name differs from another only in its middle).
+func TestKeysFindTheirNames(t *testing.T) {
+	names := []string{"", "a", "ab", "abc", "src", "dst", "cs1", "cs2", "event_id", "event_ie", "container_id",
+		"deviceCustomString1", "deviceCustomString2", "deviceCustomNumber1",
+		strings.Repeat("m", 20) + "x" + strings.Repeat("m", 20), strings.Repeat("m", 20) + "y" + strings.Repeat("m", 20)}
+	for n := 4; n <= 40; n++ {
+		names = append(names, strings.Repeat("k", n))
+	}
+	k := record.NewKeys(names...)
+	for i, n := range names {
+		assert.Equal(t, i, k.Index([]byte(n)), "%q", n)
+	}
+	known := map[string]bool{}
+	for _, n := range names {
+		known[n] = true
+	}
+	for _, n := range names {
+		for at := range len(n) {
+			other := []byte(n)
+			other[at] ^= 0x20
+			if !known[string(other)] {
+				assert.Equal(t, record.NoSlot, k.Index(other), "%q", other)
+			}
+			if !known[n[:at]] {
+				assert.Equal(t, record.NoSlot, k.Index([]byte(n[:at])), "%q", n[:at])
+			}
+		}
+		if !known[n+"s"] {
+			assert.Equal(t, record.NoSlot, k.Index([]byte(n+"s")), "%q", n+"s")
+		}
+	}
+	assert.Equal(t, record.NoSlot, (*record.Keys)(nil).Index([]byte("a")), "no keys")
+	assert.Equal(t, record.NoSlot, record.NewKeys().Index([]byte("a")), "an empty list")
+}
+
+// The longest list still gets a slot for each name; a longer one is refused.
+func TestKeysLongList(t *testing.T) {
+	names := make([]string, 1024)
+	for i := range names {
+		names[i] = fmt.Sprintf("key.%d", i*7919)
+	}
+	k := record.NewKeys(names...)
+	for i, n := range names {
+		require.Equal(t, i, k.Index([]byte(n)), "%q", n)
+	}
+	assert.Equal(t, record.NoSlot, k.Index([]byte("key.1")))
+	assert.Panics(t, func() { record.NewKeys(append(names, "one more")...) })
+}
+
+func TestKeysRefuseARepeatedName(t *testing.T) {
+	assert.Panics(t, func() { record.NewKeys("a", "b", "a") })
+}
+
+// A decoder given keys gives each field of the body and of an embedded event its key's index; the
+// event tells a field's slot in those keys, and looks it up in any other.
+func TestDecoderGivesSlots(t *testing.T) {
+	keys := record.NewKeys("rule", "log", "pid")
+	other := record.NewKeys("pid", "x")
+	chunk, err := record.AppendEvent(nil, at(sec0, 0), map[string]any{"log": `{"rule":"R","pid":1,"y":2}`, "z": 1})
+	require.NoError(t, err)
+	d := record.NewDecoder().WithKeys(keys)
+	d.Reset(chunk)
+	var ev record.Event
+	ok, err := d.Next(&ev)
+	require.True(t, ok)
+	require.NoError(t, err)
+	slots := func(fields []record.Field, in *record.Keys) map[string]int {
+		m := map[string]int{}
+		for i := range fields {
+			m[string(fields[i].Key)] = ev.Slot(in, &fields[i])
+		}
+		return m
+	}
+	assert.Equal(t, map[string]int{"log": 1, "z": record.NoSlot}, slots(ev.Fields, keys))
+	assert.Equal(t, map[string]int{"rule": 0, "pid": 2, "y": record.NoSlot}, slots(ev.Body(), keys))
+	assert.Equal(t, map[string]int{"rule": record.NoSlot, "pid": 0, "y": record.NoSlot}, slots(ev.Body(), other))
+	for _, f := range ev.Body() {
+		assert.Equal(t, slots(ev.Body(), keys)[string(f.Key)], f.Slot, "%s", f.Key)
+	}
+}
