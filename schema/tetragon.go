@@ -93,17 +93,16 @@ func (ev *tetragonKeys) read(m record.Node) {
 // tetragonProcess maps what every event says of the process, its user and where it runs, and
 // returns the process's binary and arguments.
 func (m *Mapper) tetragonProcess(rec *record.Event, ev *tetragonKeys, d *draft) (binary, args []byte) {
-	var p [8]record.Node
-	getKeys(ev.process, []string{"pid", "process_credentials", "uid", "user", "binary", "arguments", "pod", "docker"}, p[:])
-	pid, creds, uid, user, pod, docker := p[0], p[1], p[2], p[3], p[6], p[7]
-	binary, args = str(p[4]), str(p[5])
-	var ids [2]record.Node
-	getKeys(creds, []string{"euid", "egid"}, ids[:])
+	var pid, creds, uid, user, bin, arguments, pod, docker, euid, egid record.Node
+	getKeys(ev.process, []string{"pid", "process_credentials", "uid", "user", "binary", "arguments", "pod", "docker"},
+		&pid, &creds, &uid, &user, &bin, &arguments, &pod, &docker)
+	getKeys(creds, []string{"euid", "egid"}, &euid, &egid)
+	binary, args = str(bin), str(arguments)
 	d.set(FieldPID, scalar(pid))
 	d.set(FieldPPID, scalar(ev.parent.Get("pid")))
-	d.set(FieldEUID, scalar(ids[0]))
+	d.set(FieldEUID, scalar(euid))
 	d.set(FieldEUID, scalar(uid)) // the effective UID, when credentials are not exported
-	d.set(FieldEGID, scalar(ids[1]))
+	d.set(FieldEGID, scalar(egid))
 	d.setBytes(FieldUser, str(user.Get("name")))
 	d.setBytes(FieldProcess, basename(binary))
 	d.setBytes(FieldCommand, m.join(" ", binary, args))
@@ -119,16 +118,16 @@ func (m *Mapper) tetragonProcess(rec *record.Event, ev *tetragonKeys, d *draft) 
 
 // tetragonPod maps the pod, its container and the container's image.
 func tetragonPod(pod record.Node, d *draft) {
-	var p, c, i [3]record.Node
-	getKeys(pod, []string{"name", "namespace", "container"}, p[:])
-	getKeys(p[2], []string{"name", "id", "image"}, c[:])
-	getKeys(c[2], []string{"name", "id"}, i[:2])
-	d.setBytes(FieldPod, str(p[0]))
-	d.setBytes(FieldNamespace, str(p[1]))
-	d.setBytes(FieldContainer, str(c[0]))
-	d.setBytes(FieldContainerID, containerID(str(c[1])))
-	d.setBytes(FieldImage, str(i[0]))
-	if id := str(i[1]); id != nil { // registry/repository@sha256:…
+	var podName, namespace, container, ctrName, ctrID, image, imageName, imageID record.Node
+	getKeys(pod, []string{"name", "namespace", "container"}, &podName, &namespace, &container)
+	getKeys(container, []string{"name", "id", "image"}, &ctrName, &ctrID, &image)
+	getKeys(image, []string{"name", "id"}, &imageName, &imageID)
+	d.setBytes(FieldPod, str(podName))
+	d.setBytes(FieldNamespace, str(namespace))
+	d.setBytes(FieldContainer, str(ctrName))
+	d.setBytes(FieldContainerID, containerID(str(ctrID)))
+	d.setBytes(FieldImage, str(imageName))
+	if id := str(imageID); id != nil { // registry/repository@sha256:…
 		if at := bytes.LastIndexByte(id, '@'); at >= 0 {
 			d.setBytes(FieldImageHash, id[at+1:])
 		}
@@ -170,27 +169,27 @@ func (a *tetragonArgs) read(args record.Node) {
 
 // readArg takes one argument, a map whose key says its type.
 func (a *tetragonArgs) readArg(arg record.Node) {
-	var t [6]record.Node
-	getKeys(arg, []string{"sock_arg", "skb_arg", "sockaddr_arg", "file_arg", "path_arg", "linux_binprm_arg"}, t[:])
-	sock, skb, sockaddr, file, path, binprm := t[0], t[1], t[2], t[3], t[4], t[5]
-	var v [4]record.Node
+	var sock, skb, sockaddr, file, path, binprm record.Node
+	getKeys(arg, []string{"sock_arg", "skb_arg", "sockaddr_arg", "file_arg", "path_arg", "linux_binprm_arg"},
+		&sock, &skb, &sockaddr, &file, &path, &binprm)
+	var x, y, xPort, yPort record.Node
 	switch {
 	case sock.Kind() == record.NodeMap || skb.Kind() == record.NodeMap:
 		if !a.sock {
-			getKeys(orMap(sock, skb), []string{"saddr", "daddr", "sport", "dport"}, v[:])
-			a.saddr, a.daddr, a.sport, a.dport = str(v[0]), str(v[1]), scalar(v[2]), scalar(v[3])
+			getKeys(orMap(sock, skb), []string{"saddr", "daddr", "sport", "dport"}, &x, &y, &xPort, &yPort)
+			a.saddr, a.daddr, a.sport, a.dport = str(x), str(y), scalar(xPort), scalar(yPort)
 		}
 		a.sock = true
 	case sockaddr.Kind() == record.NodeMap:
 		if !a.sock {
-			getKeys(sockaddr, []string{"addr", "port"}, v[:2])
-			a.daddr, a.dport = str(v[0]), scalar(v[1])
+			getKeys(sockaddr, []string{"addr", "port"}, &y, &yPort)
+			a.daddr, a.dport = str(y), scalar(yPort)
 		}
 		a.sock = true
 	case file.Kind() == record.NodeMap || path.Kind() == record.NodeMap:
 		if a.path == nil {
-			getKeys(orMap(file, path), []string{"path", "permission"}, v[:2])
-			a.path, a.mode = str(v[0]), str(v[1])
+			getKeys(orMap(file, path), []string{"path", "permission"}, &x, &y)
+			a.path, a.mode = str(x), str(y)
 		}
 	case binprm.Kind() == record.NodeMap:
 		if a.path == nil {

@@ -159,11 +159,11 @@ func (m *Mapper) tracee(rec *record.Event, d *draft) {
 
 // readTrigger reads the event that triggered a signature (its first triggeredBy argument), which
 // says what the detection is about, and returns that event's name.
-func (a *traceeArgs) readTrigger(m *Mapper) (name []byte) {
-	var na [2]record.Node
-	getKeys(a.trigger, []string{"name", "args"}, na[:])
-	a.read(m, na[1])
-	return str(na[0])
+func (a *traceeArgs) readTrigger(m *Mapper) []byte {
+	var name, args record.Node
+	getKeys(a.trigger, []string{"name", "args"}, &name, &args)
+	a.read(m, args)
+	return str(name)
 }
 
 // traceeProcess maps what every event says of the process and where it runs.
@@ -172,15 +172,15 @@ func traceeProcess(t *traceeKeys, d *draft) {
 	d.set(FieldPPID, scalar(t.ppid))
 	d.set(FieldEUID, scalar(t.uid))
 	d.setBytes(FieldProcess, str(t.processName))
-	var c, k [4]record.Node
-	getKeys(t.container, []string{"id", "name", "image", "imageDigest"}, c[:])
-	getKeys(t.kubernetes, []string{"podName", "podNamespace"}, k[:2])
-	d.setBytes(FieldContainerID, containerID(orElse(str(t.containerID), str(c[0]))))
-	d.setBytes(FieldContainer, str(c[1]))
-	d.setBytes(FieldImage, str(c[2]))
-	d.setBytes(FieldImageHash, str(c[3]))
-	d.setBytes(FieldPod, str(k[0]))
-	d.setBytes(FieldNamespace, str(k[1]))
+	var id, name, image, digest, pod, namespace record.Node
+	getKeys(t.container, []string{"id", "name", "image", "imageDigest"}, &id, &name, &image, &digest)
+	getKeys(t.kubernetes, []string{"podName", "podNamespace"}, &pod, &namespace)
+	d.setBytes(FieldContainerID, containerID(orElse(str(t.containerID), str(id))))
+	d.setBytes(FieldContainer, str(name))
+	d.setBytes(FieldImage, str(image))
+	d.setBytes(FieldImageHash, str(digest))
+	d.setBytes(FieldPod, str(pod))
+	d.setBytes(FieldNamespace, str(namespace))
 	if ts, ok := nanoTime(t.timestamp); ok {
 		d.time = ts
 	}
@@ -210,14 +210,14 @@ func (a *traceeArgs) connection(opName, act []byte, d *draft) {
 // traceeSignature maps what a signature says of its detection: a violation of the family, the
 // severity its Properties give, and its description.
 func (m *Mapper) traceeSignature(eventName []byte, metadata record.Node, k kind, d *draft) {
-	var pd [2]record.Node
-	getKeys(metadata, []string{"Properties", "Description"}, pd[:])
+	var properties, description record.Node
+	getKeys(metadata, []string{"Properties", "Description"}, &properties, &description)
 	d.setBytes(FieldEventID, violationIDs[k])
 	d.setBytes(FieldStatus, statusAudit)
-	if s, ok := scalar(pd[0].Get("Severity")).AsInt(); ok {
+	if s, ok := scalar(properties.Get("Severity")).AsInt(); ok {
 		d.sensorSeverity = int(min(10, 2*max(0, s)+2))
 	}
-	d.setBytes(FieldMessage, m.join(": ", eventName, str(pd[1])))
+	d.setBytes(FieldMessage, m.join(": ", eventName, str(description)))
 }
 
 // orNode is n, else alt when n is absent.
@@ -248,13 +248,13 @@ func (m *Mapper) joinArgv(argv record.Node) []byte {
 
 // sockaddr reads Tracee's sockaddr map: sin_addr/sin_port, or sin6_addr/sin6_port.
 func sockaddr(n record.Node) (host []byte, port record.Value) {
-	var v [4]record.Node
-	getKeys(n, []string{"sin_addr", "sin_port", "sin6_addr", "sin6_port"}, v[:])
-	if host = str(v[0]); host != nil {
-		return host, scalar(v[1])
+	var sinAddr, sinPort, sin6Addr, sin6Port record.Node
+	getKeys(n, []string{"sin_addr", "sin_port", "sin6_addr", "sin6_port"}, &sinAddr, &sinPort, &sin6Addr, &sin6Port)
+	if host = str(sinAddr); host != nil {
+		return host, scalar(sinPort)
 	}
-	if host = str(v[2]); host != nil {
-		return host, scalar(v[3])
+	if host = str(sin6Addr); host != nil {
+		return host, scalar(sin6Port)
 	}
 	return nil, record.Value{}
 }
