@@ -371,36 +371,32 @@ func (d *Decoder) fields(dst []Field, m Node) ([]Field, int) {
 	}
 }
 
-// embedKeys are where an event may be carried inside the record, after the Merge_Log_Key: `log`
-// (a container log line read by tail with the CRI or docker parser) and `event` (Tracee's forward
-// output).
-var embedKeys = [...]string{"log", "event"}
-
 // embed finds an event carried inside the record: a map under the Merge_Log_Key, or a JSON object
-// in a string under the Merge_Log_Key, `log` or `event`, in that order. A string that is not a JSON
-// object is left alone: the record stays a plain log line.
+// in a string under the Merge_Log_Key, `log` (a container log line read by tail with the CRI or
+// docker parser) or `event` (Tracee's forward output), the first of each key, in that order. A
+// string that is not a JSON object is left alone: the record stays a plain log line.
 func (d *Decoder) embed(ev *Event) {
-	if d.MergeLogKey != "" && d.embedFrom(ev, d.MergeLogKey) {
-		return
+	// the Merge_Log_Key, log, event: found in one pass over the keys, backwards so that the first wins
+	at := [...]int{-1, -1, -1}
+	for i := len(ev.Fields) - 1; i >= 0; i-- {
+		switch key := ev.Fields[i].Key; {
+		case string(key) == "log":
+			at[1] = i
+		case string(key) == "event":
+			at[2] = i
+		}
+		if d.MergeLogKey != "" && string(ev.Fields[i].Key) == d.MergeLogKey {
+			at[0] = i
+		}
 	}
-	for _, k := range embedKeys {
-		if d.embedFrom(ev, k) {
+	for _, i := range at {
+		if i >= 0 && d.embedFrom(ev, &ev.Fields[i]) {
 			return
 		}
 	}
 }
 
-func (d *Decoder) embedFrom(ev *Event, key string) bool {
-	var f *Field
-	for i := range ev.Fields {
-		if string(ev.Fields[i].Key) == key {
-			f = &ev.Fields[i]
-			break
-		}
-	}
-	if f == nil {
-		return false
-	}
+func (d *Decoder) embedFrom(ev *Event, f *Field) bool {
 	node := f.Raw
 	switch node.Kind() {
 	case NodeMap:

@@ -141,8 +141,11 @@ func (d *draft) set(f Field, v record.Value) {
 func (d *draft) has(f Field) bool { return d.have&(1<<f) != 0 }
 
 // put sets a field, whatever it held.
-func (d *draft) put(f Field, v record.Value) {
-	d.v[f] = v
+func (d *draft) put(f Field, v record.Value) { d.putFrom(f, &v) }
+
+// putFrom is put of the value at v, copied once.
+func (d *draft) putFrom(f Field, v *record.Value) {
+	d.v[f] = *v
 	d.have |= 1 << f
 }
 

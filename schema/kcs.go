@@ -93,14 +93,17 @@ func (m *Mapper) kcs(rec *record.Event, d *draft) {
 		if slot == record.NoSlot || d.has(kcsSlots[slot]) {
 			continue
 		}
-		field, v := kcsSlots[slot], f.Value
+		// v points at the value, so that it is copied once, into the draft: a Value copied through
+		// a temporary costs a stalled load (its last 16 bytes overlap the 16 before).
+		field, v := kcsSlots[slot], &f.Value
 		if k := f.Raw.Kind(); k == record.NodeMap || k == record.NodeArray {
-			v = m.nodeValue(f.Raw)
+			rendered := m.nodeValue(f.Raw)
+			v = &rendered
 		}
-		if v.IsZero() || field.headerField() && v.Kind != record.KindString {
+		if v.Kind == record.KindNone || field.headerField() && v.Kind != record.KindString {
 			continue
 		}
-		d.put(field, v)
+		d.putFrom(field, v)
 	}
 	if d.v[FieldMessage].IsZero() && rec.EmbeddedKey == nil {
 		for _, k := range plainLineKeys {

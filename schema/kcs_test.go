@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kcs-siem/siem-cef/cef"
+	"github.com/kcs-siem/siem-cef/internal/fixture"
 	"github.com/kcs-siem/siem-cef/product"
 	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/assert"
@@ -309,4 +310,24 @@ func BenchmarkKCSKeys(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkKCS: the mapping alone (Detect, kcs, finish) of BenchmarkPipeline's process event of 32
+// keys, decoded once with the mapping's keys.
+func BenchmarkKCS(b *testing.B) {
+	chunk, err := record.AppendEvent(nil, time.Unix(0, 0), fixture.ProcessEvent(0))
+	require.NoError(b, err)
+	dec := record.NewDecoder().WithKeys(Keys())
+	dec.Reset(chunk)
+	var rec record.Event
+	ok, err := dec.Next(&rec)
+	require.True(b, ok)
+	require.NoError(b, err)
+	var m Mapper
+	ev := new(product.Event)
+	var problems []Problem
+	b.ReportAllocs()
+	for b.Loop() {
+		problems = m.Map(&rec, ev, problems[:0])
+	}
 }
