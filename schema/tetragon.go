@@ -56,6 +56,7 @@ type tetragonKeys struct {
 	action, returnAction, policy, message record.Node
 }
 
+// read takes the keys of the event's map, the first of a repeated key.
 func (ev *tetragonKeys) read(m record.Node) {
 	it := m.Pairs()
 	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
@@ -169,34 +170,41 @@ func (a *tetragonArgs) read(args record.Node) {
 
 // readArg takes one argument, a map whose key says its type.
 func (a *tetragonArgs) readArg(arg record.Node) {
-	var sock, skb, sockaddr, file, path, binprm record.Node
+	var sockArg, skbArg, sockaddrArg, fileArg, pathArg, binprmArg record.Node
 	getKeys(arg, []string{"sock_arg", "skb_arg", "sockaddr_arg", "file_arg", "path_arg", "linux_binprm_arg"},
-		&sock, &skb, &sockaddr, &file, &path, &binprm)
-	var x, y, xPort, yPort record.Node
+		&sockArg, &skbArg, &sockaddrArg, &fileArg, &pathArg, &binprmArg)
 	switch {
-	case sock.Kind() == record.NodeMap || skb.Kind() == record.NodeMap:
+	case sockArg.Kind() == record.NodeMap || skbArg.Kind() == record.NodeMap:
 		if !a.sock {
-			getKeys(orMap(sock, skb), []string{"saddr", "daddr", "sport", "dport"}, &x, &y, &xPort, &yPort)
-			a.saddr, a.daddr, a.sport, a.dport = str(x), str(y), scalar(xPort), scalar(yPort)
+			a.readSocket(orMap(sockArg, skbArg))
 		}
 		a.sock = true
-	case sockaddr.Kind() == record.NodeMap:
+	case sockaddrArg.Kind() == record.NodeMap:
 		if !a.sock {
-			getKeys(sockaddr, []string{"addr", "port"}, &y, &yPort)
-			a.daddr, a.dport = str(y), scalar(yPort)
+			var addr, port record.Node
+			getKeys(sockaddrArg, []string{"addr", "port"}, &addr, &port)
+			a.daddr, a.dport = str(addr), scalar(port)
 		}
 		a.sock = true
-	case file.Kind() == record.NodeMap || path.Kind() == record.NodeMap:
+	case fileArg.Kind() == record.NodeMap || pathArg.Kind() == record.NodeMap:
 		if a.path == nil {
-			getKeys(orMap(file, path), []string{"path", "permission"}, &x, &y)
-			a.path, a.mode = str(x), str(y)
+			var path, permission record.Node
+			getKeys(orMap(fileArg, pathArg), []string{"path", "permission"}, &path, &permission)
+			a.path, a.mode = str(path), str(permission)
 		}
-	case binprm.Kind() == record.NodeMap:
+	case binprmArg.Kind() == record.NodeMap:
 		if a.path == nil {
-			a.path = str(binprm.Get("path"))
+			a.path = str(binprmArg.Get("path"))
 		}
 		a.exec = true
 	}
+}
+
+// readSocket takes a socket's two ends (sock_arg, skb_arg).
+func (a *tetragonArgs) readSocket(s record.Node) {
+	var saddr, daddr, sport, dport record.Node
+	getKeys(s, []string{"saddr", "daddr", "sport", "dport"}, &saddr, &daddr, &sport, &dport)
+	a.saddr, a.daddr, a.sport, a.dport = str(saddr), str(daddr), scalar(sport), scalar(dport)
 }
 
 // orMap is n when it is a map, else alt.
