@@ -37,17 +37,20 @@ const (
 )
 
 // Encoder writes events as CEF messages, in an RFC 3164 or RFC 5424 syslog header or alone. It keeps
-// the configured header pre-escaped, and AppendFit's working space, so encoding an event allocates
-// nothing once warm. It is not safe for concurrent use.
+// what the configuration fixes written out, the last time stamp, and AppendFit's working space, so
+// encoding an event allocates nothing once warm. It is not safe for concurrent use.
 type Encoder struct {
-	facility int
-	format   SyslogFormat
-	hostname []byte
-	prefix   []byte // "CEF:0|Vendor|Product|Version|"
-	fit      fitter
+	format SyslogFormat
+	pri    [8]string // "<PRI>" for each syslog severity, and RFC 5424's version after it
+	// afterStamp follows the time stamp: " host CEF:0|Vendor|Product|Version|" (RFC 3164) or
+	// " host siem_cef - " (RFC 5424), which afterMsgID, " - CEF:0|Vendor|Product|Version|", ends.
+	afterStamp, afterMsgID string
+	prefix                 string // "CEF:0|Vendor|Product|Version|"
+	stamp                  stampCache
+	fit                    fitter
 }
 
-// NewEncoder escapes the configured header fields once.
+// NewEncoder writes out the configured header fields, escaped, once.
 func NewEncoder(h Header) *Encoder {
 	p := []byte("CEF:0|")
 	p = appendHeaderField(p, []byte(h.Vendor), MaxVendor)
@@ -56,7 +59,21 @@ func NewEncoder(h Header) *Encoder {
 	p = append(p, '|')
 	p = appendHeaderField(p, []byte(h.Version), MaxVersion)
 	p = append(p, '|')
-	return &Encoder{facility: h.Facility, format: h.Format, hostname: []byte(h.Hostname), prefix: p}
+	e := &Encoder{format: h.Format, prefix: string(p), stamp: stampCache{rfc5424: h.Format == RFC5424}}
+	for sev := range e.pri {
+		e.pri[sev] = "<" + strconv.Itoa(h.Facility*8+sev) + ">"
+	}
+	switch h.Format {
+	case RFC3164:
+		e.afterStamp = " " + h.Hostname + " " + e.prefix
+	case RFC5424:
+		for sev := range e.pri {
+			e.pri[sev] += "1 "
+		}
+		e.afterStamp = " " + h.Hostname + " " + appName + " - "
+		e.afterMsgID = " - " + e.prefix
+	}
+	return e
 }
 
 const unknownClassID = "UNKNOWN"
@@ -104,27 +121,21 @@ func (e *Encoder) Append(dst []byte, ev *Event) []byte {
 }
 
 func (e *Encoder) append(dst []byte, ev *Event, c *cuts) []byte {
-	if e.format == NoSyslog {
-		return e.appendCEF(dst, ev, c)
-	}
-	dst = append(dst, '<')
-	dst = strconv.AppendInt(dst, int64(e.facility*8+SyslogSeverity(ev.Severity)), 10)
-	dst = append(dst, '>')
-	if e.format == RFC5424 {
-		dst = append(dst, "1 "...)
-		dst = ev.Time.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000Z")
-		dst = append(dst, ' ')
-		dst = append(dst, e.hostname...)
-		dst = append(dst, " "+appName+" - "...)
+	switch e.format {
+	case RFC3164:
+		dst = append(dst, e.pri[SyslogSeverity(ev.Severity)]...)
+		dst = e.stamp.append(dst, ev.Time)
+		dst = append(dst, e.afterStamp...)
+	case RFC5424:
+		dst = append(dst, e.pri[SyslogSeverity(ev.Severity)]...)
+		dst = e.stamp.append(dst, ev.Time)
+		dst = append(dst, e.afterStamp...)
 		dst = appendMsgID(dst, ev.ClassID, c.classIDMax())
-		dst = append(dst, " - "...)
-		return e.appendCEF(dst, ev, c)
+		dst = append(dst, e.afterMsgID...)
+	default:
+		dst = append(dst, e.prefix...)
 	}
-	dst = appendStamp(dst, ev.Time)
-	dst = append(dst, ' ')
-	dst = append(dst, e.hostname...)
-	dst = append(dst, ' ')
-	return e.appendCEF(dst, ev, c)
+	return appendEvent(dst, ev, c)
 }
 
 // appendMsgID writes the class ID, as cut to max characters, as the RFC 5424 MSGID (at most 32
@@ -143,11 +154,11 @@ func appendMsgID(dst, classID []byte, max int) []byte {
 
 // AppendCEF appends the CEF part alone: "CEF:0|...|Severity|extension".
 func (e *Encoder) AppendCEF(dst []byte, ev *Event) []byte {
-	return e.appendCEF(dst, ev, &noCuts)
+	return appendEvent(append(dst, e.prefix...), ev, &noCuts)
 }
 
-func (e *Encoder) appendCEF(dst []byte, ev *Event, c *cuts) []byte {
-	dst = append(dst, e.prefix...)
+// appendEvent writes what follows the CEF prefix: "ClassID|Name|Severity|extension".
+func appendEvent(dst []byte, ev *Event, c *cuts) []byte {
 	if len(ev.ClassID) == 0 {
 		dst = append(dst, unknownClassID...)
 	} else {
@@ -219,6 +230,31 @@ func SyslogSeverity(cefSeverity int) int {
 		return 4
 	}
 	return 6
+}
+
+// stampCache keeps the last time stamp written, to the second: a chunk's events mostly share one.
+type stampCache struct {
+	rfc5424 bool   // "2006-01-02T15:04:05.000Z", else RFC 3164's "Jan  2 15:04:05"
+	sec     int64  // the Unix time of text
+	text    []byte // the stamp to the second; nil before the first
+}
+
+// append writes t's time stamp in UTC.
+func (s *stampCache) append(dst []byte, t time.Time) []byte {
+	if sec := t.Unix(); sec != s.sec || s.text == nil {
+		s.sec = sec
+		if s.rfc5424 {
+			s.text = t.UTC().AppendFormat(s.text[:0], "2006-01-02T15:04:05")
+		} else {
+			s.text = appendStamp(s.text[:0], t)
+		}
+	}
+	dst = append(dst, s.text...)
+	if !s.rfc5424 {
+		return dst
+	}
+	ms := t.Nanosecond() / 1e6
+	return append(dst, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z')
 }
 
 const months = "JanFebMarAprMayJunJulAugSepOctNovDec"

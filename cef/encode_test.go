@@ -88,6 +88,33 @@ func TestSyslogHeader(t *testing.T) {
 	}
 }
 
+// One encoder writes each event's own time, to the millisecond in RFC 5424, whatever time the event
+// before it had: in the same second, the next, one before, the same instant in another zone.
+func TestStampOfEachEvent(t *testing.T) {
+	times := []struct {
+		time    time.Time
+		rfc3164 string
+		rfc5424 string
+	}{
+		{time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC), "Feb 18 10:07:28", "2026-02-18T10:07:28.000Z"},
+		{time.Date(2026, 2, 18, 10, 7, 28, 999999999, time.UTC), "Feb 18 10:07:28", "2026-02-18T10:07:28.999Z"},
+		{time.Date(2026, 2, 18, 10, 7, 29, 5000000, time.UTC), "Feb 18 10:07:29", "2026-02-18T10:07:29.005Z"},
+		{time.Date(2026, 2, 18, 13, 7, 29, 5000000, time.FixedZone("X", 3*3600)), "Feb 18 10:07:29", "2026-02-18T10:07:29.005Z"},
+		{time.Date(2026, 2, 18, 10, 7, 27, 50000000, time.UTC), "Feb 18 10:07:27", "2026-02-18T10:07:27.050Z"},
+		{time.Date(1969, 12, 31, 23, 59, 59, 100000000, time.UTC), "Dec 31 23:59:59", "1969-12-31T23:59:59.100Z"},
+		{time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), "Jan  1 00:00:00", "0001-01-01T00:00:00.000Z"},
+		{time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC), "Feb 18 10:07:28", "2026-02-18T10:07:28.000Z"},
+	}
+	enc3164 := cef.NewEncoder(cef.Header{Vendor: "V", Product: "P", Version: "1", Hostname: "h", Facility: 20})
+	enc5424 := cef.NewEncoder(cef.Header{Vendor: "V", Product: "P", Version: "1", Hostname: "h", Facility: 20, Format: cef.RFC5424})
+	ev := newEvent()
+	for _, c := range times {
+		ev.Time = c.time
+		assert.Equal(t, "<164>"+c.rfc3164+" h "+testHdr, string(enc3164.Append(nil, ev)))
+		assert.Equal(t, "<164>1 "+c.rfc5424+" h siem_cef - X-1 - "+testHdr, string(enc5424.Append(nil, ev)))
+	}
+}
+
 func TestMonthNames(t *testing.T) {
 	months := []string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
 	enc := cef.NewEncoder(cef.Header{Vendor: "V", Product: "P", Version: "1", Hostname: "h", Facility: 20})

@@ -2,6 +2,8 @@ package cef
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"unicode"
 	"unicode/utf8"
 )
@@ -10,18 +12,38 @@ import (
 // escaping, so an escape sequence is never cut; invalid UTF-8 becomes U+FFFD, and control characters
 // and the characters that hide text a space (CEF has no escape for them).
 
-// escaping says how each ASCII byte is written: "" for itself.
-type escaping [utf8.RuneSelf]string
+// escaping says how each byte is written. Runs of bytes written as they are are copied whole: a scan
+// finds the next byte that is not, eight bytes at a time (stops) and then one at a time (stop).
+type escaping struct {
+	repl [utf8.RuneSelf]string // how each ASCII byte is written: "" for itself
+	// stop holds the bytes a scan stops at: those repl replaces, and the bytes outside ASCII, whose
+	// character must be checked (invalid, a C1 control, one that hides text).
+	stop [256]bool
+	// printable are the two printable bytes repl escapes, in every byte of a word.
+	printable [2]uint64
+}
 
+// newEscaping escapes the bytes of escapes, two of them printable, and writes every other ASCII
+// control as a space.
 func newEscaping(escapes map[byte]string) *escaping {
 	var e escaping
-	for c := range e {
+	for c := range e.repl {
 		if c < 0x20 || c == 0x7f {
-			e[c] = " "
+			e.repl[c] = " "
 		}
 	}
+	printable := e.printable[:0]
 	for c, esc := range escapes {
-		e[c] = esc
+		e.repl[c] = esc
+		if c >= 0x20 && c < 0x7f {
+			printable = append(printable, ones*uint64(c))
+		}
+	}
+	if len(printable) != len(e.printable) {
+		panic("cef: stops knows two printable bytes to escape")
+	}
+	for c := range e.stop {
+		e.stop[c] = c >= utf8.RuneSelf || e.repl[c] != ""
 	}
 	return &e
 }
@@ -32,6 +54,47 @@ var (
 	// In header fields only backslash and '|'; CR and LF become spaces like other controls.
 	headerEscaping = newEscaping(map[byte]string{'\\': `\\`, '|': `\|`})
 )
+
+const (
+	ones  = 0x0101010101010101 // 1 in each byte of a word
+	highs = 0x8080808080808080 // each byte's high bit
+)
+
+// plainEnd is the index of the first byte of v after i that is not written as it is, or len(v);
+// v[i] is written as it is.
+func (e *escaping) plainEnd(v []byte, i int) int {
+	plain := i // v[plain:i] are written as they are
+	if i++; i == len(v) || e.stop[v[i]] {
+		return i // a lone byte between two that are not, as in text of many escapes or of many scripts
+	}
+	for ; i+8 <= len(v); i += 8 {
+		if m := e.stops(binary.LittleEndian.Uint64(v[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	if i < len(v) && len(v)-8 >= plain {
+		// The last word: the bytes it shares with those scanned are plain, hence not marked.
+		if m := e.stops(binary.LittleEndian.Uint64(v[len(v)-8:])); m != 0 {
+			return len(v) - 8 + bits.TrailingZeros64(m)/8
+		}
+		return len(v)
+	}
+	for i < len(v) && !e.stop[v[i]] {
+		i++
+	}
+	return i
+}
+
+// stops marks, with its high bit, each byte of the eight of x (v's bytes in order from the lowest) in
+// stop: a control character, DEL or above, or one of the two printable bytes escaped. A borrow or a
+// carry may mark a byte above a marked one, never below: the lowest mark is exact.
+func (e *escaping) stops(x uint64) uint64 {
+	controls := (x - 0x20*ones) &^ x // below 0x20 (a byte with its high bit set is marked below)
+	high := (x + ones) | x           // 0x7f and above
+	a, b := x^e.printable[0], x^e.printable[1]
+	zero := (a-ones)&^a | (b-ones)&^b // the bytes equal to one of them
+	return (controls | high | zero) & highs
+}
 
 // keptStart is what is written of a value or Name of at most max characters. Blanks at either end
 // are trimmed, since parsers do not keep them reliably; so are blanks left at the end by a cut. cut,
@@ -54,7 +117,12 @@ func appendHeaderField(dst, v []byte, max int) []byte {
 func appendEscaped(dst, v []byte, esc *escaping) []byte {
 	done := 0 // v[:done] is written; the characters written as they are go in runs
 	for i := 0; i < len(v); {
-		repl, size := esc[v[i]&0x7f], 1 // a byte outside ASCII is decoded instead
+		if !esc.stop[v[i]] {
+			if i = esc.plainEnd(v, i); i == len(v) {
+				break
+			}
+		}
+		repl, size := esc.repl[v[i]&0x7f], 1 // a byte outside ASCII is decoded instead
 		if v[i] >= utf8.RuneSelf {
 			repl, size = escapeRune(v, i)
 		}
@@ -68,14 +136,23 @@ func appendEscaped(dst, v []byte, esc *escaping) []byte {
 }
 
 // escapeRune tells how the character outside ASCII at v[i] is written, and its size in v: repl
-// replaces it, or is "" when it is written as it is. (An ASCII character c is written as esc[c],
+// replaces it, or is "" when it is written as it is. (An ASCII character c is written as repl[c],
 // or as it is when that is "".)
 func escapeRune(v []byte, i int) (repl string, size int) {
-	r, size := utf8.DecodeRune(v[i:])
-	switch {
-	case r == utf8.RuneError && size == 1:
-		return string(utf8.RuneError), 1
-	case spaced(r):
+	var r rune
+	// Characters of two and three bytes, most of those outside ASCII, are decoded here.
+	switch c := v[i]; {
+	case c >= 0xc2 && c < 0xe0 && i+1 < len(v) && v[i+1]&0xc0 == 0x80:
+		r, size = rune(c&0x1f)<<6|rune(v[i+1]&0x3f), 2
+	case c >= 0xe1 && c < 0xf0 && c != 0xed && i+2 < len(v) && v[i+1]&0xc0 == 0x80 && v[i+2]&0xc0 == 0x80:
+		// E0 and ED, whose second byte has a narrower range, are left to utf8.DecodeRune.
+		r, size = rune(c&0x0f)<<12|rune(v[i+1]&0x3f)<<6|rune(v[i+2]&0x3f), 3
+	default:
+		if r, size = utf8.DecodeRune(v[i:]); r == utf8.RuneError && size == 1 {
+			return string(utf8.RuneError), 1
+		}
+	}
+	if spaced(r) {
 		return " ", size
 	}
 	return "", size
@@ -117,7 +194,14 @@ type prefix struct{ n, chars, width int }
 // and takes at most maxWidth bytes once escaped.
 func (p prefix) grow(v []byte, maxChars, maxWidth int, esc *escaping) prefix {
 	for p.n < len(v) && p.chars < maxChars {
-		repl, size := esc[v[p.n]&0x7f], 1 // as in appendEscaped
+		// A run written as it is: a character and a byte each. It is looked for only as far as the
+		// limits go, so measuring a long value costs what the limits allow.
+		if room := min(len(v)-p.n, maxChars-p.chars, maxWidth-p.width); room > 0 && !esc.stop[v[p.n]] {
+			run := esc.plainEnd(v[:p.n+room], p.n) - p.n
+			p = prefix{p.n + run, p.chars + run, p.width + run}
+			continue
+		}
+		repl, size := esc.repl[v[p.n]&0x7f], 1 // as in appendEscaped
 		if v[p.n] >= utf8.RuneSelf {
 			repl, size = escapeRune(v, p.n)
 		}

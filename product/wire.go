@@ -2,6 +2,7 @@ package product
 
 import (
 	"math"
+	"math/bits"
 	"strconv"
 
 	"github.com/kcs-siem/siem-cef/cef"
@@ -14,26 +15,39 @@ import (
 // decimal into nums, which Wire returns: reuse w and nums, and once warm nothing is allocated.
 func (e *Event) Wire(w *cef.Event, nums []byte) []byte {
 	w.Time, w.ClassID, w.Name, w.DefaultName, w.Severity = e.Time, e.ClassID, e.Name, e.Type.Name, e.Severity
-	w.Ext = w.Ext[:0]
-	nums = nums[:0]
-	sent := e.sent()
-	for k := Key(0); k < NumKeys; k++ {
-		if e.Values[k].Kind == record.KindNone || !sent.has(k) {
-			continue
-		}
-		w.Ext = append(w.Ext, cef.Field{})
-		nums = e.fill(&w.Ext[len(w.Ext)-1], k, nums)
+	if cap(w.Ext) < int(NumKeys) {
+		w.Ext = make([]cef.Field, 0, NumKeys)
 	}
+	ext, n := w.Ext[:NumKeys], 0
+	nums = nums[:0]
+	for sent := e.sent(); sent != 0; sent &= sent - 1 { // the keys sent, in order
+		if k := Key(bits.TrailingZeros64(uint64(sent))); e.Values[k].Kind != record.KindNone {
+			nums = e.fill(&ext[n], k, nums)
+			n++
+		}
+	}
+	w.Ext = ext[:n]
 	return nums
 }
+
+// keyFields are the keys' fields without a value or label: name, limit, and the address keys' kind.
+var keyFields = func() (f [NumKeys]cef.Field) {
+	for k := range Key(NumKeys) {
+		f[k] = cef.Field{Key: k.Name(), Max: k.Max()}
+		if k.IsAddress() {
+			f[k].Kind = cef.Address
+		}
+	}
+	return f
+}()
 
 // fill makes f the field of key k, which has a value; a number's text is appended to nums, or
 // nothing when it is longer than the key's limit.
 func (e *Event) fill(f *cef.Field, k Key, nums []byte) []byte {
 	v := &e.Values[k]
-	*f = cef.Field{Key: keyDefs[k].name, Label: e.Label(k), Max: keyMax[k], Value: v.Bytes}
-	switch {
-	case v.Kind != record.KindString:
+	*f = keyFields[k]
+	f.Value, f.Label = v.Bytes, e.Label(k)
+	if v.Kind != record.KindString {
 		start := len(nums)
 		if nums = appendNumber(nums, v); len(nums)-start > f.Max {
 			// A float's text runs to 300 digits, past act's or outcome's limit; a cut number is
@@ -41,8 +55,6 @@ func (e *Event) fill(f *cef.Field, k Key, nums []byte) []byte {
 			nums = nums[:start]
 		}
 		f.Value, f.Kind = nums[start:len(nums):len(nums)], cef.Number
-	case k.IsAddress():
-		f.Kind = cef.Address
 	}
 	return nums
 }

@@ -1,0 +1,133 @@
+package cef
+
+import (
+	"bytes"
+	"math"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+)
+
+// refEscaped is a value or header field escaped character by character, straight from the rules of
+// docs/cef-and-syslog.md, for the fast paths of appendEscaped and prefix.grow to be held to. It
+// returns the text and its characters.
+func refEscaped(v []byte, header bool) (text string, chars int) {
+	var b strings.Builder
+	for i := 0; i < len(v); chars++ {
+		r, size := utf8.DecodeRune(v[i:])
+		i += size
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b.WriteRune(utf8.RuneError)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case header && r == '|':
+			b.WriteString(`\|`)
+		case !header && r == '=':
+			b.WriteString(`\=`)
+		case !header && r == '\n':
+			b.WriteString(`\n`)
+		case !header && r == '\r':
+			b.WriteString(`\r`)
+		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Cf, r):
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String(), chars
+}
+
+// refCut is the longest start of v of at most maxChars characters (an invalid byte is one) that
+// takes at most maxWidth bytes once escaped, as prefix.grow finds it.
+func refCut(v []byte, maxChars, maxWidth int, header bool) prefix {
+	var p prefix
+	for p.n < len(v) && p.chars < maxChars {
+		_, size := utf8.DecodeRune(v[p.n:])
+		w, _ := refEscaped(v[p.n:p.n+size], header)
+		if p.width+len(w) > maxWidth {
+			break
+		}
+		p = prefix{p.n + size, p.chars + 1, p.width + len(w)}
+	}
+	return p
+}
+
+var escapings = []struct {
+	header bool
+	esc    *escaping
+}{{false, valueEscaping}, {true, headerEscaping}}
+
+// checkEscaped holds appendEscaped and prefix.grow, measuring the whole of v, to the reference.
+func checkEscaped(t *testing.T, v []byte, header bool, esc *escaping) (want string, chars int) {
+	t.Helper()
+	want, chars = refEscaped(v, header)
+	if got := appendEscaped([]byte("x"), v, esc); string(got[1:]) != want {
+		t.Fatalf("header %v: %q escaped as %q, want %q", header, v, got[1:], want)
+	}
+	if got := (prefix{}).grow(v, math.MaxInt, math.MaxInt, esc); got != (prefix{len(v), chars, len(want)}) {
+		t.Fatalf("header %v: %q measured %+v, want %d characters %d wide", header, v, got, chars, len(want))
+	}
+	return want, chars
+}
+
+// checkEscaping holds appendEscaped, prefix.grow (to some limits) and cutChars on v to the
+// references.
+func checkEscaping(t *testing.T, v []byte) {
+	t.Helper()
+	for _, c := range escapings {
+		want, chars := checkEscaped(t, v, c.header, c.esc)
+		for _, limit := range []struct{ chars, width int }{{1, math.MaxInt}, {chars / 2, math.MaxInt}, {chars - 1, math.MaxInt},
+			{math.MaxInt, len(want) / 2}, {math.MaxInt, len(want) - 1}, {chars / 3, len(want) / 2}, {7, 9}} {
+			want := refCut(v, limit.chars, limit.width, c.header)
+			if got := (prefix{}).grow(v, limit.chars, limit.width, c.esc); got != want {
+				t.Fatalf("header %v: %q to %d characters %d wide: %+v, want %+v", c.header, v, limit.chars, limit.width, got, want)
+			}
+			if limit.width == math.MaxInt && limit.chars >= 0 {
+				if got := cutChars(v, limit.chars); !bytes.Equal(got, v[:want.n]) {
+					t.Fatalf("%q cut to %d characters: %q, want %q", v, limit.chars, got, v[:want.n])
+				}
+			}
+		}
+	}
+}
+
+// Every byte at every place of a value two words long, among bytes written as they are: the scan
+// that skips those must stop at each byte that is not, wherever it falls.
+func TestEscapingEveryByteEverywhere(t *testing.T) {
+	for _, filler := range []byte{'a', ' ', '~', '<'} {
+		for c := range 256 {
+			for at := range 17 {
+				v := bytes.Repeat([]byte{filler}, 17)
+				v[at] = byte(c)
+				checkEscaping(t, v)
+			}
+		}
+	}
+}
+
+// Every character of planes 0, 1 and 14 (the others have no control or format character; one in 97
+// of them is tried), and every start of one cut short, across the boundary of the first word.
+func TestEscapingEveryCharacter(t *testing.T) {
+	v := []byte("abcdefg")
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if plane := r >> 16; plane != 0 && plane != 1 && plane != 14 && r%97 != 0 {
+			continue
+		}
+		enc := utf8.AppendRune(v[:7], r)
+		for _, c := range escapings {
+			checkEscaped(t, append(enc, 'z'), c.header, c.esc)
+			checkEscaped(t, enc[:len(enc)-1], c.header, c.esc)
+		}
+	}
+}
+
+// FuzzEscaping: any bytes are escaped, measured and cut as the references say.
+func FuzzEscaping(f *testing.F) {
+	for _, s := range []string{"", "plain ascii text", "a=b\\c|d\ne\rf\tg", "\xff\xfe\x80é\u0085\u2028\u202e日🙂",
+		"abcdefg\u2028abcdefg\xe2\x80", strings.Repeat("é=|€", 5), "\x7f\x00 \x1f\x20\x7e\x80\xc2\xbf"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, v []byte) { checkEscaping(t, v) })
+}
