@@ -70,15 +70,21 @@ func (m *Mapper) mapAs(sensor Sensor, rec *record.Event, ev *product.Event, prob
 // pod name of the event source) when the event has none. Tracee's own `kubernetes` block (podName,
 // podNamespace) has neither key, so it is never taken for the filter's.
 func kubernetesFilter(rec *record.Event, d *draft) {
-	k := rec.RecordNode("kubernetes")
-	if k.Kind() != record.NodeMap {
-		return
+	var host, pod record.Node // the first of each key, found in one walk of the block
+	it := rec.RecordNode("kubernetes").Pairs()
+	for key, v, ok := it.Next(); ok; key, v, ok = it.Next() {
+		switch {
+		case string(key) == "host" && host.Kind() == record.NodeAbsent:
+			host = v
+		case string(key) == "pod_name" && pod.Kind() == record.NodeAbsent:
+			pod = v
+		}
 	}
-	if host, ok := k.Get("host").Str(); ok {
-		d.setBytes(FieldNode, host)
+	if s, ok := host.Str(); ok {
+		d.setBytes(FieldNode, s)
 	}
-	if pod, ok := k.Get("pod_name").Str(); ok {
-		d.setBytes(FieldSource, pod)
+	if s, ok := pod.Str(); ok {
+		d.setBytes(FieldSource, s)
 	}
 }
 
