@@ -236,8 +236,8 @@ func cutChars(v []byte, max int) []byte {
 	if len(v) <= max {
 		return v
 	}
-	i := 0
-	for n := 0; n < max && i < len(v); n++ {
+	i := asciiLen(v[:max])
+	for n := i; n < max && i < len(v); n++ {
 		if v[i] < utf8.RuneSelf {
 			i++
 			continue
@@ -246,6 +246,20 @@ func cutChars(v []byte, max int) []byte {
 		i += size
 	}
 	return v[:i]
+}
+
+// asciiLen is the length of the start of v in ASCII: as many characters as bytes.
+func asciiLen(v []byte) int {
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		if m := binary.LittleEndian.Uint64(v[i:]) & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for i < len(v) && v[i] < utf8.RuneSelf {
+		i++
+	}
+	return i
 }
 
 // appendClassID keeps the Device Event Class ID to [A-Za-z0-9_.:-], which every parser takes: each
