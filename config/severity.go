@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/kcs-siem/siem-cef/product"
@@ -14,7 +13,28 @@ const severityAccepts = "a comma list of MATCH[/OUTCOME]=SEVERITY, where MATCH i
 	"OUTCOME is success, error, audit, enforce, other or *, and SEVERITY is 0-10 or Unknown, Low, Medium, High, Very-High; " +
 	"e.g. Severity FPM/enforce=9, NT=5, API-002/error=10"
 
-var eventIDPattern = regexp.MustCompile(`^[A-Za-z0-9]+-[A-Za-z0-9_.:-]+$`)
+// isEventID reports an event ID as the product writes them: letters and digits, a dash, then letters,
+// digits and `_.:-` (PM-001, API-002, FNT-shell.spawn). Written out rather than a regular expression, which
+// would link the regexp package into the plugin: every page of the .so's code ends up resident.
+func isEventID(s string) bool {
+	prefix, rest, ok := strings.Cut(s, "-")
+	if !ok || prefix == "" || rest == "" {
+		return false
+	}
+	for _, c := range []byte(prefix) {
+		if !isAlnum(c) {
+			return false
+		}
+	}
+	for _, c := range []byte(rest) {
+		if !isAlnum(c) && !strings.ContainsRune("_.:-", rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool { return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z' }
 
 // parseSeverity reads the overrides of the type rules, e.g. "FPM/enforce=9, NT=5, API-002/error=10".
 func parseSeverity(v string) (product.Overrides, error) {
@@ -28,7 +48,7 @@ func parseSeverity(v string) (product.Overrides, error) {
 		}
 		match, outcomeName, hasOutcome := strings.Cut(strings.TrimSpace(selector), "/")
 		o := product.Override{Match: strings.TrimSpace(match), Outcome: product.OutcomeAny}
-		if _, known := product.TypeByPrefix(o.Match); !known && !eventIDPattern.MatchString(o.Match) {
+		if _, known := product.TypeByPrefix(o.Match); !known && !isEventID(o.Match) {
 			return nil, &PropertyError{"Severity", v, fmt.Sprintf("%q is not a type prefix (%s) or an event ID; %s",
 				o.Match, strings.Join(product.Prefixes(), " "), severityAccepts)}
 		}
