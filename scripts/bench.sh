@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make bench: every benchmark and its baseline in one run, on one core, printed as one table.
+# make bench: every benchmark and its baseline in one run, on one core, printed as one table; then,
+# when FLUENT_BIT names a fluent-bit binary, the measurement in a real Fluent Bit (bench-fluent-bit.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,5 +38,10 @@ END {
 	print ""
 	if (base > 0) printf "(a) decode+map+encode: %.1fx the events/s of fluent-bit-go'"'"'s decoder alone (target: 5x, 1,000,000 events/s, 0 allocs/event)\n", p / base
 	if (p > 0) printf "(b) whole flush over TCP: %.0f%% of (a) (target: 70%%); writing the pre-encoded bytes alone: %.0f events/s\n", 100 * fl / p, wr
-	for (i = 1; i <= n; i++) if (names[i] ~ /HostPath\/tcp\/1000000/) printf "(c) through the host and the .so over TCP: %.0f events/s (target: 500,000), peak RSS %.1f MiB (target: under 64)\n", v[names[i], "events/s"], v[names[i], "peak-RSS-MiB"]
+	for (i = 1; i <= n; i++) if (names[i] ~ /HostPath\/tcp\/1000000/) printf "(c) through the host and the .so over TCP: %.0f events/s (target: 600,000), peak RSS %.1f MiB (target: under 64)\n", v[names[i], "events/s"], v[names[i], "peak-RSS-MiB"]
 }' "$out"
+
+if [ -n "${FLUENT_BIT:-}" ]; then
+	echo
+	scripts/bench-fluent-bit.sh
+fi
