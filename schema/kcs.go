@@ -107,7 +107,8 @@ func (m *Mapper) kcs(rec *record.Event, d *draft) {
 	}
 	if d.v[FieldMessage].IsZero() && rec.EmbeddedKey == nil {
 		for _, k := range plainLineKeys {
-			if v, ok := rec.RecordValue(k); ok && v.Kind == record.KindString {
+			// a nested line is rendered, as a nested message is
+			if v := m.nodeValue(rec.RecordNode(k)); v.Kind == record.KindString {
 				d.setBytes(FieldMessage, v.Bytes)
 				break
 			}

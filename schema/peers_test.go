@@ -353,6 +353,11 @@ func TestPlainLogLine(t *testing.T) {
 	assert.Equal(t, head+"UNKNOWN|Unknown event|5|msg=Falco initialized", cefLine(t, &Mapper{}, map[string]any{"log": "Falco initialized\n", "stream": "stderr"}))
 	assert.Equal(t, head+"UNKNOWN|Unknown event|5|msg=a line", cefLine(t, &Mapper{}, map[string]any{"event": "a line"}))
 	assert.Equal(t, head+"UNKNOWN|Unknown event|5|msg=own", cefLine(t, &Mapper{}, map[string]any{"log": "line", "message": "own"}))
+	// an array for a log line is its compact JSON, as a nested message is (a map is an embedded event)
+	assert.Equal(t, head+`UNKNOWN|Unknown event|5|msg=["x","y"]`, cefLine(t, &Mapper{}, map[string]any{"log": []any{"x", "y"}}))
+	assert.Equal(t, head+`UNKNOWN|Unknown event|5|msg=[{"a":1}]`, cefLine(t, &Mapper{}, map[string]any{"event": []any{map[string]any{"a": 1}}}))
+	// the first key holding a string or a nested value gives the line: a number does not
+	assert.Equal(t, head+"UNKNOWN|Unknown event|5|msg=[]", cefLine(t, &Mapper{}, map[string]any{"log": 3, "event": []any{}}))
 	// a KCS-native event in a log line is mapped as one; the log line is not its message
 	assert.Equal(t, head+"PM-001|Process management|3|dpid=5", cefLine(t, &Mapper{}, map[string]any{"log": `{"event_id":"PM-001","pid":5}`}))
 }
