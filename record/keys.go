@@ -67,7 +67,9 @@ func NewKeys(list ...string) *Keys {
 func (k *Keys) place() bool {
 	clear(k.slots)
 	for i := 1; i < len(k.names); i++ {
-		h := &k.slots[k.slot([]byte(k.names[i].text))]
+		key := []byte(k.names[i].text)
+		a, b := words(key)
+		h := &k.slots[k.slot(key, a, b)]
 		if *h != 0 {
 			return false
 		}
@@ -81,11 +83,9 @@ func (k *Keys) Index(key []byte) int {
 	if k == nil {
 		return NoSlot
 	}
-	nm := &k.names[k.slots[k.slot(key)]]
-	if nm.n != len(key) || len(key) > 16 && nm.text != string(key) {
-		return NoSlot
-	}
-	if a, b := words(key); nm.a != a || nm.b != b {
+	a, b := words(key) // read once: for the hash and for the compare
+	nm := &k.names[k.slots[k.slot(key, a, b)]]
+	if nm.a != a || nm.b != b || nm.n != len(key) || len(key) > 16 && nm.text != string(key) {
 		return NoSlot
 	}
 	return nm.index
@@ -105,10 +105,9 @@ func words(key []byte) (a, b uint64) {
 	return 0, 0
 }
 
-// slot is the index of key's slot: its length and words (and, past 16 bytes, the words between)
-// mixed by multiplications by the odd mul, the top bits kept.
-func (k *Keys) slot(key []byte) uint64 {
-	a, b := words(key)
+// slot is the index of key's slot: its length and words a and b (and, past 16 bytes, the words
+// between) mixed by multiplications by the odd mul, the top bits kept.
+func (k *Keys) slot(key []byte, a, b uint64) uint64 {
 	h := (a ^ uint64(len(key))) * k.mul
 	if len(key) > 16 {
 		h = k.middle(h, key[8:len(key)-8])

@@ -372,15 +372,24 @@ func (it *Iter) Next() (key []byte, val Node, ok bool) {
 // pair reads a map's next key and value: the key's bytes when it is a string (isStr), and the
 // value's kind and header as head read them.
 func (it *Iter) pair() (key []byte, isStr bool, v Node, k NodeKind, hdr, payload int, ok bool) {
-	kn, kk, khdr, _, ok := it.take()
-	if !ok {
-		return nil, false, Node{}, 0, 0, 0, false
+	if b := it.rest; it.left > 0 && len(b) > 0 && b[0]&0xe0 == 0xa0 {
+		// A fixstr key, the usual one, is read without the table of codes.
+		if n := int(b[0]&0x1f) + 1; n <= len(b) {
+			key, isStr, it.rest = b[1:n:n], true, b[n:]
+			it.left--
+		}
+	}
+	if !isStr {
+		kn, kk, khdr, _, ok := it.take()
+		if !ok {
+			return nil, false, Node{}, 0, 0, 0, false
+		}
+		if kk == NodeString {
+			key, isStr = kn.b[khdr:len(kn.b):len(kn.b)], true
+		}
 	}
 	if v, k, hdr, payload, ok = it.take(); !ok {
 		return nil, false, Node{}, 0, 0, 0, false
 	}
-	if kk != NodeString {
-		return nil, false, v, k, hdr, payload, true
-	}
-	return kn.b[khdr:len(kn.b):len(kn.b)], true, v, k, hdr, payload, true
+	return key, isStr, v, k, hdr, payload, true
 }

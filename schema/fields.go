@@ -112,22 +112,34 @@ func (f Field) headerField() bool {
 	return false
 }
 
-// draft is one event mapped onto the fields of §6, before finish makes it a CEF event.
+// draft is one event mapped onto the fields of §6, before finish makes it a CEF event. A field that
+// goes straight to its extension key is held in the event's own value of that key (out), so that it
+// is copied once; the others (indirect) are held here until finish decides where they go.
 type draft struct {
-	v    [numFields]record.Value
-	have uint64 // a bit per field of v that is set
+	v    [numFields]record.Value // the indirect fields
+	out  *[product.NumKeys]record.Value
+	have uint64 // a bit per field that is set
 	// sensorSeverity is the severity a sensor's own priority gives, -1 when it has none.
 	sensorSeverity int
 	// time is the sensor's own time of the event; zero keeps the Fluent Bit timestamp.
 	time time.Time
 }
 
-// reset empties the draft; only the fields that were set are cleared.
-func (d *draft) reset() {
-	for have := d.have; have != 0; have &= have - 1 {
+// reset empties the draft for an event to be mapped into ev, which is empty; only the indirect
+// fields that were set are cleared.
+func (d *draft) reset(ev *product.Event) {
+	for have := d.have & indirect; have != 0; have &= have - 1 {
 		d.v[bits.TrailingZeros64(have)] = record.Value{}
 	}
-	d.have, d.sensorSeverity, d.time = 0, -1, time.Time{}
+	d.out, d.have, d.sensorSeverity, d.time = &ev.Values, 0, -1, time.Time{}
+}
+
+// at is where field f is held.
+func (d *draft) at(f Field) *record.Value {
+	if indirect&(1<<f) != 0 {
+		return &d.v[f]
+	}
+	return &d.out[fieldKeys[f]]
 }
 
 // set fills a field that is still empty: the first value found wins.
@@ -145,7 +157,7 @@ func (d *draft) put(f Field, v record.Value) { d.putFrom(f, &v) }
 
 // putFrom is put of the value at v, copied once.
 func (d *draft) putFrom(f Field, v *record.Value) {
-	d.v[f] = *v
+	*d.at(f) = *v
 	d.have |= 1 << f
 }
 
@@ -156,14 +168,10 @@ func (d *draft) setBytes(f Field, b []byte) {
 	}
 }
 
-// finish turns the draft into the CEF event: the type, the outcome (in the product's spelling) and
+// finish turns the draft into the CEF event (whose direct fields the draft wrote already): the type, the outcome (in the product's spelling) and
 // severity rules, the address keys, the direction and cs4 (a file event's new owner, else the
 // command). Values that cannot be used are appended to problems.
 func (m *Mapper) finish(d *draft, ev *product.Event, problems []Problem) []Problem {
-	for have := d.have &^ indirect; have != 0; have &= have - 1 {
-		f := bits.TrailingZeros64(have)
-		ev.Values[fieldKeys[f]] = d.v[f]
-	}
 	ev.ClassID = text(d.v[FieldEventID])
 	ev.Name = text(d.v[FieldEventName])
 	ev.Category = text(d.v[FieldCategory])

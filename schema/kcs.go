@@ -96,16 +96,19 @@ func (m *Mapper) kcs(rec *record.Event, d *draft) {
 		// v points at the value, so that it is copied once, into the draft: a Value copied through
 		// a temporary costs a stalled load (its last 16 bytes overlap the 16 before).
 		field, v := kcsSlots[slot], &f.Value
-		if k := f.Raw.Kind(); k == record.NodeMap || k == record.NodeArray {
+		if v.Kind == record.KindNone { // nil, an extension, or a map or an array to render
+			if k := f.Raw.Kind(); k != record.NodeMap && k != record.NodeArray {
+				continue
+			}
 			rendered := m.nodeValue(f.Raw)
 			v = &rendered
 		}
-		if v.Kind == record.KindNone || field.headerField() && v.Kind != record.KindString {
+		if field.headerField() && v.Kind != record.KindString {
 			continue
 		}
 		d.putFrom(field, v)
 	}
-	if d.v[FieldMessage].IsZero() && rec.EmbeddedKey == nil {
+	if d.at(FieldMessage).IsZero() && rec.EmbeddedKey == nil {
 		for _, k := range plainLineKeys {
 			// a nested line is rendered, as a nested message is
 			if v := m.nodeValue(rec.RecordNode(k)); v.Kind == record.KindString {
@@ -134,6 +137,10 @@ func routeIP(ev *product.Event, v record.Value, v4, v6 product.Key, field string
 	}
 	b := bytes.TrimSpace(v.Bytes)
 	if v.Kind == record.KindString && len(b) > 0 {
+		if isIPv4(b) {
+			ev.Values[v4] = record.String(b)
+			return problems
+		}
 		// The string does not outlive the call: ParseAddr copies the zone it keeps.
 		addr, err := netip.ParseAddr(unsafe.String(&b[0], len(b)))
 		switch {
@@ -147,6 +154,27 @@ func routeIP(ev *product.Event, v record.Value, v4, v6 product.Key, field string
 		}
 	}
 	return append(problems, Problem{field, "not an IPv4 or IPv6 address; left out"})
+}
+
+// isIPv4 reports an IPv4 address as netip.ParseAddr reads one: four numbers from 0 to 255 of one
+// to three digits, without a leading zero, joined by dots. It tells the usual address without the
+// parser; whatever it refuses is left to the parser.
+func isIPv4(s []byte) bool {
+	dots, n, digits := 0, 0, 0
+	for _, c := range s {
+		switch {
+		case c == '.' && digits > 0 && dots < 3:
+			dots, n, digits = dots+1, 0, 0
+		case c >= '0' && c <= '9' && (digits == 0 || n > 0):
+			n, digits = n*10+int(c-'0'), digits+1
+			if n > 255 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return dots == 3 && digits > 0
 }
 
 var directionWords = []struct {

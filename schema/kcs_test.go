@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"os"
 	"strings"
 	"testing"
@@ -332,4 +333,25 @@ func BenchmarkKCS(b *testing.B) {
 	for b.Loop() {
 		problems = m.Map(&rec, ev, problems[:0])
 	}
+}
+
+// isIPv4 accepts exactly what netip.ParseAddr reads as an IPv4 address.
+func TestIsIPv4AsNetip(t *testing.T) {
+	for _, s := range []string{"", "1.2.3.4", "0.0.0.0", "255.255.255.255", "10.42.3.17", "256.1.1.1", "1.2.3.256",
+		"01.2.3.4", "1.2.3.04", "1.2.3.0", "1.2.3", "1.2.3.4.", ".1.2.3.4", "1..2.3", "1.2.3.4.5", "1.2.3.4x",
+		"1.2.3.-4", "::ffff:1.2.3.4", "2001:db8::1", "1.2.3.4%eth0", "1234.1.1.1", "0.0.0.00", "999.1.1.1", "1.2.3.4 "} {
+		checkIsIPv4(t, s)
+	}
+}
+
+func FuzzIsIPv4(f *testing.F) {
+	for _, s := range []string{"1.2.3.4", "01.2.3.4", "255.255.255.256", "1.2.3", "::1"} {
+		f.Add(s)
+	}
+	f.Fuzz(checkIsIPv4)
+}
+
+func checkIsIPv4(t *testing.T, s string) {
+	addr, err := netip.ParseAddr(s)
+	assert.Equal(t, err == nil && addr.Is4(), isIPv4([]byte(s)), "%q", s)
 }

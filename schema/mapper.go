@@ -45,7 +45,7 @@ func (m *Mapper) KCS(rec *record.Event, ev *product.Event, problems []Problem) [
 func (m *Mapper) mapAs(sensor Sensor, rec *record.Event, ev *product.Event, problems []Problem) []Problem {
 	ev.Reset()
 	ev.Time = rec.Time
-	m.d.reset()
+	m.d.reset(ev)
 	m.buf = m.buf[:0]
 	d := &m.d
 	switch sensor {
