@@ -44,6 +44,30 @@ var tetragonEvents = [...]string{
 	"process_lsm", "process_usdt",
 }
 
+// The keys of the fingerprints, in the order of fingerprints: Keys holds them after the names of the
+// KCS-native fields, so that Detect reads a key's slot instead of comparing its name.
+const (
+	fpOutputFields = iota
+	fpRule
+	fpPriority
+	fpEventName
+	fpHostProcessID
+	fpTetragonEvent // the first of tetragonEvents
+)
+
+var fingerprints = append([]string{"output_fields", "rule", "priority", "eventName", "hostProcessId"}, tetragonEvents[:]...)
+
+// fingerprint is the index in fingerprints of the key of f, a field of rec, or a negative number
+// when it is none of them.
+func fingerprint(rec *record.Event, f *record.Field) int {
+	return rec.Slot(kcsKeys, f) - len(kcsNames) // NoSlot is negative
+}
+
+// isTetragonEvent reports a field that carries a Tetragon event: one of tetragonEvents holding a map.
+func isTetragonEvent(rec *record.Event, f *record.Field) bool {
+	return fingerprint(rec, f) >= fpTetragonEvent && f.Raw.Kind() == record.NodeMap
+}
+
 // Detect names the sensor of a record by its fingerprint, looked for in the event's own fields
 // (Body: the embedded event when there is one):
 //   - Falco: an output_fields map together with rule and priority;
@@ -57,21 +81,20 @@ func Detect(rec *record.Event) Sensor {
 	body := rec.Body()
 	for i := range body {
 		f := &body[i]
-		switch string(f.Key) {
-		case "output_fields":
+		switch fp := fingerprint(rec, f); {
+		case fp < 0:
+		case fp == fpOutputFields:
 			outputFields = f.Raw.Kind() == record.NodeMap
-		case "rule":
+		case fp == fpRule:
 			rule = true
-		case "priority":
+		case fp == fpPriority:
 			priority = true
-		case "eventName":
+		case fp == fpEventName:
 			eventName = true
-		case "hostProcessId":
+		case fp == fpHostProcessID:
 			hostPID = true
-		default:
-			if isTetragonEvent(f.Key) && f.Raw.Kind() == record.NodeMap {
-				return SensorTetragon
-			}
+		case f.Raw.Kind() == record.NodeMap: // a Tetragon event
+			return SensorTetragon
 		}
 	}
 	switch {
@@ -81,16 +104,4 @@ func Detect(rec *record.Event) Sensor {
 		return SensorTracee
 	}
 	return SensorKCS
-}
-
-func isTetragonEvent(key []byte) bool {
-	if len(key) < len("process_") || string(key[:len("process_")]) != "process_" {
-		return false
-	}
-	for _, k := range tetragonEvents {
-		if string(key) == k {
-			return true
-		}
-	}
-	return false
 }

@@ -199,9 +199,9 @@ func (m *Mapper) finish(d *draft, ev *product.Event, problems []Problem) []Probl
 			problems = append(problems, Problem{"severity", "not a number 0-10 or a severity name; the type's rule applies"})
 		}
 	}
-	problems = routeIP(ev, d.v[FieldSrcIP], product.KeySrc, product.KeyC6a2, "src_ip", problems)
-	problems = routeIP(ev, d.v[FieldDstIP], product.KeyDst, product.KeyC6a3, "dst_ip", problems)
-	problems = setDirection(ev, d.v[FieldDirection], problems)
+	problems = routeIP(ev, &d.v[FieldSrcIP], product.KeySrc, product.KeyC6a2, "src_ip", problems)
+	problems = routeIP(ev, &d.v[FieldDstIP], product.KeyDst, product.KeyC6a3, "dst_ip", problems)
+	problems = setDirection(ev, &d.v[FieldDirection], problems)
 	problems = checkNumbers(ev, problems)
 	if newOwner := d.v[FieldNewOwner]; !newOwner.IsZero() && ev.Type.IsFileType() {
 		ev.Values[product.KeyCs4] = newOwner

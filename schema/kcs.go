@@ -13,7 +13,7 @@ import (
 
 // kcsNames are every field of docs/events.md §6 under its three spellings (friendly, CEF short key,
 // ArcSight full name), and kcsSlots the field of each: the decoder gives each key of a record its
-// index in kcsNames (Keys).
+// index in kcsNames (Keys, which holds Detect's fingerprints after them).
 var (
 	kcsNames []string
 	kcsSlots []Field
@@ -68,7 +68,7 @@ func init() {
 	spell(FieldContainer, "cs6", "deviceCustomString6")
 	spell(FieldNodeIP, "cs7", "deviceCustomString7")
 	spell(FieldMessage, "msg")
-	kcsKeys = record.NewKeys(kcsNames...)
+	kcsKeys = record.NewKeys(append(kcsNames[:len(kcsNames):len(kcsNames)], fingerprints...)...)
 }
 
 // Problem is a value the mapping could not use; the event is still sent without it.
@@ -90,7 +90,8 @@ func (m *Mapper) kcs(rec *record.Event, d *draft) {
 	for i := range body {
 		f := &body[i]
 		slot := rec.Slot(kcsKeys, f)
-		if slot == record.NoSlot || d.has(kcsSlots[slot]) {
+		if uint(slot) >= uint(len(kcsSlots)) || d.has(kcsSlots[slot]) { // none, or a fingerprint's
+
 			continue
 		}
 		// v points at the value, so that it is copied once, into the draft: a Value copied through
@@ -131,7 +132,7 @@ func text(v record.Value) []byte {
 }
 
 // routeIP puts an address in the IPv4 key, or its IPv6 twin: src and dst take IPv4 only.
-func routeIP(ev *product.Event, v record.Value, v4, v6 product.Key, field string, problems []Problem) []Problem {
+func routeIP(ev *product.Event, v *record.Value, v4, v6 product.Key, field string, problems []Problem) []Problem {
 	if v.IsZero() {
 		return problems
 	}
@@ -187,7 +188,7 @@ var directionWords = []struct {
 
 // setDirection takes the record's direction, or derives it from the operation: ingress… is inbound
 // (0), egress… outbound (1).
-func setDirection(ev *product.Event, v record.Value, problems []Problem) []Problem {
+func setDirection(ev *product.Event, v *record.Value, problems []Problem) []Problem {
 	if !v.IsZero() {
 		if i, ok := v.AsInt(); ok && (i == 0 || i == 1) {
 			ev.Values[product.KeyDeviceDirection] = record.Int(i)

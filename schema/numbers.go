@@ -23,9 +23,13 @@ var numericKeys = []struct {
 
 // checkNumbers leaves out a typed key whose value is not a whole number in its range.
 func checkNumbers(ev *product.Event, problems []Problem) []Problem {
-	for _, n := range numericKeys {
+	for k := range numericKeys {
+		n := &numericKeys[k]
 		v := &ev.Values[n.key]
-		if v.IsZero() {
+		switch {
+		case v.IsZero():
+			continue
+		case v.Kind == record.KindInt && v.Int >= n.min && v.Int <= n.max: // the usual one, without AsInt's call
 			continue
 		}
 		if i, ok := v.AsInt(); ok && i >= n.min && i <= n.max {

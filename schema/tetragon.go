@@ -42,7 +42,7 @@ func (m *Mapper) tetragon(rec *record.Event, d *draft) {
 func tetragonEventOf(rec *record.Event) (name []byte, ev record.Node) {
 	body := rec.Body()
 	for i := range body {
-		if isTetragonEvent(body[i].Key) && body[i].Raw.Kind() == record.NodeMap {
+		if isTetragonEvent(rec, &body[i]) {
 			return body[i].Key, body[i].Raw
 		}
 	}
