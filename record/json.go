@@ -3,6 +3,7 @@ package record
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -239,10 +240,7 @@ func (r *jsonReader) str(dst []byte) ([]byte, bool) {
 	dst = append(dst, 0xdb, 0, 0, 0, 0)
 	for {
 		// copy the run up to the next quote or backslash at once
-		j := r.i
-		for j < len(r.s) && r.s[j] != '"' && r.s[j] != '\\' {
-			j++
-		}
+		j := quoteOrBackslash(r.s, r.i)
 		dst = append(dst, r.s[r.i:j]...)
 		r.i = j
 		if r.i >= len(r.s) {
@@ -327,4 +325,29 @@ func (r *jsonReader) lowSurrogate() (rune, bool) {
 		return 0, false
 	}
 	return c, true
+}
+
+// Bytes repeated in every byte of a word, for quoteOrBackslash.
+const (
+	ones    = 0x0101010101010101
+	highs   = 0x8080808080808080
+	quotes  = '"' * ones
+	slashes = '\\' * ones
+)
+
+// quoteOrBackslash is the index of the first '"' or '\\' in s from i, len(s) when there is none. It
+// looks at a word of 8 bytes at a time: the text of a string is read once.
+func quoteOrBackslash(s []byte, i int) int {
+	for ; len(s)-i >= 8; i += 8 {
+		w := binary.LittleEndian.Uint64(s[i:])
+		// a byte of q or b is 0 where w has a quote or a backslash; (x-ones)&^x&highs flags each zero
+		// byte, and maybe bytes above one (a borrow), so its lowest flag is the first found
+		q, b := w^quotes, w^slashes
+		if m := ((q - ones) &^ q & highs) | ((b - ones) &^ b & highs); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; i < len(s) && s[i] != '"' && s[i] != '\\'; i++ {
+	}
+	return i
 }
