@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -306,12 +305,12 @@ func checkExtension(pairs []Pair) error {
 		}
 	}
 	for key := range seen {
-		if labelled.MatchString(key) {
+		if isLabelled(key) {
 			if _, ok := seen[key+"Label"]; !ok {
 				return fmt.Errorf("cef: %s has no %sLabel", key, key)
 			}
 		}
-		if base, ok := strings.CutSuffix(key, "Label"); ok && labelled.MatchString(base) {
+		if base, ok := strings.CutSuffix(key, "Label"); ok && isLabelled(base) {
 			if _, ok := seen[base]; !ok {
 				return fmt.Errorf("cef: %s has no %s", key, base)
 			}
@@ -320,8 +319,19 @@ func checkExtension(pairs []Pair) error {
 	return nil
 }
 
-// labelled are the custom keys whose meaning only their label gives.
-var labelled = regexp.MustCompile(`^(cs|cn|c6a|flexString|cfp|deviceCustomDate|flexDate|flexNumber)[0-9]+$`)
+// isLabelled reports the custom keys whose meaning only their label gives: one of labelledPrefixes
+// and a number (cs1, flexString2). It is written out, not a regular expression, which would link the
+// regexp package into the plugin.
+func isLabelled(key string) bool {
+	for _, p := range labelledPrefixes {
+		if n, ok := strings.CutPrefix(key, p); ok && n != "" && strings.Trim(n, "0123456789") == "" {
+			return true
+		}
+	}
+	return false
+}
+
+var labelledPrefixes = []string{"cs", "cn", "c6a", "flexString", "cfp", "deviceCustomDate", "flexDate", "flexNumber"}
 
 func checkTyped(p Pair) error {
 	switch p.Key {

@@ -173,28 +173,41 @@ func appendEvent(dst []byte, ev *Event, c *cuts) []byte {
 	dst = append(dst, '|')
 	dst = strconv.AppendInt(dst, int64(ev.Severity), 10)
 	dst = append(dst, '|')
-	first := true
+	skip := 1 // the first pair has no space before it
 	for i := range ev.Ext {
 		f := &ev.Ext[i]
-		mark := len(dst)
-		if !first {
-			dst = append(dst, ' ')
+		if len(f.Value) == 0 {
+			continue // an empty value is left out with its key
 		}
-		dst = append(dst, f.Key...)
-		dst = append(dst, '=')
+		mark := len(dst)
+		dst = f.appendKey(dst, skip)
 		valueStart := len(dst)
-		dst = appendValue(dst, f, c.value(i))
-		if len(dst) == valueStart {
-			dst = dst[:mark] // an empty value is left out with its key
+		if dst = appendValue(dst, f, c.value(i)); len(dst) == valueStart {
+			dst = dst[:mark] // so is a value that trimming or a cut empties
 			continue
 		}
-		first = false
-		if f.Label != "" {
-			dst = append(dst, ' ')
-			dst = append(dst, f.Key...)
-			dst = append(dst, "Label="...)
-			dst = append(dst, f.Label...)
-		}
+		skip = 0
+		dst = f.appendLabel(dst)
+	}
+	return dst
+}
+
+// appendKey writes " Key=", without its space when skip is 1.
+func (f *Field) appendKey(dst []byte, skip int) []byte {
+	if f.joined != "" {
+		return append(dst, f.joined[skip:len(f.Key)+2]...)
+	}
+	return append(append(append(dst, " "[skip:]...), f.Key...), '=')
+}
+
+// appendLabel writes " KeyLabel=Label", or nothing for a field without a label.
+func (f *Field) appendLabel(dst []byte) []byte {
+	switch {
+	case f.Label == "":
+	case f.joined != "":
+		return append(dst, f.joined[len(f.Key)+2:]...)
+	default:
+		return append(append(append(append(dst, ' '), f.Key...), "Label="...), f.Label...)
 	}
 	return dst
 }
@@ -214,6 +227,11 @@ func pairOverhead(f *Field) int {
 func appendValue(dst []byte, f *Field, cut int) []byte {
 	if f.Kind == Number {
 		return append(dst, f.Value...)
+	}
+	if cut == 0 && whole(f.Value, f.Max) {
+		if out, ok := valueEscaping.appendPlain(dst, f.Value); ok {
+			return out // the usual value
+		}
 	}
 	return appendEscaped(dst, keptStart(f.Value, f.Max, cut), valueEscaping)
 }

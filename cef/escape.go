@@ -85,6 +85,35 @@ func (e *escaping) plainEnd(v []byte, i int) int {
 	return i
 }
 
+// appendPlain appends v when every byte of it is written as it is, a word at a time as it scans it,
+// and reports false, with dst as it was, when not.
+func (e *escaping) appendPlain(dst, v []byte) ([]byte, bool) {
+	start, i := len(dst), 0
+	for ; i+8 <= len(v); i += 8 {
+		w := binary.LittleEndian.Uint64(v[i:])
+		if e.stops(w) != 0 {
+			return dst[:start], false
+		}
+		dst = binary.LittleEndian.AppendUint64(dst, w)
+	}
+	if i == len(v) {
+		return dst, true
+	}
+	if i > 0 { // the last word, overlapping the bytes copied
+		w := binary.LittleEndian.Uint64(v[len(v)-8:])
+		if e.stops(w) != 0 {
+			return dst[:start], false
+		}
+		return binary.LittleEndian.AppendUint64(dst[:start+len(v)-8], w), true
+	}
+	for _, c := range v {
+		if e.stop[c] {
+			return dst, false
+		}
+	}
+	return append(dst, v...), true
+}
+
 // stops marks, with its high bit, each byte of the eight of x (v's bytes in order from the lowest) in
 // stop: a control character, DEL or above, or one of the two printable bytes escaped. A borrow or a
 // carry may mark a byte above a marked one, never below: the lowest mark is exact.
@@ -220,10 +249,16 @@ func (p prefix) grow(v []byte, maxChars, maxWidth int, esc *escaping) prefix {
 // trimCut trims blanks at both ends and keeps at most max characters, trimming again where the cut
 // ends.
 func trimCut(v []byte, max int) []byte {
-	if len(v) > 0 && len(v) <= max && printableASCII(v[0]) && printableASCII(v[len(v)-1]) {
-		return v // the usual value: nothing to trim, nothing to cut
+	if whole(v, max) {
+		return v
 	}
 	return bytes.TrimRightFunc(cutChars(bytes.TrimFunc(v, isBlank), max), isBlank)
+}
+
+// whole: trimCut keeps all of v, the usual value, with nothing to trim (its ends are printable
+// ASCII) nor to cut (a value of at most max bytes has at most max characters).
+func whole(v []byte, max int) bool {
+	return len(v) > 0 && len(v) <= max && printableASCII(v[0]) && printableASCII(v[len(v)-1])
 }
 
 func printableASCII(c byte) bool { return c > ' ' && c < 0x7f }

@@ -16,13 +16,27 @@ type Event struct {
 	Ext         []Field
 }
 
-// Field is one extension pair.
+// Field is one extension pair. A field made by NewField carries its key's and label's texts joined,
+// so that writing them is one copy: its Key and Label are then not to be changed.
 type Field struct {
 	Key   string
 	Label string // written as "KeyLabel=Label" right after the pair; "" for none
 	Value []byte // unescaped
 	Max   int    // the characters a Text or Address value keeps (KeyLimit)
 	Kind  Kind
+	// joined is " Key=" and, for a label, " KeyLabel=Label": "" in a field NewField did not make,
+	// whose texts are written piece by piece.
+	joined string
+}
+
+// NewField is a field of key, with its label ("" for none), limit and kind, and no value: a
+// template, made once and copied for each event.
+func NewField(key, label string, max int, kind Kind) Field {
+	joined := " " + key + "="
+	if label != "" {
+		joined += " " + key + "Label=" + label
+	}
+	return Field{Key: key, Label: label, Max: max, Kind: kind, joined: joined}
 }
 
 // Kind tells how a value is written and shortened.

@@ -110,10 +110,19 @@ func FuzzAppendFit(f *testing.F) {
 			ev.Ext = append(ev.Ext, textField(key, in[key]))
 		}
 		ev.Ext[3].Label, ev.Ext[4].Label = "Cluster name", "Command"
+		joined := ev // the same fields made by NewField, as product makes them
+		joined.Ext = make([]Field, len(ev.Ext))
+		for i, fd := range ev.Ext {
+			joined.Ext[i] = NewField(fd.Key, fd.Label, fd.Max, fd.Kind)
+			joined.Ext[i].Value = fd.Value
+		}
 		for _, format := range []SyslogFormat{RFC3164, RFC5424} {
 			enc := NewEncoder(Header{Vendor: "V", Product: "P", Version: "1", Hostname: "h", Facility: 1, Format: format})
 			whole := enc.Append(nil, &ev)
 			out, shortened, ok := enc.AppendFit([]byte("x"), &ev, int(size))
+			if j, _, _ := enc.AppendFit([]byte("x"), &joined, int(size)); string(j) != string(out) {
+				t.Fatalf("made by NewField, the fields give %q, not %q", j, out)
+			}
 			line := string(out[1:])
 			switch {
 			case !ok:

@@ -86,7 +86,8 @@ var (
 	addressKeys = []string{"src", "c6a2", "dst", "c6a3"}
 )
 
-// fieldsOf makes the fields that are written as pairs: each "…Label" pair is its key's label.
+// fieldsOf makes the fields that are written as pairs: each "…Label" pair is its key's label. They
+// are made by cef.NewField, as product makes them (text and labelled make them otherwise).
 func fieldsOf(pairs []cef.Pair) []cef.Field {
 	var fs []cef.Field
 	for _, p := range pairs {
@@ -103,6 +104,10 @@ func fieldsOf(pairs []cef.Pair) []cef.Field {
 			f.Kind = cef.Address
 		}
 		fs = append(fs, f)
+	}
+	for i, f := range fs {
+		fs[i] = cef.NewField(f.Key, f.Label, f.Max, f.Kind)
+		fs[i].Value = f.Value
 	}
 	return fs
 }

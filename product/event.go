@@ -194,11 +194,3 @@ func (e *Event) sent() keySet {
 	}
 	return s
 }
-
-// Label is the label written after key k, or "" when the key has none.
-func (e *Event) Label(k Key) string {
-	if k == KeyCs4 && e.Cs4IsOwner {
-		return newOwnerLabel
-	}
-	return k.Label()
-}

@@ -3,51 +3,67 @@ package product
 import (
 	"math"
 	"math/bits"
+	"slices"
 	"strconv"
 
 	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/record"
 )
 
-// Wire fills w with the event as the wire carries it: the keys its type sends that have a value, in
-// the table's order, with their labels ("New owner" for a file event's cs4), limits and kinds (the
-// address keys, numbers), and the type's Name for a record without one. Numbers are written in
-// decimal into nums, which Wire returns: reuse w and nums, and once warm nothing is allocated.
+// Wire fills w with the event as the wire carries it: each key in the table's order, with its value
+// when the event's type sends it and it has one (the others hold none, and are left out), its label
+// ("New owner" for a file event's cs4), limit and kind (the address keys, numbers), and the type's Name
+// for a record without one. Numbers are written in decimal into nums, which Wire returns: reuse w and
+// nums, and once warm nothing is allocated. The keys' names, labels and limits are copied into w.Ext
+// when it does not hold a field for each key; after that Wire writes only what changes with the
+// event, so nothing else is to change w.Ext's fields between calls.
 func (e *Event) Wire(w *cef.Event, nums []byte) []byte {
 	w.Time, w.ClassID, w.Name, w.DefaultName, w.Severity = e.Time, e.ClassID, e.Name, e.Type.Name, e.Severity
-	if cap(w.Ext) < int(NumKeys) {
-		w.Ext = make([]cef.Field, 0, NumKeys)
+	if len(w.Ext) != int(NumKeys) {
+		w.Ext = append(w.Ext[:0], keyFields[:]...)
 	}
-	ext, n := w.Ext[:NumKeys], 0
+	ext := w.Ext[:NumKeys]
 	nums = nums[:0]
-	for sent := e.sent(); sent != 0; sent &= sent - 1 { // the keys sent, in order
-		if k := Key(bits.TrailingZeros64(uint64(sent))); e.Values[k].Kind != record.KindNone {
-			nums = e.fill(&ext[n], k, nums)
-			n++
+	sent := e.sent()
+	for k := range NumKeys {
+		if sent.has(k) {
+			nums = e.fill(&ext[k], k, nums)
+		} else {
+			ext[k].Value = nil
 		}
 	}
-	w.Ext = ext[:n]
 	return nums
 }
 
-// keyFields are the keys' fields without a value or label: name, limit, and the address keys' kind.
-var keyFields = func() (f [NumKeys]cef.Field) {
-	for k := range Key(NumKeys) {
-		f[k] = cef.Field{Key: k.Name(), Max: k.Max()}
+// keyFields are the keys' fields without a value: name, label, limit, and the address keys' kind;
+// ownerField is cs4's when it carries a file event's new owner.
+var keyFields, ownerField = func() (f [NumKeys]cef.Field, owner cef.Field) {
+	for k := range NumKeys {
+		kind := cef.Text
 		if k.IsAddress() {
-			f[k].Kind = cef.Address
+			kind = cef.Address
 		}
+		f[k] = cef.NewField(k.Name(), k.Label(), k.Max(), kind)
 	}
-	return f
+	return f, cef.NewField(KeyCs4.Name(), newOwnerLabel, KeyCs4.Max(), cef.Text)
 }()
 
-// fill makes f the field of key k, which has a value; a number's text is appended to nums, or
-// nothing when it is longer than the key's limit.
+// fill writes the value of key k, and its kind, into f, a field of k (keyFields[k] or ownerField):
+// a number's text is appended to nums, or nothing when it is longer than the key's limit.
 func (e *Event) fill(f *cef.Field, k Key, nums []byte) []byte {
+	switch { // cs4's label follows the event
+	case k == KeyCs4 && e.Cs4IsOwner:
+		*f = ownerField
+	case k == KeyCs4:
+		*f = keyFields[k]
+	}
 	v := &e.Values[k]
-	*f = keyFields[k]
-	f.Value, f.Label = v.Bytes, e.Label(k)
-	if v.Kind != record.KindString {
+	switch v.Kind {
+	case record.KindNone:
+		f.Value = nil
+	case record.KindString:
+		f.Value, f.Kind = v.Bytes, keyFields[k].Kind
+	default:
 		start := len(nums)
 		if nums = appendNumber(nums, v); len(nums)-start > f.Max {
 			// A float's text runs to 300 digits, past act's or outcome's limit; a cut number is
@@ -66,7 +82,7 @@ func (e *Event) AppendWireValue(dst []byte, k Key) []byte {
 	if e.Values[k].Kind == record.KindNone || !e.Sends(k) {
 		return dst
 	}
-	var f cef.Field
+	f := keyFields[k]
 	if withNumber := e.fill(&f, k, dst); f.Kind == cef.Number {
 		return withNumber // the number's text is what is sent
 	}
@@ -79,9 +95,12 @@ func (e *Event) AppendWireValue(dst []byte, k Key) []byte {
 func appendNumber(dst []byte, v *record.Value) []byte {
 	switch v.Kind {
 	case record.KindInt:
+		if v.Int >= 0 {
+			return appendDecimal(dst, uint64(v.Int))
+		}
 		return strconv.AppendInt(dst, v.Int, 10)
 	case record.KindUint:
-		return strconv.AppendUint(dst, v.Uint, 10)
+		return appendDecimal(dst, v.Uint)
 	case record.KindBool:
 		return strconv.AppendBool(dst, v.Int != 0)
 	case record.KindFloat:
@@ -96,3 +115,40 @@ func appendNumber(dst []byte, v *record.Value) []byte {
 	}
 	return dst
 }
+
+// appendDecimal writes u in decimal straight into dst, two digits at a time: PIDs, ports and IDs,
+// about ten numbers an event, without strconv's buffer and copy.
+func appendDecimal(dst []byte, u uint64) []byte {
+	n := bits.Len64(u) * 1233 >> 12 // about log10(u): 1233/4096 is about log10(2)
+	if n < len(powersOf10) && u >= powersOf10[n] {
+		n++ // the digits: 1 for 0 to 9
+	}
+	n = max(n, 1)
+	dst = slices.Grow(dst, n)
+	out := dst[len(dst) : len(dst)+n]
+	for ; u >= 100; u /= 100 {
+		d := u % 100 * 2
+		n -= 2
+		out[n], out[n+1] = digitPairs[d], digitPairs[d+1]
+	}
+	if u >= 10 {
+		out[0], out[1] = digitPairs[u*2], digitPairs[u*2+1]
+	} else {
+		out[0] = byte('0' + u)
+	}
+	return dst[:len(dst)+len(out)]
+}
+
+// powersOf10 holds 10**i at i, as far as a uint64 goes.
+var powersOf10 = func() (p [20]uint64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
+// digitPairs holds "00" to "99".
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"

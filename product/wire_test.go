@@ -260,6 +260,34 @@ func TestCs4Label(t *testing.T) {
 	assert.False(t, product.UnknownType.IsFileType())
 }
 
+// One cef.Event reused for events of other types, values and labels carries nothing of the one
+// before: each is written as through a fresh one.
+func TestWireReused(t *testing.T) {
+	// owner: every key, cs4 the new owner; numbers: an unknown type (every key sent), numbers where
+	// owner has text; admin: not runtime, most keys not sent.
+	owner := newEvent()
+	owner.Type = product.LookupType([]byte("FM-001"))
+	fullValues(owner)
+	owner.Cs4IsOwner = true
+	owner.Values[product.KeyMsg] = str(" a=b ") // trimmed and escaped, unlike a number
+	numbers := newEvent()
+	fullValues(numbers)
+	numbers.Values[product.KeyCs4] = record.Int(7)
+	numbers.Values[product.KeyMsg] = record.Int(8)
+	numbers.Values[product.KeyOutcome] = record.Float(1e300) // longer than outcome's limit: left out
+	admin := newEvent()                                      // not runtime: most keys not sent
+	admin.Type = product.LookupType([]byte("ADM-001"))
+	fullValues(admin)
+	admin.Outcome = product.OutcomeError
+	enc := cef.NewEncoder(smallHeader)
+	var w cef.Event
+	var nums []byte
+	for _, ev := range []*product.Event{owner, numbers, admin, owner, newEvent(), numbers, owner} {
+		nums = ev.Wire(&w, nums)
+		assert.Equal(t, cefOf(ev), string(enc.AppendCEF(nil, &w)))
+	}
+}
+
 var (
 	runtimePrefixes = []string{"PM", "FM", "NT", "FPM", "FNT", "FFM", "FFTP"}
 	otherPrefixes   = []string{"ADM", "CVE", "MLW", "SD", "MS", "NCMP", "CMP", "CI", "PLC", "BNCH", "AG", "SJ", "RT", "API"}
