@@ -268,6 +268,7 @@ func readHeader(ev *Event, b []byte) (body Node, marker bool, reason string) {
 		return body, false, fmt.Sprintf("event is an array of %d, want 2", n)
 	}
 	it := root.Elems()
+	it.exact = false // root runs to the end of the chunk; its last child, the body, is measured by fields
 	stamp, ok := it.NextElem()
 	if !ok {
 		return body, false, notWhole
@@ -352,6 +353,7 @@ func isArray(c byte) bool { return c&0xf0 == 0x90 || c == 0xdc || c == 0xdd }
 // a string is stepped over with its value: no mapping can name it.
 func (d *Decoder) fields(dst []Field, m Node) ([]Field, int) {
 	it := m.Pairs()
+	it.exact = false // the body runs to the end of the chunk: every child is measured, and so m
 	for {
 		key, isStr, v, k, hdr, payload, ok := it.pair()
 		if !ok {

@@ -7,10 +7,12 @@ import (
 
 // Node is one msgpack value left undecoded: a slice of the chunk, or of the decoder's buffer for an
 // event decoded from JSON text. Reading a nested value walks these bytes; nothing is copied. The zero
-// Node is an absent value. A Node is valid as long as the event it came from.
+// Node is an absent value. A Node is valid as long as the event it came from. Its bytes are its value
+// and no more, measured whole (or inside a parent measured whole) when the decoder took it, so that
+// the last child of a map or an array runs to its end (Iter.take).
 type Node struct{ b []byte }
 
-// NodeOf wraps the msgpack bytes of one value; tests and tools build nodes with it.
+// NodeOf wraps the msgpack bytes of exactly one value; tests and tools build nodes with it.
 func NodeOf(b []byte) Node { return Node{b} }
 
 // NodeKind is the msgpack type of a Node.
@@ -304,10 +306,15 @@ func (n Node) Index(i int) Node {
 }
 
 // Iter walks the children of a map or an array: a cursor over their bytes that reads each child's
-// header once, and measures only the children that are containers.
+// header once, and measures only the children that are containers, but for the last one when
+// exact.
 type Iter struct {
 	rest []byte
 	left int
+	// exact: rest ends where the node ends (a Node's bytes are its value alone), so the last child
+	// runs to the end of rest. It is false only for the record's body, which runs to the end of the
+	// chunk, and is measured by its walk.
+	exact bool
 }
 
 // Elems iterates over an array's elements.
@@ -320,7 +327,7 @@ func (n Node) iter(want NodeKind) Iter {
 	k, hdr, _, children := head(n.b)
 	switch {
 	case k == want:
-		return Iter{rest: n.b[hdr:], left: children}
+		return Iter{rest: n.b[hdr:], left: children, exact: true}
 	case n.Kind() == want: // its header is not whole
 		return Iter{left: -1}
 	}
@@ -338,7 +345,11 @@ func (it *Iter) take() (v Node, k NodeKind, hdr, payload int, ok bool) {
 		k, hdr, payload, children = headCounted(it.rest)
 	}
 	s := hdr + payload
-	if children != 0 || payload < 0 || payload > len(it.rest)-hdr { // not a whole scalar
+	switch {
+	case payload == 0 && children > 0 && it.left == 1 && it.exact:
+		// the last child of a node measured whole: a container that needs no measuring
+		s = len(it.rest)
+	case children != 0 || payload < 0 || payload > len(it.rest)-hdr: // not a whole scalar
 		if s = span(it.rest, hdr, payload, children); s < 0 {
 			it.left = -1 // broken
 			return Node{}, 0, 0, 0, false
