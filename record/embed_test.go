@@ -32,6 +32,20 @@ func keys(fields []record.Field) []string {
 	return k
 }
 
+// Strings of every length around the 31 bytes a fixstr holds, keys and values, escaped or not,
+// read back as they were written, and so does what follows them.
+func TestEmbeddedJSONStringsOfEveryLength(t *testing.T) {
+	for n := 0; n <= 40; n++ {
+		text := strings.Repeat("k", n)
+		escaped := strings.Repeat(`\"`, n/2) + strings.Repeat("v", n%2)
+		_, ev := decodeWith(t, "", map[string]any{"log": `{"` + text + `":"` + escaped + `","after":[1]}`})
+		body := ev.Body()
+		require.Equal(t, []string{text, "after"}, keys(body), "%d bytes", n)
+		sameValue(t, s(strings.Repeat(`"`, n/2)+strings.Repeat("v", n%2)), body[0].Value, text)
+		sameValue(t, s("[1]"), fieldValue(t, body[1]), "after")
+	}
+}
+
 // A container log line that is a JSON object is the event; the record around it stays reachable.
 func TestEmbeddedJSONInLog(t *testing.T) {
 	_, ev := decodeWith(t, "", map[string]any{

@@ -232,7 +232,8 @@ func (r *jsonReader) number(dst []byte) ([]byte, bool) {
 	return binary.BigEndian.AppendUint64(dst, math.Float64bits(f)), true
 }
 
-// str reads a JSON string at r.i (its opening quote) and writes it unescaped as a msgpack str32.
+// str reads a JSON string at r.i (its opening quote) and writes it unescaped as a msgpack str32, or
+// a fixstr when it is short.
 // Control characters inside the quotes are taken as they are (the encoder replaces them later).
 func (r *jsonReader) str(dst []byte) ([]byte, bool) {
 	r.i++ // the opening quote
@@ -248,8 +249,7 @@ func (r *jsonReader) str(dst []byte) ([]byte, bool) {
 		}
 		if r.s[r.i] == '"' {
 			r.i++
-			binary.BigEndian.PutUint32(dst[at+1:], uint32(len(dst)-at-5))
-			return dst, true
+			return shortString(dst, at), true
 		}
 		// an escape
 		if r.i+1 >= len(r.s) {
@@ -325,6 +325,19 @@ func (r *jsonReader) lowSurrogate() (rune, bool) {
 		return 0, false
 	}
 	return c, true
+}
+
+// shortString ends the string written at dst[at:] as a str32: one of up to 31 bytes, the usual key
+// and many a value, is moved back into a fixstr, whose header the reader tells without the table of
+// codes (Iter.pair).
+func shortString(dst []byte, at int) []byte {
+	n := len(dst) - at - 5
+	if n < 32 {
+		dst[at] = 0xa0 | byte(n)
+		return dst[:at+1+copy(dst[at+1:], dst[at+5:])]
+	}
+	binary.BigEndian.PutUint32(dst[at+1:], uint32(n))
+	return dst
 }
 
 // Bytes repeated in every byte of a word, for quoteOrBackslash.
