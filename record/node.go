@@ -169,6 +169,16 @@ func sizeFrom(b []byte, hdr, children int) int {
 		if pending > len(b)-n { // every value takes at least a byte
 			return -1
 		}
+		if t := b[n]; t < 0x80 || t&0xe0 == 0xa0 { // a positive fixint or a fixstr, told without the table
+			if t >= 0x80 {
+				n += int(t & 0x1f)
+			}
+			if n++; n > len(b) {
+				return -1
+			}
+			pending--
+			continue
+		}
 		_, h, p, c, fixed := headFixed(b[n:])
 		if !fixed {
 			_, h, p, c = headCounted(b[n:])
