@@ -92,3 +92,41 @@ func TestDecoderGivesSlots(t *testing.T) {
 		assert.Equal(t, slots(ev.Body(), keys)[string(f.Key)], f.Slot, "%s", f.Key)
 	}
 }
+
+// A key that has a name's length and all but one of its bytes, at any position, with any bit of
+// that byte flipped, is none of the names: the compare is of every byte, not only of what the hash
+// mixes.
+func TestKeysRefuseNearMisses(t *testing.T) {
+	names := []string{"pid", "eventID", "event_id", "container_id", "deviceCustomString1",
+		strings.Repeat("n", 17), strings.Repeat("n", 33)}
+	k := record.NewKeys(names...)
+	for _, n := range names {
+		for at := range len(n) {
+			for bit := range 8 {
+				other := []byte(n)
+				other[at] ^= 1 << bit
+				assert.Equal(t, record.NoSlot, k.Index(other), "%q", other)
+			}
+		}
+	}
+}
+
+// The look-up of the keys of a KCS-native record, about half of them in the list.
+func BenchmarkKeysIndex(b *testing.B) {
+	names := []string{"eventID", "eventName", "severity", "category", "source", "srcIP", "reason",
+		"artifact", "user", "pid", "ppid", "containerID", "status", "image", "operation", "srcPort",
+		"deviceCustomString1", "deviceCustomString2", "msg", "process"}
+	k := record.NewKeys(names...)
+	keys := [][]byte{}
+	for _, n := range names {
+		keys = append(keys, []byte(n), []byte(n+"_x"))
+	}
+	b.ResetTimer()
+	for range b.N {
+		for _, key := range keys {
+			if k.Index(key) == -2 {
+				b.Fatal()
+			}
+		}
+	}
+}
