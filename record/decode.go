@@ -1,9 +1,10 @@
 // Package record reads the events of a Fluent Bit chunk: msgpack, decoded in place.
 //
 // A chunk may be damaged on disk or written by an attacker, so nothing it declares is trusted: every
-// length is checked against the bytes left before anything is read, skipped or allocated for it (head
-// and size in node.go are the one reader of msgpack headers), and what one record can make the
-// decoder hold is bounded by the limits below, whatever the record holds.
+// length is checked against the bytes left before anything is read, skipped or allocated for it (by
+// head and size in node.go, and by the fast paths that tell a type byte themselves: sizeFrom, pair and
+// Kind), and what one record can make the decoder hold is bounded by the limits below, whatever the
+// record holds.
 package record
 
 import (
@@ -45,9 +46,10 @@ type Event struct {
 }
 
 // Slot is the index of f's key (a field of e) in keys, NoSlot when keys has it not: the Slot the
-// decoder gave it when it read with these keys, else looked up.
+// decoder gave it when it read with these keys, else looked up. An Event built by hand has no keys:
+// its fields are looked up, so that a Field's zero Slot (a name's index) is never read as one.
 func (e *Event) Slot(keys *Keys, f *Field) int {
-	if e.keys == keys {
+	if keys != nil && e.keys == keys {
 		return f.Slot
 	}
 	return keys.Index(f.Key)
@@ -378,17 +380,17 @@ func (d *Decoder) fields(dst []Field, m Node) ([]Field, int) {
 // docker parser) or `event` (Tracee's forward output), the first of each key, in that order. A
 // string that is not a JSON object is left alone: the record stays a plain log line.
 func (d *Decoder) embed(ev *Event) {
-	// the Merge_Log_Key, log, event: found in one pass over the keys, backwards so that the first wins
+	// the Merge_Log_Key, log, event: found in one pass over the keys, backwards so that the first wins;
+	// a Merge_Log_Key of log or event is found as such only, so that no field is parsed twice
 	at := [...]int{-1, -1, -1}
 	for i := len(ev.Fields) - 1; i >= 0; i-- {
 		switch key := ev.Fields[i].Key; {
+		case d.MergeLogKey != "" && string(key) == d.MergeLogKey:
+			at[0] = i
 		case string(key) == "log":
 			at[1] = i
 		case string(key) == "event":
 			at[2] = i
-		}
-		if d.MergeLogKey != "" && string(ev.Fields[i].Key) == d.MergeLogKey {
-			at[0] = i
 		}
 	}
 	for _, i := range at {

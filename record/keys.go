@@ -14,18 +14,18 @@ const NoSlot = -1
 // of its own, so that a look-up is one hash and one compare of two words, with no Go map and no
 // allocation. A Keys is never changed once made: it is safe for concurrent use.
 type Keys struct {
-	names []name   // names[0] is none: a slot that leads to it is empty
-	slots []uint16 // by hash: the index in names
-	mul   uint64   // the hash's odd multiplier, the one found to lead no two names to one slot
-	shift uint
+	names   []name   // names[0] is none: a slot that leads to it is empty; names[i] has Slot i-1
+	slots   []uint16 // by hash: the index in names
+	mul     uint64   // the hash's odd multiplier, the one found to lead no two names to one slot
+	shift   uint
+	longest int // a longer key is none of the names, refused before it is hashed in full
 }
 
 // name is one of the names, in the words a look-up compares.
 type name struct {
-	a, b  uint64 // words(name)
-	n     int    // its length; -1 for none
-	index int
-	text  string // compared in full when longer than 16 bytes, which a and b do not hold whole
+	a, b uint64 // words(name)
+	n    int    // its length; -1 for none
+	text string // compared in full when longer than 16 bytes, which a and b do not hold whole
 }
 
 // maxKeys bounds a list's length: a table with a slot of its own for every name takes about the
@@ -38,21 +38,24 @@ func NewKeys(list ...string) *Keys {
 	if len(list) > maxKeys {
 		panic(fmt.Sprintf("record.NewKeys: %d names, more than %d", len(list), maxKeys))
 	}
-	names := []name{{n: -1, index: NoSlot}}
+	names := []name{{n: -1}}
 	seen := make(map[string]bool, len(list))
-	for i, text := range list {
+	longest := 0
+	for _, text := range list {
 		if seen[text] {
 			panic(fmt.Sprintf("record.NewKeys: %q is named twice", text))
 		}
 		seen[text] = true
 		a, b := words([]byte(text))
-		names = append(names, name{a: a, b: b, n: len(text), index: i, text: text})
+		names = append(names, name{a: a, b: b, n: len(text), text: text})
+		longest = max(longest, len(text))
 	}
 	// Tries of multipliers for a table 8 times the list, then for one twice as large, and so on
 	// until one leads every name to a slot of its own.
-	for bits := bits.Len(uint(8 * len(list))); ; bits++ {
-		k := &Keys{names: names, slots: make([]uint16, 1<<bits), shift: uint(64 - bits)}
-		seed := uint64(bits)
+	for tableBits := bits.Len(uint(8 * len(list))); ; tableBits++ {
+		k := &Keys{names: names, slots: make([]uint16, 1<<tableBits), shift: uint(64 - tableBits),
+			longest: longest}
+		seed := uint64(tableBits)
 		for range 256 {
 			seed += 0x9e3779b97f4a7c15
 			k.mul = splitmix(seed) | 1
@@ -67,9 +70,8 @@ func NewKeys(list ...string) *Keys {
 func (k *Keys) place() bool {
 	clear(k.slots)
 	for i := 1; i < len(k.names); i++ {
-		key := []byte(k.names[i].text)
-		a, b := words(key)
-		h := &k.slots[k.slot(key, a, b)]
+		nm := &k.names[i]
+		h := &k.slots[k.slot([]byte(nm.text), nm.a, nm.b)]
 		if *h != 0 {
 			return false
 		}
@@ -80,15 +82,16 @@ func (k *Keys) place() bool {
 
 // Index is the index of key in the list, NoSlot when it is not there (or k is nil).
 func (k *Keys) Index(key []byte) int {
-	if k == nil {
+	if k == nil || len(key) > k.longest {
 		return NoSlot
 	}
 	a, b := words(key) // read once: for the hash and for the compare
-	nm := &k.names[k.slots[k.slot(key, a, b)]]
+	i := k.slots[k.slot(key, a, b)]
+	nm := &k.names[i]
 	if nm.a != a || nm.b != b || nm.n != len(key) || len(key) > 16 && nm.text != string(key) {
 		return NoSlot
 	}
-	return nm.index
+	return int(i) - 1
 }
 
 // words holds a key of up to 16 bytes whole, given its length: its first and last 8 bytes

@@ -93,6 +93,26 @@ func TestDecoderGivesSlots(t *testing.T) {
 	}
 }
 
+// A key longer than the longest name is none of them, even one that starts with a name: it is
+// refused by its length, before it is hashed (a key of a megabyte costs no more than a short one).
+func TestKeysRefuseAKeyLongerThanTheLongestName(t *testing.T) {
+	long := strings.Repeat("n", 20)
+	k := record.NewKeys("pid", "container_id", long)
+	assert.Equal(t, record.NoSlot, k.Index([]byte("container_id"+strings.Repeat("x", 1<<20))))
+	assert.Equal(t, record.NoSlot, k.Index([]byte(long+"n")))
+	assert.Equal(t, 2, k.Index([]byte(long)), "the longest name itself")
+}
+
+// An Event built by hand has no keys: a Field built by hand, whose Slot is 0, is looked up, not
+// taken for the first name.
+func TestSlotOfAFieldBuiltByHand(t *testing.T) {
+	var ev record.Event
+	f := record.Field{Key: []byte("x")}
+	assert.Equal(t, record.NoSlot, ev.Slot(nil, &f), "no keys")
+	assert.Equal(t, 1, ev.Slot(record.NewKeys("a", "x"), &f))
+	assert.Equal(t, record.NoSlot, ev.Slot(record.NewKeys("a"), &f))
+}
+
 // A key that has a name's length and all but one of its bytes, at any position, with any bit of
 // that byte flipped, is none of the names: the compare is of every byte, not only of what the hash
 // mixes.

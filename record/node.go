@@ -12,8 +12,16 @@ import (
 // the last child of a map or an array runs to its end (Iter.take).
 type Node struct{ b []byte }
 
-// NodeOf wraps the msgpack bytes of exactly one value; tests and tools build nodes with it.
-func NodeOf(b []byte) Node { return Node{b} }
+// NodeOf is the msgpack value at the start of b, measured: its bytes and no more, or the absent Node
+// when b does not hold a whole value (a Node is trusted to be whole: Iter.take). Tests and tools
+// build nodes with it.
+func NodeOf(b []byte) Node {
+	n := size(b)
+	if n < 0 {
+		return Node{}
+	}
+	return Node{b[:n:n]}
+}
 
 // NodeKind is the msgpack type of a Node.
 type NodeKind uint8
@@ -90,7 +98,8 @@ var codes = func() (t [256]code) {
 // length of the payload after it (string bytes, number bytes, extension bytes), and how many values
 // follow it as its children (array elements, or keys and values of a map). A header that b does not
 // hold whole, or a byte that is no type, is nodeInvalid with payload -1, so that a check of the
-// payload against the bytes left refuses it too. It is the one reader of msgpack headers.
+// payload against the bytes left refuses it too. Every header is read by it, but for the type bytes
+// that fast paths tell themselves (sizeFrom, pair, Kind), which check the bytes left as it does.
 func head(b []byte) (k NodeKind, hdr, payload, children int) {
 	if k, hdr, payload, children, ok := headFixed(b); ok {
 		return k, hdr, payload, children

@@ -96,6 +96,15 @@ func TestNodeMapsAndArrays(t *testing.T) {
 	assert.Equal(t, `{"a":[1,"x",{"b":true}],"7":"int key","c":null}`, string(m.AppendJSON(nil)))
 }
 
+// NodeOf keeps the first value of its bytes, and nothing when they do not hold one whole: a node's
+// last child is taken to run to its end (Iter.take), which is true only of a node measured whole.
+func TestNodeOfMeasures(t *testing.T) {
+	assert.Equal(t, mstr("a"), record.NodeOf(cat(mstr("a"), mstr("b"))).Bytes())
+	cut := cat(fixarray(1), fixarray(2), []byte{0x01}) // [[1, and the rest missing
+	assert.Equal(t, record.NodeAbsent, record.NodeOf(cut).Kind())
+	assert.Equal(t, record.NodeAbsent, record.NodeOf(cut).Index(0).Kind())
+}
+
 // A node cut short or announcing more than it holds reads as absent; nothing panics.
 func TestNodeDamage(t *testing.T) {
 	for name, bad := range map[string][]byte{

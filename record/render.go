@@ -23,7 +23,7 @@ const (
 // AppendJSON renders the node as compact JSON, as the decoder renders nested values: nesting deeper
 // than 64 levels is written as "…", extensions as null, and past 16 KiB the rest is cut: written as
 // "…" and the open levels closed, so the text stays JSON. Damage ends the text the same way.
-func (n Node) AppendJSON(dst []byte) []byte { return appendJSON(dst, n.b, maxRenderedJSON) }
+func (n Node) AppendJSON(dst []byte) []byte { return appendJSON(dst, n.b) }
 
 // jsonLevel is a map or an array being written.
 type jsonLevel struct {
@@ -41,10 +41,9 @@ type jsonWriter struct {
 	depth int
 }
 
-// appendJSON renders the msgpack value at the start of b, adding at most limit bytes to dst (the cut
-// mark alone when limit is smaller than cutRoom).
-func appendJSON(dst, b []byte, limit int) []byte {
-	w := jsonWriter{dst: dst, room: len(dst) + limit - cutRoom}
+// appendJSON renders the msgpack value at the start of b, adding at most maxRenderedJSON bytes to dst.
+func appendJSON(dst, b []byte) []byte {
+	w := jsonWriter{dst: dst, room: len(dst) + maxRenderedJSON - cutRoom}
 	for {
 		k, hdr, payload, children := head(b)
 		if payload < 0 || payload > len(b)-hdr || children < 0 {
