@@ -116,7 +116,7 @@ func (f Field) headerField() bool {
 // goes straight to its extension key is held in the event's own value of that key (out), so that it
 // is copied once; the others (indirect) are held here until finish decides where they go.
 type draft struct {
-	v    [numFields]record.Value // the indirect fields
+	v    [numFields]record.Value // the indirect fields (by Field; the others' entries stay empty)
 	out  *[product.NumKeys]record.Value
 	have uint64 // a bit per field that is set
 	// sensorSeverity is the severity a sensor's own priority gives, -1 when it has none.
@@ -168,9 +168,10 @@ func (d *draft) setBytes(f Field, b []byte) {
 	}
 }
 
-// finish turns the draft into the CEF event (whose direct fields the draft wrote already): the type, the outcome (in the product's spelling) and
-// severity rules, the address keys, the direction and cs4 (a file event's new owner, else the
-// command). Values that cannot be used are appended to problems.
+// finish turns the draft into the CEF event (whose direct fields the draft wrote already): the type,
+// the outcome (in the product's spelling) and severity rules, the address keys, the direction and
+// cs4 (a file event's new owner, else the command). Values that cannot be used are appended to
+// problems.
 func (m *Mapper) finish(d *draft, ev *product.Event, problems []Problem) []Problem {
 	ev.ClassID = text(d.v[FieldEventID])
 	ev.Name = text(d.v[FieldEventName])

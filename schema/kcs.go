@@ -91,7 +91,6 @@ func (m *Mapper) kcs(rec *record.Event, d *draft) {
 		f := &body[i]
 		slot := rec.Slot(kcsKeys, f)
 		if uint(slot) >= uint(len(kcsSlots)) || d.has(kcsSlots[slot]) { // none, or a fingerprint's
-
 			continue
 		}
 		// v points at the value, so that it is copied once, into the draft: a Value copied through

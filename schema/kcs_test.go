@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -277,6 +278,39 @@ func TestNestedValuesRenderedOnlyForTheirField(t *testing.T) {
 	mapJSONWith(t, m, string(js))
 	assert.LessOrEqual(t, len(m.buf), int(numFields)*maxRendered)
 	assert.Greater(t, len(m.buf), (int(numFields)-1)*(maxRendered-200), "every field rendered once")
+}
+
+// A record with a large nested value in every field grows the mapper's buffer to 37 renderings of
+// 16 KiB; the next record lets it go, so that the mapper does not keep the largest record's size
+// (the pipeline maps an emptied record at the end of each run).
+func TestMapperLetsGoOfALargeBuffer(t *testing.T) {
+	m := &Mapper{}
+	mapJSONWith(t, m, `{"event_id":"PM-001"}`)
+	base := liveHeap()
+	func() {
+		all := map[string]any{}
+		for f := range numFields {
+			all[f.Name()] = bigNested(f.Name())
+		}
+		js, err := json.Marshal(all)
+		require.NoError(t, err)
+		mapJSONWith(t, m, string(js))
+		require.Greater(t, len(m.buf), (int(numFields)-1)*(16<<10-200), "every field rendered")
+	}()
+	mapJSONWith(t, m, `{"event_id":"PM-001"}`)
+	if h := liveHeap(); h > base {
+		assert.LessOrEqual(t, h-base, uint64(maxKeptBuffer), "kept after the record")
+	}
+	runtime.KeepAlive(m)
+}
+
+// liveHeap is the heap in use after a collection.
+func liveHeap() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
 }
 
 // BenchmarkKCSKeys: the look-up of the keys of a KCS record (the 32 of BenchmarkPipeline's events and

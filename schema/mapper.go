@@ -23,8 +23,13 @@ type Mapper struct {
 
 	compiled []compiled
 	d        draft
-	buf      []byte
+	buf      []byte // let go at the next record when a record grew it past maxKeptBuffer
 }
+
+// maxKeptBuffer: a hostile record's nested values can grow the buffer to 37 renderings of 16 KiB;
+// a buffer grown past this is let go, so that the mapper does not keep the largest record's size
+// (the pipeline maps an emptied record at the end of each run, so it is let go with the chunk).
+const maxKeptBuffer = 64 << 10
 
 // Map maps one record onto ev: the record's sensor is the integration's Schema, or, with auto, the
 // one its fingerprint names (Detect), the KCS-native schema when none does. Values that cannot be
@@ -47,6 +52,9 @@ func (m *Mapper) mapAs(sensor Sensor, rec *record.Event, ev *product.Event, prob
 	ev.Time = rec.Time
 	m.d.reset(ev)
 	m.buf = m.buf[:0]
+	if cap(m.buf) > maxKeptBuffer {
+		m.buf = nil
+	}
 	d := &m.d
 	switch sensor {
 	case SensorFalco:
@@ -70,16 +78,8 @@ func (m *Mapper) mapAs(sensor Sensor, rec *record.Event, ev *product.Event, prob
 // pod name of the event source) when the event has none. Tracee's own `kubernetes` block (podName,
 // podNamespace) has neither key, so it is never taken for the filter's.
 func kubernetesFilter(rec *record.Event, d *draft) {
-	var host, pod record.Node // the first of each key, found in one walk of the block
-	it := rec.RecordNode("kubernetes").Pairs()
-	for key, v, ok := it.Next(); ok; key, v, ok = it.Next() {
-		switch {
-		case string(key) == "host" && host.Kind() == record.NodeAbsent:
-			host = v
-		case string(key) == "pod_name" && pod.Kind() == record.NodeAbsent:
-			pod = v
-		}
-	}
+	var host, pod record.Node
+	getKeys(rec.RecordNode("kubernetes"), []string{"host", "pod_name"}, &host, &pod)
 	if s, ok := host.Str(); ok {
 		d.setBytes(FieldNode, s)
 	}
@@ -150,6 +150,28 @@ func scalar(n record.Node) record.Value {
 		return record.Value{}
 	}
 	return v
+}
+
+// getKeys reads several keys of a map in one walk: *vals[i] is the value of keys[i], the first
+// when the key is repeated (as Get gives it; a Get for each key would walk the map again, measuring
+// every value before its key). For a few keys; a sensor dispatches a map of many with a switch.
+func getKeys(m record.Node, keys []string, vals ...*record.Node) {
+	it := m.Pairs()
+	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
+		for i, key := range keys {
+			if string(k) == key {
+				keepFirst(vals[i], v)
+				break
+			}
+		}
+	}
+}
+
+// keepFirst puts v in *n unless n holds a value already: the first of a repeated key counts.
+func keepFirst(n *record.Node, v record.Node) {
+	if n.Kind() == record.NodeAbsent {
+		*n = v
+	}
 }
 
 // runtimePrefixes are the container runtimes' prefixes of a container ID.

@@ -160,25 +160,3 @@ func splitHostPort(b []byte) (host, port []byte) {
 	}
 	return host, port
 }
-
-// getKeys reads several keys of a map in one walk: *vals[i] is the value of keys[i], the first
-// when the key is repeated (as Get gives it; a Get for each key would walk the map again, measuring
-// every value before its key). For a few keys; a sensor dispatches a map of many with a switch.
-func getKeys(m record.Node, keys []string, vals ...*record.Node) {
-	it := m.Pairs()
-	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
-		for i, key := range keys {
-			if string(k) == key {
-				keepFirst(vals[i], v)
-				break
-			}
-		}
-	}
-}
-
-// keepFirst puts v in *n unless n holds a value already: the first of a repeated key counts.
-func keepFirst(n *record.Node, v record.Node) {
-	if n.Kind() == record.NodeAbsent {
-		*n = v
-	}
-}
