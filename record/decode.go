@@ -58,16 +58,6 @@ func (e *Event) Slot(keys *Keys, f *Field) int {
 // The look-ups are named by where they look: Record… in the record as Fluent Bit holds it (Fields),
 // Body… in the event's own fields (Body), FindPath in both.
 
-// RecordValue returns the decoded value of a top-level key of the record (Fields).
-func (e *Event) RecordValue(key string) (Value, bool) {
-	for i := range e.Fields {
-		if string(e.Fields[i].Key) == key {
-			return e.Fields[i].Value, true
-		}
-	}
-	return Value{}, false
-}
-
 // Body is the event's own fields: the embedded event when there is one, else the record's body.
 func (e *Event) Body() []Field {
 	if e.EmbeddedKey != nil {

@@ -34,10 +34,9 @@ func decodeChunk(t *testing.T, chunk []byte) []decodedEvent {
 		if !ok {
 			return res
 		}
-		v, found := ev.RecordValue("event_id")
-		require.True(t, found)
-		require.Equal(t, record.KindString, v.Kind)
-		res = append(res, decodedEvent{ev.Time, string(v.Bytes)})
+		id, ok := ev.RecordNode("event_id").Str()
+		require.True(t, ok, "event_id is a string")
+		res = append(res, decodedEvent{ev.Time, string(id)})
 	}
 }
 
