@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kcs-siem/siem-cef/internal/heap"
 	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -19,15 +20,6 @@ type countLog struct{ lines int }
 
 func (l *countLog) Enabled(int) bool { return true }
 func (l *countLog) Log(int, string)  { l.lines++ }
-
-// heapInUse is the live heap after a full collection.
-func heapInUse() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc
-}
 
 // lyingValues are msgpack values of every type with a length, each announcing 4 GiB (or 65535) that
 // is not there.
@@ -82,7 +74,7 @@ func TestDamagedChunksLeaveTheHeapAsItWas(t *testing.T) {
 	for _, c := range chunks { // warm: the lane's buffers at their working size
 		in.Flush(c)
 	}
-	before := heapInUse()
+	before := heap.Live()
 	for i := range flushes {
 		in.Flush(chunks[i%len(chunks)])
 		if i%100 == 0 {
@@ -92,7 +84,7 @@ func TestDamagedChunksLeaveTheHeapAsItWas(t *testing.T) {
 			require.Less(t, ms.HeapAlloc, before+256<<20, "after %d flushes", i)
 		}
 	}
-	after := heapInUse()
+	after := heap.Live()
 	t.Logf("%d damaged chunks, %d flushes: heap %d KiB before, %d KiB after", len(chunks), flushes, before>>10, after>>10)
 	assert.Less(t, int64(after)-int64(before), int64(1<<20))
 }
@@ -157,14 +149,14 @@ func TestARecordOf20MiBIsNotKept(t *testing.T) {
 			defer in.Close()
 			chunk, _ := fixtureChunk(t)
 			require.Equal(t, flbOK, in.Flush(chunk))
-			before := heapInUse()
+			before := heap.Live()
 
 			big := build()
 			start := time.Now()
 			code := in.Flush(big)
 			took := time.Since(start)
 			big = nil
-			after := heapInUse()
+			after := heap.Live()
 			t.Logf("%s: flush %d in %v; heap %d KiB before, %d KiB after", name, code, took, before>>10, after>>10)
 			assert.Less(t, int64(after)-int64(before), int64(2<<20))
 			runtime.KeepAlive(in)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kcs-siem/siem-cef/internal/heap"
 	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -18,18 +19,9 @@ import (
 
 const mib = 1 << 20
 
-// heapAfterGC is the live heap.
-func heapAfterGC() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
-}
-
 // grew is how far the live heap lies above base, 0 when below.
 func grew(base uint64) uint64 {
-	if h := heapAfterGC(); h > base {
+	if h := heap.Live(); h > base {
 		return h - base
 	}
 	return 0
@@ -111,7 +103,7 @@ func TestDamagedChunksHoldNoMemory(t *testing.T) {
 		decodeToEnd(d, &ev, cuts[r%len(cuts)])
 	}
 	round(0)
-	base := heapAfterGC()
+	base := heap.Live()
 	const rounds = 10000
 	for r := 1; r <= rounds; r++ {
 		round(r)
@@ -162,7 +154,7 @@ func TestLargeRecordsRetainNothing(t *testing.T) {
 			d := record.NewDecoder()
 			var ev record.Event
 			decodeToEnd(d, &ev, current(sec0, 0, flatBody("warm")))
-			base := heapAfterGC()
+			base := heap.Live()
 
 			chunk, err := record.AppendEvent(nil, time.Unix(sec0, 0), k.body())
 			require.NoError(t, err)
@@ -198,7 +190,7 @@ func TestReleaseAfterAnAbandonedChunk(t *testing.T) {
 	d := record.NewDecoder()
 	var ev record.Event
 	decodeToEnd(d, &ev, current(sec0, 0, flatBody("warm")))
-	base := heapAfterGC()
+	base := heap.Live()
 
 	chunk, err := record.AppendEvent(nil, time.Unix(sec0, 0), map[string]any{
 		"log": `{"a":"` + strings.Repeat("x", record.MaxEmbeddedJSON-16) + `"}`,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/internal/fixture"
+	"github.com/kcs-siem/siem-cef/internal/heap"
 	"github.com/kcs-siem/siem-cef/product"
 	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/assert"
@@ -32,15 +33,22 @@ func mapJSONWith(t *testing.T, m *Mapper, js string) (*product.Event, []Problem)
 	chunk, n, err := record.FromJSONLines(strings.NewReader(js), time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC), time.Second)
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
+	rec := decodeFirst(t, chunk)
+	ev := new(product.Event)
+	problems := m.KCS(rec, ev, nil)
+	return ev, problems
+}
+
+// decodeFirst decodes the first event of a chunk with the mapping's keys, as the pipeline does.
+func decodeFirst(tb testing.TB, chunk []byte) *record.Event {
+	tb.Helper()
 	dec := record.NewDecoder().WithKeys(Keys())
 	dec.Reset(chunk)
 	var rec record.Event
 	ok, err := dec.Next(&rec)
-	require.NoError(t, err)
-	require.True(t, ok)
-	ev := new(product.Event)
-	problems := m.KCS(&rec, ev, nil)
-	return ev, problems
+	require.NoError(tb, err)
+	require.True(tb, ok)
+	return &rec
 }
 
 func TestSeedExampleByteForByte(t *testing.T) {
@@ -286,7 +294,7 @@ func TestNestedValuesRenderedOnlyForTheirField(t *testing.T) {
 func TestMapperLetsGoOfALargeBuffer(t *testing.T) {
 	m := &Mapper{}
 	mapJSONWith(t, m, `{"event_id":"PM-001"}`)
-	base := liveHeap()
+	base := heap.Live()
 	func() {
 		all := map[string]any{}
 		for f := range numFields {
@@ -298,19 +306,10 @@ func TestMapperLetsGoOfALargeBuffer(t *testing.T) {
 		require.Greater(t, len(m.buf), (int(numFields)-1)*(16<<10-200), "every field rendered")
 	}()
 	mapJSONWith(t, m, `{"event_id":"PM-001"}`)
-	if h := liveHeap(); h > base {
+	if h := heap.Live(); h > base {
 		assert.LessOrEqual(t, h-base, uint64(maxKeptBuffer), "kept after the record")
 	}
 	runtime.KeepAlive(m)
-}
-
-// liveHeap is the heap in use after a collection.
-func liveHeap() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc
 }
 
 // BenchmarkKCSKeys: the look-up of the keys of a KCS record (the 32 of BenchmarkPipeline's events and
@@ -354,19 +353,7 @@ func BenchmarkKCSKeys(b *testing.B) {
 func BenchmarkKCS(b *testing.B) {
 	chunk, err := record.AppendEvent(nil, time.Unix(0, 0), fixture.ProcessEvent(0))
 	require.NoError(b, err)
-	dec := record.NewDecoder().WithKeys(Keys())
-	dec.Reset(chunk)
-	var rec record.Event
-	ok, err := dec.Next(&rec)
-	require.True(b, ok)
-	require.NoError(b, err)
-	var m Mapper
-	ev := new(product.Event)
-	var problems []Problem
-	b.ReportAllocs()
-	for b.Loop() {
-		problems = m.Map(&rec, ev, problems[:0])
-	}
+	benchMapping(b, decodeFirst(b, chunk))
 }
 
 // isIPv4 accepts exactly what netip.ParseAddr reads as an IPv4 address.
