@@ -121,19 +121,15 @@ func (e *Encoder) Append(dst []byte, ev *Event) []byte {
 }
 
 func (e *Encoder) append(dst []byte, ev *Event, c *cuts) []byte {
-	switch e.format {
-	case RFC3164:
-		dst = append(dst, e.pri[SyslogSeverity(ev.Severity)]...)
-		dst = e.stamp.append(dst, ev.Time)
-		dst = append(dst, e.afterStamp...)
-	case RFC5424:
-		dst = append(dst, e.pri[SyslogSeverity(ev.Severity)]...)
-		dst = e.stamp.append(dst, ev.Time)
-		dst = append(dst, e.afterStamp...)
+	if e.format == NoSyslog {
+		return appendEvent(append(dst, e.prefix...), ev, c)
+	}
+	dst = append(dst, e.pri[SyslogSeverity(ev.Severity)]...)
+	dst = e.stamp.append(dst, ev.Time)
+	dst = append(dst, e.afterStamp...)
+	if e.format == RFC5424 {
 		dst = appendMsgID(dst, ev.ClassID, c.classIDMax())
 		dst = append(dst, e.afterMsgID...)
-	default:
-		dst = append(dst, e.prefix...)
 	}
 	return appendEvent(dst, ev, c)
 }
