@@ -232,11 +232,7 @@ func (f *falcoFields) connection(act []byte, d *draft) {
 			f.cip, f.cport, f.sip, f.sport = f.lip, f.lport, f.rip, f.rport
 		}
 	}
-	d.setBytes(FieldOperation, act)
-	d.setBytes(FieldSrcIP, f.cip)
-	d.set(FieldSrcPort, f.cport)
-	d.setBytes(FieldDstIP, f.sip)
-	d.set(FieldDstPort, f.sport)
+	d.setConnection(act, f.cip, f.cport, f.sip, f.sport)
 }
 
 // falcoAlert maps what the alert says of itself: its priority, rule and text, and its time (the

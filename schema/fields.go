@@ -161,6 +161,15 @@ func (d *draft) putFrom(f Field, v *record.Value) {
 	d.have |= 1 << f
 }
 
+// setConnection fills a connection's operation and its two ends, the source first.
+func (d *draft) setConnection(act, srcIP []byte, srcPort record.Value, dstIP []byte, dstPort record.Value) {
+	d.setBytes(FieldOperation, act)
+	d.setBytes(FieldSrcIP, srcIP)
+	d.set(FieldSrcPort, srcPort)
+	d.setBytes(FieldDstIP, dstIP)
+	d.set(FieldDstPort, dstPort)
+}
+
 // setBytes fills an empty field with a string; an empty string is no value.
 func (d *draft) setBytes(f Field, b []byte) {
 	if len(b) > 0 {

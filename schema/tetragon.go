@@ -275,9 +275,5 @@ func (a *tetragonArgs) connection(act []byte, d *draft) {
 	if bytes.Equal(act, actIngress) {
 		a.saddr, a.daddr, a.sport, a.dport = a.daddr, a.saddr, a.dport, a.sport
 	}
-	d.setBytes(FieldOperation, act)
-	d.setBytes(FieldSrcIP, a.saddr)
-	d.set(FieldSrcPort, a.sport)
-	d.setBytes(FieldDstIP, a.daddr)
-	d.set(FieldDstPort, a.dport)
+	d.setConnection(act, a.saddr, a.sport, a.daddr, a.dport)
 }
