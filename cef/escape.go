@@ -6,6 +6,8 @@ import (
 	"math/bits"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/kcs-siem/siem-cef/internal/swar"
 )
 
 // The escaping rules of docs/cef-and-syslog.md. Values are cut to their limit on a character boundary before
@@ -36,7 +38,7 @@ func newEscaping(escapes map[byte]string) *escaping {
 	for c, esc := range escapes {
 		e.repl[c] = esc
 		if c >= 0x20 && c < 0x7f {
-			printable = append(printable, ones*uint64(c))
+			printable = append(printable, swar.Repeat(c))
 		}
 	}
 	if len(printable) != len(e.printable) {
@@ -53,11 +55,6 @@ var (
 	valueEscaping = newEscaping(map[byte]string{'\\': `\\`, '=': `\=`, '\n': `\n`, '\r': `\r`})
 	// In header fields only backslash and '|'; CR and LF become spaces like other controls.
 	headerEscaping = newEscaping(map[byte]string{'\\': `\\`, '|': `\|`})
-)
-
-const (
-	ones  = 0x0101010101010101 // 1 in each byte of a word
-	highs = 0x8080808080808080 // each byte's high bit
 )
 
 // plainEnd is the index of the first byte of v after i that is not written as it is, or len(v);
@@ -118,11 +115,9 @@ func (e *escaping) appendPlain(dst, v []byte) ([]byte, bool) {
 // stop: a control character, DEL or above, or one of the two printable bytes escaped. A borrow or a
 // carry may mark a byte above a marked one, never below: the lowest mark is exact.
 func (e *escaping) stops(x uint64) uint64 {
-	controls := (x - 0x20*ones) &^ x // below 0x20 (a byte with its high bit set is marked below)
-	high := (x + ones) | x           // 0x7f and above
-	a, b := x^e.printable[0], x^e.printable[1]
-	zero := (a-ones)&^a | (b-ones)&^b // the bytes equal to one of them
-	return (controls | high | zero) & highs
+	controls := (x - 0x20*swar.Ones) &^ x // below 0x20 (a byte with its high bit set is marked below)
+	high := (x + swar.Ones) | x           // 0x7f and above
+	return (controls|high)&swar.Highs | swar.Equal(x, e.printable[0]) | swar.Equal(x, e.printable[1])
 }
 
 // keptStart is what is written of a value or Name of at most max characters. Blanks at either end
@@ -287,7 +282,7 @@ func cutChars(v []byte, max int) []byte {
 func asciiLen(v []byte) int {
 	i := 0
 	for ; i+8 <= len(v); i += 8 {
-		if m := binary.LittleEndian.Uint64(v[i:]) & highs; m != 0 {
+		if m := binary.LittleEndian.Uint64(v[i:]) & swar.Highs; m != 0 {
 			return i + bits.TrailingZeros64(m)/8
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/kcs-siem/siem-cef/internal/swar"
 )
 
 // maxJSONDepth bounds the nesting of an event carried as JSON text; a deeper text is not decoded
@@ -341,22 +343,15 @@ func shortString(dst []byte, at int) []byte {
 }
 
 // Bytes repeated in every byte of a word, for quoteOrBackslash.
-const (
-	ones    = 0x0101010101010101
-	highs   = 0x8080808080808080
-	quotes  = '"' * ones
-	slashes = '\\' * ones
-)
+const quotes, slashes = '"' * swar.Ones, '\\' * swar.Ones
 
 // quoteOrBackslash is the index of the first '"' or '\\' in s from i, len(s) when there is none. It
 // looks at a word of 8 bytes at a time: the text of a string is read once.
 func quoteOrBackslash(s []byte, i int) int {
 	for ; len(s)-i >= 8; i += 8 {
 		w := binary.LittleEndian.Uint64(s[i:])
-		// a byte of q or b is 0 where w has a quote or a backslash; (x-ones)&^x&highs flags each zero
-		// byte, and maybe bytes above one (a borrow), so its lowest flag is the first found
-		q, b := w^quotes, w^slashes
-		if m := ((q - ones) &^ q & highs) | ((b - ones) &^ b & highs); m != 0 {
+		// the lowest mark is the first quote or backslash
+		if m := swar.Equal(w, quotes) | swar.Equal(w, slashes); m != 0 {
 			return i + bits.TrailingZeros64(m)/8
 		}
 	}
