@@ -43,6 +43,8 @@ type Event struct {
 	EmbedTooLarge bool
 	Offset        int // byte offset of the event in the chunk
 	keys          *Keys
+	// fieldSlots and embeddedSlots are the slots in keys of the keys of Fields and of Embedded.
+	fieldSlots, embeddedSlots Slots
 }
 
 // Slot is the index of f's key (a field of e) in keys, NoSlot when keys has it not: the Slot the
@@ -53,6 +55,31 @@ func (e *Event) Slot(keys *Keys, f *Field) int {
 		return f.Slot
 	}
 	return keys.Index(f.Key)
+}
+
+// RecordHas reports whether the record as Fluent Bit holds it (Fields) has the key of slot in keys;
+// BodyHas whether the event's own fields (Body) have it.
+func (e *Event) RecordHas(keys *Keys, slot int) bool { return e.has(keys, slot, e.Fields, &e.fieldSlots) }
+
+func (e *Event) BodyHas(keys *Keys, slot int) bool {
+	if e.EmbeddedKey != nil {
+		return e.has(keys, slot, e.Embedded, &e.embeddedSlots)
+	}
+	return e.RecordHas(keys, slot)
+}
+
+// has tells a slot from the set the decoder filled when it read with keys, else by looking the
+// fields up.
+func (e *Event) has(keys *Keys, slot int, fields []Field, set *Slots) bool {
+	if keys != nil && e.keys == keys {
+		return set.has(slot)
+	}
+	for i := range fields {
+		if keys.Index(fields[i].Key) == slot && slot != NoSlot {
+			return true
+		}
+	}
+	return false
 }
 
 // The look-ups are named by where they look: Record… in the record as Fluent Bit holds it (Fields),
@@ -149,8 +176,12 @@ type Decoder struct {
 	// (its Merge_Log_Key); the event may be there. "" when the integration names none.
 	MergeLogKey string
 
-	keys    *Keys
-	buf     []byte // the chunk
+	keys *Keys
+	// embedSlots are the slots of the Merge_Log_Key, log and event in keys, when keys has all three
+	// (NoSlot for no Merge_Log_Key): embed then looks for them without a walk over the fields.
+	embedSlots    [3]int
+	embedSlotsSet bool
+	buf           []byte // the chunk
 	pos     int    // where the next event starts
 	markers int
 	json    []byte // an embedded JSON event, as msgpack; valid until the next event
@@ -162,13 +193,24 @@ func NewDecoder() *Decoder { return &Decoder{} }
 // WithMergeLogKey sets MergeLogKey and returns the decoder.
 func (d *Decoder) WithMergeLogKey(key string) *Decoder {
 	d.MergeLogKey = key
+	d.findEmbedSlots()
 	return d
 }
 
 // WithKeys sets the keys whose index each field gets as its Slot, and returns the decoder.
 func (d *Decoder) WithKeys(keys *Keys) *Decoder {
 	d.keys = keys
+	d.findEmbedSlots()
 	return d
+}
+
+func (d *Decoder) findEmbedSlots() {
+	d.embedSlots = [3]int{d.keys.Index([]byte(d.MergeLogKey)), d.keys.Index([]byte("log")), d.keys.Index([]byte("event"))}
+	if d.MergeLogKey == "" {
+		d.embedSlots[0] = NoSlot
+	}
+	d.embedSlotsSet = d.embedSlots[1] != NoSlot && d.embedSlots[2] != NoSlot &&
+		(d.MergeLogKey == "" || d.embedSlots[0] != NoSlot)
 }
 
 // Reset points the decoder at a chunk. The chunk is not copied: events refer to it.
@@ -236,13 +278,15 @@ func (d *Decoder) Next(ev *Event) (bool, error) {
 func (d *Decoder) event(ev *Event, b []byte) (n int, marker bool, reason string) {
 	ev.Fields, ev.Embedded, ev.EmbeddedKey, ev.EmbedTooLarge = ev.Fields[:0], ev.Embedded[:0], nil, false
 	ev.keys = d.keys
+	ev.fieldSlots.reset(d.keys)
+	ev.embeddedSlots.reset(d.keys)
 	d.json = d.json[:0]
 	body, marker, reason := readHeader(ev, b)
 	if marker || reason != "" {
 		return size(b), marker, reason
 	}
 	var bodySize int
-	if ev.Fields, bodySize = d.fields(ev.Fields, body); bodySize < 0 {
+	if ev.Fields, bodySize = d.fields(ev.Fields, &ev.fieldSlots, body); bodySize < 0 {
 		return -1, false, ""
 	}
 	d.embed(ev)
@@ -254,6 +298,9 @@ func (d *Decoder) event(ev *Event, b []byte) (n int, marker bool, reason string)
 // reads the time into ev and returns the body, which runs to the end of b; reason says why an event
 // that is none is stepped over. The event may not be whole: then size(b) tells it, whatever reason.
 func readHeader(ev *Event, b []byte) (body Node, marker bool, reason string) {
+	if body, ok := usualHeader(ev, b); ok {
+		return body, false, ""
+	}
 	const notWhole = "not whole"
 	root := Node{b}
 	if n := root.Len(); n != 2 {
@@ -291,6 +338,25 @@ func readHeader(ev *Event, b []byte) (body Node, marker bool, reason string) {
 	}
 	ev.Time, marker, reason = readTime(stamp)
 	return body, marker, reason
+}
+
+// usualHeader reads the header Fluent Bit writes for nearly every event, [[EventTime, {}], {...}],
+// by its fixed bytes; ok is false for any other (a group marker among them), which readHeader reads
+// the long way.
+func usualHeader(ev *Event, b []byte) (body Node, ok bool) {
+	const size = 13 // 0x92 0x92, EventTime as fixext 8 of type 0, 0x80
+	if len(b) <= size || b[0] != 0x92 || b[1] != 0x92 || b[2] != 0xd7 || b[3] != 0 || b[12] != 0x80 {
+		return Node{}, false
+	}
+	s, ns := binary.BigEndian.Uint32(b[4:]), binary.BigEndian.Uint32(b[8:])
+	if ns == 0 && (s == eventTimeGroupStart || s == eventTimeGroupEnd) {
+		return Node{}, false
+	}
+	if body = (Node{b[size:]}); body.Kind() != NodeMap || body.Len() > maxFields {
+		return Node{}, false
+	}
+	ev.Time = time.Unix(int64(s), int64(ns))
+	return body, true
 }
 
 // readTime reads a timestamp: EventTime (extension 0 of 8 bytes: uint32 seconds and nanoseconds,
@@ -343,7 +409,7 @@ func isArray(c byte) bool { return c&0xf0 == 0x90 || c == 0xdc || c == 0xdd }
 // bytes, -1 when it is not whole. Each key and value is read by its header once: a scalar is decoded
 // from it, a map or an array only measured (it is rendered if a key carries it). A key that is not
 // a string is stepped over with its value: no mapping can name it.
-func (d *Decoder) fields(dst []Field, m Node) ([]Field, int) {
+func (d *Decoder) fields(dst []Field, slots *Slots, m Node) ([]Field, int) {
 	it := m.Pairs()
 	it.exact = false // the body runs to the end of the chunk: every child is measured, and so m
 	for {
@@ -361,6 +427,7 @@ func (d *Decoder) fields(dst []Field, m Node) ([]Field, int) {
 		dst = append(dst, Field{})
 		f := &dst[len(dst)-1]
 		f.Key, f.Raw, f.Slot = key, v, d.keys.Index(key)
+		slots.add(f.Slot)
 		f.Value.scalar(v.b, k, hdr, payload)
 	}
 }
@@ -370,6 +437,10 @@ func (d *Decoder) fields(dst []Field, m Node) ([]Field, int) {
 // docker parser) or `event` (Tracee's forward output), the first of each key, in that order. A
 // string that is not a JSON object is left alone: the record stays a plain log line.
 func (d *Decoder) embed(ev *Event) {
+	if d.embedSlotsSet && !ev.fieldSlots.has(d.embedSlots[0]) && !ev.fieldSlots.has(d.embedSlots[1]) &&
+		!ev.fieldSlots.has(d.embedSlots[2]) {
+		return
+	}
 	// the Merge_Log_Key, log, event: found in one pass over the keys, backwards so that the first wins;
 	// a Merge_Log_Key of log or event is found as such only, so that no field is parsed twice
 	at := [...]int{-1, -1, -1}
@@ -415,7 +486,7 @@ func (d *Decoder) embedFrom(ev *Event, f *Field) bool {
 		ev.EmbedTooLarge = true
 		return false
 	}
-	ev.Embedded, _ = d.fields(ev.Embedded[:0], node) // whole: a field, or JSON made into msgpack
+	ev.Embedded, _ = d.fields(ev.Embedded[:0], &ev.embeddedSlots, node) // whole: a field, or JSON made into msgpack
 	ev.EmbeddedKey = f.Key
 	return true
 }

@@ -134,3 +134,30 @@ func splitmix(x uint64) uint64 {
 	x = (x ^ x>>27) * 0x94d049bb133111eb
 	return x ^ x>>31
 }
+
+// Slots is a set of the slots of a Keys: those the keys of a record's fields hold, so that looking
+// for a key a record does not have costs a bit test, not a walk over its fields.
+type Slots struct {
+	words [maxKeys / 64]uint64
+	used  int // the words a slot of the Keys read with can set: the only ones to clear
+}
+
+// reset empties the set, for fields read with k.
+func (s *Slots) reset(k *Keys) {
+	clear(s.words[:s.used])
+	s.used = 0
+	if k != nil {
+		s.used = (len(k.names) - 1 + 63) / 64
+	}
+}
+
+func (s *Slots) add(slot int) {
+	if slot >= 0 {
+		s.words[uint(slot)/64%uint(len(s.words))] |= 1 << (uint(slot) % 64)
+	}
+}
+
+// has reports slot in the set; a negative slot (NoSlot) never is.
+func (s *Slots) has(slot int) bool {
+	return slot >= 0 && s.words[uint(slot)/64%uint(len(s.words))]&(1<<(uint(slot)%64)) != 0
+}

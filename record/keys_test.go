@@ -150,3 +150,70 @@ func BenchmarkKeysIndex(b *testing.B) {
 		}
 	}
 }
+
+// RecordHas and BodyHas tell the keys of the record and of its embedded event from the slots the
+// decoder noted; an event read with other keys, or built by hand, is looked up, with the same answers.
+func TestRecordHasAndBodyHas(t *testing.T) {
+	keys := record.NewKeys("rule", "log", "event", "pid", "absent")
+	other := record.NewKeys("pid", "rule", "z")
+	chunk, err := record.AppendEvent(nil, at(sec0, 0), map[string]any{"log": `{"rule":"R","pid":1,"y":2}`, "z": 1})
+	require.NoError(t, err)
+	d := record.NewDecoder().WithKeys(keys)
+	d.Reset(chunk)
+	var ev record.Event
+	ok, err := d.Next(&ev)
+	require.True(t, ok)
+	require.NoError(t, err)
+	require.Equal(t, "log", string(ev.EmbeddedKey), "log is embedded with log and event among the keys")
+	byHand := record.Event{Fields: ev.Fields, Embedded: ev.Embedded, EmbeddedKey: ev.EmbeddedKey}
+	for _, e := range []*record.Event{&ev, &byHand} {
+		for slot, want := range []bool{false, true, false, false, false} {
+			assert.Equal(t, want, e.RecordHas(keys, slot), "record, slot %d", slot)
+		}
+		for slot, want := range []bool{true, false, false, true, false} {
+			assert.Equal(t, want, e.BodyHas(keys, slot), "body, slot %d", slot)
+		}
+		assert.Equal(t, []bool{false, false, true}, []bool{e.RecordHas(other, 0), e.RecordHas(other, 1), e.RecordHas(other, 2)})
+		assert.Equal(t, []bool{true, true, false}, []bool{e.BodyHas(other, 0), e.BodyHas(other, 1), e.BodyHas(other, 2)})
+		assert.False(t, e.RecordHas(keys, record.NoSlot))
+	}
+}
+
+// The decoder finds an embedded event whether or not its keys name log, event and the
+// Merge_Log_Key: with all of them, by their slots; without, by a walk over the fields.
+func TestEmbedWithAndWithoutTheKeys(t *testing.T) {
+	chunk, err := record.AppendEvent(nil, at(sec0, 0), map[string]any{
+		"a": 1, "mrg": map[string]any{"rule": "M"}, "log": `{"rule":"L"}`, "event": `{"rule":"E"}`})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		keys     *record.Keys
+		merge    string
+		embedded string
+	}{
+		{nil, "", "log"},
+		{record.NewKeys("rule"), "", "log"},
+		{record.NewKeys("rule", "log", "event"), "", "log"},
+		{record.NewKeys("rule", "log", "event"), "mrg", "mrg"},
+		{record.NewKeys("rule", "log", "event", "mrg"), "mrg", "mrg"},
+		{record.NewKeys("log", "event", "mrg"), "nothere", "log"},
+	} {
+		d := record.NewDecoder().WithKeys(tc.keys).WithMergeLogKey(tc.merge)
+		d.Reset(chunk)
+		var ev record.Event
+		ok, err := d.Next(&ev)
+		require.True(t, ok)
+		require.NoError(t, err)
+		assert.Equal(t, tc.embedded, string(ev.EmbeddedKey), "Merge_Log_Key %q", tc.merge)
+	}
+	// an event with none of them is its own body
+	chunk, err = record.AppendEvent(nil, at(sec0, 0), map[string]any{"a": 1, "rule": "R"})
+	require.NoError(t, err)
+	d := record.NewDecoder().WithKeys(record.NewKeys("rule", "log", "event"))
+	d.Reset(chunk)
+	var ev record.Event
+	ok, err := d.Next(&ev)
+	require.True(t, ok)
+	require.NoError(t, err)
+	assert.Nil(t, ev.EmbeddedKey)
+	assert.True(t, ev.BodyHas(record.NewKeys("rule"), 0))
+}

@@ -60,7 +60,20 @@ var fingerprints = append([]string{"output_fields", "rule", "priority", "eventNa
 // fingerprint is the index in fingerprints of the key of f, a field of rec, or a negative number
 // when it is none of them.
 func fingerprint(rec *record.Event, f *record.Field) int {
-	return rec.Slot(kcsKeys, f) - len(kcsNames) // NoSlot is negative
+	if fp := rec.Slot(kcsKeys, f) - len(kcsNames); fp < len(fingerprints) { // NoSlot is negative
+		return fp
+	}
+	return -1 // one of recordKeys
+}
+
+// hasFingerprint reports an event whose own fields have one of the fingerprints' keys at least.
+func hasFingerprint(rec *record.Event) bool {
+	for fp := range fingerprints {
+		if rec.BodyHas(kcsKeys, len(kcsNames)+fp) {
+			return true
+		}
+	}
+	return false
 }
 
 // isTetragonEvent reports a field that carries a Tetragon event: one of tetragonEvents holding a map.
@@ -77,6 +90,9 @@ func isTetragonEvent(rec *record.Event, f *record.Field) bool {
 //
 // Anything else is a KCS-native record.
 func Detect(rec *record.Event) Sensor {
+	if !hasFingerprint(rec) {
+		return SensorKCS
+	}
 	var outputFields, rule, priority, eventName, hostPID bool
 	body := rec.Body()
 	for i := range body {

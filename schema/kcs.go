@@ -20,6 +20,14 @@ var (
 	kcsKeys  *record.Keys
 )
 
+// recordKeys are keys of the record as Fluent Bit holds it, after the fingerprints in Keys: the
+// kubernetes filter's block, and the keys the decoder finds an embedded event under, so that a
+// record without them is told by its slots.
+var recordKeys = [...]string{"kubernetes", "log", "event"}
+
+// slotKubernetes is the slot of the kubernetes filter's block in Keys.
+var slotKubernetes int
+
 // Keys are the record keys the mapping dispatches on, for the decoder (record.Decoder.WithKeys).
 func Keys() *record.Keys { return kcsKeys }
 
@@ -68,7 +76,8 @@ func init() {
 	spell(FieldContainer, "cs6", "deviceCustomString6")
 	spell(FieldNodeIP, "cs7", "deviceCustomString7")
 	spell(FieldMessage, "msg")
-	kcsKeys = record.NewKeys(append(kcsNames[:len(kcsNames):len(kcsNames)], fingerprints...)...)
+	kcsKeys = record.NewKeys(append(append(kcsNames[:len(kcsNames):len(kcsNames)], fingerprints...), recordKeys[:]...)...)
+	slotKubernetes = kcsKeys.Index([]byte("kubernetes"))
 }
 
 // Problem is a value the mapping could not use; the event is still sent without it.
