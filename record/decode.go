@@ -59,7 +59,9 @@ func (e *Event) Slot(keys *Keys, f *Field) int {
 
 // RecordHas reports whether the record as Fluent Bit holds it (Fields) has the key of slot in keys;
 // BodyHas whether the event's own fields (Body) have it.
-func (e *Event) RecordHas(keys *Keys, slot int) bool { return e.has(keys, slot, e.Fields, &e.fieldSlots) }
+func (e *Event) RecordHas(keys *Keys, slot int) bool {
+	return e.has(keys, slot, e.Fields, &e.fieldSlots)
+}
 
 func (e *Event) BodyHas(keys *Keys, slot int) bool {
 	if e.EmbeddedKey != nil {
@@ -182,9 +184,9 @@ type Decoder struct {
 	embedSlots    [3]int
 	embedSlotsSet bool
 	buf           []byte // the chunk
-	pos     int    // where the next event starts
-	markers int
-	json    []byte // an embedded JSON event, as msgpack; valid until the next event
+	pos           int    // where the next event starts
+	markers       int
+	json          []byte // an embedded JSON event, as msgpack; valid until the next event
 }
 
 // NewDecoder makes a decoder; it allocates nothing per event once warm.
