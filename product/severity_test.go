@@ -79,7 +79,8 @@ func TestLookupTypeUnknown(t *testing.T) {
 	assert.Equal(t, "CMP", product.LookupType([]byte("CMP-001")).Prefix)
 	assert.Equal(t, "FFTP", product.LookupType([]byte("FFTP-001")).Prefix)
 	assert.Equal(t, "FM", product.LookupType([]byte("FM-1-2")).Prefix)
-	for _, id := range []string{"", "-", "XYZ-001", "PMX-001", "P-M", "ADMIN-1", "-PM", " PM-001"} {
+	for _, id := range []string{"", "-", "XYZ-001", "PMX-001", "P-M", "ADMIN-1", "-PM", " PM-001", "PM\x00-001",
+		"P\x00-001", "NCMPNCMP-001", "pm-001", "SIEMCEF-001"} {
 		ty := product.LookupType([]byte(id))
 		assert.Same(t, product.UnknownType, ty, "id %q", id)
 	}
@@ -88,6 +89,16 @@ func TestLookupTypeUnknown(t *testing.T) {
 	assert.False(t, u.Runtime)
 	for _, o := range []product.Outcome{product.OutcomeOther, product.OutcomeSuccess, product.OutcomeError, product.OutcomeAudit, product.OutcomeEnforce} {
 		assert.Equal(t, 5, u.Severity(o))
+	}
+}
+
+// Every prefix of the table finds its own type, which says so (TypeByPrefix packs prefixes into
+// words: none may be lost or meet another).
+func TestPrefixCodes(t *testing.T) {
+	for _, p := range product.Prefixes() {
+		ty, ok := product.TypeByPrefix(p)
+		require.True(t, ok, p)
+		assert.Equal(t, p, ty.Prefix)
 	}
 }
 

@@ -153,12 +153,36 @@ func LookupType(eventID []byte) *Type {
 
 // TypeByPrefix finds a type of the table by its prefix ("PM").
 func TypeByPrefix(prefix string) (*Type, bool) {
-	for i := range types {
-		if prefix == types[i].Prefix {
-			return &types[i], true
+	if code, ok := prefixCode(prefix); ok {
+		for i, c := range prefixCodes {
+			if c == code {
+				return &types[i], true
+			}
 		}
 	}
 	return nil, false
+}
+
+// prefixCodes are the prefixes of the table as prefixCode makes them, in its order: a look-up
+// compares words, not strings.
+var prefixCodes = func() []uint64 {
+	codes := make([]uint64, len(types))
+	for i := range types {
+		codes[i], _ = prefixCode(types[i].Prefix) // every prefix has one: TestPrefixCodes
+	}
+	return codes
+}()
+
+// prefixCode packs a prefix of up to 7 bytes and its length into a word; ok is false for a longer
+// one, which is no prefix of the table.
+func prefixCode(p string) (code uint64, ok bool) {
+	if len(p) > 7 {
+		return 0, false
+	}
+	for i := range len(p) {
+		code |= uint64(p[i]) << (8 * i)
+	}
+	return code | uint64(len(p))<<56, true
 }
 
 // Prefixes lists the prefixes of the table, in its order.
