@@ -402,14 +402,9 @@ func (it *Iter) Next() (key []byte, val Node, ok bool) {
 // pair reads a map's next key and value: the key's bytes when it is a string (isStr), and the
 // value's kind and header as head read them.
 func (it *Iter) pair() (key []byte, isStr bool, v Node, k NodeKind, hdr, payload int, ok bool) {
-	if b := it.rest; it.left > 0 && len(b) > 0 && b[0]&0xe0 == 0xa0 {
-		// A fixstr key, the usual one, is read without the table of codes.
-		if n := int(b[0]&0x1f) + 1; n <= len(b) {
-			key, isStr, it.rest = b[1:n:n], true, b[n:]
-			it.left--
-		}
-	}
-	if !isStr {
+	if kn, fix := it.takeFixstr(); fix {
+		key, isStr = kn.b[1:], true
+	} else {
 		kn, kk, khdr, _, ok := it.take()
 		if !ok {
 			return nil, false, Node{}, 0, 0, 0, false
@@ -418,8 +413,23 @@ func (it *Iter) pair() (key []byte, isStr bool, v Node, k NodeKind, hdr, payload
 			key, isStr = kn.b[khdr:len(kn.b):len(kn.b)], true
 		}
 	}
+	if v, fix := it.takeFixstr(); fix {
+		return key, isStr, v, NodeString, 1, len(v.b) - 1, true
+	}
 	if v, k, hdr, payload, ok = it.take(); !ok {
 		return nil, false, Node{}, 0, 0, 0, false
 	}
 	return key, isStr, v, k, hdr, payload, true
+}
+
+// takeFixstr reads the next child when it is a fixstr, the usual key and value, without the table of
+// codes; ok is false, with nothing read, for any other.
+func (it *Iter) takeFixstr() (v Node, ok bool) {
+	if b := it.rest; it.left > 0 && len(b) > 0 && b[0]&0xe0 == 0xa0 {
+		if n := int(b[0]&0x1f) + 1; n <= len(b) {
+			it.rest, it.left = b[n:], it.left-1
+			return Node{b[:n:n]}, true
+		}
+	}
+	return Node{}, false
 }
