@@ -58,34 +58,35 @@ func (e *Event) Slot(keys *Keys, f *Field) int {
 }
 
 // RecordHas reports whether the record as Fluent Bit holds it (Fields) has the key of slot in keys;
-// BodyHas whether the event's own fields (Body) have it.
+// BodyHas whether the event's own fields (Body) have it; BodyHasAny whether they have a key of a slot
+// from first to last.
 func (e *Event) RecordHas(keys *Keys, slot int) bool {
-	return e.has(keys, slot, e.Fields, &e.fieldSlots)
+	return e.has(keys, slot, slot, e.Fields, &e.fieldSlots)
 }
 
-func (e *Event) BodyHas(keys *Keys, slot int) bool {
+func (e *Event) BodyHas(keys *Keys, slot int) bool { return e.BodyHasAny(keys, slot, slot) }
+
+func (e *Event) BodyHasAny(keys *Keys, first, last int) bool {
 	if e.EmbeddedKey != nil {
-		return e.has(keys, slot, e.Embedded, &e.embeddedSlots)
+		return e.has(keys, first, last, e.Embedded, &e.embeddedSlots)
 	}
-	return e.RecordHas(keys, slot)
+	return e.has(keys, first, last, e.Fields, &e.fieldSlots)
 }
 
-// has tells a slot from the set the decoder filled when it read with keys, else by looking the
-// fields up.
-func (e *Event) has(keys *Keys, slot int, fields []Field, set *Slots) bool {
+// has tells slots from the set the decoder filled when it read with keys, else by looking the fields
+// up. NoSlot is never had.
+func (e *Event) has(keys *Keys, first, last int, fields []Field, set *Slots) bool {
+	first = max(first, 0)
 	if keys != nil && e.keys == keys {
-		return set.has(slot)
+		return set.hasAny(first, last)
 	}
 	for i := range fields {
-		if keys.Index(fields[i].Key) == slot && slot != NoSlot {
+		if slot := keys.Index(fields[i].Key); slot >= first && slot <= last {
 			return true
 		}
 	}
 	return false
 }
-
-// The look-ups are named by where they look: Record… in the record as Fluent Bit holds it (Fields),
-// Body… in the event's own fields (Body), FindPath in both.
 
 // Body is the event's own fields: the embedded event when there is one, else the record's body.
 func (e *Event) Body() []Field {
@@ -439,8 +440,8 @@ func (d *Decoder) fields(dst []Field, slots *Slots, m Node) ([]Field, int) {
 // docker parser) or `event` (Tracee's forward output), the first of each key, in that order. A
 // string that is not a JSON object is left alone: the record stays a plain log line.
 func (d *Decoder) embed(ev *Event) {
-	if d.embedSlotsSet && !ev.fieldSlots.has(d.embedSlots[0]) && !ev.fieldSlots.has(d.embedSlots[1]) &&
-		!ev.fieldSlots.has(d.embedSlots[2]) {
+	if d.embedSlotsSet && !ev.RecordHas(d.keys, d.embedSlots[0]) && !ev.RecordHas(d.keys, d.embedSlots[1]) &&
+		!ev.RecordHas(d.keys, d.embedSlots[2]) {
 		return
 	}
 	// the Merge_Log_Key, log, event: found in one pass over the keys, backwards so that the first wins;

@@ -157,7 +157,14 @@ func (s *Slots) add(slot int) {
 	}
 }
 
-// has reports slot in the set; a negative slot (NoSlot) never is.
-func (s *Slots) has(slot int) bool {
-	return slot >= 0 && s.words[uint(slot)/64%uint(len(s.words))]&(1<<(uint(slot)%64)) != 0
+// hasAny reports a slot from first to last in the set; first is not negative.
+func (s *Slots) hasAny(first, last int) bool {
+	last = min(last, len(s.words)*64-1)
+	for w := first / 64; w <= last/64 && first <= last; w++ {
+		lo, hi := max(first-w*64, 0), min(last-w*64, 63) // the bits of word w in the range
+		if s.words[w]&(^uint64(0)>>(63-hi+lo)<<lo) != 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -217,3 +217,34 @@ func TestEmbedWithAndWithoutTheKeys(t *testing.T) {
 	assert.Nil(t, ev.EmbeddedKey)
 	assert.True(t, ev.BodyHas(record.NewKeys("rule"), 0))
 }
+
+// BodyHasAny answers from the decoder's bit set as the walk over the fields does, for every range of
+// slots of a list of 150 names (three words of the set), wherever the record's keys fall.
+func TestBodyHasAnyOverWords(t *testing.T) {
+	names := make([]string, 150)
+	for i := range names {
+		names[i] = fmt.Sprintf("k%d", i)
+	}
+	keys := record.NewKeys(names...)
+	body := map[string]any{"k0": 1, "k63": 1, "k64": 1, "k100": 1, "k127": 1, "k128": 1, "k149": 1, "other": 1}
+	chunk, err := record.AppendEvent(nil, at(sec0, 0), body)
+	require.NoError(t, err)
+	d := record.NewDecoder().WithKeys(keys)
+	d.Reset(chunk)
+	var ev record.Event
+	ok, err := d.Next(&ev)
+	require.True(t, ok)
+	require.NoError(t, err)
+	byHand := record.Event{Fields: ev.Fields}
+	for first := -1; first < 152; first++ {
+		for last := first; last < 152; last++ {
+			want := false
+			for s := max(first, 0); s <= last && s < len(names); s++ {
+				_, in := body[names[s]]
+				want = want || in
+			}
+			require.Equal(t, want, ev.BodyHasAny(keys, first, last), "slots %d to %d", first, last)
+			require.Equal(t, want, byHand.BodyHasAny(keys, first, last), "by hand, slots %d to %d", first, last)
+		}
+	}
+}

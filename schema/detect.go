@@ -68,12 +68,7 @@ func fingerprint(rec *record.Event, f *record.Field) int {
 
 // hasFingerprint reports an event whose own fields have one of the fingerprints' keys at least.
 func hasFingerprint(rec *record.Event) bool {
-	for fp := range fingerprints {
-		if rec.BodyHas(kcsKeys, len(kcsNames)+fp) {
-			return true
-		}
-	}
-	return false
+	return rec.BodyHasAny(kcsKeys, len(kcsNames), len(kcsNames)+len(fingerprints)-1)
 }
 
 // isTetragonEvent reports a field that carries a Tetragon event: one of tetragonEvents holding a map.
