@@ -23,6 +23,7 @@ func (e *Event) Wire(w *cef.Event, nums []byte) []byte {
 		w.Ext = append(w.Ext[:0], keyFields[:]...)
 	}
 	ext := w.Ext[:NumKeys]
+	ext[KeyCs4] = e.cs4Field() // its label follows the event
 	nums = nums[:0]
 	sent := e.sent()
 	for k := range NumKeys {
@@ -48,15 +49,18 @@ var keyFields, ownerField = func() (f [NumKeys]cef.Field, owner cef.Field) {
 	return f, cef.NewField(KeyCs4.Name(), newOwnerLabel, KeyCs4.Max(), cef.Text)
 }()
 
-// fill writes the value of key k, and its kind, into f, a field of k (keyFields[k] or ownerField):
-// a number's text is appended to nums, or nothing when it is longer than the key's limit.
-func (e *Event) fill(f *cef.Field, k Key, nums []byte) []byte {
-	switch { // cs4's label follows the event
-	case k == KeyCs4 && e.Cs4IsOwner:
-		*f = ownerField
-	case k == KeyCs4:
-		*f = keyFields[k]
+// cs4Field is the field of cs4 for this event: labelled "New owner" when it carries a file event's
+// new owner.
+func (e *Event) cs4Field() cef.Field {
+	if e.Cs4IsOwner {
+		return ownerField
 	}
+	return keyFields[KeyCs4]
+}
+
+// fill writes the value of key k, and its kind, into f, a field of k (keyFields[k], or cs4Field for
+// cs4): a number's text is appended to nums, or nothing when it is longer than the key's limit.
+func (e *Event) fill(f *cef.Field, k Key, nums []byte) []byte {
 	v := &e.Values[k]
 	switch v.Kind {
 	case record.KindNone:
@@ -83,6 +87,9 @@ func (e *Event) AppendWireValue(dst []byte, k Key) []byte {
 		return dst
 	}
 	f := keyFields[k]
+	if k == KeyCs4 {
+		f = e.cs4Field()
+	}
 	if withNumber := e.fill(&f, k, dst); f.Kind == cef.Number {
 		return withNumber // the number's text is what is sent
 	}
