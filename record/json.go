@@ -32,19 +32,17 @@ func looksLikeJSONObject(s []byte) bool {
 
 // appendJSONAsMsgpack transcodes one JSON object (the whole of src, blanks around it allowed) to
 // msgpack appended to dst. Strings are unescaped, integers that fit stay integers (int64, or uint64
-// above it), other numbers become float64. Maps, arrays and strings are written with 32-bit lengths,
-// patched once known, so the text is read once. ok is false when src is not one well-formed JSON
-// object; dst is then returned cut back to its original length.
+// above it), other numbers become float64; each is written in msgpack's shortest form. Maps and
+// arrays are written with 32-bit counts, patched once known, so the text is read once. ok is false
+// when src is not one well-formed JSON object; dst is then returned cut back to its original length.
 func appendJSONAsMsgpack(dst, src []byte) ([]byte, bool) {
 	start := len(dst)
 	r := jsonReader{s: src}
-	r.blank()
-	if r.i >= len(r.s) || r.s[r.i] != '{' {
+	if r.nonBlank() != '{' {
 		return dst[:start], false
 	}
 	dst, ok := r.value(dst, 0)
-	r.blank()
-	if !ok || r.i != len(r.s) {
+	if !ok || r.nonBlank() != 0 || r.i != len(r.s) {
 		return dst[:start], false
 	}
 	return dst, true
@@ -55,88 +53,31 @@ type jsonReader struct {
 	i int
 }
 
-func (r *jsonReader) blank() {
-	for r.i < len(r.s) {
-		switch r.s[r.i] {
+// nonBlank steps over blanks and returns the byte at r.i, or 0 at the end: no JSON token starts
+// with 0, so a caller that wants a token refuses the end with the same test.
+func (r *jsonReader) nonBlank() byte {
+	if r.i < len(r.s) && r.s[r.i] > ' ' { // no blank: the usual case in a sensor's compact JSON
+		return r.s[r.i]
+	}
+	for ; r.i < len(r.s); r.i++ {
+		switch c := r.s[r.i]; c {
 		case ' ', '\t', '\r', '\n':
-			r.i++
 		default:
-			return
+			return c
 		}
 	}
+	return 0
 }
 
 func (r *jsonReader) value(dst []byte, depth int) ([]byte, bool) {
 	if depth > maxJSONDepth {
 		return dst, false
 	}
-	r.blank()
-	if r.i >= len(r.s) {
-		return dst, false
-	}
-	switch c := r.s[r.i]; {
+	switch c := r.nonBlank(); {
 	case c == '{':
-		r.i++
-		at := len(dst)
-		dst = append(dst, 0xdf, 0, 0, 0, 0)
-		n := 0
-		r.blank()
-		if r.i < len(r.s) && r.s[r.i] == '}' {
-			r.i++
-			return dst, true
-		}
-		for {
-			r.blank()
-			if r.i >= len(r.s) || r.s[r.i] != '"' {
-				return dst, false
-			}
-			var ok bool
-			if dst, ok = r.str(dst); !ok {
-				return dst, false
-			}
-			r.blank()
-			if r.i >= len(r.s) || r.s[r.i] != ':' {
-				return dst, false
-			}
-			r.i++
-			if dst, ok = r.value(dst, depth+1); !ok {
-				return dst, false
-			}
-			n++
-			done, ok := r.next('}')
-			if !ok {
-				return dst, false
-			}
-			if done {
-				binary.BigEndian.PutUint32(dst[at+1:], uint32(n))
-				return dst, true
-			}
-		}
+		return r.object(dst, depth)
 	case c == '[':
-		r.i++
-		at := len(dst)
-		dst = append(dst, 0xdd, 0, 0, 0, 0)
-		n := 0
-		r.blank()
-		if r.i < len(r.s) && r.s[r.i] == ']' {
-			r.i++
-			return dst, true
-		}
-		for {
-			var ok bool
-			if dst, ok = r.value(dst, depth+1); !ok {
-				return dst, false
-			}
-			n++
-			done, ok := r.next(']')
-			if !ok {
-				return dst, false
-			}
-			if done {
-				binary.BigEndian.PutUint32(dst[at+1:], uint32(n))
-				return dst, true
-			}
-		}
+		return r.array(dst, depth)
 	case c == '"':
 		return r.str(dst)
 	case c == 't':
@@ -151,21 +92,67 @@ func (r *jsonReader) value(dst []byte, depth int) ([]byte, bool) {
 	return dst, false
 }
 
-// next reads what follows an item of a container: its closing byte (done) or a comma.
-func (r *jsonReader) next(closer byte) (done, ok bool) {
-	r.blank()
-	if r.i >= len(r.s) {
-		return false, false
-	}
-	switch r.s[r.i] {
-	case closer:
+// object reads the object whose opening brace is at r.i.
+func (r *jsonReader) object(dst []byte, depth int) ([]byte, bool) {
+	r.i++
+	at := len(dst)
+	dst = append(dst, 0xdf, 0, 0, 0, 0)
+	c := r.nonBlank()
+	if c == '}' {
 		r.i++
-		return true, true
-	case ',':
-		r.i++
-		return false, true
+		return dst, true
 	}
-	return false, false
+	for n := uint32(1); ; n++ {
+		var ok bool
+		if c != '"' {
+			return dst, false
+		}
+		if dst, ok = r.str(dst); !ok || r.nonBlank() != ':' {
+			return dst, false
+		}
+		r.i++
+		if dst, ok = r.value(dst, depth+1); !ok {
+			return dst, false
+		}
+		switch r.nonBlank() {
+		case ',':
+			r.i++
+			c = r.nonBlank()
+		case '}':
+			r.i++
+			binary.BigEndian.PutUint32(dst[at+1:], n)
+			return dst, true
+		default:
+			return dst, false
+		}
+	}
+}
+
+// array reads the array whose opening bracket is at r.i.
+func (r *jsonReader) array(dst []byte, depth int) ([]byte, bool) {
+	r.i++
+	at := len(dst)
+	dst = append(dst, 0xdd, 0, 0, 0, 0)
+	if r.nonBlank() == ']' {
+		r.i++
+		return dst, true
+	}
+	for n := uint32(1); ; n++ {
+		var ok bool
+		if dst, ok = r.value(dst, depth+1); !ok {
+			return dst, false
+		}
+		switch r.nonBlank() {
+		case ',':
+			r.i++
+		case ']':
+			r.i++
+			binary.BigEndian.PutUint32(dst[at+1:], n)
+			return dst, true
+		default:
+			return dst, false
+		}
+	}
 }
 
 func (r *jsonReader) word(dst []byte, w string, code byte) ([]byte, bool) {
@@ -176,38 +163,68 @@ func (r *jsonReader) word(dst []byte, w string, code byte) ([]byte, bool) {
 	return append(dst, code), true
 }
 
-// number reads a JSON number: an integer stays one when it fits 64 bits.
-func (r *jsonReader) number(dst []byte) ([]byte, bool) {
-	start := r.i
-	if r.s[r.i] == '-' {
+// digits steps over a run of decimal digits and returns its length.
+func (r *jsonReader) digits() int {
+	from := r.i
+	for r.i < len(r.s) && r.s[r.i]-'0' <= 9 {
 		r.i++
 	}
-	digits := func() int {
-		n := 0
-		for r.i < len(r.s) && r.s[r.i] >= '0' && r.s[r.i] <= '9' {
-			r.i++
-			n++
-		}
-		return n
+	return r.i - from
+}
+
+// number reads a JSON number: an integer stays one when it fits 64 bits. An integer of up to 19
+// digits, which cannot overflow a uint64, is read here; others go to strconv.
+func (r *jsonReader) number(dst []byte) ([]byte, bool) {
+	start := r.i
+	neg := r.s[r.i] == '-'
+	if neg {
+		r.i++
 	}
-	if digits() == 0 {
+	var u uint64
+	from := r.i
+	for ; r.i < len(r.s); r.i++ {
+		d := r.s[r.i] - '0'
+		if d > 9 {
+			break
+		}
+		u = u*10 + uint64(d) // wraps past 19 digits, and is then not used
+	}
+	n := r.i - from
+	if n == 0 {
 		return dst, false
 	}
+	if n <= 19 && (r.i == len(r.s) || r.s[r.i] != '.' && r.s[r.i]|0x20 != 'e') {
+		switch {
+		case !neg && u <= math.MaxInt64:
+			return appendInt(dst, int64(u)), true
+		case neg && u <= 1<<63:
+			return appendInt(dst, int64(-u)), true // -(1<<63) wraps to itself, the smallest int64
+		case !neg:
+			dst = append(dst, 0xcf)
+			return binary.BigEndian.AppendUint64(dst, u), true
+		}
+	}
+	return r.numberText(dst, start)
+}
+
+// numberText reads the rest of a number that started at start (its integer digits read) and
+// converts its text with strconv: a fraction, an exponent, or more digits than number reads.
+func (r *jsonReader) numberText(dst []byte, start int) ([]byte, bool) {
 	integral := true
 	if r.i < len(r.s) && r.s[r.i] == '.' {
 		r.i++
 		integral = false
-		if digits() == 0 {
+		if r.digits() == 0 {
 			return dst, false
 		}
 	}
-	if r.i < len(r.s) && (r.s[r.i] == 'e' || r.s[r.i] == 'E') {
+	if r.i < len(r.s) && r.s[r.i]|0x20 == 'e' {
 		r.i++
 		integral = false
 		if r.i < len(r.s) && (r.s[r.i] == '+' || r.s[r.i] == '-') {
 			r.i++
 		}
-		if digits() == 0 {
+		if r.digits() == 0 {
 			return dst, false
 		}
 	}
@@ -216,8 +233,7 @@ func (r *jsonReader) number(dst []byte) ([]byte, bool) {
 	s := unsafe.String(&text[0], len(text))
 	if integral {
 		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-			dst = append(dst, 0xd3)
-			return binary.BigEndian.AppendUint64(dst, uint64(i)), true
+			return appendInt(dst, i), true
 		}
 		if text[0] != '-' {
 			if u, err := strconv.ParseUint(s, 10, 64); err == nil {
@@ -234,11 +250,38 @@ func (r *jsonReader) number(dst []byte) ([]byte, bool) {
 	return binary.BigEndian.AppendUint64(dst, math.Float64bits(f)), true
 }
 
-// str reads a JSON string at r.i (its opening quote) and writes it unescaped as a msgpack str32, or
-// a fixstr when it is short.
+// appendInt writes an integer in msgpack's shortest signed form: every one is read as NodeInt.
+func appendInt(dst []byte, v int64) []byte {
+	switch {
+	case v >= -32 && v <= math.MaxInt8: // a fixint
+		return append(dst, byte(v))
+	case v >= math.MinInt8 && v <= math.MaxInt8:
+		return append(dst, 0xd0, byte(v))
+	case v >= math.MinInt16 && v <= math.MaxInt16:
+		return binary.BigEndian.AppendUint16(append(dst, 0xd1), uint16(v))
+	case v >= math.MinInt32 && v <= math.MaxInt32:
+		return binary.BigEndian.AppendUint32(append(dst, 0xd2), uint32(v))
+	}
+	return binary.BigEndian.AppendUint64(append(dst, 0xd3), uint64(v))
+}
+
+// str reads a JSON string at r.i (its opening quote) and writes it unescaped as a msgpack string.
+// One without an escape, the usual one, is measured by its closing quote and copied at once.
 // Control characters inside the quotes are taken as they are (the encoder replaces them later).
 func (r *jsonReader) str(dst []byte) ([]byte, bool) {
-	r.i++ // the opening quote
+	from := r.i + 1 // after the opening quote
+	j := quoteOrBackslash(r.s, from)
+	if j < len(r.s) && r.s[j] == '"' {
+		r.i = j + 1
+		return append(appendStrHeader(dst, j-from), r.s[from:j]...), true
+	}
+	return r.escaped(dst, from)
+}
+
+// escaped reads a string with escapes from from, after its opening quote: it is written after a
+// str32 header, whose length is known at its end (endString).
+func (r *jsonReader) escaped(dst []byte, from int) ([]byte, bool) {
+	r.i = from
 	at := len(dst)
 	dst = append(dst, 0xdb, 0, 0, 0, 0)
 	for {
@@ -251,7 +294,7 @@ func (r *jsonReader) str(dst []byte) ([]byte, bool) {
 		}
 		if r.s[r.i] == '"' {
 			r.i++
-			return shortString(dst, at), true
+			return endString(dst, at), true
 		}
 		// an escape
 		if r.i+1 >= len(r.s) {
@@ -329,17 +372,29 @@ func (r *jsonReader) lowSurrogate() (rune, bool) {
 	return c, true
 }
 
-// shortString ends the string written at dst[at:] as a str32: one of up to 31 bytes, the usual key
-// and many a value, is moved back into a fixstr, whose header the reader tells without the table of
-// codes (Iter.pair).
-func shortString(dst []byte, at int) []byte {
-	n := len(dst) - at - 5
-	if n < 32 {
-		dst[at] = 0xa0 | byte(n)
-		return dst[:at+1+copy(dst[at+1:], dst[at+5:])]
+// appendStrHeader writes the shortest header of a msgpack string of n bytes: a fixstr, the usual
+// key and many a value, the reader tells without the table of codes (Iter.pair, sizeFrom).
+func appendStrHeader(dst []byte, n int) []byte {
+	switch {
+	case n < 32:
+		return append(dst, 0xa0|byte(n))
+	case n <= math.MaxUint8:
+		return append(dst, 0xd9, byte(n))
+	case n <= math.MaxUint16:
+		return binary.BigEndian.AppendUint16(append(dst, 0xda), uint16(n))
 	}
-	binary.BigEndian.PutUint32(dst[at+1:], uint32(n))
-	return dst
+	return binary.BigEndian.AppendUint32(append(dst, 0xdb), uint32(n))
+}
+
+// endString ends the string written at dst[at:] after a str32 header: the header is rewritten as
+// the shortest and the string moved back behind it.
+func endString(dst []byte, at int) []byte {
+	n := len(dst) - at - 5
+	h := len(appendStrHeader(dst[at:at], n)) // written over the str32 header, which is longer or as long
+	if h == 5 {
+		return dst
+	}
+	return dst[:at+h+copy(dst[at+h:], dst[at+5:])]
 }
 
 // Bytes repeated in every byte of a word, for quoteOrBackslash.
