@@ -184,10 +184,13 @@ type Decoder struct {
 	// (NoSlot for no Merge_Log_Key): embed then looks for them without a walk over the fields.
 	embedSlots    [3]int
 	embedSlotsSet bool
-	buf           []byte // the chunk
-	pos           int    // where the next event starts
-	markers       int
-	json          []byte // an embedded JSON event, as msgpack; valid until the next event
+	// bodyMemo and embeddedMemo remember the slots of the last record's keys, and of the last
+	// embedded event's.
+	bodyMemo, embeddedMemo keyMemo
+	buf                    []byte // the chunk
+	pos                    int    // where the next event starts
+	markers                int
+	json                   []byte // an embedded JSON event, as msgpack; valid until the next event
 }
 
 // NewDecoder makes a decoder; it allocates nothing per event once warm.
@@ -289,7 +292,7 @@ func (d *Decoder) event(ev *Event, b []byte) (n int, marker bool, reason string)
 		return size(b), marker, reason
 	}
 	var bodySize int
-	if ev.Fields, bodySize = d.fields(ev.Fields, &ev.fieldSlots, body); bodySize < 0 {
+	if ev.Fields, bodySize = d.fields(ev.Fields, &ev.fieldSlots, &d.bodyMemo, body); bodySize < 0 {
 		return -1, false, ""
 	}
 	d.embed(ev)
@@ -412,7 +415,7 @@ func isArray(c byte) bool { return c&0xf0 == 0x90 || c == 0xdc || c == 0xdd }
 // bytes, -1 when it is not whole. Each key and value is read by its header once: a scalar is decoded
 // from it, a map or an array only measured (it is rendered if a key carries it). A key that is not
 // a string is stepped over with its value: no mapping can name it.
-func (d *Decoder) fields(dst []Field, slots *Slots, m Node) ([]Field, int) {
+func (d *Decoder) fields(dst []Field, slots *Slots, memo *keyMemo, m Node) ([]Field, int) {
 	it := m.Pairs()
 	it.exact = false // the body runs to the end of the chunk: every child is measured, and so m
 	for {
@@ -429,7 +432,7 @@ func (d *Decoder) fields(dst []Field, slots *Slots, m Node) ([]Field, int) {
 		// Filled in place: a Field is large, and this runs for every key of every record.
 		dst = append(dst, Field{})
 		f := &dst[len(dst)-1]
-		f.Key, f.Raw, f.Slot = key, v, d.keys.Index(key)
+		f.Key, f.Raw, f.Slot = key, v, memo.index(d.keys, len(dst)-1, key)
 		slots.add(f.Slot)
 		f.Value.scalar(v.b, k, hdr, payload)
 	}
@@ -489,7 +492,7 @@ func (d *Decoder) embedFrom(ev *Event, f *Field) bool {
 		ev.EmbedTooLarge = true
 		return false
 	}
-	ev.Embedded, _ = d.fields(ev.Embedded[:0], &ev.embeddedSlots, node) // whole: a field, or JSON made into msgpack
+	ev.Embedded, _ = d.fields(ev.Embedded[:0], &ev.embeddedSlots, &d.embeddedMemo, node) // whole: a field, or JSON made into msgpack
 	ev.EmbeddedKey = f.Key
 	return true
 }

@@ -94,6 +94,36 @@ func (k *Keys) Index(key []byte) int {
 	return int(i) - 1
 }
 
+// keyMemo remembers the slot of the key at each place of the last map read, by the words Index
+// compares: the records of one source repeat their keys in one order, and a key met at its place
+// again is told by two compares, without the hash and the two loads from the tables after it.
+type keyMemo struct {
+	keys *Keys // the Keys the slots are of; a memo of other keys is emptied first
+	at   [64]memoEntry
+}
+
+type memoEntry struct {
+	a, b uint64 // words(key)
+	n    int    // len(key)+1: 0 for a place not met yet
+	slot int
+}
+
+// index is k.Index(key) for the key at place i of a map.
+func (m *keyMemo) index(k *Keys, i int, key []byte) int {
+	if m.keys != k {
+		*m = keyMemo{keys: k}
+	}
+	if i >= len(m.at) || len(key) > 16 {
+		return k.Index(key) // words do not hold a longer key whole
+	}
+	a, b := words(key)
+	e := &m.at[i]
+	if e.a != a || e.b != b || e.n != len(key)+1 {
+		*e = memoEntry{a: a, b: b, n: len(key) + 1, slot: k.Index(key)}
+	}
+	return e.slot
+}
+
 // words holds a key of up to 16 bytes whole, given its length: its first and last 8 bytes
 // (overlapping), or for a shorter key its bytes in a.
 func words(key []byte) (a, b uint64) {

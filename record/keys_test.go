@@ -2,6 +2,7 @@ package record_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -245,6 +246,48 @@ func TestBodyHasAnyOverWords(t *testing.T) {
 			}
 			require.Equal(t, want, ev.BodyHasAny(keys, first, last), "slots %d to %d", first, last)
 			require.Equal(t, want, byHand.BodyHasAny(keys, first, last), "by hand, slots %d to %d", first, last)
+		}
+	}
+}
+
+// The decoder remembers the slot of the key at each place of the last record: whatever the next
+// record has there (the same key, another, one of the same words' length, a long one, a place past
+// the memo's 64), and whatever keys it reads with next, each field's Slot is the look-up's.
+func TestRememberedSlotsAreTheLookUps(t *testing.T) {
+	names := []string{"a", "ab", "abc", "pid", "ppid", "event_id", "container_id", "deviceCustomString1"}
+	keys := record.NewKeys(names...)
+	other := record.NewKeys("ppid", "a", "zz")
+	pool := append([]string{"b", "pi", "event_ie", "container_iD", "deviceCustomString2", ""}, names...)
+	rnd := rand.New(rand.NewPCG(1, 2))
+	d := record.NewDecoder()
+	var ev record.Event
+	for round := range 400 {
+		k := keys
+		if round%50 == 49 {
+			k = other
+		}
+		d.WithKeys(k)
+		n := 1 + rnd.IntN(80)
+		var body []byte
+		for i := range n {
+			body = append(body, mstr(pool[rnd.IntN(len(pool))]+strings.Repeat("_", i/70))...)
+			body = append(body, 0x01)
+		}
+		chunk := current(sec0, 0, append(fixmap(n), body...))
+		if round%3 == 0 { // the same record again: every place remembered
+			chunk = append(chunk, chunk...)
+		}
+		d.Reset(chunk)
+		for {
+			ok, err := d.Next(&ev)
+			require.NoError(t, err)
+			if !ok {
+				break
+			}
+			for i := range ev.Fields {
+				f := &ev.Fields[i]
+				require.Equal(t, k.Index(f.Key), f.Slot, "round %d, place %d, key %q", round, i, f.Key)
+			}
 		}
 	}
 }
