@@ -157,13 +157,21 @@ func scalar(n record.Node) record.Value {
 
 // getKeys reads several keys of a map in one walk: *vals[i] is the value of keys[i], the first
 // when the key is repeated (as Get gives it; a Get for each key would walk the map again, measuring
-// every value before its key). For a few keys; a sensor dispatches a map of many with a switch.
+// every value before its key). The walk ends when every key is found: the values after them are not
+// measured. For a few keys; a sensor dispatches a map of many with a switch.
 func getKeys(m record.Node, keys []string, vals ...*record.Node) {
 	it := m.Pairs()
-	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
+	for left := len(keys); left > 0; {
+		k, v, ok := it.Next()
+		if !ok {
+			return
+		}
 		for i, key := range keys {
 			if string(k) == key {
-				keepFirst(vals[i], v)
+				if vals[i].Kind() == record.NodeAbsent {
+					*vals[i] = v
+					left--
+				}
 				break
 			}
 		}
