@@ -17,165 +17,241 @@ var falcoPriorities = [...]struct {
 	{"informational", 3}, {"info", 3}, {"debug", 1},
 }
 
-// falcoFields are the output_fields a Falco alert may carry that the mapping reads.
+// The output_fields a Falco alert may carry that the mapping reads (falcoField names them). A key
+// given twice counts the last time, but for the keys of a path and of the time, several of which
+// give one value: the first of those counts.
+const (
+	fPID = iota
+	fPPID
+	fUID
+	fGID
+	fUserName
+	fProcName
+	fCmdline
+	fExePath
+	fExe
+	fContainerID
+	fContainerFullID
+	fContainerName
+	fImage
+	fRepository
+	fTag
+	fDigest
+	fPod
+	fNamespace
+	fEvtType
+	fArgOldPath
+	fArgMode
+	fArgUID
+	fFsPath
+	fFsTarget
+	fFsSource
+	fFdName
+	fFdType
+	fCIP
+	fSIP
+	fLIP
+	fRIP
+	fCPort
+	fSPort
+	fLPort
+	fRPort
+	numFalcoFields
+	fArgPath = iota // the keys of a path
+	fEvtTime        // the keys of the time
+	fNone
+)
+
+// falcoField is the output field a key names, fNone when the mapping does not read it.
+func falcoField(k []byte) int {
+	switch string(k) {
+	case "proc.pid":
+		return fPID
+	case "proc.ppid":
+		return fPPID
+	case "user.uid":
+		return fUID
+	case "group.gid":
+		return fGID
+	case "user.name":
+		return fUserName
+	case "proc.name":
+		return fProcName
+	case "proc.cmdline":
+		return fCmdline
+	case "proc.exepath":
+		return fExePath
+	case "proc.exe":
+		return fExe
+	case "container.id":
+		return fContainerID
+	case "container.full_id":
+		return fContainerFullID
+	case "container.name":
+		return fContainerName
+	case "container.image":
+		return fImage
+	case "container.image.repository":
+		return fRepository
+	case "container.image.tag":
+		return fTag
+	case "container.image.digest":
+		return fDigest
+	case "k8s.pod.name":
+		return fPod
+	case "k8s.ns.name":
+		return fNamespace
+	case "evt.type":
+		return fEvtType
+	case "evt.time", "evt.time.iso8601":
+		return fEvtTime
+	case "evt.arg.pathname", "evt.arg.path", "evt.arg.name", "evt.arg.filename", "evt.arg.newpath":
+		return fArgPath
+	case "evt.arg.oldpath":
+		return fArgOldPath
+	case "evt.arg.mode":
+		return fArgMode
+	case "evt.arg.uid":
+		return fArgUID
+	case "fs.path.name":
+		return fFsPath
+	case "fs.path.target":
+		return fFsTarget
+	case "fs.path.source":
+		return fFsSource
+	case "fd.name":
+		return fFdName
+	case "fd.type":
+		return fFdType
+	case "fd.cip":
+		return fCIP
+	case "fd.sip":
+		return fSIP
+	case "fd.lip":
+		return fLIP
+	case "fd.rip":
+		return fRIP
+	case "fd.cport":
+		return fCPort
+	case "fd.sport":
+		return fSPort
+	case "fd.lport":
+		return fLPort
+	case "fd.rport":
+		return fRPort
+	}
+	return fNone
+}
+
+// falcoFields are the output fields an alert carries, read as nodes: only those its family maps
+// are made values.
 type falcoFields struct {
-	pid, ppid, uid, gid                       record.Value
-	userName, containerID, containerFullID    []byte
-	containerName, image, repository, tag     []byte
-	digest, pod, namespace, procName, cmdline []byte
-	exePath, exe, evtType, fdName, fdType     []byte
-	cip, sip, lip, rip                        []byte
-	cport, sport, lport, rport                record.Value
-	fsPath, fsTarget, fsSource, argPath       []byte
-	argOldPath, argMode                       []byte
-	argUID                                    record.Value
-	evtTime                                   record.Node
+	n       [numFalcoFields]record.Node
+	argPath []byte
+	evtTime record.Node
 }
 
 // falco maps a Falco alert (JSON output: rule, priority, output, output_fields, hostname, time).
 // Every alert is a rule's: a policy violation that Falco reported and did not block (Audit).
 func (m *Mapper) falco(rec *record.Event, d *draft) {
+	var b falcoBody
+	b.read(rec.Body())
 	var f falcoFields
-	f.read(rec.BodyNode("output_fields"))
+	f.read(b.fields)
 	fam := f.family()
 
 	d.setBytes(FieldEventID, violationIDs[fam.kind])
 	d.setBytes(FieldStatus, statusAudit)
-	m.falcoProcess(rec, &f, d)
+	m.falcoProcess(&b, &f, d)
 	switch fam.kind {
 	case kindProcess:
 		d.setBytes(FieldOperation, fam.act())
-		d.setBytes(FieldPath, orElse(f.exePath, f.exe))
+		d.setBytes(FieldPath, orElse(f.str(fExePath), f.str(fExe)))
 	case kindFile:
 		d.setBytes(FieldOperation, fam.act())
-		d.setBytes(FieldPath, orElse(f.fsTarget, f.fsPath, f.fdName, f.argPath))
-		d.setBytes(FieldOldPath, orElse(f.fsSource, f.argOldPath))
-		d.setBytes(FieldFileMode, f.argMode)
-		d.set(FieldNewOwner, f.argUID)
+		d.setBytes(FieldPath, orElse(f.str(fFsTarget), f.str(fFsPath), f.str(fFdName), f.argPath))
+		d.setBytes(FieldOldPath, orElse(f.str(fFsSource), f.str(fArgOldPath)))
+		d.setBytes(FieldFileMode, f.str(fArgMode))
+		d.set(FieldNewOwner, f.scalar(fArgUID))
 	case kindNetwork:
 		f.connection(fam.act(), d)
 	}
-	m.falcoAlert(rec, &f, d)
+	m.falcoAlert(&b, &f, d)
 }
 
-// read takes the output fields. A key given twice counts the last time, except the path and the
-// time, which several keys give: the first of those wins.
+// falcoBody are the keys of an alert the mapping reads, the first of a repeated key.
+type falcoBody struct {
+	fields, hostname, priority, rule, output, time record.Node
+}
+
+func (b *falcoBody) read(body []record.Field) {
+	for i := range body {
+		v := body[i].Raw
+		switch string(body[i].Key) {
+		case "output_fields":
+			keepFirst(&b.fields, v)
+		case "hostname":
+			keepFirst(&b.hostname, v)
+		case "priority":
+			keepFirst(&b.priority, v)
+		case "rule":
+			keepFirst(&b.rule, v)
+		case "output":
+			keepFirst(&b.output, v)
+		case "time":
+			keepFirst(&b.time, v)
+		}
+	}
+}
+
+// read takes the output fields.
 func (f *falcoFields) read(fields record.Node) {
 	it := fields.Pairs()
-	for {
-		k, v, ok := it.Next()
-		if !ok {
-			return
-		}
-		if !f.readProcess(k, v) {
-			f.readCall(k, v)
+	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
+		switch i := falcoField(k); i {
+		case fNone:
+		case fArgPath:
+			if f.argPath == nil {
+				f.argPath = str(v)
+			}
+		case fEvtTime:
+			f.evtTime = orNode(f.evtTime, v)
+		default:
+			f.n[i] = v
 		}
 	}
 }
 
-// readProcess takes a field about the process and where it runs; false when k is none of them.
-func (f *falcoFields) readProcess(k []byte, v record.Node) bool {
-	switch string(k) {
-	case "proc.pid":
-		f.pid = scalar(v)
-	case "proc.ppid":
-		f.ppid = scalar(v)
-	case "user.uid":
-		f.uid = scalar(v)
-	case "group.gid":
-		f.gid = scalar(v)
-	case "user.name":
-		f.userName = str(v)
-	case "proc.name":
-		f.procName = str(v)
-	case "proc.cmdline":
-		f.cmdline = str(v)
-	case "proc.exepath":
-		f.exePath = str(v)
-	case "proc.exe":
-		f.exe = str(v)
-	case "container.id":
-		f.containerID = str(v)
-	case "container.full_id":
-		f.containerFullID = str(v)
-	case "container.name":
-		f.containerName = str(v)
-	case "container.image":
-		f.image = str(v)
-	case "container.image.repository":
-		f.repository = str(v)
-	case "container.image.tag":
-		f.tag = str(v)
-	case "container.image.digest":
-		f.digest = str(v)
-	case "k8s.pod.name":
-		f.pod = str(v)
-	case "k8s.ns.name":
-		f.namespace = str(v)
-	default:
-		return false
+// str is the string of output field i, none for "<NA>". Most fields are absent from an alert: they
+// are told without a call.
+func (f *falcoFields) str(i int) []byte {
+	if len(f.n[i].Bytes()) == 0 {
+		return nil
 	}
-	return true
+	return str(f.n[i])
 }
 
-// readCall takes a field about the system call: its name, time, arguments, file and socket.
-func (f *falcoFields) readCall(k []byte, v record.Node) {
-	switch string(k) {
-	case "evt.type":
-		f.evtType = str(v)
-	case "evt.time", "evt.time.iso8601":
-		f.evtTime = orNode(f.evtTime, v)
-	case "evt.arg.pathname", "evt.arg.path", "evt.arg.name", "evt.arg.filename", "evt.arg.newpath":
-		if f.argPath == nil {
-			f.argPath = str(v)
-		}
-	case "evt.arg.oldpath":
-		f.argOldPath = str(v)
-	case "evt.arg.mode":
-		f.argMode = str(v)
-	case "evt.arg.uid":
-		f.argUID = scalar(v)
-	case "fs.path.name":
-		f.fsPath = str(v)
-	case "fs.path.target":
-		f.fsTarget = str(v)
-	case "fs.path.source":
-		f.fsSource = str(v)
-	case "fd.name":
-		f.fdName = str(v)
-	case "fd.type":
-		f.fdType = str(v)
-	case "fd.cip":
-		f.cip = str(v)
-	case "fd.sip":
-		f.sip = str(v)
-	case "fd.lip":
-		f.lip = str(v)
-	case "fd.rip":
-		f.rip = str(v)
-	case "fd.cport":
-		f.cport = scalar(v)
-	case "fd.sport":
-		f.sport = scalar(v)
-	case "fd.lport":
-		f.lport = scalar(v)
-	case "fd.rport":
-		f.rport = scalar(v)
+// scalar is the scalar value of output field i, "<NA>" taken as none.
+func (f *falcoFields) scalar(i int) record.Value {
+	if len(f.n[i].Bytes()) == 0 {
+		return record.Value{}
 	}
+	return scalar(f.n[i])
 }
 
 // family classifies the alert by its system call when that starts a process; otherwise a socket
 // among its fields makes it a network alert, then a file a file alert, then the system call decides.
 func (f *falcoFields) family() family {
-	fam := familyOf(f.evtType)
+	fam := familyOf(f.str(fEvtType))
 	if fam.known && fam.kind == kindProcess {
 		return fam
 	}
+	fdName, fdType := f.str(fFdName), f.str(fFdType)
 	switch {
-	case bytes.Contains(f.fdName, tupleArrow) || string(f.fdType) == "ipv4" || string(f.fdType) == "ipv6" ||
-		f.cip != nil || f.sip != nil || f.lip != nil || f.rip != nil:
+	case bytes.Contains(fdName, tupleArrow) || string(fdType) == "ipv4" || string(fdType) == "ipv6" ||
+		f.str(fCIP) != nil || f.str(fSIP) != nil || f.str(fLIP) != nil || f.str(fRIP) != nil:
 		fam.kind = kindNetwork
-	case f.fsPath != nil || f.fsTarget != nil || f.argPath != nil || f.fdName != nil:
+	case f.str(fFsPath) != nil || f.str(fFsTarget) != nil || f.argPath != nil || fdName != nil:
 		fam.kind = kindFile
 	}
 	return fam
@@ -185,73 +261,85 @@ func (f *falcoFields) family() family {
 var tupleArrow = []byte("->")
 
 // falcoProcess maps what every alert says of the process, its user and where it runs.
-func (m *Mapper) falcoProcess(rec *record.Event, f *falcoFields, d *draft) {
-	d.set(FieldPID, f.pid)
-	d.set(FieldPPID, f.ppid)
-	d.set(FieldEUID, f.uid)
-	d.set(FieldEGID, f.gid)
-	d.setBytes(FieldUser, f.userName)
-	d.setBytes(FieldProcess, f.procName)
-	d.setBytes(FieldCommand, f.cmdline)
-	if id := orElse(f.containerFullID, f.containerID); string(id) != "host" {
+func (m *Mapper) falcoProcess(b *falcoBody, f *falcoFields, d *draft) {
+	d.set(FieldPID, f.scalar(fPID))
+	d.set(FieldPPID, f.scalar(fPPID))
+	d.set(FieldEUID, f.scalar(fUID))
+	d.set(FieldEGID, f.scalar(fGID))
+	d.setBytes(FieldUser, f.str(fUserName))
+	d.setBytes(FieldProcess, f.str(fProcName))
+	d.setBytes(FieldCommand, f.str(fCmdline))
+	if id := orElse(f.str(fContainerFullID), f.str(fContainerID)); string(id) != "host" {
 		d.setBytes(FieldContainerID, containerID(id))
 	}
-	if string(f.containerName) != "host" {
-		d.setBytes(FieldContainer, f.containerName)
+	if name := f.str(fContainerName); string(name) != "host" {
+		d.setBytes(FieldContainer, name)
 	}
-	if f.image != nil {
-		d.setBytes(FieldImage, f.image)
+	if image := f.str(fImage); image != nil {
+		d.setBytes(FieldImage, image)
 	} else {
-		d.setBytes(FieldImage, m.join(":", f.repository, f.tag))
+		d.setBytes(FieldImage, m.join(":", f.str(fRepository), f.str(fTag)))
 	}
-	d.setBytes(FieldImageHash, f.digest)
-	d.setBytes(FieldPod, f.pod)
-	d.setBytes(FieldNamespace, f.namespace)
-	d.setBytes(FieldNode, str(rec.BodyNode("hostname")))
+	d.setBytes(FieldImageHash, f.str(fDigest))
+	d.setBytes(FieldPod, f.str(fPod))
+	d.setBytes(FieldNamespace, f.str(fNamespace))
+	d.setBytes(FieldNode, str(b.hostname))
 }
 
 // connection maps the two ends of a socket. fd.name is client:port->server:port, and the client is
 // the connection's source whichever side the process is on; with only the local and remote ends,
 // the direction says which is the source.
 func (f *falcoFields) connection(act []byte, d *draft) {
-	if i := bytes.Index(f.fdName, tupleArrow); i >= 0 {
-		ch, cp := splitHostPort(f.fdName[:i])
-		sh, sp := splitHostPort(f.fdName[i+len(tupleArrow):])
-		f.cip, f.sip = orElse(f.cip, ch), orElse(f.sip, sh)
-		if f.cport.IsZero() && len(cp) > 0 {
-			f.cport = record.String(cp)
+	cip, sip := f.str(fCIP), f.str(fSIP)
+	cport, sport := f.scalar(fCPort), f.scalar(fSPort)
+	fdName := f.str(fFdName)
+	if i := bytes.Index(fdName, tupleArrow); i >= 0 {
+		ch, cp := splitHostPort(fdName[:i])
+		sh, sp := splitHostPort(fdName[i+len(tupleArrow):])
+		cip, sip = orElse(cip, ch), orElse(sip, sh)
+		if cport.IsZero() && len(cp) > 0 {
+			cport = record.String(cp)
 		}
-		if f.sport.IsZero() && len(sp) > 0 {
-			f.sport = record.String(sp)
+		if sport.IsZero() && len(sp) > 0 {
+			sport = record.String(sp)
 		}
 	}
-	if f.cip == nil && f.sip == nil {
+	if cip == nil && sip == nil {
+		lip, lport, rip, rport := f.str(fLIP), f.scalar(fLPort), f.str(fRIP), f.scalar(fRPort)
 		if bytes.Equal(act, actIngress) {
-			f.cip, f.cport, f.sip, f.sport = f.rip, f.rport, f.lip, f.lport
+			cip, cport, sip, sport = rip, rport, lip, lport
 		} else {
-			f.cip, f.cport, f.sip, f.sport = f.lip, f.lport, f.rip, f.rport
+			cip, cport, sip, sport = lip, lport, rip, rport
 		}
 	}
-	d.setConnection(act, f.cip, f.cport, f.sip, f.sport)
+	d.setConnection(act, cip, cport, sip, sport)
 }
 
 // falcoAlert maps what the alert says of itself: its priority, rule and text, and its time (the
 // alert's, else the event's).
-func (m *Mapper) falcoAlert(rec *record.Event, f *falcoFields, d *draft) {
-	priority := str(rec.BodyNode("priority"))
-	for _, p := range falcoPriorities {
-		if bytes.EqualFold(priority, []byte(p.name)) {
-			d.sensorSeverity = p.severity
-			break
-		}
+func (m *Mapper) falcoAlert(b *falcoBody, f *falcoFields, d *draft) {
+	priority := str(b.priority)
+	if s, ok := falcoSeverity(priority); ok {
+		d.sensorSeverity = s
 	}
-	rule := str(rec.BodyNode("rule"))
-	d.setBytes(FieldMessage, m.join(": ", rule, falcoOutput(str(rec.BodyNode("output")), priority)))
-	if t, ok := parseTime(str(rec.BodyNode("time"))); ok {
+	rule := str(b.rule)
+	d.setBytes(FieldMessage, m.join(": ", rule, falcoOutput(str(b.output), priority)))
+	if t, ok := parseTime(str(b.time)); ok {
 		d.time = t
 	} else if t, ok := nanoTime(f.evtTime); ok {
 		d.time = t
 	}
+}
+
+// falcoSeverity is the severity of a priority, in any case. Only the names of its length are
+// compared: none has a k or an s, the letters whose other case (K, ſ) is longer in UTF-8.
+func falcoSeverity(priority []byte) (int, bool) {
+	for _, p := range falcoPriorities {
+		if len(p.name) == len(priority) && bytes.EqualFold(priority, []byte(p.name)) {
+			return p.severity, true
+		}
+	}
+	return 0, false
 }
 
 // falcoOutput drops the "<time>: <Priority> " Falco puts before an alert's text: the header

@@ -46,15 +46,21 @@ type op struct {
 	act  []byte // nil when the operation is none of docs/events.md §5's
 }
 
-// ops names the system calls (Falco's evt.type, Tracee's syscall events), Tracee's LSM and kernel
-// events and the kernel functions Tetragon's kprobes hook, by what they do. read and write are file
-// operations; on a socket they become ingress and egress.
-var ops = map[string]op{}
+// opNames names the system calls (Falco's evt.type, Tracee's syscall events), Tracee's LSM and
+// kernel events and the kernel functions Tetragon's kprobes hook, and ops says what each does (by
+// its index in opNames, the Slot opKeys gives the name: a hash instead of a Go map's). read and
+// write are file operations; on a socket they become ingress and egress.
+var (
+	opNames []string
+	ops     []op
+	opKeys  *record.Keys
+)
 
 func init() {
 	add := func(k kind, act []byte, names ...string) {
 		for _, n := range names {
-			ops[n] = op{k, act}
+			opNames = append(opNames, n)
+			ops = append(ops, op{k, act})
 		}
 	}
 	add(kindProcess, actExec, "execve", "execveat", "sched_process_exec", "security_bprm_check",
@@ -78,6 +84,7 @@ func init() {
 		"security_socket_accept", "security_socket_listen", "security_socket_bind", "inet_csk_accept",
 		"tcp_recvmsg", "udp_recvmsg")
 	add(kindNetwork, nil, "socket", "tcp_close", "security_socket_create", "shutdown")
+	opKeys = record.NewKeys(opNames...)
 }
 
 // family is what a sensor's event is about and the operation that named it, when the table knows
@@ -92,8 +99,11 @@ type family struct {
 // familyOf classifies an event by the name of its operation (a system call, a hook, a kernel
 // function); an unknown name gives a process event, which the sensor's own fields may change.
 func familyOf(name []byte) family {
-	o, known := ops[string(name)]
-	return family{kind: o.kind, op: o, known: known} // the zero op is a process's
+	i := opKeys.Index(name)
+	if i < 0 {
+		return family{} // a process's
+	}
+	return family{kind: ops[i].kind, op: ops[i], known: true}
 }
 
 // act is the operation written in act: the known operation when it is of the family's kind, or on

@@ -17,10 +17,12 @@ var tetragonEnforcing = [...]string{
 // process_usdt come from a TracingPolicy that matched, and are policy violations (FPM, FFM, FNT),
 // Enforce when the policy's action killed the process or overrode the call, else Audit.
 func (m *Mapper) tetragon(rec *record.Event, d *draft) {
-	name, node := tetragonEventOf(rec)
+	var b tetragonBody
+	b.read(rec)
+	name := b.name
 	var ev tetragonKeys
-	ev.read(node)
-	binary, args := m.tetragonProcess(rec, &ev, d)
+	ev.read(b.event)
+	binary, args := m.tetragonProcess(&b, &ev, d)
 	switch string(name) {
 	case "process_exec":
 		d.setBytes(FieldEventID, observationIDs[kindProcess])
@@ -38,15 +40,32 @@ func (m *Mapper) tetragon(rec *record.Event, d *draft) {
 	}
 }
 
-// tetragonEventOf is the event a record carries: the first key named as one that holds a map.
-func tetragonEventOf(rec *record.Event) (name []byte, ev record.Node) {
+// tetragonBody are the keys of a record the mapping reads: the event it carries (the first key
+// named as one that holds a map, and its name), and the first of the others.
+type tetragonBody struct {
+	name                     []byte
+	event                    record.Node
+	node, cluster, eventTime record.Node
+}
+
+// read walks the record's fields once for all of them.
+func (b *tetragonBody) read(rec *record.Event) {
 	body := rec.Body()
 	for i := range body {
-		if isTetragonEvent(rec, &body[i]) {
-			return body[i].Key, body[i].Raw
+		f := &body[i]
+		switch string(f.Key) {
+		case "node_name":
+			keepFirst(&b.node, f.Raw)
+		case "cluster_name":
+			keepFirst(&b.cluster, f.Raw)
+		case "time":
+			keepFirst(&b.eventTime, f.Raw)
+		default:
+			if b.name == nil && isTetragonEvent(rec, f) {
+				b.name, b.event = f.Key, f.Raw
+			}
 		}
 	}
-	return nil, record.Node{}
 }
 
 // tetragonKeys are the keys of an event that the mapping reads.
@@ -93,7 +112,7 @@ func (ev *tetragonKeys) read(m record.Node) {
 
 // tetragonProcess maps what every event says of the process, its user and where it runs, and
 // returns the process's binary and arguments.
-func (m *Mapper) tetragonProcess(rec *record.Event, ev *tetragonKeys, d *draft) (binary, args []byte) {
+func (m *Mapper) tetragonProcess(b *tetragonBody, ev *tetragonKeys, d *draft) (binary, args []byte) {
 	var pid, creds, uid, user, bin, arguments, pod, docker, euid, egid record.Node
 	getKeys(ev.process, []string{"pid", "process_credentials", "uid", "user", "binary", "arguments", "pod", "docker"},
 		&pid, &creds, &uid, &user, &bin, &arguments, &pod, &docker)
@@ -109,9 +128,9 @@ func (m *Mapper) tetragonProcess(rec *record.Event, ev *tetragonKeys, d *draft) 
 	d.setBytes(FieldCommand, m.join(" ", binary, args))
 	tetragonPod(pod, d)
 	d.setBytes(FieldContainerID, str(docker)) // its first digits, without Kubernetes
-	d.setBytes(FieldNode, str(rec.BodyNode("node_name")))
-	d.setBytes(FieldCluster, str(rec.BodyNode("cluster_name")))
-	if t, ok := parseTime(str(rec.BodyNode("time"))); ok {
+	d.setBytes(FieldNode, str(b.node))
+	d.setBytes(FieldCluster, str(b.cluster))
+	if t, ok := parseTime(str(b.eventTime)); ok {
 		d.time = t
 	}
 	return binary, args

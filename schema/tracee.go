@@ -16,8 +16,7 @@ type traceeArgs struct {
 	triggered           bool        // there is a triggeredBy argument
 }
 
-// read takes the arguments of an args array ([{name, type, value}]); the first of each wins. Only
-// the value of an argument the mapping uses is looked up: most are not.
+// read takes the arguments of an args array ([{name, type, value}]); the first of each wins.
 func (a *traceeArgs) read(m *Mapper, args record.Node) {
 	it := args.Elems()
 	for {
@@ -25,32 +24,102 @@ func (a *traceeArgs) read(m *Mapper, args record.Node) {
 		if !ok {
 			return
 		}
-		name, _ := arg.Get("name").Str()
-		switch string(name) {
-		case "pathname", "path", "new_path", "newpath", "syscall_pathname":
-			if a.path == nil {
-				a.path = str(arg.Get("value"))
-			}
-		case "old_path", "oldpath":
-			if a.oldPath == nil {
-				a.oldPath = str(arg.Get("value"))
-			}
-		case "mode":
-			if a.mode == nil {
-				a.mode = m.fileMode(arg.Get("value"))
-			}
-		case "argv":
-			keepFirst(&a.argv, arg.Get("value"))
-		case "remote_addr":
-			keepFirst(&a.remote, arg.Get("value"))
-		case "addr":
-			keepFirst(&a.addr, arg.Get("value"))
-		case "local_addr":
-			keepFirst(&a.local, arg.Get("value"))
-		case "triggeredBy":
-			if !a.triggered {
-				a.trigger, a.triggered = arg.Get("value"), true
-			}
+		a.readArg(m, arg)
+	}
+}
+
+// readArg takes one argument. Its map is walked once: up to its name, then, only for an argument
+// the mapping uses (most are not), on to its value, unless the value came before the name.
+func (a *traceeArgs) readArg(m *Mapper, arg record.Node) {
+	var name, value record.Node
+	it := arg.Pairs()
+	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
+		if string(k) == "name" {
+			name = v
+			break
+		}
+		if string(k) == "value" {
+			keepFirst(&value, v)
+		}
+	}
+	n, _ := name.Str()
+	use := traceeArgUse(n)
+	if use == argNone {
+		return
+	}
+	for value.Kind() == record.NodeAbsent {
+		k, v, ok := it.Next()
+		if !ok {
+			break
+		}
+		if string(k) == "value" {
+			value = v
+		}
+	}
+	a.take(m, use, value)
+}
+
+// What the mapping takes an argument for, by its name.
+const (
+	argNone = iota
+	argPath
+	argOldPath
+	argMode
+	argArgv
+	argRemote
+	argAddr
+	argLocal
+	argTrigger
+)
+
+func traceeArgUse(name []byte) int {
+	switch string(name) {
+	case "pathname", "path", "new_path", "newpath", "syscall_pathname":
+		return argPath
+	case "old_path", "oldpath":
+		return argOldPath
+	case "mode":
+		return argMode
+	case "argv":
+		return argArgv
+	case "remote_addr":
+		return argRemote
+	case "addr":
+		return argAddr
+	case "local_addr":
+		return argLocal
+	case "triggeredBy":
+		return argTrigger
+	}
+	return argNone
+}
+
+// take keeps the value of an argument the mapping uses.
+func (a *traceeArgs) take(m *Mapper, use int, value record.Node) {
+	switch use {
+	case argPath:
+		if a.path == nil {
+			a.path = str(value)
+		}
+	case argOldPath:
+		if a.oldPath == nil {
+			a.oldPath = str(value)
+		}
+	case argMode:
+		if a.mode == nil {
+			a.mode = m.fileMode(value)
+		}
+	case argArgv:
+		keepFirst(&a.argv, value)
+	case argRemote:
+		keepFirst(&a.remote, value)
+	case argAddr:
+		keepFirst(&a.addr, value)
+	case argLocal:
+		keepFirst(&a.local, value)
+	case argTrigger:
+		if !a.triggered {
+			a.trigger, a.triggered = value, true
 		}
 	}
 }
