@@ -18,8 +18,12 @@ import (
 var t0 = time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC)
 
 // decodeBody decodes one record (a JSON text, or a value for the chunk writer) as the pipeline
-// does, with the Merge_Log_Key falco.
-func decodeBody(t testing.TB, body any) *record.Event {
+// does, with the Merge_Log_Key falco and the mapping's Keys.
+func decodeBody(t testing.TB, body any) *record.Event { return decodeWith(t, body, Keys()) }
+
+// decodeWith decodes one record with the given keys; without them (nil) each key's slot is looked up
+// by the mapping, as for an event built by hand.
+func decodeWith(t testing.TB, body any, keys *record.Keys) *record.Event {
 	t.Helper()
 	if text, ok := body.(string); ok {
 		var err error
@@ -28,7 +32,7 @@ func decodeBody(t testing.TB, body any) *record.Event {
 	}
 	chunk, err := record.AppendEvent(nil, t0, body)
 	require.NoError(t, err)
-	d := record.NewDecoder().WithMergeLogKey("falco")
+	d := record.NewDecoder().WithMergeLogKey("falco").WithKeys(keys)
 	d.Reset(chunk)
 	rec := new(record.Event)
 	ok, err := d.Next(rec)
