@@ -113,27 +113,58 @@ func (ev *tetragonKeys) read(m record.Node) {
 // tetragonProcess maps what every event says of the process, its user and where it runs, and
 // returns the process's binary and arguments.
 func (m *Mapper) tetragonProcess(b *tetragonBody, ev *tetragonKeys, d *draft) (binary, args []byte) {
-	var pid, creds, uid, user, bin, arguments, pod, docker, euid, egid record.Node
-	getKeys(ev.process, []string{"pid", "process_credentials", "uid", "user", "binary", "arguments", "pod", "docker"},
-		&pid, &creds, &uid, &user, &bin, &arguments, &pod, &docker)
-	getKeys(creds, []string{"euid", "egid"}, &euid, &egid)
-	binary, args = str(bin), str(arguments)
-	d.set(FieldPID, scalar(pid))
+	var p tetragonProcessKeys
+	p.read(ev.process)
+	var euid, egid record.Node
+	getKeys(p.creds, []string{"euid", "egid"}, &euid, &egid)
+	binary, args = str(p.binary), str(p.arguments)
+	d.set(FieldPID, scalar(p.pid))
 	d.set(FieldPPID, scalar(ev.parent.Get("pid")))
 	d.set(FieldEUID, scalar(euid))
-	d.set(FieldEUID, scalar(uid)) // the effective UID, when credentials are not exported
+	d.set(FieldEUID, scalar(p.uid)) // the effective UID, when credentials are not exported
 	d.set(FieldEGID, scalar(egid))
-	d.setBytes(FieldUser, str(user.Get("name")))
+	d.setBytes(FieldUser, str(p.user.Get("name")))
 	d.setBytes(FieldProcess, basename(binary))
 	d.setBytes(FieldCommand, m.join(" ", binary, args))
-	tetragonPod(pod, d)
-	d.setBytes(FieldContainerID, str(docker)) // its first digits, without Kubernetes
+	tetragonPod(p.pod, d)
+	d.setBytes(FieldContainerID, str(p.docker)) // its first digits, without Kubernetes
 	d.setBytes(FieldNode, str(b.node))
 	d.setBytes(FieldCluster, str(b.cluster))
 	if t, ok := parseTime(str(b.eventTime)); ok {
 		d.time = t
 	}
 	return binary, args
+}
+
+// tetragonProcessKeys are the keys of a process that the mapping reads: a process has a dozen more,
+// told apart by a switch rather than compared with each of these.
+type tetragonProcessKeys struct {
+	pid, creds, uid, user, binary, arguments, pod, docker record.Node
+}
+
+// read takes the keys of the process's map, the first of a repeated key.
+func (p *tetragonProcessKeys) read(m record.Node) {
+	it := m.Pairs()
+	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
+		switch string(k) {
+		case "pid":
+			keepFirst(&p.pid, v)
+		case "process_credentials":
+			keepFirst(&p.creds, v)
+		case "uid":
+			keepFirst(&p.uid, v)
+		case "user":
+			keepFirst(&p.user, v)
+		case "binary":
+			keepFirst(&p.binary, v)
+		case "arguments":
+			keepFirst(&p.arguments, v)
+		case "pod":
+			keepFirst(&p.pod, v)
+		case "docker":
+			keepFirst(&p.docker, v)
+		}
+	}
 }
 
 // tetragonPod maps the pod, its container and the container's image.
