@@ -170,10 +170,12 @@ func (d *draft) setConnection(act, srcIP []byte, srcPort record.Value, dstIP []b
 	d.set(FieldDstPort, dstPort)
 }
 
-// setBytes fills an empty field with a string; an empty string is no value.
+// setBytes fills an empty field with a string; an empty string is no value. The string is written
+// in place: a Value built and passed on would be copied through the stack, each time.
 func (d *draft) setBytes(f Field, b []byte) {
-	if len(b) > 0 {
-		d.set(f, record.String(b))
+	if len(b) > 0 && !d.has(f) {
+		*d.at(f) = record.Value{Kind: record.KindString, Bytes: b}
+		d.have |= 1 << f
 	}
 }
 
