@@ -69,7 +69,25 @@ func checkEscaped(t *testing.T, v []byte, header bool, esc *escaping) (want stri
 	if got := (prefix{}).grow(v, math.MaxInt, math.MaxInt, esc); got != (prefix{len(v), chars, len(want)}) {
 		t.Fatalf("header %v: %q measured %+v, want %d characters %d wide", header, v, got, chars, len(want))
 	}
+	// appendPlain takes what is written as it is, and all ASCII of that; it leaves dst alone otherwise
+	switch got, ok := esc.appendPlain([]byte("x"), v); {
+	case ok && string(got[1:]) != want:
+		t.Fatalf("header %v: %q taken as plain, escaped as %q", header, v, want)
+	case !ok && string(got) != "x":
+		t.Fatalf("header %v: %q refused as plain, with %q appended", header, v, got[1:])
+	case !ok && want == string(v) && isASCII(v):
+		t.Fatalf("header %v: %q refused as plain", header, v)
+	}
 	return want, chars
+}
+
+func isASCII(v []byte) bool {
+	for _, c := range v {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // checkEscaping holds appendEscaped, prefix.grow (to some limits) and cutChars on v to the
@@ -93,15 +111,17 @@ func checkEscaping(t *testing.T, v []byte) {
 	}
 }
 
-// Every byte at every place of a value two words long, among bytes written as they are: the scan
-// that skips those must stop at each byte that is not, wherever it falls.
+// Every byte at every place of a value of every length up to two words and one, among bytes written
+// as they are: the scan that skips those must stop at each byte that is not, wherever it falls.
 func TestEscapingEveryByteEverywhere(t *testing.T) {
 	for _, filler := range []byte{'a', ' ', '~', '<'} {
 		for c := range 256 {
-			for at := range 17 {
-				v := bytes.Repeat([]byte{filler}, 17)
-				v[at] = byte(c)
-				checkEscaping(t, v)
+			for n := 1; n <= 17; n++ {
+				for at := range n {
+					v := bytes.Repeat([]byte{filler}, n)
+					v[at] = byte(c)
+					checkEscaping(t, v)
+				}
 			}
 		}
 	}
