@@ -79,3 +79,4 @@ fuzz:
 	$(GO) test ./cef -run '^$$' -fuzz '^FuzzEscaping$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./pipeline -run '^$$' -fuzz '^FuzzAggregate$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./schema -run '^$$' -fuzz '^FuzzIsIPv4$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
+	$(GO) test ./record -run '^$$' -fuzz '^FuzzJSONNumber$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
