@@ -73,12 +73,7 @@ func TestDecoderGivesSlots(t *testing.T) {
 	other := record.NewKeys("pid", "x")
 	chunk, err := record.AppendEvent(nil, at(sec0, 0), map[string]any{"log": `{"rule":"R","pid":1,"y":2}`, "z": 1})
 	require.NoError(t, err)
-	d := record.NewDecoder().WithKeys(keys)
-	d.Reset(chunk)
-	var ev record.Event
-	ok, err := d.Next(&ev)
-	require.True(t, ok)
-	require.NoError(t, err)
+	ev := firstEvent(t, record.NewDecoder().WithKeys(keys), chunk)
 	slots := func(fields []record.Field, in *record.Keys) map[string]int {
 		m := map[string]int{}
 		for i := range fields {
@@ -159,12 +154,7 @@ func TestRecordHasAndBodyHas(t *testing.T) {
 	other := record.NewKeys("pid", "rule", "z")
 	chunk, err := record.AppendEvent(nil, at(sec0, 0), map[string]any{"log": `{"rule":"R","pid":1,"y":2}`, "z": 1})
 	require.NoError(t, err)
-	d := record.NewDecoder().WithKeys(keys)
-	d.Reset(chunk)
-	var ev record.Event
-	ok, err := d.Next(&ev)
-	require.True(t, ok)
-	require.NoError(t, err)
+	ev := firstEvent(t, record.NewDecoder().WithKeys(keys), chunk)
 	require.Equal(t, "log", string(ev.EmbeddedKey), "log is embedded with log and event among the keys")
 	byHand := record.Event{Fields: ev.Fields, Embedded: ev.Embedded, EmbeddedKey: ev.EmbeddedKey}
 	for _, e := range []*record.Event{&ev, &byHand} {
@@ -198,23 +188,13 @@ func TestEmbedWithAndWithoutTheKeys(t *testing.T) {
 		{record.NewKeys("rule", "log", "event", "mrg"), "mrg", "mrg"},
 		{record.NewKeys("log", "event", "mrg"), "nothere", "log"},
 	} {
-		d := record.NewDecoder().WithKeys(tc.keys).WithMergeLogKey(tc.merge)
-		d.Reset(chunk)
-		var ev record.Event
-		ok, err := d.Next(&ev)
-		require.True(t, ok)
-		require.NoError(t, err)
+		ev := firstEvent(t, record.NewDecoder().WithKeys(tc.keys).WithMergeLogKey(tc.merge), chunk)
 		assert.Equal(t, tc.embedded, string(ev.EmbeddedKey), "Merge_Log_Key %q", tc.merge)
 	}
 	// an event with none of them is its own body
 	chunk, err = record.AppendEvent(nil, at(sec0, 0), map[string]any{"a": 1, "rule": "R"})
 	require.NoError(t, err)
-	d := record.NewDecoder().WithKeys(record.NewKeys("rule", "log", "event"))
-	d.Reset(chunk)
-	var ev record.Event
-	ok, err := d.Next(&ev)
-	require.True(t, ok)
-	require.NoError(t, err)
+	ev := firstEvent(t, record.NewDecoder().WithKeys(record.NewKeys("rule", "log", "event")), chunk)
 	assert.Nil(t, ev.EmbeddedKey)
 	assert.True(t, ev.BodyHas(record.NewKeys("rule"), 0))
 }
@@ -230,12 +210,7 @@ func TestBodyHasAnyOverWords(t *testing.T) {
 	body := map[string]any{"k0": 1, "k63": 1, "k64": 1, "k100": 1, "k127": 1, "k128": 1, "k149": 1, "other": 1}
 	chunk, err := record.AppendEvent(nil, at(sec0, 0), body)
 	require.NoError(t, err)
-	d := record.NewDecoder().WithKeys(keys)
-	d.Reset(chunk)
-	var ev record.Event
-	ok, err := d.Next(&ev)
-	require.True(t, ok)
-	require.NoError(t, err)
+	ev := firstEvent(t, record.NewDecoder().WithKeys(keys), chunk)
 	byHand := record.Event{Fields: ev.Fields}
 	for first := -1; first < 152; first++ {
 		for last := first; last < 152; last++ {
@@ -290,4 +265,15 @@ func TestRememberedSlotsAreTheLookUps(t *testing.T) {
 			}
 		}
 	}
+}
+
+// firstEvent is the first event d reads of chunk, which must be one.
+func firstEvent(t *testing.T, d *record.Decoder, chunk []byte) record.Event {
+	t.Helper()
+	d.Reset(chunk)
+	var ev record.Event
+	ok, err := d.Next(&ev)
+	require.True(t, ok)
+	require.NoError(t, err)
+	return ev
 }
