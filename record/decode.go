@@ -175,11 +175,10 @@ const (
 // Decoder reads the events of a chunk one at a time. It is reused across chunks: Reset, then Next
 // until it returns false; from then on it holds nothing of the chunk.
 type Decoder struct {
-	// MergeLogKey is the key under which Fluent Bit's kubernetes filter puts a decoded log line
+	// mergeLogKey is the key under which Fluent Bit's kubernetes filter puts a decoded log line
 	// (its Merge_Log_Key); the event may be there. "" when the integration names none.
-	MergeLogKey string
-
-	keys *Keys
+	mergeLogKey string
+	keys        *Keys
 	// embedSlots are the slots of the Merge_Log_Key, log and event in keys, when keys has all three
 	// (NoSlot for no Merge_Log_Key): embed then looks for them without a walk over the fields.
 	embedSlots    [3]int
@@ -196,9 +195,10 @@ type Decoder struct {
 // NewDecoder makes a decoder; it allocates nothing per event once warm.
 func NewDecoder() *Decoder { return &Decoder{} }
 
-// WithMergeLogKey sets MergeLogKey and returns the decoder.
+// WithMergeLogKey sets the key under which Fluent Bit's kubernetes filter puts a decoded log line
+// (its Merge_Log_Key), "" for none, and returns the decoder.
 func (d *Decoder) WithMergeLogKey(key string) *Decoder {
-	d.MergeLogKey = key
+	d.mergeLogKey = key
 	d.findEmbedSlots()
 	return d
 }
@@ -210,13 +210,14 @@ func (d *Decoder) WithKeys(keys *Keys) *Decoder {
 	return d
 }
 
+// findEmbedSlots finds embedSlots for the keys and the Merge_Log_Key the decoder has now.
 func (d *Decoder) findEmbedSlots() {
-	d.embedSlots = [3]int{d.keys.Index([]byte(d.MergeLogKey)), d.keys.Index([]byte("log")), d.keys.Index([]byte("event"))}
-	if d.MergeLogKey == "" {
+	d.embedSlots = [3]int{d.keys.Index([]byte(d.mergeLogKey)), d.keys.Index([]byte("log")), d.keys.Index([]byte("event"))}
+	if d.mergeLogKey == "" {
 		d.embedSlots[0] = NoSlot
 	}
 	d.embedSlotsSet = d.embedSlots[1] != NoSlot && d.embedSlots[2] != NoSlot &&
-		(d.MergeLogKey == "" || d.embedSlots[0] != NoSlot)
+		(d.mergeLogKey == "" || d.embedSlots[0] != NoSlot)
 }
 
 // Reset points the decoder at a chunk. The chunk is not copied: events refer to it.
@@ -452,7 +453,7 @@ func (d *Decoder) embed(ev *Event) {
 	at := [...]int{-1, -1, -1}
 	for i := len(ev.Fields) - 1; i >= 0; i-- {
 		switch key := ev.Fields[i].Key; {
-		case d.MergeLogKey != "" && string(key) == d.MergeLogKey:
+		case d.mergeLogKey != "" && string(key) == d.mergeLogKey:
 			at[0] = i
 		case string(key) == "log":
 			at[1] = i
