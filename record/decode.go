@@ -44,7 +44,7 @@ type Event struct {
 	Offset        int // byte offset of the event in the chunk
 	keys          *Keys
 	// fieldSlots and embeddedSlots are the slots in keys of the keys of Fields and of Embedded.
-	fieldSlots, embeddedSlots Slots
+	fieldSlots, embeddedSlots slotSet
 }
 
 // Slot is the index of f's key (a field of e) in keys, NoSlot when keys has it not: the Slot the
@@ -58,13 +58,10 @@ func (e *Event) Slot(keys *Keys, f *Field) int {
 }
 
 // RecordHas reports whether the record as Fluent Bit holds it (Fields) has the key of slot in keys;
-// BodyHas whether the event's own fields (Body) have it; BodyHasAny whether they have a key of a slot
-// from first to last.
+// BodyHasAny whether the event's own fields (Body) have a key of a slot from first to last.
 func (e *Event) RecordHas(keys *Keys, slot int) bool {
 	return e.has(keys, slot, slot, e.Fields, &e.fieldSlots)
 }
-
-func (e *Event) BodyHas(keys *Keys, slot int) bool { return e.BodyHasAny(keys, slot, slot) }
 
 func (e *Event) BodyHasAny(keys *Keys, first, last int) bool {
 	if e.EmbeddedKey != nil {
@@ -75,7 +72,7 @@ func (e *Event) BodyHasAny(keys *Keys, first, last int) bool {
 
 // has tells slots from the set the decoder filled when it read with keys, else by looking the fields
 // up. NoSlot is never had.
-func (e *Event) has(keys *Keys, first, last int, fields []Field, set *Slots) bool {
+func (e *Event) has(keys *Keys, first, last int, fields []Field, set *slotSet) bool {
 	first = max(first, 0)
 	if keys != nil && e.keys == keys {
 		return set.hasAny(first, last)
@@ -95,9 +92,6 @@ func (e *Event) Body() []Field {
 	}
 	return e.Fields
 }
-
-// BodyNode is a top-level key of the event's own fields (Body), undecoded.
-func (e *Event) BodyNode(key string) Node { return lookup(e.Body(), key) }
 
 // RecordNode is a top-level key of the record as Fluent Bit holds it (Fields), undecoded.
 func (e *Event) RecordNode(key string) Node { return lookup(e.Fields, key) }
@@ -157,7 +151,7 @@ const (
 	// of a chunk and about 100 in the table of fields. Real records have tens.
 	maxFields = 1024
 	// maxEmbeddedJSON bounds the JSON text decoded as an embedded event; a longer text is left a plain
-	// log line. Its msgpack form takes up to 4.5 times the text.
+	// log line. Its msgpack form takes up to 2.5 times the text (`[]`, two bytes, is five).
 	maxEmbeddedJSON = 1 << 20
 	// maxKeptBuffer: a buffer that one large record grew past it is let go with the chunk, so an
 	// instance does not keep the size of the largest record it ever read.
@@ -181,8 +175,8 @@ type Decoder struct {
 	keys        *Keys
 	// embedSlots are the slots of the Merge_Log_Key, log and event in keys, when keys has all three
 	// (NoSlot for no Merge_Log_Key): embed then looks for them without a walk over the fields.
-	embedSlots    [3]int
-	embedSlotsSet bool
+	embedSlots   [3]int
+	embedBySlots bool
 	// bodyMemo and embeddedMemo remember the slots of the last record's keys, and of the last
 	// embedded event's.
 	bodyMemo, embeddedMemo keyMemo
@@ -216,7 +210,7 @@ func (d *Decoder) findEmbedSlots() {
 	if d.mergeLogKey == "" {
 		d.embedSlots[0] = NoSlot
 	}
-	d.embedSlotsSet = d.embedSlots[1] != NoSlot && d.embedSlots[2] != NoSlot &&
+	d.embedBySlots = d.embedSlots[1] != NoSlot && d.embedSlots[2] != NoSlot &&
 		(d.mergeLogKey == "" || d.embedSlots[0] != NoSlot)
 }
 
@@ -416,7 +410,7 @@ func isArray(c byte) bool { return c&0xf0 == 0x90 || c == 0xdc || c == 0xdd }
 // bytes, -1 when it is not whole. Each key and value is read by its header once: a scalar is decoded
 // from it, a map or an array only measured (it is rendered if a key carries it). A key that is not
 // a string is stepped over with its value: no mapping can name it.
-func (d *Decoder) fields(dst []Field, slots *Slots, memo *keyMemo, m Node) ([]Field, int) {
+func (d *Decoder) fields(dst []Field, slots *slotSet, memo *keyMemo, m Node) ([]Field, int) {
 	it := m.Pairs()
 	it.exact = false // the body runs to the end of the chunk: every child is measured, and so m
 	for {
@@ -444,7 +438,7 @@ func (d *Decoder) fields(dst []Field, slots *Slots, memo *keyMemo, m Node) ([]Fi
 // docker parser) or `event` (Tracee's forward output), the first of each key, in that order. A
 // string that is not a JSON object is left alone: the record stays a plain log line.
 func (d *Decoder) embed(ev *Event) {
-	if d.embedSlotsSet && !ev.RecordHas(d.keys, d.embedSlots[0]) && !ev.RecordHas(d.keys, d.embedSlots[1]) &&
+	if d.embedBySlots && !ev.RecordHas(d.keys, d.embedSlots[0]) && !ev.RecordHas(d.keys, d.embedSlots[1]) &&
 		!ev.RecordHas(d.keys, d.embedSlots[2]) {
 		return
 	}

@@ -165,15 +165,15 @@ func splitmix(x uint64) uint64 {
 	return x ^ x>>31
 }
 
-// Slots is a set of the slots of a Keys: those the keys of a record's fields hold, so that looking
+// slotSet is a set of the slots of a Keys: those the keys of a record's fields hold, so that looking
 // for a key a record does not have costs a bit test, not a walk over its fields.
-type Slots struct {
+type slotSet struct {
 	words [maxKeys / 64]uint64
 	used  int // the words a slot of the Keys read with can set: the only ones to clear
 }
 
 // reset empties the set, for fields read with k.
-func (s *Slots) reset(k *Keys) {
+func (s *slotSet) reset(k *Keys) {
 	clear(s.words[:s.used])
 	s.used = 0
 	if k != nil {
@@ -181,14 +181,14 @@ func (s *Slots) reset(k *Keys) {
 	}
 }
 
-func (s *Slots) add(slot int) {
+func (s *slotSet) add(slot int) {
 	if slot >= 0 {
 		s.words[uint(slot)/64%uint(len(s.words))] |= 1 << (uint(slot) % 64)
 	}
 }
 
 // hasAny reports a slot from first to last in the set; first is not negative.
-func (s *Slots) hasAny(first, last int) bool {
+func (s *slotSet) hasAny(first, last int) bool {
 	last = min(last, len(s.words)*64-1)
 	for w := first / 64; w <= last/64 && first <= last; w++ {
 		lo, hi := max(first-w*64, 0), min(last-w*64, 63) // the bits of word w in the range

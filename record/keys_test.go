@@ -147,9 +147,9 @@ func BenchmarkKeysIndex(b *testing.B) {
 	}
 }
 
-// RecordHas and BodyHas tell the keys of the record and of its embedded event from the slots the
+// RecordHas and BodyHasAny tell the keys of the record and of its embedded event from the slots the
 // decoder noted; an event read with other keys, or built by hand, is looked up, with the same answers.
-func TestRecordHasAndBodyHas(t *testing.T) {
+func TestRecordHasAndBodyHasAny(t *testing.T) {
 	keys := record.NewKeys("rule", "log", "event", "pid", "absent")
 	other := record.NewKeys("pid", "rule", "z")
 	chunk, err := record.AppendEvent(nil, at(sec0, 0), map[string]any{"log": `{"rule":"R","pid":1,"y":2}`, "z": 1})
@@ -162,10 +162,10 @@ func TestRecordHasAndBodyHas(t *testing.T) {
 			assert.Equal(t, want, e.RecordHas(keys, slot), "record, slot %d", slot)
 		}
 		for slot, want := range []bool{true, false, false, true, false} {
-			assert.Equal(t, want, e.BodyHas(keys, slot), "body, slot %d", slot)
+			assert.Equal(t, want, e.BodyHasAny(keys, slot, slot), "body, slot %d", slot)
 		}
 		assert.Equal(t, []bool{false, false, true}, []bool{e.RecordHas(other, 0), e.RecordHas(other, 1), e.RecordHas(other, 2)})
-		assert.Equal(t, []bool{true, true, false}, []bool{e.BodyHas(other, 0), e.BodyHas(other, 1), e.BodyHas(other, 2)})
+		assert.Equal(t, []bool{true, true, false}, []bool{e.BodyHasAny(other, 0, 0), e.BodyHasAny(other, 1, 1), e.BodyHasAny(other, 2, 2)})
 		assert.False(t, e.RecordHas(keys, record.NoSlot))
 	}
 }
@@ -191,12 +191,19 @@ func TestEmbedWithAndWithoutTheKeys(t *testing.T) {
 		ev := firstEvent(t, record.NewDecoder().WithKeys(tc.keys).WithMergeLogKey(tc.merge), chunk)
 		assert.Equal(t, tc.embedded, string(ev.EmbeddedKey), "Merge_Log_Key %q", tc.merge)
 	}
+	// a record with the Merge_Log_Key alone: the bit test for it must find it
+	chunk, err = record.AppendEvent(nil, at(sec0, 0), map[string]any{"a": 1, "mrg": map[string]any{"rule": "M"}})
+	require.NoError(t, err)
+	for _, keys := range []*record.Keys{nil, record.NewKeys("rule", "log", "event", "mrg")} {
+		ev := firstEvent(t, record.NewDecoder().WithKeys(keys).WithMergeLogKey("mrg"), chunk)
+		assert.Equal(t, "mrg", string(ev.EmbeddedKey))
+	}
 	// an event with none of them is its own body
 	chunk, err = record.AppendEvent(nil, at(sec0, 0), map[string]any{"a": 1, "rule": "R"})
 	require.NoError(t, err)
 	ev := firstEvent(t, record.NewDecoder().WithKeys(record.NewKeys("rule", "log", "event")), chunk)
 	assert.Nil(t, ev.EmbeddedKey)
-	assert.True(t, ev.BodyHas(record.NewKeys("rule"), 0))
+	assert.True(t, ev.BodyHasAny(record.NewKeys("rule"), 0, 0))
 }
 
 // BodyHasAny answers from the decoder's bit set as the walk over the fields does, for every range of

@@ -13,7 +13,7 @@ import (
 
 // kcsNames are every field of docs/events.md §6 under its three spellings (friendly, CEF short key,
 // ArcSight full name), and kcsSlots the field of each: the decoder gives each key of a record its
-// index in kcsNames (Keys, which holds Detect's fingerprints after them).
+// index in kcsNames (Keys, which holds Detect's fingerprints after them, then recordKeys).
 var (
 	kcsNames []string
 	kcsSlots []Field
@@ -99,7 +99,7 @@ func (m *Mapper) kcs(rec *record.Event, d *draft) {
 	for i := range body {
 		f := &body[i]
 		slot := rec.Slot(kcsKeys, f)
-		if uint(slot) >= uint(len(kcsSlots)) || d.has(kcsSlots[slot]) { // none, or a fingerprint's
+		if uint(slot) >= uint(len(kcsSlots)) || d.has(kcsSlots[slot]) { // none, a fingerprint's or a record key's
 			continue
 		}
 		// v points at the value, so that it is copied once, into the draft: a Value copied through

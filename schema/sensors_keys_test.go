@@ -70,7 +70,7 @@ func withDecoys(t *testing.T, text string, decoyFirst bool) string {
 }
 
 // A key given twice counts the first time, in every map the Tetragon and Tracee mappings read
-// (as record.Node.Get and record.Event.BodyNode give it): an event whose every key is followed by
+// (as record.Node.Get gives it): an event whose every key is followed by
 // a decoy maps as the event itself. The decoys would change the line if they counted: put first,
 // they do.
 func TestRepeatedKeyCountsTheFirstTime(t *testing.T) {
