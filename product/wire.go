@@ -27,10 +27,13 @@ func (e *Event) Wire(w *cef.Event, nums []byte) []byte {
 	nums = nums[:0]
 	sent := e.sent()
 	for k := range NumKeys {
-		if sent.has(k) {
-			nums = e.fill(&ext[k], k, nums)
-		} else {
+		switch v := &e.Values[k]; {
+		case !sent.has(k):
 			ext[k].Value = nil
+		case v.Kind == record.KindString: // the usual value, as fill writes it, without the call
+			ext[k].Value, ext[k].Kind = v.Bytes, keyKinds[k]
+		default:
+			nums = e.fill(&ext[k], k, nums)
 		}
 	}
 	return nums
@@ -66,7 +69,7 @@ func (e *Event) fill(f *cef.Field, k Key, nums []byte) []byte {
 	case record.KindNone:
 		f.Value = nil
 	case record.KindString:
-		f.Value, f.Kind = v.Bytes, keyFields[k].Kind
+		f.Value, f.Kind = v.Bytes, keyKinds[k]
 	default:
 		start := len(nums)
 		if nums = appendNumber(nums, v); len(nums)-start > f.Max {
@@ -78,6 +81,14 @@ func (e *Event) fill(f *cef.Field, k Key, nums []byte) []byte {
 	}
 	return nums
 }
+
+// keyKinds holds the kind of each key's text values, Address or Text, as keyFields has it.
+var keyKinds = func() (kinds [NumKeys]cef.Kind) {
+	for k := range kinds {
+		kinds[k] = keyFields[k].Kind
+	}
+	return kinds
+}()
 
 // AppendWireValue appends the value of key k as the message carries it when nothing is shortened
 // (escaped, cut to its limit), or nothing when the event does not send it: two events that append
