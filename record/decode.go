@@ -2,8 +2,8 @@
 //
 // A chunk may be damaged on disk or written by an attacker, so nothing it declares is trusted: every
 // length is checked against the bytes left before anything is read, skipped or allocated for it (by
-// head and size in node.go, and by the fast paths that tell a type byte themselves: sizeFrom, pair and
-// Kind), and what one record can make the decoder hold is bounded by the limits below, whatever the
+// head and size in node.go, and by the fast paths that tell a type byte themselves: sizeFrom, pair,
+// usualPair and Kind), and what one record can make the decoder hold is bounded by the limits below, whatever the
 // record holds.
 package record
 
@@ -414,15 +414,18 @@ func (d *Decoder) fields(dst []Field, slots *slotSet, memo *keyMemo, m Node) ([]
 	it := m.Pairs()
 	it.exact = false // the body runs to the end of the chunk: every child is measured, and so m
 	for {
-		key, isStr, v, k, hdr, payload, ok := it.pair()
+		key, v, k, hdr, payload, ok := it.usualPair()
 		if !ok {
-			if it.broken() {
-				return dst, -1
+			var isStr bool
+			if key, isStr, v, k, hdr, payload, ok = it.pair(); !ok {
+				if it.broken() {
+					return dst, -1
+				}
+				return dst, len(m.b) - len(it.rest)
 			}
-			return dst, len(m.b) - len(it.rest)
-		}
-		if !isStr {
-			continue
+			if !isStr {
+				continue
+			}
 		}
 		// Filled in place: a Field is large, and this runs for every key of every record.
 		dst = append(dst, Field{})

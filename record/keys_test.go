@@ -284,3 +284,27 @@ func firstEvent(t *testing.T, d *record.Decoder, chunk []byte) record.Event {
 	require.NoError(t, err)
 	return ev
 }
+
+// The decoder's reading of the usual pairs by their type bytes gives what the table of codes gives:
+// for every type byte of a value, the field's value and node are those a walk over the map finds.
+func TestUsualPairsReadAsTheTableReadsThem(t *testing.T) {
+	for c := range 256 {
+		value := record.NodeOf([]byte{byte(c), 3, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'}).Bytes()
+		if value == nil {
+			continue // no whole value of this type in these bytes
+		}
+		for _, key := range []string{"k", strings.Repeat("k", 31), strings.Repeat("k", 32)} {
+			body := cat(fixmap(2), mstr(key), value, mstr("z"), []byte{0x01})
+			ev := firstEvent(t, record.NewDecoder(), current(sec0, 0, body))
+			require.Len(t, ev.Fields, 2, "type byte 0x%02x", c)
+			it := record.NodeOf(body).Pairs()
+			for _, f := range ev.Fields {
+				k, v, ok := it.Next()
+				require.True(t, ok)
+				assert.Equal(t, string(k), string(f.Key), "type byte 0x%02x", c)
+				assert.Equal(t, v.Bytes(), f.Raw.Bytes(), "type byte 0x%02x", c)
+				assert.Equal(t, v.Value(), f.Value, "type byte 0x%02x", c)
+			}
+		}
+	}
+}
