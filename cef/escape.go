@@ -82,31 +82,11 @@ func (e *escaping) plainEnd(v []byte, i int) int {
 	return i
 }
 
-// appendPlain appends v when every byte of it is written as it is, a word at a time as it scans it,
-// and reports false, with dst as it was, when not.
+// appendPlain appends v when every byte of it is written as it is (the scan of plainEnd reaches its
+// end), and reports false, with dst as it was, when not.
 func (e *escaping) appendPlain(dst, v []byte) ([]byte, bool) {
-	start, i := len(dst), 0
-	for ; i+8 <= len(v); i += 8 {
-		w := binary.LittleEndian.Uint64(v[i:])
-		if e.stops(w) != 0 {
-			return dst[:start], false
-		}
-		dst = binary.LittleEndian.AppendUint64(dst, w)
-	}
-	if i == len(v) {
-		return dst, true
-	}
-	if i > 0 { // the last word, overlapping the bytes copied
-		w := binary.LittleEndian.Uint64(v[len(v)-8:])
-		if e.stops(w) != 0 {
-			return dst[:start], false
-		}
-		return binary.LittleEndian.AppendUint64(dst[:start+len(v)-8], w), true
-	}
-	for _, c := range v {
-		if e.stop[c] {
-			return dst, false
-		}
+	if len(v) > 0 && (e.stop[v[0]] || e.plainEnd(v, 0) != len(v)) {
+		return dst, false
 	}
 	return append(dst, v...), true
 }
