@@ -3,8 +3,8 @@
 // A chunk may be damaged on disk or written by an attacker, so nothing it declares is trusted: every
 // length is checked against the bytes left before anything is read, skipped or allocated for it (by
 // head and size in node.go, and by the fast paths that tell a type byte themselves: sizeFrom, pair,
-// usualPair and Kind), and what one record can make the decoder hold is bounded by the limits below, whatever the
-// record holds.
+// usualPair and Kind), and what one record can make the decoder hold is bounded by the limits below,
+// whatever the record holds.
 package record
 
 import (
