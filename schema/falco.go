@@ -204,7 +204,8 @@ func (b *falcoBody) read(body []record.Field) {
 	}
 }
 
-// read takes the output fields.
+// read takes the output fields. A key given twice counts the last time, except the path and the
+// time, which several keys give: the first of those wins.
 func (f *falcoFields) read(fields record.Node) {
 	it := fields.Pairs()
 	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {

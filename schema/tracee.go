@@ -29,7 +29,8 @@ func (a *traceeArgs) read(m *Mapper, args record.Node) {
 }
 
 // readArg takes one argument. Its map is walked once: up to its name, then, only for an argument
-// the mapping uses (most are not), on to its value, unless the value came before the name.
+// the mapping uses (most are not), on to its value, unless the value came before the name. (getKeys
+// would read every key of every argument: 17 % more instructions for a Tracee event.)
 func (a *traceeArgs) readArg(m *Mapper, arg record.Node) {
 	var name, value record.Node
 	it := arg.Pairs()
@@ -269,11 +270,7 @@ func (a *traceeArgs) connection(opName, act []byte, d *draft) {
 	}
 	sh, sp := sockaddr(src)
 	dh, dp := sockaddr(dst)
-	d.setBytes(FieldOperation, act)
-	d.setBytes(FieldSrcIP, sh)
-	d.set(FieldSrcPort, sp)
-	d.setBytes(FieldDstIP, dh)
-	d.set(FieldDstPort, dp)
+	d.setConnection(act, sh, sp, dh, dp)
 }
 
 // traceeSignature maps what a signature says of its detection: a violation of the family, the
