@@ -82,22 +82,48 @@ func (e *escaping) plainEnd(v []byte, i int) int {
 	return i
 }
 
-// appendPlain appends v when every byte of it is written as it is (the scan of plainEnd reaches its
-// end), and reports false, with dst as it was, when not.
+// appendPlain appends v when every byte of it is written as it is, and reports false, with dst as it
+// was, when not.
 func (e *escaping) appendPlain(dst, v []byte) ([]byte, bool) {
-	if len(v) > 0 && (e.stop[v[0]] || e.plainEnd(v, 0) != len(v)) {
+	if !e.plain(v) {
 		return dst, false
 	}
 	return append(dst, v...), true
 }
 
+// plain: every byte of v is written as it is. It looks at whole words only, the last one overlapping
+// those before it; a value shorter than a word is looked at as one word of its bytes, some of them
+// twice, with plain bytes ('a') filling the rest.
+func (e *escaping) plain(v []byte) bool {
+	n := len(v)
+	var x uint64
+	switch {
+	case n >= 8:
+		for i := 0; i < n-8; i += 8 {
+			if e.stops(binary.LittleEndian.Uint64(v[i:])) != 0 {
+				return false
+			}
+		}
+		x = binary.LittleEndian.Uint64(v[n-8:])
+	case n >= 4:
+		x = uint64(binary.LittleEndian.Uint32(v)) | uint64(binary.LittleEndian.Uint32(v[n-4:]))<<32
+	case n > 0:
+		x = uint64(v[0]) | uint64(v[n/2])<<8 | uint64(v[n-1])<<16 | swar.Repeat('a')<<24
+	default:
+		return true
+	}
+	return e.stops(x) == 0
+}
+
 // stops marks, with its high bit, each byte of the eight of x (v's bytes in order from the lowest) in
-// stop: a control character, DEL or above, or one of the two printable bytes escaped. A borrow or a
-// carry may mark a byte above a marked one, never below: the lowest mark is exact.
+// stop: a control character, DEL or above, or one of the two printable bytes escaped. Each test adds
+// to bytes below 0x80, which carry nothing into the byte above; a byte of 0x80 or above may carry, and
+// so mark a byte above it, never below: the lowest mark is exact.
 func (e *escaping) stops(x uint64) uint64 {
-	controls := (x - 0x20*swar.Ones) &^ x // below 0x20 (a byte with its high bit set is marked below)
-	high := (x + swar.Ones) | x           // 0x7f and above
-	return (controls|high)&swar.Highs | swar.Equal(x, e.printable[0]) | swar.Equal(x, e.printable[1])
+	const ones = swar.Ones
+	printable := (x + (0x80-0x20)*ones) &^ (x + ones) // from 0x20 to 0x7e: 0x7f carries into the high bit
+	notEscaped := (x ^ e.printable[0] + 0x7f*ones) & (x ^ e.printable[1] + 0x7f*ones)
+	return swar.Highs &^ (printable & notEscaped &^ x)
 }
 
 // keptStart is what is written of a value or Name of at most max characters. Blanks at either end
