@@ -6,6 +6,7 @@
 package cef
 
 import (
+	"slices"
 	"strconv"
 	"time"
 )
@@ -176,7 +177,14 @@ func appendEvent(dst []byte, ev *Event, c *cuts) []byte {
 			continue // an empty value is left out with its key
 		}
 		mark := len(dst)
-		dst = f.appendKey(dst, skip)
+		if skip == 0 && f.keyLen != 0 {
+			// One 16-byte store of the key's text; the bytes past it are spare room, written over next.
+			dst = slices.Grow(dst, len(f.keyText))
+			*(*[len(f.keyText)]byte)(dst[len(dst) : len(dst)+len(f.keyText)]) = f.keyText
+			dst = dst[:len(dst)+int(f.keyLen)]
+		} else {
+			dst = f.appendKey(dst, skip)
+		}
 		valueStart := len(dst)
 		if dst = appendValue(dst, f, c.value(i)); len(dst) == valueStart {
 			dst = dst[:mark] // so is a value that trimming or a cut empties

@@ -27,6 +27,10 @@ type Field struct {
 	// joined is " Key=" and, for a label, " KeyLabel=Label": "" in a field NewField did not make,
 	// whose texts are written piece by piece.
 	joined string
+	// keyText is " Key=" in its first keyLen bytes, when it takes at most 16 (every key but one):
+	// written as one 16-byte store, without memmove's call. keyLen is 0 otherwise.
+	keyText [16]byte
+	keyLen  uint8
 }
 
 // NewField is a field of key, with its label ("" for none), limit and kind, and no value: a
@@ -36,7 +40,11 @@ func NewField(key, label string, max int, kind Kind) Field {
 	if label != "" {
 		joined += " " + key + "Label=" + label
 	}
-	return Field{Key: key, Label: label, Max: max, Kind: kind, joined: joined}
+	f := Field{Key: key, Label: label, Max: max, Kind: kind, joined: joined}
+	if n := len(key) + 2; n <= len(f.keyText) {
+		f.keyLen = uint8(copy(f.keyText[:], joined[:n]))
+	}
+	return f
 }
 
 // Kind tells how a value is written and shortened.
