@@ -3,8 +3,8 @@
 // A chunk may be damaged on disk or written by an attacker, so nothing it declares is trusted: every
 // length is checked against the bytes left before anything is read, skipped or allocated for it (by
 // head and size in node.go, and by the fast paths that tell a type byte themselves: sizeFrom, pair,
-// usualPair and Kind), and what one record can make the decoder hold is bounded by the limits below,
-// whatever the record holds.
+// Kind and usualFields), and what one record can make the decoder hold is bounded by the limits
+// below, whatever the record holds.
 package record
 
 import (
@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -413,27 +414,108 @@ func isArray(c byte) bool { return c&0xf0 == 0x90 || c == 0xdc || c == 0xdd }
 func (d *Decoder) fields(dst []Field, slots *slotSet, memo *keyMemo, m Node) ([]Field, int) {
 	it := m.Pairs()
 	it.exact = false // the body runs to the end of the chunk: every child is measured, and so m
+	memo.use(d.keys)
 	for {
-		key, v, k, hdr, payload, ok := it.usualPair()
-		if !ok {
-			var isStr bool
-			if key, isStr, v, k, hdr, payload, ok = it.pair(); !ok {
-				if it.broken() {
-					return dst, -1
-				}
-				return dst, len(m.b) - len(it.rest)
-			}
-			if !isStr {
-				continue
-			}
+		if startsUsual(it.rest) {
+			dst = d.usualFields(dst, &it, slots, memo)
 		}
-		// Filled in place: a Field is large, and this runs for every key of every record.
-		dst = append(dst, Field{})
-		f := &dst[len(dst)-1]
-		f.Key, f.Raw, f.Slot = key, v, memo.index(d.keys, len(dst)-1, key)
-		slots.add(f.Slot)
-		f.Value.scalar(v.b, k, hdr, payload)
+		b := it.rest
+		key, isStr, v, k, hdr, payload, ok := it.pair()
+		if !ok {
+			if it.broken() {
+				return dst, -1
+			}
+			return dst, len(m.b) - len(it.rest)
+		}
+		if !isStr {
+			continue
+		}
+		slot := NoSlot
+		if b[0]&0xe0 == 0xa0 { // a fixstr key
+			slot = memo.index(d.keys, len(dst), b, len(key)+1)
+		} else {
+			slot = d.keys.Index(key)
+		}
+		dst = append(dst, Field{Key: key, Raw: v, Slot: slot})
+		slots.add(slot)
+		dst[len(dst)-1].Value.scalar(v.b, k, hdr, payload)
 	}
+}
+
+// startsUsual reports whether b, the bytes left of a map, starts with a pair that usualFields reads.
+func startsUsual(b []byte) bool {
+	if len(b) < 8 || b[0]&0xe0 != 0xa0 {
+		return false
+	}
+	at := int(b[0]&0x1f) + 1
+	return at+3 <= len(b) && usualValues[b[at]/64]>>(b[at]%64)&1 != 0
+}
+
+// usualValues is the set of the type bytes of the values usualFields reads: fixint, fixstr, str8 and
+// the integers of three bytes (int16, uint16).
+var usualValues = func() (set [4]uint64) {
+	for c := range 256 {
+		if c <= 0x7f || c >= 0xe0 || c&0xe0 == 0xa0 || c == 0xd9 || c == 0xcd || c == 0xd1 {
+			set[c/64] |= 1 << (c % 64)
+		}
+	}
+	return set
+}()
+
+// usualFields reads the pairs of it that are usual, up to the first that is not: a fixstr key and a
+// fixstr, a str8, a fixint or an integer of three bytes, nearly every pair of a record, told by
+// their type bytes without the table of codes and written in place as a Field. A pair that the bytes
+// left do not follow by 8 bytes from its start and 3 from its value's type byte is left to the
+// general way, so that the key's first word and an integer's bytes are read without a check each.
+func (d *Decoder) usualFields(dst []Field, it *Iter, slots *slotSet, memo *keyMemo) []Field {
+	b, left := it.rest, it.left
+	// room for the pairs declared that the bytes can hold (two bytes at least each), so that a field
+	// is written in place with no check of the capacity
+	n := len(dst)
+	dst = slices.Grow(dst, min(left, len(b))/2)
+	room := dst[n : n+min(left, len(b))/2]
+	i := 0
+loop:
+	for ; i < len(room) && len(b) >= 8; i++ {
+		first := binary.LittleEndian.Uint64(b) // the key's type byte and its first bytes
+		at := int(first&0x1f) + 1              // the value's type byte
+		if first&0xe0 != 0xa0 || at+3 > len(b) {
+			break // not a fixstr; a value of three bytes, so that an integer's can be read
+		}
+		f, end := &room[i], 0 // every member of f written, none zeroed first
+		switch c := b[at]; {
+		case c&0xe0 == 0xa0:
+			if end = at + 1 + int(c&0x1f); end > len(b) {
+				break loop
+			}
+			f.Value.setString(b[at+1 : end : end])
+		case c <= 0x7f || c >= 0xe0:
+			end = at + 1
+			f.Value.setInt(int64(int8(c)))
+		case c == 0xd9:
+			if end = at + 2 + int(b[at+1]); end > len(b) {
+				break loop
+			}
+			f.Value.setString(b[at+2 : end : end])
+		case c == 0xcd:
+			end = at + 3
+			f.Value.setInt(int64(binary.BigEndian.Uint16(b[at+1:])))
+		case c == 0xd1:
+			end = at + 3
+			f.Value.setInt(int64(int16(binary.BigEndian.Uint16(b[at+1:]))))
+		default:
+			break loop
+		}
+		slot, ok := memo.remembered(n+i, first, b, at)
+		if !ok {
+			slot = memo.learn(d.keys, n+i, b, at)
+		}
+		f.Key, f.Raw, f.Slot = b[1:at:at], Node{b[at:end:end]}, slot
+		slots.add(slot)
+		b = b[end:len(b):len(b)]
+	}
+	it.rest, it.left = b, left-2*i
+	return dst[:n+i]
 }
 
 // embed finds an event carried inside the record: a map under the Merge_Log_Key, or a JSON object

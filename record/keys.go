@@ -94,34 +94,78 @@ func (k *Keys) Index(key []byte) int {
 	return int(i) - 1
 }
 
-// keyMemo remembers the slot of the key at each place of the last map read, by the words Index
-// compares: the records of one source repeat their keys in one order, and a key met at its place
-// again is told by two compares, without the hash and the two loads from the tables after it.
+// keyMemo remembers the slot of the key at each place of the last map read, by the bytes the map holds
+// it in: the records of one source repeat their keys in one order, and a key met at its place again
+// is told by two compares of words read from the map, without the hash and the two loads from the
+// tables after it.
 type keyMemo struct {
-	keys *Keys // the Keys the slots are of; a memo of other keys is emptied first
+	keys *Keys // the Keys the slots are of; a memo of other keys is emptied first (use)
 	at   [64]memoEntry
 }
 
 type memoEntry struct {
-	a, b uint64 // words(key)
-	n    int    // len(key)+1: 0 for a place not met yet
+	a, b uint64 // keyWords of the key; 0 for a place not met yet (no fixstr's type byte is 0)
 	slot int
 }
 
-// index is k.Index(key) for the key at place i of a map.
-func (m *keyMemo) index(k *Keys, i int, key []byte) int {
+// use readies the memo for a map read with k.
+func (m *keyMemo) use(k *Keys) {
 	if m.keys != k {
 		*m = keyMemo{keys: k}
 	}
-	if i >= len(m.at) || len(key) > 16 {
-		return k.Index(key) // words do not hold a longer key whole
+}
+
+// remembered is the slot of the fixstr key at the start of b (its type byte, then the key up to
+// at; first is b's first 8 bytes) when it is the key remembered at place i of a map; else ok is
+// false, and learn tells it. An entry's words hold its key whole, so that its slot is right wherever
+// the key is met: past the last place, the places wrap.
+func (m *keyMemo) remembered(i int, first uint64, b []byte, at int) (slot int, ok bool) {
+	a, w := keyWords(first, b, at)
+	e := &m.at[uint(i)%uint(len(m.at))]
+	return e.slot, e.a == a && e.b == w
+}
+
+// learn is k.Index of the fixstr key at the start of b that remembered did not tell, which it
+// remembers at its place when its words hold it whole.
+func (m *keyMemo) learn(k *Keys, i int, b []byte, at int) int {
+	slot := k.Index(b[1:at])
+	if len(b) >= 8 && i < len(m.at) {
+		if a, w := keyWords(binary.LittleEndian.Uint64(b), b, at); a != notWhole {
+			m.at[i] = memoEntry{a: a, b: w, slot: slot}
+		}
 	}
-	a, b := words(key)
-	e := &m.at[i]
-	if e.a != a || e.b != b || e.n != len(key)+1 {
-		*e = memoEntry{a: a, b: b, n: len(key) + 1, slot: k.Index(key)}
+	return slot
+}
+
+// index is k.Index of the fixstr key at the start of b, at place i of a map, told by the memo when
+// it can be.
+func (m *keyMemo) index(k *Keys, i int, b []byte, at int) int {
+	if len(b) < 8 || i >= len(m.at) {
+		return k.Index(b[1:at])
 	}
-	return e.slot
+	if slot, ok := m.remembered(i, binary.LittleEndian.Uint64(b), b, at); ok {
+		return slot
+	}
+	return m.learn(k, i, b, at)
+}
+
+// lowBytes[n] keeps the n low bytes of a word.
+var lowBytes = [8]uint64{0, 1<<8 - 1, 1<<16 - 1, 1<<24 - 1, 1<<32 - 1, 1<<40 - 1, 1<<48 - 1, 1<<56 - 1}
+
+// notWhole is the words of a key they do not hold whole: no fixstr's, whose type byte is never 0xff.
+const notWhole = ^uint64(0)
+
+// keyWords holds the first at bytes of b, a fixstr key with its type byte (which tells its length),
+// in two words: its first and last 8 bytes (overlapping), or for a shorter key its bytes in a;
+// first is b's first 8 bytes. a is notWhole for a key of more than 15 bytes.
+func keyWords(first uint64, b []byte, at int) (a, w uint64) {
+	switch {
+	case at < 8:
+		return first & lowBytes[at], 0
+	case at <= 16:
+		return first, binary.LittleEndian.Uint64(b[at-8:])
+	}
+	return notWhole, 0
 }
 
 // words holds a key of up to 16 bytes whole, given its length: its first and last 8 bytes

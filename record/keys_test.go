@@ -1,6 +1,7 @@
 package record_test
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -304,6 +305,53 @@ func TestUsualPairsReadAsTheTableReadsThem(t *testing.T) {
 				assert.Equal(t, string(k), string(f.Key), "type byte 0x%02x", c)
 				assert.Equal(t, v.Bytes(), f.Raw.Bytes(), "type byte 0x%02x", c)
 				assert.Equal(t, v.Value(), f.Value, "type byte 0x%02x", c)
+			}
+		}
+	}
+}
+
+// The same, with the record followed by another event, so that the fast reading of the usual pairs,
+// which leaves the last bytes of a chunk to the general way, reads every pair; the keys are of every
+// length the memo's words hold differently (and one they do not), and each field's Slot is the
+// look-up's, when read once and when read again from the memo.
+func TestUsualPairsFollowedByMoreBytesReadAsTheTableReadsThem(t *testing.T) {
+	var names []string
+	for _, n := range []int{0, 1, 6, 7, 8, 9, 14, 15, 16, 31} {
+		names = append(names, strings.Repeat("k", n))
+	}
+	keys := record.NewKeys(append(names[1:], "z")...) // "" is none of them
+	var values [][]byte
+	for c := range 256 {
+		small := []byte{byte(c), 3, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'}
+		large := append([]byte{byte(c)}, bytes.Repeat([]byte{0x81}, 200)...) // negative integers
+		for _, b := range [][]byte{small, large} {
+			if value := record.NodeOf(b).Bytes(); value != nil {
+				values = append(values, value)
+			}
+		}
+	}
+	for _, value := range values {
+		c := value[0]
+		for _, key := range names {
+			body := cat(fixmap(2), mstr(key), value, mstr("z"), []byte{0x01})
+			event := current(sec0, 0, body)
+			d := record.NewDecoder().WithKeys(keys)
+			d.Reset(cat(event, event, event))
+			for range 2 {
+				var ev record.Event
+				ok, err := d.Next(&ev)
+				require.True(t, ok)
+				require.NoError(t, err)
+				require.Len(t, ev.Fields, 2, "type byte 0x%02x", c)
+				it := record.NodeOf(body).Pairs()
+				for _, f := range ev.Fields {
+					k, v, ok := it.Next()
+					require.True(t, ok)
+					assert.Equal(t, string(k), string(f.Key), "type byte 0x%02x", c)
+					assert.Equal(t, v.Bytes(), f.Raw.Bytes(), "type byte 0x%02x", c)
+					assert.Equal(t, v.Value(), f.Value, "type byte 0x%02x", c)
+					assert.Equal(t, keys.Index(k), ev.Slot(keys, &f), "type byte 0x%02x, key %q", c, k)
+				}
 			}
 		}
 	}

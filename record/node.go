@@ -99,8 +99,8 @@ var codes = func() (t [256]code) {
 // follow it as its children (array elements, or keys and values of a map). A header that b does not
 // hold whole, or a byte that is no type, is nodeInvalid with payload -1, so that a check of the
 // payload against the bytes left refuses it too. Every header is read by it, but for the type bytes
-// that fast paths tell themselves (sizeFrom, pair, usualPair, Kind), which check the bytes left as
-// it does.
+// that fast paths tell themselves (sizeFrom, pair, Kind, and the decoder's usualFields), which check
+// the bytes left as it does.
 func head(b []byte) (k NodeKind, hdr, payload, children int) {
 	if k, hdr, payload, children, ok := headFixed(b); ok {
 		return k, hdr, payload, children
@@ -421,39 +421,6 @@ func (it *Iter) pair() (key []byte, isStr bool, v Node, k NodeKind, hdr, payload
 		return nil, false, Node{}, 0, 0, 0, false
 	}
 	return key, isStr, v, k, hdr, payload, true
-}
-
-// usualPair reads a map's next key and value when the key is a fixstr and the value a fixstr, a
-// str8 or an integer of one or three bytes: nearly every pair of a record, told by their type bytes
-// without the table of codes. It returns what pair returns for them; ok is false, with nothing read,
-// for any other.
-func (it *Iter) usualPair() (key []byte, v Node, k NodeKind, hdr, payload int, ok bool) {
-	b := it.rest
-	if it.left < 2 || len(b) < 2 || b[0]&0xe0 != 0xa0 {
-		return nil, Node{}, 0, 0, 0, false
-	}
-	at := int(b[0]&0x1f) + 1 // the value's type byte
-	if at+1 >= len(b) {      // a value of two bytes at least, so that a str8's length can be read
-		return nil, Node{}, 0, 0, 0, false
-	}
-	switch c := b[at]; {
-	case c&0xe0 == 0xa0:
-		k, hdr, payload = NodeString, 1, int(c&0x1f)
-	case c <= 0x7f || c >= 0xe0:
-		k, hdr = NodeInt, 1
-	case c == 0xd9:
-		k, hdr, payload = NodeString, 2, int(b[at+1])
-	case c == 0xcd || c == 0xd1:
-		k, hdr, payload = NodeInt, 1, 2
-	default:
-		return nil, Node{}, 0, 0, 0, false
-	}
-	end := at + hdr + payload
-	if end > len(b) {
-		return nil, Node{}, 0, 0, 0, false
-	}
-	it.rest, it.left = b[end:], it.left-2
-	return b[1:at:at], Node{b[at:end:end]}, k, hdr, payload, true
 }
 
 // takeFixstr reads the next child when it is a fixstr, the usual key and value, without the table of
