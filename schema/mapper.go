@@ -160,22 +160,46 @@ func scalar(n record.Node) record.Value {
 // every value before its key). The walk ends when every key is found: the values after them are not
 // measured. For a few keys; a sensor dispatches a map of many with a switch.
 func getKeys(m record.Node, keys []string, vals ...*record.Node) {
-	it := m.Pairs()
+	w := m.WalkPairs()
+	walkKeys(&w, keys, vals...)
+}
+
+// enterKeys reads keys of the map at which w is, as getKeys does, and takes w back after the map:
+// nothing of the map is measured twice.
+func enterKeys(w *record.Walk, keys []string, vals ...*record.Node) {
+	if outer, ok := w.EnterMap(); ok {
+		walkKeys(w, keys, vals...)
+		w.Leave(outer)
+	}
+}
+
+// walkKeys is getKeys on a map's walk.
+func walkKeys(w *record.Walk, keys []string, vals ...*record.Node) {
 	for left := len(keys); left > 0; {
-		k, v, ok := it.Next()
+		k, ok := w.Key()
 		if !ok {
 			return
 		}
 		for i, key := range keys {
 			if string(k) == key {
 				if vals[i].Kind() == record.NodeAbsent {
-					*vals[i] = v
+					*vals[i] = w.Value()
 					left--
 				}
 				break
 			}
 		}
 	}
+}
+
+// firstKey reports the first time a key of a map is met, whose bit is key in *seen: for keys whose
+// value is entered rather than kept, so that the first of a repeated key counts, whatever it holds.
+func firstKey(seen *uint8, key uint8) bool {
+	if *seen&key != 0 {
+		return false
+	}
+	*seen |= key
+	return true
 }
 
 // keepFirst puts v in *n unless n holds a value already: the first of a repeated key counts.

@@ -68,44 +68,73 @@ func (b *tetragonBody) read(rec *record.Event) {
 	}
 }
 
-// tetragonKeys are the keys of an event that the mapping reads.
+// tetragonKeys are the keys of an event that the mapping reads. The process, its parent and the
+// arguments are read as the event's walk meets them (record.Walk): their bytes are read once.
 type tetragonKeys struct {
-	process, parent, args, signal, status record.Node
+	process                               tetragonProcessKeys
+	ppid                                  record.Node // the parent's pid
+	args                                  tetragonArgs
+	signal, status                        record.Node
 	function, event, symbol, name         record.Node // what the policy hooked
 	action, returnAction, policy, message record.Node
+	entered                               uint8 // the keys met of those entered (firstKey)
 }
+
+// The keys of an event, and of its process, that are entered rather than kept.
+const (
+	keyProcess uint8 = 1 << iota
+	keyParent
+	keyArgs
+	keyCreds
+	keyUser
+	keyPod
+	keyContainer
+	keyImage
+)
 
 // read takes the keys of the event's map, the first of a repeated key.
 func (ev *tetragonKeys) read(m record.Node) {
-	it := m.Pairs()
-	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
+	w := m.WalkPairs()
+	for k, ok := w.Key(); ok; k, ok = w.Key() {
 		switch string(k) {
 		case "process":
-			keepFirst(&ev.process, v)
+			if firstKey(&ev.entered, keyProcess) {
+				if outer, ok := w.EnterMap(); ok {
+					ev.process.read(&w)
+					w.Leave(outer)
+				}
+			}
 		case "parent":
-			keepFirst(&ev.parent, v)
+			if firstKey(&ev.entered, keyParent) {
+				enterKeys(&w, []string{"pid"}, &ev.ppid)
+			}
 		case "args":
-			keepFirst(&ev.args, v)
+			if firstKey(&ev.entered, keyArgs) {
+				if outer, ok := w.EnterArray(); ok {
+					ev.args.read(&w)
+					w.Leave(outer)
+				}
+			}
 		case "signal":
-			keepFirst(&ev.signal, v)
+			keepFirst(&ev.signal, w.Value())
 		case "status":
-			keepFirst(&ev.status, v)
+			keepFirst(&ev.status, w.Value())
 		case "function_name":
-			keepFirst(&ev.function, v)
+			keepFirst(&ev.function, w.Value())
 		case "event":
-			keepFirst(&ev.event, v)
+			keepFirst(&ev.event, w.Value())
 		case "symbol":
-			keepFirst(&ev.symbol, v)
+			keepFirst(&ev.symbol, w.Value())
 		case "name":
-			keepFirst(&ev.name, v)
+			keepFirst(&ev.name, w.Value())
 		case "action":
-			keepFirst(&ev.action, v)
+			keepFirst(&ev.action, w.Value())
 		case "return_action":
-			keepFirst(&ev.returnAction, v)
+			keepFirst(&ev.returnAction, w.Value())
 		case "policy_name":
-			keepFirst(&ev.policy, v)
+			keepFirst(&ev.policy, w.Value())
 		case "message":
-			keepFirst(&ev.message, v)
+			keepFirst(&ev.message, w.Value())
 		}
 	}
 }
@@ -113,20 +142,17 @@ func (ev *tetragonKeys) read(m record.Node) {
 // tetragonProcess maps what every event says of the process, its user and where it runs, and
 // returns the process's binary and arguments.
 func (m *Mapper) tetragonProcess(b *tetragonBody, ev *tetragonKeys, d *draft) (binary, args []byte) {
-	var p tetragonProcessKeys
-	p.read(ev.process)
-	var euid, egid record.Node
-	getKeys(p.creds, []string{"euid", "egid"}, &euid, &egid)
+	p := &ev.process
 	binary, args = str(p.binary), str(p.arguments)
 	d.set(FieldPID, scalar(p.pid))
-	d.set(FieldPPID, scalar(ev.parent.Get("pid")))
-	d.set(FieldEUID, scalar(euid))
+	d.set(FieldPPID, scalar(ev.ppid))
+	d.set(FieldEUID, scalar(p.euid))
 	d.set(FieldEUID, scalar(p.uid)) // the effective UID, when credentials are not exported
-	d.set(FieldEGID, scalar(egid))
-	d.setBytes(FieldUser, str(p.user.Get("name")))
+	d.set(FieldEGID, scalar(p.egid))
+	d.setBytes(FieldUser, str(p.user))
 	d.setBytes(FieldProcess, basename(binary))
 	d.setBytes(FieldCommand, m.join(" ", binary, args))
-	tetragonPod(p.pod, d)
+	p.pod.set(d)
 	d.setBytes(FieldContainerID, str(p.docker)) // its first digits, without Kubernetes
 	d.setBytes(FieldNode, str(b.node))
 	d.setBytes(FieldCluster, str(b.cluster))
@@ -139,46 +165,115 @@ func (m *Mapper) tetragonProcess(b *tetragonBody, ev *tetragonKeys, d *draft) (b
 // tetragonProcessKeys are the keys of a process that the mapping reads: a process has a dozen more,
 // told apart by a switch rather than compared with each of these.
 type tetragonProcessKeys struct {
-	pid, creds, uid, user, binary, arguments, pod, docker record.Node
+	pid, uid, binary, arguments, docker record.Node
+	euid, egid                          record.Node // of process_credentials
+	user                                record.Node // the user's name
+	pod                                 tetragonPodKeys
+	entered                             uint8
 }
 
 // read takes the keys of the process's map, the first of a repeated key.
-func (p *tetragonProcessKeys) read(m record.Node) {
-	it := m.Pairs()
-	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
+func (p *tetragonProcessKeys) read(w *record.Walk) {
+	for k, ok := w.Key(); ok; k, ok = w.Key() {
 		switch string(k) {
 		case "pid":
-			keepFirst(&p.pid, v)
+			keepFirst(&p.pid, w.Value())
 		case "process_credentials":
-			keepFirst(&p.creds, v)
+			if firstKey(&p.entered, keyCreds) {
+				enterKeys(w, []string{"euid", "egid"}, &p.euid, &p.egid)
+			}
 		case "uid":
-			keepFirst(&p.uid, v)
+			keepFirst(&p.uid, w.Value())
 		case "user":
-			keepFirst(&p.user, v)
+			if firstKey(&p.entered, keyUser) {
+				enterKeys(w, []string{"name"}, &p.user)
+			}
 		case "binary":
-			keepFirst(&p.binary, v)
+			keepFirst(&p.binary, w.Value())
 		case "arguments":
-			keepFirst(&p.arguments, v)
+			keepFirst(&p.arguments, w.Value())
 		case "pod":
-			keepFirst(&p.pod, v)
+			if firstKey(&p.entered, keyPod) {
+				if outer, ok := w.EnterMap(); ok {
+					p.pod.read(w)
+					w.Leave(outer)
+				}
+			}
 		case "docker":
-			keepFirst(&p.docker, v)
+			keepFirst(&p.docker, w.Value())
 		}
 	}
 }
 
-// tetragonPod maps the pod, its container and the container's image.
-func tetragonPod(pod record.Node, d *draft) {
-	var podName, namespace, container, ctrName, ctrID, image, imageName, imageID record.Node
-	getKeys(pod, []string{"name", "namespace", "container"}, &podName, &namespace, &container)
-	getKeys(container, []string{"name", "id", "image"}, &ctrName, &ctrID, &image)
-	getKeys(image, []string{"name", "id"}, &imageName, &imageID)
-	d.setBytes(FieldPod, str(podName))
-	d.setBytes(FieldNamespace, str(namespace))
-	d.setBytes(FieldContainer, str(ctrName))
-	d.setBytes(FieldContainerID, containerID(str(ctrID)))
-	d.setBytes(FieldImage, str(imageName))
-	if id := str(imageID); id != nil { // registry/repository@sha256:…
+// tetragonPodKeys are the keys of the pod, its container and the container's image that the
+// mapping reads.
+type tetragonPodKeys struct {
+	name, namespace, ctrName, ctrID, imageName, imageID record.Node
+	entered                                             uint8
+}
+
+// read takes the pod's keys, the first of a repeated key, up to the last it needs.
+func (p *tetragonPodKeys) read(w *record.Walk) {
+	for left := 3; left > 0; {
+		k, ok := w.Key()
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "name":
+			left -= keepFirstCount(&p.name, w)
+		case "namespace":
+			left -= keepFirstCount(&p.namespace, w)
+		case "container":
+			if firstKey(&p.entered, keyContainer) {
+				left--
+				if outer, ok := w.EnterMap(); ok {
+					p.readContainer(w)
+					w.Leave(outer)
+				}
+			}
+		}
+	}
+}
+
+// readContainer takes the container's keys, the first of a repeated key, up to the last it needs.
+func (p *tetragonPodKeys) readContainer(w *record.Walk) {
+	for left := 3; left > 0; {
+		k, ok := w.Key()
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "name":
+			left -= keepFirstCount(&p.ctrName, w)
+		case "id":
+			left -= keepFirstCount(&p.ctrID, w)
+		case "image":
+			if firstKey(&p.entered, keyImage) {
+				left--
+				enterKeys(w, []string{"name", "id"}, &p.imageName, &p.imageID)
+			}
+		}
+	}
+}
+
+// keepFirstCount takes the value at which w is into *n unless n holds one already, and counts it.
+func keepFirstCount(n *record.Node, w *record.Walk) int {
+	if n.Kind() != record.NodeAbsent {
+		return 0
+	}
+	*n = w.Value()
+	return 1
+}
+
+// set maps the pod, its container and the container's image.
+func (p *tetragonPodKeys) set(d *draft) {
+	d.setBytes(FieldPod, str(p.name))
+	d.setBytes(FieldNamespace, str(p.namespace))
+	d.setBytes(FieldContainer, str(p.ctrName))
+	d.setBytes(FieldContainerID, containerID(str(p.ctrID)))
+	d.setBytes(FieldImage, str(p.imageName))
+	if id := str(p.imageID); id != nil { // registry/repository@sha256:…
 		if at := bytes.LastIndexByte(id, '@'); at >= 0 {
 			d.setBytes(FieldImageHash, id[at+1:])
 		}
@@ -206,22 +301,20 @@ type tetragonArgs struct {
 	sock, exec               bool
 }
 
-// read takes the arguments; the first socket and the first path win.
-func (a *tetragonArgs) read(args record.Node) {
-	it := args.Elems()
-	for {
-		arg, ok := it.NextElem()
-		if !ok {
-			return
+// read takes the arguments from the walk of their array; the first socket and the first path win.
+func (a *tetragonArgs) read(w *record.Walk) {
+	for w.Elem() {
+		if outer, ok := w.EnterMap(); ok {
+			a.readArg(w)
+			w.Leave(outer)
 		}
-		a.readArg(arg)
 	}
 }
 
 // readArg takes one argument, a map whose key says its type.
-func (a *tetragonArgs) readArg(arg record.Node) {
+func (a *tetragonArgs) readArg(arg *record.Walk) {
 	var sockArg, skbArg, sockaddrArg, fileArg, pathArg, binprmArg record.Node
-	getKeys(arg, []string{"sock_arg", "skb_arg", "sockaddr_arg", "file_arg", "path_arg", "linux_binprm_arg"},
+	walkKeys(arg, []string{"sock_arg", "skb_arg", "sockaddr_arg", "file_arg", "path_arg", "linux_binprm_arg"},
 		&sockArg, &skbArg, &sockaddrArg, &fileArg, &pathArg, &binprmArg)
 	switch {
 	case sockArg.Kind() == record.NodeMap || skbArg.Kind() == record.NodeMap:
@@ -284,8 +377,7 @@ func (a *tetragonArgs) family(fn []byte) family {
 // hooked function.
 func (m *Mapper) tetragonPolicy(name []byte, ev *tetragonKeys, binary []byte, d *draft) {
 	fn := orElse(str(ev.function), str(ev.event), str(ev.symbol), str(ev.name))
-	var a tetragonArgs
-	a.read(ev.args)
+	a := &ev.args
 	fam := a.family(fn)
 
 	d.setBytes(FieldEventID, violationIDs[fam.kind])

@@ -16,31 +16,29 @@ type traceeArgs struct {
 	triggered           bool        // there is a triggeredBy argument
 }
 
-// read takes the arguments of an args array ([{name, type, value}]); the first of each wins.
-func (a *traceeArgs) read(m *Mapper, args record.Node) {
-	it := args.Elems()
-	for {
-		arg, ok := it.NextElem()
-		if !ok {
-			return
+// read takes the arguments from the walk of an args array ([{name, type, value}]); the first of
+// each wins. Each argument is entered, not measured first.
+func (a *traceeArgs) read(m *Mapper, w *record.Walk) {
+	for w.Elem() {
+		if outer, ok := w.EnterMap(); ok {
+			a.readArg(m, w)
+			w.Leave(outer)
 		}
-		a.readArg(m, arg)
 	}
 }
 
-// readArg takes one argument. Its map is walked once: up to its name, then, only for an argument
-// the mapping uses (most are not), on to its value, unless the value came before the name. (getKeys
+// readArg takes one argument from its map's walk: up to its name, then, only for an argument the
+// mapping uses (most are not), on to its value, unless the value came before the name. (getKeys
 // would read every key of every argument: 17 % more instructions for a Tracee event.)
-func (a *traceeArgs) readArg(m *Mapper, arg record.Node) {
+func (a *traceeArgs) readArg(m *Mapper, w *record.Walk) {
 	var name, value record.Node
-	it := arg.Pairs()
-	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
+	for k, ok := w.Key(); ok; k, ok = w.Key() {
 		if string(k) == "name" {
-			name = v
+			name = w.Value()
 			break
 		}
 		if string(k) == "value" {
-			keepFirst(&value, v)
+			keepFirst(&value, w.Value())
 		}
 	}
 	n, _ := name.Str()
@@ -49,12 +47,12 @@ func (a *traceeArgs) readArg(m *Mapper, arg record.Node) {
 		return
 	}
 	for value.Kind() == record.NodeAbsent {
-		k, v, ok := it.Next()
+		k, ok := w.Key()
 		if !ok {
 			break
 		}
 		if string(k) == "value" {
-			value = v
+			value = w.Value()
 		}
 	}
 	a.take(m, use, value)
@@ -195,7 +193,8 @@ func (m *Mapper) tracee(rec *record.Event, d *draft) {
 	eventName := str(t.eventName)
 	detection := t.metadata.Kind() == record.NodeMap
 	var a traceeArgs
-	a.read(m, t.args)
+	args := t.args.WalkElems()
+	a.read(m, &args)
 	opName := eventName
 	if detection && a.triggered {
 		opName = a.readTrigger(m)
@@ -228,11 +227,30 @@ func (m *Mapper) tracee(rec *record.Event, d *draft) {
 }
 
 // readTrigger reads the event that triggered a signature (its first triggeredBy argument), which
-// says what the detection is about, and returns that event's name.
+// says what the detection is about: its arguments (the first args key) after the signature's, and
+// its name (the first), which it returns.
 func (a *traceeArgs) readTrigger(m *Mapper) []byte {
-	var name, args record.Node
-	getKeys(a.trigger, []string{"name", "args"}, &name, &args)
-	a.read(m, args)
+	var name record.Node
+	argsRead := false
+	w := a.trigger.WalkPairs()
+	for !argsRead || name.Kind() == record.NodeAbsent {
+		k, ok := w.Key()
+		if !ok {
+			break
+		}
+		switch string(k) {
+		case "name":
+			keepFirst(&name, w.Value())
+		case "args":
+			if !argsRead {
+				argsRead = true
+				if outer, ok := w.EnterArray(); ok {
+					a.read(m, &w)
+					w.Leave(outer)
+				}
+			}
+		}
+	}
 	return str(name)
 }
 
@@ -276,14 +294,36 @@ func (a *traceeArgs) connection(opName, act []byte, d *draft) {
 // traceeSignature maps what a signature says of its detection: a violation of the family, the
 // severity its Properties give, and its description.
 func (m *Mapper) traceeSignature(eventName []byte, metadata record.Node, k kind, d *draft) {
-	var properties, description record.Node
-	getKeys(metadata, []string{"Properties", "Description"}, &properties, &description)
+	severity, description := signatureMetadata(metadata)
 	d.setBytes(FieldEventID, violationIDs[k])
 	d.setBytes(FieldStatus, statusAudit)
-	if s, ok := scalar(properties.Get("Severity")).AsInt(); ok {
+	if s, ok := scalar(severity).AsInt(); ok {
 		d.sensorSeverity = int(min(10, 2*max(0, s)+2))
 	}
 	d.setBytes(FieldMessage, m.join(": ", eventName, str(description)))
+}
+
+// signatureMetadata reads the Severity of a signature's Properties and its Description, the first
+// of each key, in one walk of its metadata.
+func signatureMetadata(metadata record.Node) (severity, description record.Node) {
+	propertiesRead := false
+	w := metadata.WalkPairs()
+	for !propertiesRead || description.Kind() == record.NodeAbsent {
+		k, ok := w.Key()
+		if !ok {
+			break
+		}
+		switch string(k) {
+		case "Properties": // the first, whatever it holds
+			if !propertiesRead {
+				propertiesRead = true
+				enterKeys(&w, []string{"Severity"}, &severity)
+			}
+		case "Description":
+			keepFirst(&description, w.Value())
+		}
+	}
+	return severity, description
 }
 
 // orNode is n, else alt when n is absent.

@@ -1,0 +1,188 @@
+package record
+
+// Walk reads the children of a map or an array in order, each byte about once. A child that is a
+// container is either entered (EnterMap, EnterArray), read by a Walk of its own after which the
+// parent resumes where the child stopped (Resume), or stepped over, measured once. Iter hands out
+// every child measured, so that a value read at depth d through Iters is measured d+1 times: once by
+// the Iter of each container above it that steps over it.
+//
+// A map's walk reads a key (Key), then its value (Value, or an Enter), or leaves it: the next Key
+// steps over it. An array's walk does the same with Elem. A Walk hands out only measured Nodes
+// (Value); it does not recurse, and steps over a value by counting its children (sizeFrom).
+type Walk struct {
+	// rest runs from the next byte to read to the end of the node the outermost walk started from.
+	rest []byte
+	// left counts the children after the value at which the walk is; -1 once broken.
+	left int
+	// skip is how many values to step over before the next key or element, but for the one at
+	// which the walk is (at): those a child's walk left unread.
+	skip int
+	at   bool // at a value, unread, after Key or Elem
+	// exact: rest ends where the container walked ends, so that its last child, a container, runs
+	// to the end of rest unmeasured (as Iter's last child does).
+	exact bool
+}
+
+// WalkPairs walks a map's keys and values; it reads nothing of any other kind.
+func (n Node) WalkPairs() Walk { return n.walk(NodeMap) }
+
+// WalkElems walks an array's elements; it reads nothing of any other kind.
+func (n Node) WalkElems() Walk { return n.walk(NodeArray) }
+
+func (n Node) walk(want NodeKind) Walk {
+	it := n.iter(want)
+	return Walk{rest: it.rest, left: it.left, exact: it.exact}
+}
+
+// Broken reports a walk that stopped at a value that is not whole.
+func (w *Walk) Broken() bool { return w.left < 0 }
+
+// stepOver steps over the values left unread; false when they are not whole.
+func (w *Walk) stepOver() bool {
+	skip := w.skip
+	if w.at {
+		skip++
+	}
+	n := sizeFrom(w.rest, 0, skip)
+	w.skip, w.at = 0, false
+	if n < 0 {
+		w.left = -1
+		return false
+	}
+	w.rest = w.rest[n:]
+	return true
+}
+
+// scalarLen is the length of the scalar at the start of b when the table of codes tells its
+// header (headFixed) or it is a str8, the usual long string; -1 for any other value, and for one
+// that b does not hold whole.
+func scalarLen(b []byte) int {
+	if len(b) == 0 {
+		return -1
+	}
+	c := &codes[b[0]]
+	n := int(c.hdr) + int(c.payload)
+	if b[0] == 0xd9 && len(b) >= 2 {
+		n = 2 + int(b[1])
+	} else if c.width != 0 || c.children != 0 {
+		return -1
+	}
+	if n > len(b) {
+		return -1
+	}
+	return n
+}
+
+// Key reads a map's next key and leaves the walk at its value; ok is false at the end of the map
+// or on damage. Keys that are not strings are stepped over with their values.
+func (w *Walk) Key() (key []byte, ok bool) {
+	for w.left >= 2 {
+		if w.at && w.skip == 0 { // the usual value left unread, a scalar, stepped over here
+			if n := scalarLen(w.rest); n >= 0 {
+				w.rest, w.at = w.rest[n:], false
+			}
+		}
+		if (w.at || w.skip > 0) && !w.stepOver() {
+			return nil, false
+		}
+		b := w.rest
+		if len(b) > 0 && b[0]&0xe0 == 0xa0 { // a fixstr, the usual key, told without the table
+			if n := int(b[0]&0x1f) + 1; n <= len(b) {
+				w.rest, w.left, w.at = b[n:], w.left-2, true
+				return b[1:n:n], true
+			}
+		}
+		k, hdr, payload, _ := head(b)
+		if payload < 0 || payload > len(b)-hdr {
+			w.left = -1
+			return nil, false
+		}
+		w.left -= 2
+		if k == NodeString {
+			end := hdr + payload
+			w.rest, w.at = b[end:], true
+			return b[hdr:end:end], true
+		}
+		w.skip = 2 // the key, with its children, and its value
+	}
+	return nil, false
+}
+
+// Elem moves an array's walk to its next element; false at the end of the array or on damage.
+func (w *Walk) Elem() bool {
+	if w.left <= 0 || (w.at || w.skip > 0) && !w.stepOver() {
+		return false
+	}
+	w.left--
+	w.at = true
+	return true
+}
+
+// Value reads the value at which the walk is (after Key or Elem), measured; the absent Node when
+// the walk is at none, or on damage.
+func (w *Walk) Value() Node {
+	b := w.rest
+	if !w.at {
+		return Node{}
+	}
+	n := scalarLen(b)
+	if n < 0 { // a container, a long string, or damage
+		_, hdr, payload, children, fixed := headFixed(b)
+		if !fixed {
+			_, hdr, payload, children = headCounted(b)
+		}
+		if payload == 0 && children > 0 && w.left == 0 && w.exact {
+			n = len(b) // the last child of a container measured whole
+		} else if n = span(b, hdr, payload, children); n < 0 {
+			w.left, w.at = -1, false
+			return Node{}
+		}
+	}
+	w.rest, w.at = b[n:], false
+	return Node{b[:n:n]}
+}
+
+// EnterMap makes w read the value at which it is (after Key or Elem) when that is a map: w reads
+// the map's keys and values until Leave(outer) takes it back to the container it was reading,
+// after the map. ok is false, and w unchanged, for any other value.
+func (w *Walk) EnterMap() (outer Outer, ok bool) { return w.enter(NodeMap) }
+
+// EnterArray makes w read the value at which it is when that is an array, as EnterMap does.
+func (w *Walk) EnterArray() (outer Outer, ok bool) { return w.enter(NodeArray) }
+
+// Outer is what a Walk that entered a value keeps of the container it was reading, to Leave.
+type Outer struct {
+	left  int
+	exact bool
+}
+
+func (w *Walk) enter(want NodeKind) (outer Outer, ok bool) {
+	if !w.at {
+		return Outer{}, false
+	}
+	k, hdr, payload, children, fixed := headFixed(w.rest)
+	if !fixed {
+		k, hdr, payload, children = headCounted(w.rest)
+	}
+	if k != want || payload != 0 { // payload is -1 for a header that is not whole
+		return Outer{}, false
+	}
+	outer = Outer{left: w.left, exact: w.exact}
+	w.rest, w.left, w.at, w.exact = w.rest[hdr:], children, false, w.exact && w.left == 0
+	return outer, true
+}
+
+// Leave takes w back to the container it was reading when it entered the value it reads, after
+// that value: what w left unread of it is stepped over when w reads on. The values left are
+// counted, at every depth, in the order of their bytes.
+func (w *Walk) Leave(outer Outer) {
+	if w.left < 0 || w.left > len(w.rest) { // every value takes a byte at least
+		w.left, w.skip, w.at = -1, 0, false
+		return
+	}
+	w.skip += w.left
+	if w.at {
+		w.skip++
+	}
+	w.left, w.at, w.exact = outer.left, false, outer.exact
+}

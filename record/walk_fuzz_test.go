@@ -1,0 +1,210 @@
+package record
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+)
+
+// FuzzWalk: a Walk reads what Iters read. choices tells, child after child, whether to leave the
+// child, read it (Value or Next), enter it, or stop reading its container; both walks read the same
+// way, the Iters descending into a child by a new Iter over it. On the bytes of a whole value (a
+// Node) both give the same keys and values, and neither breaks. On any bytes taken as a map's or an
+// array's children (as the decoder's walk of a record's body takes them, measuring each), when the
+// Iters read them without breaking the Walk reads the same; whatever it reads, the Walk hands out
+// only measured Nodes and never panics.
+func FuzzWalk(f *testing.F) {
+	event := []byte("\x83\xa7process\x84\xa3pid\xcd\x01\x02\xa3pod\x82\xa4name\xa1x\xa9container\x81\xa2id\xa3abc" +
+		"\xa4args\x92\x01\xa2zz\xa6labels\x80\xa6parent\x81\xa3pid\x05\xa4args\x92\x81\xa1k\xc0\x91\x91\x91\x01")
+	for _, data := range [][]byte{event, event[:40], {0x92, 0x01}, {0xde, 0, 1, 0x01, 0x02}, {0x81, 0xc4, 1, 'k', 0x90}} {
+		f.Add(data, []byte{2, 2, 1, 0, 3, 2})
+		f.Add(data, []byte{})
+	}
+	f.Fuzz(func(t *testing.T, data, choices []byte) {
+		n := NodeOf(data)
+		for _, want := range []NodeKind{NodeMap, NodeArray} {
+			ref := reader{choices: choices}
+			ref.iter(n.iter(want), want == NodeMap, 0)
+			got := reader{choices: choices, t: t, whole: data}
+			w := n.walk(want)
+			got.walk(&w, want == NodeMap, 0)
+			if !bytes.Equal(ref.out, got.out) {
+				t.Fatalf("%x as %v: Iters read\n%q\nWalk read\n%q", data, want, ref.out, got.out)
+			}
+		}
+		if len(data) == 0 {
+			return
+		}
+		children := int(data[0]) // a count taken from the bytes: any, small or large
+		for _, isMap := range []bool{true, false} {
+			left := children
+			if isMap {
+				left *= 2
+			}
+			ref := reader{choices: choices}
+			ref.iter(Iter{rest: data[1:], left: left}, isMap, 0)
+			got := reader{choices: choices, t: t, whole: data}
+			w := Walk{rest: data[1:], left: left}
+			got.walk(&w, isMap, 0)
+			if !bytes.Contains(ref.out, []byte("broken")) && !bytes.Equal(ref.out, got.out) {
+				t.Fatalf("%x, %d children: Iters read\n%q\nWalk read\n%q", data, children, ref.out, got.out)
+			}
+		}
+	})
+}
+
+// Bytes that are not whole, taken as a map's children (as a walk of a record's body takes them), end
+// the walk, broken, whether the value that is not whole is read, entered or stepped over: a string
+// that claims more bytes than there are, and a map that claims more children.
+func TestWalkRefusesDamage(t *testing.T) {
+	for _, damaged := range [][]byte{{0xd9, 0x40, 'x'}, {0x8f, 0xa1, 'k', 0x01}} {
+		for _, how := range []string{"read", "enter", "leave"} {
+			data := append([]byte{0xa1, 'a'}, damaged...)
+			data = append(data, 0xa1, 'b', 0x02)
+			w := Walk{rest: data, left: 4}
+			k, ok := w.Key()
+			if !ok || string(k) != "a" {
+				t.Fatalf("%x: first key %q, %v", data, k, ok)
+			}
+			switch how {
+			case "read":
+				if v := w.Value(); v.Kind() != NodeAbsent {
+					t.Errorf("%x: read %x", data, v.b)
+				}
+			case "enter":
+				if outer, ok := w.EnterMap(); ok {
+					for _, ok := w.Key(); ok; _, ok = w.Key() {
+					}
+					w.Leave(outer)
+				}
+			}
+			if k, ok := w.Key(); ok || !w.Broken() {
+				t.Errorf("%x, %s: read on to %q, broken %v", data, how, k, w.Broken())
+			}
+		}
+	}
+}
+
+// reader records a walk: keys, values, containers entered, breaks.
+type reader struct {
+	choices []byte
+	next    int
+	out     []byte
+	t       *testing.T
+	whole   []byte // the bytes walked, in which every value handed out lies
+}
+
+const (
+	leave = iota
+	read
+	enter
+	stop
+	maxReaderDepth = 8
+)
+
+func (r *reader) choice() byte {
+	if r.next >= len(r.choices) {
+		return enter
+	}
+	r.next++
+	return r.choices[r.next-1] % 4
+}
+
+func (r *reader) log(format string, a ...any) { r.out = fmt.Appendf(r.out, format+"\n", a...) }
+
+func (r *reader) iter(it Iter, isMap bool, depth int) {
+	for {
+		var key []byte
+		var v Node
+		var ok bool
+		if isMap {
+			key, v, ok = it.Next()
+		} else {
+			v, ok = it.NextElem()
+		}
+		if !ok {
+			break
+		}
+		r.log("key %q", key)
+		switch c := r.choice(); {
+		case c == stop:
+			r.log("stop")
+			return
+		case c == enter && depth < maxReaderDepth && (v.Kind() == NodeMap || v.Kind() == NodeArray):
+			r.log("enter")
+			r.iter(v.iter(v.Kind()), v.Kind() == NodeMap, depth+1)
+			r.log("end")
+		case c == read || c == enter:
+			r.log("value %x", v.b)
+		}
+	}
+	if it.broken() {
+		r.log("broken")
+	}
+}
+
+func (r *reader) walk(w *Walk, isMap bool, depth int) {
+	for {
+		var key []byte
+		if isMap {
+			k, ok := w.Key()
+			if !ok {
+				break
+			}
+			key = k
+		} else if !w.Elem() {
+			break
+		}
+		r.log("key %q", key)
+		c := r.choice()
+		if c == stop {
+			r.log("stop")
+			return
+		}
+		if c == enter && depth < maxReaderDepth {
+			outer, ok := w.EnterMap()
+			isMap := ok
+			if !ok {
+				outer, ok = w.EnterArray()
+			}
+			if ok {
+				r.log("enter")
+				r.walk(w, isMap, depth+1)
+				r.log("end")
+				w.Leave(outer)
+				continue
+			}
+		}
+		if c == read || c == enter {
+			v := w.Value()
+			r.measured(v)
+			r.log("value %x", v.b)
+		}
+	}
+	if w.Broken() {
+		r.log("broken")
+	}
+}
+
+// measured checks that a Node handed out is its value and no more, inside the bytes walked.
+func (r *reader) measured(v Node) {
+	if len(v.b) == 0 {
+		return
+	}
+	if m := NodeOf(v.b); len(m.b) != len(v.b) || cap(v.b) != len(v.b) {
+		r.t.Fatalf("the Walk handed out %x, not one value", v.b)
+	}
+	if !inside(v.b, r.whole) {
+		r.t.Fatalf("the Walk handed out %x, outside the bytes walked", v.b)
+	}
+}
+
+// inside reports whether b is a slice of whole.
+func inside(b, whole []byte) bool {
+	for i := 0; i+len(b) <= len(whole); i++ {
+		if &whole[i] == &b[0] {
+			return true
+		}
+	}
+	return false
+}
