@@ -2,6 +2,7 @@ package product
 
 import (
 	"math"
+	"strconv"
 	"testing"
 )
 
@@ -16,6 +17,38 @@ func TestAppendDecimal(t *testing.T) {
 	} {
 		if got := string(appendDecimal([]byte("x"), u)); got != "x"+want {
 			t.Errorf("appendDecimal(%d) = %q, want %q", u, got, "x"+want)
+		}
+	}
+}
+
+// appendDecimal splits a number below 1e8 in the lanes of a word: every value of each lane (the
+// four digits of each half, all below 200,000), with the other half at its edges, is written as
+// strconv writes it, and nothing before dst's end is touched.
+func TestAppendDecimalLanes(t *testing.T) {
+	check := func(u uint64) {
+		if got, want := appendDecimal([]byte("x"), u), strconv.AppendUint([]byte("x"), u, 10); string(got) != string(want) {
+			t.Fatalf("appendDecimal(%d) = %q, want %q", u, got, want)
+		}
+	}
+	for u := range uint64(200_000) {
+		check(u)
+	}
+	for half := range uint64(10_000) {
+		for _, other := range []uint64{0, 1, 9, 10, 99, 100, 999, 1000, 9999} {
+			check(half*10_000 + other)
+			check(other*10_000 + half)
+			check(half*1e8 + other*1e4 + half) // a long number: its last eight digits in full
+		}
+	}
+}
+
+// foldsTo compares a status with words of lower-case ASCII letters only.
+func TestOutcomeWordsAreLowerCaseLetters(t *testing.T) {
+	for _, w := range outcomeWords {
+		for _, c := range []byte(w.word) {
+			if c < 'a' || c > 'z' {
+				t.Errorf("outcome word %q: %q is not a lower-case ASCII letter", w.word, c)
+			}
 		}
 	}
 }

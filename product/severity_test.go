@@ -116,6 +116,21 @@ func TestClassifyOutcome(t *testing.T) {
 	}
 }
 
+// ClassifyOutcome trims only a status that starts or ends with a space (Unicode's too), and folds the
+// case of ASCII letters only: a letter's fold outside ASCII (K, ſ) makes a status longer than its word.
+func TestClassifyOutcomeTrimsAndFolds(t *testing.T) {
+	cases := map[string]product.Outcome{
+		"\tAudit": product.OutcomeAudit, "Audit\n": product.OutcomeAudit, " aUdIt ": product.OutcomeAudit,
+		"\u00a0Audit": product.OutcomeAudit, "Audit\u2003": product.OutcomeAudit, "\u0085error": product.OutcomeError,
+		"BLOCKED\u00a0": product.OutcomeEnforce, "OK": product.OutcomeSuccess, "oK": product.OutcomeSuccess,
+		"o\u212a": product.OutcomeOther, "\u017fuccess": product.OutcomeOther, "!udit": product.OutcomeOther,
+		"Audit\u00e9": product.OutcomeOther, "\u00e9rror": product.OutcomeOther, " ": product.OutcomeOther,
+	}
+	for in, want := range cases {
+		assert.Equal(t, want, product.ClassifyOutcome([]byte(in)), "status %q", in)
+	}
+}
+
 // docs/events.md §4, "Outcome vocabulary": the outcomes that change a severity are written in the
 // product's spelling, whatever synonym the record used; Success and Other have none and keep the
 // record's word.

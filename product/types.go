@@ -6,6 +6,7 @@ package product
 
 import (
 	"bytes"
+	"unicode/utf8"
 )
 
 // Outcome is a record's status reduced to what the severity rules look at.
@@ -19,6 +20,7 @@ const (
 	OutcomeEnforce
 )
 
+// outcomeWords are lower-case ASCII letters, as foldsTo compares them.
 var outcomeWords = []struct {
 	word    string
 	outcome Outcome
@@ -31,13 +33,30 @@ var outcomeWords = []struct {
 
 // ClassifyOutcome reads a status as the product (docs/events.md) and the sensors write it, in any case.
 func ClassifyOutcome(status []byte) Outcome {
-	status = bytes.TrimSpace(status)
+	if len(status) == 0 {
+		return OutcomeOther
+	}
+	if c, last := status[0], status[len(status)-1]; c <= ' ' || c >= utf8.RuneSelf || last <= ' ' || last >= utf8.RuneSelf {
+		status = bytes.TrimSpace(status) // the usual status has no space to trim, which this tells without the call
+	}
 	for _, w := range outcomeWords {
-		if len(w.word) == len(status) && bytes.EqualFold(status, []byte(w.word)) {
+		if len(w.word) == len(status) && foldsTo(status, w.word) {
 			return w.outcome
 		}
 	}
 	return OutcomeOther
+}
+
+// foldsTo is bytes.EqualFold for s as long as word, a word of lower-case ASCII letters: such an s
+// that folds to it is ASCII (the letters' other folds, K and ſ, are longer), and a byte folds to a
+// lower-case letter when setting its 0x20 bit gives the letter.
+func foldsTo(s []byte, word string) bool {
+	for i := range len(word) {
+		if s[i]|0x20 != word[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // spellings are the product's words for the outcomes that change a severity (docs/events.md §4).

@@ -1,6 +1,7 @@
 package product
 
 import (
+	"encoding/binary"
 	"math"
 	"math/bits"
 	"slices"
@@ -28,7 +29,7 @@ func (e *Event) Wire(w *cef.Event, nums []byte) []byte {
 	sent := e.sent()
 	for k := range NumKeys {
 		switch v := &e.Values[k]; {
-		case !sent.has(k):
+		case !sent.has(k) || v.Kind == record.KindNone:
 			ext[k].Value = nil
 		case v.Kind == record.KindString: // the usual value, as fill writes it, without the call
 			ext[k].Value, ext[k].Kind = v.Bytes, keyKinds[k]
@@ -134,39 +135,34 @@ func appendNumber(dst []byte, v *record.Value) []byte {
 	return dst
 }
 
-// appendDecimal writes u in decimal straight into dst, two digits at a time: PIDs, ports and IDs,
-// about ten numbers an event, without strconv's buffer and copy.
+// appendDecimal writes u in decimal straight into dst, eight digits at a time in a word: PIDs, ports
+// and IDs, about ten numbers an event, without strconv's buffer and copy nor a division per digit.
 func appendDecimal(dst []byte, u uint64) []byte {
-	n := bits.Len64(u) * 1233 >> 12 // about log10(u): 1233/4096 is about log10(2)
-	if n < len(powersOf10) && u >= powersOf10[n] {
-		n++ // the digits: 1 for 0 to 9
+	if u >= 1e8 {
+		return appendDigits(appendDecimal(dst, u/1e8), eightDigits(u%1e8), 8)
 	}
-	n = max(n, 1)
-	dst = slices.Grow(dst, n)
-	out := dst[len(dst) : len(dst)+n]
-	for ; u >= 100; u /= 100 {
-		d := u % 100 * 2
-		n -= 2
-		out[n], out[n+1] = digitPairs[d], digitPairs[d+1]
-	}
-	if u >= 10 {
-		out[0], out[1] = digitPairs[u*2], digitPairs[u*2+1]
-	} else {
-		out[0] = byte('0' + u)
-	}
-	return dst[:len(dst)+len(out)]
+	d := eightDigits(u)
+	// u's leading zeros are the word's low zero bytes; 0 keeps one
+	zeros := min(bits.TrailingZeros64(d)/8, 7)
+	return appendDigits(dst, d>>(8*zeros), 8-zeros)
 }
 
-// powersOf10 holds 10**i at i, as far as a uint64 goes.
-var powersOf10 = func() (p [20]uint64) {
-	p[0] = 1
-	for i := 1; i < len(p); i++ {
-		p[i] = p[i-1] * 10
-	}
-	return p
-}()
+// eightDigits holds the eight decimal digits of u < 1e8, as numbers, a byte each, the first digit
+// in the low byte: the halves of four digits, then of two, then the digits, are split in the
+// word's lanes at once; each division is by a multiplication that is exact for the lane's range.
+func eightDigits(u uint64) uint64 {
+	hi := u / 1e4
+	x := hi | (u-hi*1e4)<<32                  // two lanes of 32 bits, each below 10,000
+	q := x * 5243 >> 19 & 0x0000007f_0000007f // each lane / 100: exact below 43,699
+	x = q | (x-q*100)<<16                     // four lanes of 16 bits, each below 100
+	q = x * 103 >> 10 & 0x000f_000f_000f_000f // each lane / 10: exact below 179
+	return q | (x-q*10)<<8                    // eight lanes of 8 bits
+}
 
-// digitPairs holds "00" to "99".
-const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
-	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
-	"8081828384858687888990919293949596979899"
+// appendDigits appends the n low bytes of d, digits as eightDigits holds them, as text: the word is
+// stored whole, past the end of dst and within its capacity, which is grown for it.
+func appendDigits(dst []byte, d uint64, n int) []byte {
+	dst = slices.Grow(dst, 8)
+	binary.LittleEndian.PutUint64(dst[len(dst):len(dst)+8], d+0x30303030_30303030)
+	return dst[:len(dst)+n]
+}

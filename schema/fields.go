@@ -103,22 +103,23 @@ const indirect = 1<<FieldEventID | 1<<FieldEventName | 1<<FieldSeverity | 1<<Fie
 	1<<FieldAgentGroup | 1<<FieldSrcIP | 1<<FieldDstIP | 1<<FieldDirection | 1<<FieldCommand |
 	1<<FieldNewOwner
 
-// headerField reports the fields that go to the header or to filtering: only strings are taken.
-func (f Field) headerField() bool {
-	switch f {
-	case FieldEventID, FieldEventName, FieldCategory, FieldAgentGroup:
-		return true
-	}
-	return false
-}
+// headerFields are the fields that go to the header or to filtering: only strings are taken.
+const headerFields = 1<<FieldEventID | 1<<FieldEventName | 1<<FieldCategory | 1<<FieldAgentGroup
+
+// bit is the field's bit in a set of fields. numFields is under 64: the mask spares the shift its
+// test for a count of 64 or more.
+func (f Field) bit() uint64 { return 1 << (f & 63) }
 
 // draft is one event mapped onto the fields of §6, before finish makes it a CEF event. A field that
 // goes straight to its extension key is held in the event's own value of that key (out), so that it
 // is copied once; the others (indirect) are held here until finish decides where they go.
 type draft struct {
-	v    [numFields]record.Value // the indirect fields (by Field; the others' entries stay empty)
-	out  *[product.NumKeys]record.Value
-	have uint64 // a bit per field that is set
+	v   [numFields]record.Value // the indirect fields (by Field; the others' entries stay empty)
+	out *[product.NumKeys]record.Value
+	// where holds where each field is held, in v or in out, so that at is one load: reset sets it
+	// when out or the draft itself has moved.
+	where [numFields]*record.Value
+	have  uint64 // a bit per field that is set
 	// sensorSeverity is the severity a sensor's own priority gives, -1 when it has none.
 	sensorSeverity int
 	// time is the sensor's own time of the event; zero keeps the Fluent Bit timestamp.
@@ -131,16 +132,20 @@ func (d *draft) reset(ev *product.Event) {
 	for have := d.have & indirect; have != 0; have &= have - 1 {
 		d.v[bits.TrailingZeros64(have)] = record.Value{}
 	}
-	d.out, d.have, d.sensorSeverity, d.time = &ev.Values, 0, -1, time.Time{}
+	if d.out != &ev.Values || d.where[0] != &d.v[0] {
+		d.out = &ev.Values
+		for f := range numFields {
+			d.where[f] = &d.out[fieldKeys[f]]
+			if indirect&f.bit() != 0 {
+				d.where[f] = &d.v[f]
+			}
+		}
+	}
+	d.have, d.sensorSeverity, d.time = 0, -1, time.Time{}
 }
 
 // at is where field f is held.
-func (d *draft) at(f Field) *record.Value {
-	if indirect&(1<<f) != 0 {
-		return &d.v[f]
-	}
-	return &d.out[fieldKeys[f]]
-}
+func (d *draft) at(f Field) *record.Value { return d.where[f] }
 
 // set fills a field that is still empty: the first value found wins.
 func (d *draft) set(f Field, v record.Value) {
@@ -150,7 +155,7 @@ func (d *draft) set(f Field, v record.Value) {
 }
 
 // has reports a field that is set.
-func (d *draft) has(f Field) bool { return d.have&(1<<f) != 0 }
+func (d *draft) has(f Field) bool { return d.have&f.bit() != 0 }
 
 // put sets a field, whatever it held.
 func (d *draft) put(f Field, v record.Value) { d.putFrom(f, &v) }
@@ -158,7 +163,7 @@ func (d *draft) put(f Field, v record.Value) { d.putFrom(f, &v) }
 // putFrom is put of the value at v, copied once.
 func (d *draft) putFrom(f Field, v *record.Value) {
 	*d.at(f) = *v
-	d.have |= 1 << f
+	d.have |= f.bit()
 }
 
 // setConnection fills a connection's operation and its two ends, the source first.
@@ -175,7 +180,7 @@ func (d *draft) setConnection(act, srcIP []byte, srcPort record.Value, dstIP []b
 func (d *draft) setBytes(f Field, b []byte) {
 	if len(b) > 0 && !d.has(f) {
 		*d.at(f) = record.Value{Kind: record.KindString, Bytes: b}
-		d.have |= 1 << f
+		d.have |= f.bit()
 	}
 }
 
@@ -184,10 +189,10 @@ func (d *draft) setBytes(f Field, b []byte) {
 // cs4 (a file event's new owner, else the command). Values that cannot be used are appended to
 // problems.
 func (m *Mapper) finish(d *draft, ev *product.Event, problems []Problem) []Problem {
-	ev.ClassID = text(d.v[FieldEventID])
-	ev.Name = text(d.v[FieldEventName])
-	ev.Category = text(d.v[FieldCategory])
-	ev.AgentGroup = text(d.v[FieldAgentGroup])
+	ev.ClassID = text(&d.v[FieldEventID])
+	ev.Name = text(&d.v[FieldEventName])
+	ev.Category = text(&d.v[FieldCategory])
+	ev.AgentGroup = text(&d.v[FieldAgentGroup])
 	if !d.time.IsZero() {
 		ev.Time = d.time
 	}
@@ -204,8 +209,8 @@ func (m *Mapper) finish(d *draft, ev *product.Event, problems []Problem) []Probl
 	if s, ok := m.Severity.Lookup(ev.ClassID, ev.Type, ev.Outcome); ok {
 		ev.Severity = s
 	}
-	if severity := d.v[FieldSeverity]; !severity.IsZero() {
-		if s, ok := product.ParseSeverity(severity); ok {
+	if severity := &d.v[FieldSeverity]; severity.Kind != record.KindNone {
+		if s, ok := product.ParseSeverity(*severity); ok {
 			ev.Severity = s
 		} else {
 			problems = append(problems, Problem{"severity", "not a number 0-10 or a severity name; the type's rule applies"})
@@ -215,8 +220,8 @@ func (m *Mapper) finish(d *draft, ev *product.Event, problems []Problem) []Probl
 	problems = routeIP(ev, &d.v[FieldDstIP], product.KeyDst, product.KeyC6a3, "dst_ip", problems)
 	problems = setDirection(ev, &d.v[FieldDirection], problems)
 	problems = checkNumbers(ev, problems)
-	if newOwner := d.v[FieldNewOwner]; !newOwner.IsZero() && ev.Type.IsFileType() {
-		ev.Values[product.KeyCs4] = newOwner
+	if newOwner := &d.v[FieldNewOwner]; newOwner.Kind != record.KindNone && ev.Type.IsFileType() {
+		ev.Values[product.KeyCs4] = *newOwner
 		ev.Cs4IsOwner = true
 	} else {
 		ev.Values[product.KeyCs4] = d.v[FieldCommand]

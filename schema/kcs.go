@@ -112,7 +112,7 @@ func (m *Mapper) kcs(rec *record.Event, d *draft) {
 			rendered := m.nodeValue(f.Raw)
 			v = &rendered
 		}
-		if field.headerField() && v.Kind != record.KindString {
+		if headerFields&field.bit() != 0 && v.Kind != record.KindString {
 			continue
 		}
 		d.putFrom(field, v)
@@ -132,7 +132,7 @@ func (m *Mapper) kcs(rec *record.Event, d *draft) {
 var plainLineKeys = [...]string{"log", "event"}
 
 // text is a header-bound value as bytes; numbers are not expected there, and are left out.
-func text(v record.Value) []byte {
+func text(v *record.Value) []byte {
 	if v.Kind == record.KindString {
 		return v.Bytes
 	}
@@ -141,15 +141,15 @@ func text(v record.Value) []byte {
 
 // routeIP puts an address in the IPv4 key, or its IPv6 twin: src and dst take IPv4 only.
 func routeIP(ev *product.Event, v *record.Value, v4, v6 product.Key, field string, problems []Problem) []Problem {
-	if v.IsZero() {
+	switch {
+	case v.Kind == record.KindNone:
+		return problems
+	case v.Kind == record.KindString && isIPv4(v.Bytes): // the usual address, with nothing to trim
+		ev.Values[v4] = record.String(v.Bytes)
 		return problems
 	}
 	b := bytes.TrimSpace(v.Bytes)
 	if v.Kind == record.KindString && len(b) > 0 {
-		if isIPv4(b) {
-			ev.Values[v4] = record.String(b)
-			return problems
-		}
 		// The string does not outlive the call: ParseAddr copies the zone it keeps.
 		addr, err := netip.ParseAddr(unsafe.String(&b[0], len(b)))
 		switch {
@@ -169,22 +169,31 @@ func routeIP(ev *product.Event, v *record.Value, v4, v6 product.Key, field strin
 // to three digits, without a leading zero, joined by dots. It tells the usual address without the
 // parser; whatever it refuses is left to the parser.
 func isIPv4(s []byte) bool {
-	dots, n, digits := 0, 0, 0
-	for _, c := range s {
-		switch {
-		case c == '.' && digits > 0 && dots < 3:
-			dots, n, digits = dots+1, 0, 0
-		case c >= '0' && c <= '9' && (digits == 0 || n > 0):
-			n, digits = n*10+int(c-'0'), digits+1
-			if n > 255 {
-				return false
-			}
+	i := 0 // where the number is
+	for dots := 0; ; dots++ {
+		switch { // past its digits, i is at its dot; a fourth digit is refused there
+		case i >= len(s) || !isDigit(s[i]):
+			return false
+		case s[i] == '0' || i+1 >= len(s) || !isDigit(s[i+1]):
+			i++
+		case i+2 >= len(s) || !isDigit(s[i+2]):
+			i += 2
+		case int(s[i])*100+int(s[i+1])*10+int(s[i+2])-'0'*111 > 255:
+			return false
 		default:
+			i += 3
+		}
+		if dots == 3 {
+			return i == len(s)
+		}
+		if i >= len(s) || s[i] != '.' {
 			return false
 		}
+		i++
 	}
-	return dots == 3 && digits > 0
 }
+
+func isDigit(c byte) bool { return c-'0' < 10 }
 
 var directionWords = []struct {
 	word string
@@ -197,7 +206,7 @@ var directionWords = []struct {
 // setDirection takes the record's direction, or derives it from the operation: ingress… is inbound
 // (0), egress… outbound (1).
 func setDirection(ev *product.Event, v *record.Value, problems []Problem) []Problem {
-	if !v.IsZero() {
+	if v.Kind != record.KindNone {
 		if i, ok := v.AsInt(); ok && (i == 0 || i == 1) {
 			ev.Values[product.KeyDeviceDirection] = record.Int(i)
 			return problems

@@ -356,11 +356,36 @@ func BenchmarkKCS(b *testing.B) {
 	benchMapping(b, decodeFirst(b, chunk))
 }
 
+// The draft keeps where each field is held, in itself or in the event: a mapper that has moved (a
+// copy, or one in a slice that grew) still maps into the event it is given, and a mapper that maps
+// into another event writes there.
+func TestMovedMapperMapsWhereItIs(t *testing.T) {
+	chunk, n, err := record.FromJSONLines(strings.NewReader(`{"event_id":"PM-001","src_ip":"10.0.0.1","pid":7,"cluster":"c"}`),
+		time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC), time.Second)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	rec := decodeFirst(t, chunk)
+	first, ev := &Mapper{}, new(product.Event)
+	first.KCS(rec, ev, nil)
+	moved := *first
+	for _, m := range []*Mapper{&moved, first} {
+		for _, into := range []*product.Event{ev, new(product.Event)} {
+			m.KCS(rec, into, nil)
+			assert.Equal(t, "PM-001", string(into.ClassID))
+			assert.Equal(t, "10.0.0.1", string(into.Values[product.KeySrc].Bytes))
+			assert.Equal(t, record.Int(7), into.Values[product.KeyDpid])
+			assert.Equal(t, "c", string(into.Values[product.KeyCs1].Bytes))
+		}
+	}
+}
+
 // isIPv4 accepts exactly what netip.ParseAddr reads as an IPv4 address.
 func TestIsIPv4AsNetip(t *testing.T) {
 	for _, s := range []string{"", "1.2.3.4", "0.0.0.0", "255.255.255.255", "10.42.3.17", "256.1.1.1", "1.2.3.256",
 		"01.2.3.4", "1.2.3.04", "1.2.3.0", "1.2.3", "1.2.3.4.", ".1.2.3.4", "1..2.3", "1.2.3.4.5", "1.2.3.4x",
-		"1.2.3.-4", "::ffff:1.2.3.4", "2001:db8::1", "1.2.3.4%eth0", "1234.1.1.1", "0.0.0.00", "999.1.1.1", "1.2.3.4 "} {
+		"1.2.3.-4", "::ffff:1.2.3.4", "2001:db8::1", "1.2.3.4%eth0", "1234.1.1.1", "0.0.0.00", "999.1.1.1", "1.2.3.4 ",
+		"100.200.250.255", "199.99.9.0", "1.2.3.2555", "1.2.3.25a", "260.1.1.1", "1.22.3.40", "1.2.3.4/8", "1.2.3.",
+		"1.2.3.00", "0.1.2.3", "10.0.0.1", "01.1.1.1", "1.1.1.01", "1 .2.3.4", "１.2.3.4"} {
 		checkIsIPv4(t, s)
 	}
 }

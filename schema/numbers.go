@@ -9,7 +9,7 @@ import (
 
 // numericKeys are the keys CEF types as integers: a SIEM drops or refuses the event for any other
 // value there (a port of "https", say).
-var numericKeys = []struct {
+var numericKeys = [...]struct {
 	key      product.Key
 	field    string
 	min, max int64
@@ -26,10 +26,9 @@ func checkNumbers(ev *product.Event, problems []Problem) []Problem {
 	for k := range numericKeys {
 		n := &numericKeys[k]
 		v := &ev.Values[n.key]
-		switch {
-		case v.IsZero():
-			continue
-		case v.Kind == record.KindInt && v.Int >= n.min && v.Int <= n.max: // the usual one, without AsInt's call
+		// none, or the usual one, without AsInt's call; Kind, not IsZero, whose inlined receiver is a
+		// copy of the value
+		if v.Kind == record.KindNone || v.Kind == record.KindInt && v.Int >= n.min && v.Int <= n.max {
 			continue
 		}
 		if i, ok := v.AsInt(); ok && i >= n.min && i <= n.max {
