@@ -1,25 +1,26 @@
 package record
 
 // Walk reads the children of a map or an array in order, each byte about once. A child that is a
-// container is either entered (EnterMap, EnterArray), read by a Walk of its own after which the
-// parent resumes where the child stopped (Resume), or stepped over, measured once. Iter hands out
-// every child measured, so that a value read at depth d through Iters is measured d+1 times: once by
-// the Iter of each container above it that steps over it.
+// container is either entered (EnterMap, EnterArray), its children read by the same Walk until
+// Leave takes it back to the parent after the child, or stepped over, measured once. Iter hands
+// out every child measured, so that a value read at depth d through Iters is measured d+1 times:
+// once by the Iter of each container above it that steps over it.
 //
 // A map's walk reads a key (Key), then its value (Value, or an Enter), or leaves it: the next Key
 // steps over it. An array's walk does the same with Elem. A Walk hands out only measured Nodes
-// (Value); it does not recurse, and steps over a value by counting its children (sizeFrom).
+// (Value); it does not recurse, and steps over values by counting their children (sizeFrom).
 type Walk struct {
-	// rest runs from the next byte to read to the end of the node the outermost walk started from.
-	rest []byte
+	// b runs to the end of the node the walk started from; the walk reads it from pos.
+	b   []byte
+	pos int
 	// left counts the children after the value at which the walk is; -1 once broken.
 	left int
 	// skip is how many values to step over before the next key or element, but for the one at
-	// which the walk is (at): those a child's walk left unread.
+	// which the walk is (at): those left unread of a child the walk entered.
 	skip int
 	at   bool // at a value, unread, after Key or Elem
-	// exact: rest ends where the container walked ends, so that its last child, a container, runs
-	// to the end of rest unmeasured (as Iter's last child does).
+	// exact: b ends where the container walked ends, so that its last child, a container, runs
+	// to the end of b unmeasured (as Iter's last child does).
 	exact bool
 }
 
@@ -31,7 +32,7 @@ func (n Node) WalkElems() Walk { return n.walk(NodeArray) }
 
 func (n Node) walk(want NodeKind) Walk {
 	it := n.iter(want)
-	return Walk{rest: it.rest, left: it.left, exact: it.exact}
+	return Walk{b: it.rest, left: it.left, exact: it.exact}
 }
 
 // Broken reports a walk that stopped at a value that is not whole.
@@ -43,27 +44,25 @@ func (w *Walk) stepOver() bool {
 	if w.at {
 		skip++
 	}
-	n := sizeFrom(w.rest, 0, skip)
+	end := sizeFrom(w.b, w.pos, skip)
 	w.skip, w.at = 0, false
-	if n < 0 {
+	if end < 0 {
 		w.left = -1
 		return false
 	}
-	w.rest = w.rest[n:]
+	w.pos = end
 	return true
 }
 
-// scalarLen is the length of the scalar at the start of b when the table of codes tells its
-// header (headFixed) or it is a str8, the usual long string; -1 for any other value, and for one
-// that b does not hold whole.
-func scalarLen(b []byte) int {
-	if len(b) == 0 {
-		return -1
-	}
-	c := &codes[b[0]]
-	n := int(c.hdr) + int(c.payload)
-	if b[0] == 0xd9 && len(b) >= 2 {
-		n = 2 + int(b[1])
+// scalarEnd is where the scalar at b[at] ends when the table of codes tells its header (headFixed)
+// or it is a str8, the usual long string; -1 for any other value, and for one that b does not
+// hold whole. at is inside b.
+func scalarEnd(b []byte, at int) int {
+	t := b[at]
+	c := &codes[t]
+	n := at + int(c.hdr) + int(c.payload)
+	if t == 0xd9 && at+1 < len(b) {
+		n = at + 2 + int(b[at+1])
 	} else if c.width != 0 || c.children != 0 {
 		return -1
 	}
@@ -77,33 +76,36 @@ func scalarLen(b []byte) int {
 // or on damage. Keys that are not strings are stepped over with their values.
 func (w *Walk) Key() (key []byte, ok bool) {
 	for w.left >= 2 {
-		if w.at && w.skip == 0 { // the usual value left unread, a scalar, stepped over here
-			if n := scalarLen(w.rest); n >= 0 {
-				w.rest, w.at = w.rest[n:], false
+		b, p := w.b, w.pos
+		if w.at && w.skip == 0 && p < len(b) { // the usual value left unread, a scalar, stepped over here
+			if end := scalarEnd(b, p); end >= 0 {
+				p, w.at = end, false
 			}
 		}
-		if (w.at || w.skip > 0) && !w.stepOver() {
-			return nil, false
+		if w.at || w.skip > 0 {
+			if w.pos = p; !w.stepOver() {
+				return nil, false
+			}
+			p = w.pos
 		}
-		b := w.rest
-		if len(b) > 0 && b[0]&0xe0 == 0xa0 { // a fixstr, the usual key, told without the table
-			if n := int(b[0]&0x1f) + 1; n <= len(b) {
-				w.rest, w.left, w.at = b[n:], w.left-2, true
-				return b[1:n:n], true
+		if p < len(b) && b[p]&0xe0 == 0xa0 { // a fixstr, the usual key, told without the table
+			if end := p + int(b[p]&0x1f) + 1; end <= len(b) {
+				w.pos, w.left, w.at = end, w.left-2, true
+				return b[p+1 : end : end], true
 			}
 		}
-		k, hdr, payload, _ := head(b)
-		if payload < 0 || payload > len(b)-hdr {
-			w.left = -1
+		k, hdr, payload, _ := head(b[p:])
+		if payload < 0 || payload > len(b)-p-hdr {
+			w.pos, w.left = p, -1
 			return nil, false
 		}
 		w.left -= 2
 		if k == NodeString {
-			end := hdr + payload
-			w.rest, w.at = b[end:], true
-			return b[hdr:end:end], true
+			end := p + hdr + payload
+			w.pos, w.at = end, true
+			return b[p+hdr : end : end], true
 		}
-		w.skip = 2 // the key, with its children, and its value
+		w.pos, w.skip = p, 2 // the key, with its children, and its value
 	}
 	return nil, false
 }
@@ -121,25 +123,30 @@ func (w *Walk) Elem() bool {
 // Value reads the value at which the walk is (after Key or Elem), measured; the absent Node when
 // the walk is at none, or on damage.
 func (w *Walk) Value() Node {
-	b := w.rest
-	if !w.at {
+	b, p := w.b, w.pos
+	if !w.at || p >= len(b) {
+		if w.at {
+			w.left, w.at = -1, false
+		}
 		return Node{}
 	}
-	n := scalarLen(b)
-	if n < 0 { // a container, a long string, or damage
-		_, hdr, payload, children, fixed := headFixed(b)
+	end := scalarEnd(b, p)
+	if end < 0 { // a container, a long string, or damage
+		_, hdr, payload, children, fixed := headFixed(b[p:])
 		if !fixed {
-			_, hdr, payload, children = headCounted(b)
+			_, hdr, payload, children = headCounted(b[p:])
 		}
 		if payload == 0 && children > 0 && w.left == 0 && w.exact {
-			n = len(b) // the last child of a container measured whole
-		} else if n = span(b, hdr, payload, children); n < 0 {
+			end = len(b) // the last child of a container measured whole
+		} else if n := span(b[p:], hdr, payload, children); n >= 0 {
+			end = p + n
+		} else {
 			w.left, w.at = -1, false
 			return Node{}
 		}
 	}
-	w.rest, w.at = b[n:], false
-	return Node{b[:n:n]}
+	w.pos, w.at = end, false
+	return Node{b[p:end:end]}
 }
 
 // EnterMap makes w read the value at which it is (after Key or Elem) when that is a map: w reads
@@ -157,18 +164,20 @@ type Outer struct {
 }
 
 func (w *Walk) enter(want NodeKind) (outer Outer, ok bool) {
-	if !w.at {
+	if !w.at || w.pos >= len(w.b) {
 		return Outer{}, false
 	}
-	k, hdr, payload, children, fixed := headFixed(w.rest)
+	rest := w.b[w.pos:]
+	k, hdr, payload, children, fixed := headFixed(rest)
 	if !fixed {
-		k, hdr, payload, children = headCounted(w.rest)
+		k, hdr, payload, children = headCounted(rest)
 	}
 	if k != want || payload != 0 { // payload is -1 for a header that is not whole
 		return Outer{}, false
 	}
 	outer = Outer{left: w.left, exact: w.exact}
-	w.rest, w.left, w.at, w.exact = w.rest[hdr:], children, false, w.exact && w.left == 0
+	w.pos += hdr
+	w.left, w.at, w.exact = children, false, w.exact && w.left == 0
 	return outer, true
 }
 
@@ -176,7 +185,7 @@ func (w *Walk) enter(want NodeKind) (outer Outer, ok bool) {
 // that value: what w left unread of it is stepped over when w reads on. The values left are
 // counted, at every depth, in the order of their bytes.
 func (w *Walk) Leave(outer Outer) {
-	if w.left < 0 || w.left > len(w.rest) { // every value takes a byte at least
+	if w.left < 0 || w.left > len(w.b)-w.pos { // every value takes a byte at least
 		w.left, w.skip, w.at = -1, 0, false
 		return
 	}

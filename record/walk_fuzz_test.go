@@ -44,7 +44,7 @@ func FuzzWalk(f *testing.F) {
 			ref := reader{choices: choices}
 			ref.iter(Iter{rest: data[1:], left: left}, isMap, 0)
 			got := reader{choices: choices, t: t, whole: data}
-			w := Walk{rest: data[1:], left: left}
+			w := Walk{b: data[1:], left: left}
 			got.walk(&w, isMap, 0)
 			if !bytes.Contains(ref.out, []byte("broken")) && !bytes.Equal(ref.out, got.out) {
 				t.Fatalf("%x, %d children: Iters read\n%q\nWalk read\n%q", data, children, ref.out, got.out)
@@ -61,7 +61,7 @@ func TestWalkRefusesDamage(t *testing.T) {
 		for _, how := range []string{"read", "enter", "leave"} {
 			data := append([]byte{0xa1, 'a'}, damaged...)
 			data = append(data, 0xa1, 'b', 0x02)
-			w := Walk{rest: data, left: 4}
+			w := Walk{b: data, left: 4}
 			k, ok := w.Key()
 			if !ok || string(k) != "a" {
 				t.Fatalf("%x: first key %q, %v", data, k, ok)

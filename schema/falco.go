@@ -207,18 +207,18 @@ func (b *falcoBody) read(body []record.Field) {
 // read takes the output fields. A key given twice counts the last time, except the path and the
 // time, which several keys give: the first of those wins.
 func (f *falcoFields) read(fields record.Node) {
-	it := fields.Pairs()
-	for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
+	w := fields.WalkPairs()
+	for k, ok := w.Key(); ok; k, ok = w.Key() {
 		switch i := falcoField(k); i {
-		case fNone:
+		case fNone: // stepped over by the next Key
 		case fArgPath:
 			if f.argPath == nil {
-				f.argPath = str(v)
+				f.argPath = str(w.Value())
 			}
 		case fEvtTime:
-			f.evtTime = orNode(f.evtTime, v)
+			f.evtTime = orNode(f.evtTime, w.Value())
 		default:
-			f.n[i] = v
+			f.n[i] = w.Value()
 		}
 	}
 }
