@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -217,6 +218,13 @@ func TestTetragon(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			assert.Equal(t, tt.want, cefLine(t, &Mapper{}, tt.body))
 		})
+	}
+}
+
+// lastIndexByte finds what bytes.LastIndexByte finds: the image hash follows the last '@'.
+func TestLastIndexByte(t *testing.T) {
+	for _, s := range []string{"", "@", "@@", "no-at", "docker.io/r/x@sha256:ab", "reg@host/r/x@sha256:ab", "x@"} {
+		assert.Equal(t, bytes.LastIndexByte([]byte(s), '@'), lastIndexByte([]byte(s), '@'), s)
 	}
 }
 

@@ -274,9 +274,22 @@ func (p *tetragonPodKeys) set(d *draft) {
 	d.setBytes(FieldContainerID, containerID(str(p.ctrID)))
 	d.setBytes(FieldImage, str(p.imageName))
 	if id := str(p.imageID); id != nil { // registry/repository@sha256:…
-		if at := bytes.LastIndexByte(id, '@'); at >= 0 {
+		if at := lastIndexByte(id, '@'); at >= 0 {
 			d.setBytes(FieldImageHash, id[at+1:])
 		}
+	}
+}
+
+// lastIndexByte is bytes.LastIndexByte by bytes.IndexByte, which looks at many bytes at once where
+// LastIndexByte looks at one: an image's reference is long, and has one '@' at most.
+func lastIndexByte(b []byte, c byte) int {
+	last := -1
+	for {
+		i := bytes.IndexByte(b[last+1:], c)
+		if i < 0 {
+			return last
+		}
+		last += i + 1
 	}
 }
 
