@@ -41,7 +41,7 @@ func appendJSONAsMsgpack(dst, src []byte) ([]byte, bool) {
 	if r.nonBlank() != '{' {
 		return dst[:start], false
 	}
-	dst, ok := r.value(dst, 0)
+	dst, ok := r.object(dst, 0)
 	if !ok || r.nonBlank() != 0 || r.i != len(r.s) {
 		return dst[:start], false
 	}
@@ -69,30 +69,29 @@ func (r *jsonReader) nonBlank() byte {
 	return 0
 }
 
-func (r *jsonReader) value(dst []byte, depth int) ([]byte, bool) {
-	if depth > maxJSONDepth {
-		return dst, false
-	}
-	switch c := r.nonBlank(); {
-	case c == '{':
-		return r.object(dst, depth)
-	case c == '[':
-		return r.array(dst, depth)
-	case c == '"':
+// value reads the value that starts with c, the byte at r.i.
+func (r *jsonReader) value(dst []byte, c byte, depth int) ([]byte, bool) {
+	switch c {
+	case '"':
 		return r.str(dst)
-	case c == 't':
-		return r.word(dst, "true", 0xc3)
-	case c == 'f':
-		return r.word(dst, "false", 0xc2)
-	case c == 'n':
-		return r.word(dst, "null", 0xc0)
-	case c == '-' || c >= '0' && c <= '9':
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		return r.number(dst)
+	case '{':
+		return r.object(dst, depth)
+	case '[':
+		return r.array(dst, depth)
+	case 't':
+		return r.word(dst, "true", 0xc3)
+	case 'f':
+		return r.word(dst, "false", 0xc2)
+	case 'n':
+		return r.word(dst, "null", 0xc0)
 	}
 	return dst, false
 }
 
-// object reads the object whose opening brace is at r.i.
+// object reads the object whose opening brace is at r.i, at nesting depth; its members are one
+// deeper, refused beyond maxJSONDepth.
 func (r *jsonReader) object(dst []byte, depth int) ([]byte, bool) {
 	r.i++
 	at := len(dst)
@@ -101,6 +100,9 @@ func (r *jsonReader) object(dst []byte, depth int) ([]byte, bool) {
 	if c == '}' {
 		r.i++
 		return dst, true
+	}
+	if depth >= maxJSONDepth {
+		return dst, false
 	}
 	for n := uint32(1); ; n++ {
 		var ok bool
@@ -111,7 +113,12 @@ func (r *jsonReader) object(dst []byte, depth int) ([]byte, bool) {
 			return dst, false
 		}
 		r.i++
-		if dst, ok = r.value(dst, depth+1); !ok {
+		if c = r.nonBlank(); c == '"' { // the usual value, read without value's dispatch
+			dst, ok = r.str(dst)
+		} else {
+			dst, ok = r.value(dst, c, depth+1)
+		}
+		if !ok {
 			return dst, false
 		}
 		switch r.nonBlank() {
@@ -128,23 +135,28 @@ func (r *jsonReader) object(dst []byte, depth int) ([]byte, bool) {
 	}
 }
 
-// array reads the array whose opening bracket is at r.i.
+// array reads the array whose opening bracket is at r.i, at nesting depth; as object.
 func (r *jsonReader) array(dst []byte, depth int) ([]byte, bool) {
 	r.i++
 	at := len(dst)
 	dst = append(dst, 0xdd, 0, 0, 0, 0)
-	if r.nonBlank() == ']' {
+	c := r.nonBlank()
+	if c == ']' {
 		r.i++
 		return dst, true
 	}
+	if depth >= maxJSONDepth {
+		return dst, false
+	}
 	for n := uint32(1); ; n++ {
 		var ok bool
-		if dst, ok = r.value(dst, depth+1); !ok {
+		if dst, ok = r.value(dst, c, depth+1); !ok {
 			return dst, false
 		}
 		switch r.nonBlank() {
 		case ',':
 			r.i++
+			c = r.nonBlank()
 		case ']':
 			r.i++
 			binary.BigEndian.PutUint32(dst[at+1:], n)
@@ -175,25 +187,27 @@ func (r *jsonReader) digits() int {
 // number reads a JSON number: an integer stays one when it fits 64 bits. An integer of up to 19
 // digits, which cannot overflow a uint64, is read here; others go to strconv.
 func (r *jsonReader) number(dst []byte) ([]byte, bool) {
-	start := r.i
-	neg := r.s[r.i] == '-'
+	s, start := r.s, r.i
+	neg := s[start] == '-'
+	i := start
 	if neg {
-		r.i++
+		i++
 	}
 	var u uint64
-	from := r.i
-	for ; r.i < len(r.s); r.i++ {
-		d := r.s[r.i] - '0'
+	from := i
+	for ; i < len(s); i++ {
+		d := s[i] - '0'
 		if d > 9 {
 			break
 		}
 		u = u*10 + uint64(d) // wraps past 19 digits, and is then not used
 	}
-	n := r.i - from
+	r.i = i
+	n := i - from
 	if n == 0 {
 		return dst, false
 	}
-	if n <= 19 && (r.i == len(r.s) || r.s[r.i] != '.' && r.s[r.i]|0x20 != 'e') {
+	if n <= 19 && (i == len(s) || s[i] != '.' && s[i]|0x20 != 'e') {
 		switch {
 		case !neg && u <= math.MaxInt64:
 			return appendInt(dst, int64(u)), true
@@ -266,11 +280,35 @@ func appendInt(dst []byte, v int64) []byte {
 }
 
 // str reads a JSON string at r.i (its opening quote) and writes it unescaped as a msgpack string.
-// One without an escape, the usual one, is measured by its closing quote and copied at once.
-// Control characters inside the quotes are taken as they are (the encoder replaces them later).
+// One of under 32 bytes, the usual key and many a value, is copied word by word as its closing
+// quote is looked for, behind a fixstr header: no call to copy it. Control characters inside the
+// quotes are taken as they are (the encoder replaces them later).
 func (r *jsonReader) str(dst []byte) ([]byte, bool) {
 	from := r.i + 1 // after the opening quote
-	j := quoteOrBackslash(r.s, from)
+	src, out := r.s[from:], dst[len(dst):cap(dst)]
+	if len(src) < 32 || len(out) < 33 {
+		return r.longStr(dst, from, from)
+	}
+	for k := 0; k < 32; k += 8 {
+		w := binary.LittleEndian.Uint64(src[k:])
+		binary.LittleEndian.PutUint64(out[1+k:], w)
+		if m := swar.Equal(w, quotes) | swar.Equal(w, slashes); m != 0 {
+			n := k + bits.TrailingZeros64(m)/8
+			if src[n] != '"' {
+				return r.escaped(dst, from)
+			}
+			out[0] = 0xa0 | byte(n)
+			r.i = from + n + 1
+			return dst[:len(dst)+1+n], true
+		}
+	}
+	return r.longStr(dst, from, from+32)
+}
+
+// longStr reads a string that starts at from, with no quote or backslash before clean: one
+// without an escape is measured by its closing quote and copied at once.
+func (r *jsonReader) longStr(dst []byte, from, clean int) ([]byte, bool) {
+	j := quoteOrBackslash(r.s, clean)
 	if j < len(r.s) && r.s[j] == '"' {
 		r.i = j + 1
 		return append(appendStrHeader(dst, j-from), r.s[from:j]...), true

@@ -141,3 +141,34 @@ func FuzzJSONNumber(f *testing.F) {
 		}
 	})
 }
+
+// Nesting is refused only beyond maxJSONDepth: the top object is at depth 0, and a value, an empty
+// container as much as a scalar, is taken at depth maxJSONDepth and refused one deeper.
+func TestJSONDepthBound(t *testing.T) {
+	inObjects := func(depth int, inner string) string { // inner at depth
+		return strings.Repeat(`{"a":`, depth) + inner + strings.Repeat(`}`, depth)
+	}
+	inArrays := func(depth int, inner string) string { // inner at depth, under the top object
+		return `{"a":` + strings.Repeat(`[`, depth-1) + inner + strings.Repeat(`]`, depth-1) + `}`
+	}
+	for _, c := range []struct {
+		text string
+		ok   bool
+	}{
+		{inObjects(maxJSONDepth, `1`), true},
+		{inObjects(maxJSONDepth, `"s"`), true},
+		{inObjects(maxJSONDepth-1, `{}`), true},
+		{inObjects(maxJSONDepth, `{}`), true},
+		{inObjects(maxJSONDepth+1, `1`), false},
+		{inObjects(maxJSONDepth+1, `"s"`), false},
+		{inObjects(maxJSONDepth+1, `{}`), false},
+		{inArrays(maxJSONDepth, `1`), true},
+		{inArrays(maxJSONDepth, `[]`), true},
+		{inArrays(maxJSONDepth+1, `[]`), false},
+		{inArrays(maxJSONDepth+1, `"s"`), false},
+	} {
+		if _, ok := appendJSONAsMsgpack(nil, []byte(c.text)); ok != c.ok {
+			t.Errorf("%.12s…%.12s (%d bytes): taken %v, want %v", c.text, c.text[len(c.text)-12:], len(c.text), ok, c.ok)
+		}
+	}
+}
