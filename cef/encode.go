@@ -173,7 +173,7 @@ func appendEvent(dst []byte, ev *Event, c *cuts) []byte {
 	skip := 1 // the first pair has no space before it
 	for i := range ev.Ext {
 		f := &ev.Ext[i]
-		if len(f.Value) == 0 {
+		if len(f.Value) == 0 && f.Kind != Whole {
 			continue // an empty value is left out with its key
 		}
 		mark := len(dst)
@@ -226,11 +226,14 @@ func pairOverhead(f *Field) int {
 	return n
 }
 
-// appendValue writes a field's value: a number as it is; text keeps at most its Max characters, or
-// what keptStart keeps of it.
+// appendValue writes a field's value: a number as it is (a Whole one in decimal); text keeps at most
+// its Max characters, or what keptStart keeps of it.
 func appendValue(dst []byte, f *Field, cut int) []byte {
-	if f.Kind == Number {
+	switch f.Kind {
+	case Number:
 		return append(dst, f.Value...)
+	case Whole:
+		return appendWhole(dst, f)
 	}
 	if cut == 0 && whole(f.Value, f.Max) {
 		if out, ok := valueEscaping.appendPlain(dst, f.Value); ok {

@@ -26,6 +26,28 @@ func TestFieldsInOrderWithLabels(t *testing.T) {
 	assert.Equal(t, "msg=m cnt=12345 cs1=prod cs1Label=Cluster name", extOf(t, ev))
 }
 
+// A Whole number is written in decimal from Num, whatever Value holds, and left out with its key
+// when it has more digits than its key's limit (a cut number is another number); AppendFit never
+// cuts it.
+func TestWholeNumbers(t *testing.T) {
+	ev := newEvent()
+	ev.Ext = []cef.Field{
+		{Key: "dpid", Num: 0, Max: 1023, Kind: cef.Whole},
+		{Key: "spid", Value: []byte("stale"), Num: 18446744073709551615, Max: 1023, Kind: cef.Whole},
+		{Key: "deviceDirection", Num: 10, Max: 1, Kind: cef.Whole},
+		{Key: "cnt", Num: 100000000, Max: 9, Kind: cef.Whole},
+		text("msg", "a long message"),
+	}
+	assert.Equal(t, "dpid=0 spid=18446744073709551615 cnt=100000000 msg=a long message", extOf(t, ev))
+	assert.Equal(t, "42", string(cef.AppendValue(nil, &cef.Field{Num: 42, Max: 2, Kind: cef.Whole})))
+
+	enc := cef.NewEncoder(cef.Header{Format: cef.NoSyslog})
+	fit, shortened, ok := enc.AppendFit(nil, ev, len(enc.Append(nil, ev))-5)
+	require.True(t, ok)
+	assert.True(t, shortened)
+	assert.True(t, strings.HasSuffix(string(fit), "dpid=0 spid=18446744073709551615 cnt=100000000 msg=a long me"), string(fit))
+}
+
 // README: an event without a Name of its own (or with a blank one) carries its DefaultName; the
 // RFC 5424 MSGID is the Class ID, at most 32 characters, or - without one, when the CEF header says
 // UNKNOWN.

@@ -21,7 +21,8 @@ type Event struct {
 type Field struct {
 	Key   string
 	Label string // written as "KeyLabel=Label" right after the pair; "" for none
-	Value []byte // unescaped
+	Value []byte // unescaped; not read for a Whole number
+	Num   uint64 // a Whole number
 	Max   int    // the characters a Text or Address value keeps (KeyLimit)
 	Kind  Kind
 	// joined is " Key=" and, for a label, " KeyLabel=Label": "" in a field NewField did not make,
@@ -59,6 +60,10 @@ const (
 	Address
 	// Number is a number's decimal text, written as it is and never cut.
 	Number
+	// Whole is a whole number that is not negative, held in Num rather than Value, and written in
+	// decimal (AppendDecimal) as a Number is: never cut, and left out when it has more digits than
+	// Max.
+	Whole
 )
 
 // keyLimits are the extension keys' limits in characters of the unescaped value: the table

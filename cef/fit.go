@@ -32,11 +32,11 @@ func (e *Encoder) AppendFit(dst []byte, ev *Event, size int) (out []byte, shorte
 	return out, shortened, ok
 }
 
-// textBytes is the length of the event's values that are not numbers, before escaping.
+// textBytes is the length of the event's text values (Text and Address), before escaping.
 func textBytes(ev *Event) int {
 	n := 0
 	for i := range ev.Ext {
-		if ev.Ext[i].Kind != Number {
+		if ev.Ext[i].Kind < Number {
 			n += len(ev.Ext[i].Value)
 		}
 	}
@@ -109,7 +109,7 @@ func (f *fitter) appendFit(e *Encoder, dst []byte, ev *Event, size int) (out []b
 func (f *fitter) collect(ev *Event) (overheads int) {
 	for i := range ev.Ext {
 		fd := &ev.Ext[i]
-		if fd.Kind == Number {
+		if fd.Kind >= Number {
 			continue
 		}
 		v := bytes.TrimFunc(fd.Value, isBlank)

@@ -1,10 +1,7 @@
 package product
 
 import (
-	"encoding/binary"
 	"math"
-	"math/bits"
-	"slices"
 	"strconv"
 
 	"github.com/kcs-siem/siem-cef/cef"
@@ -14,8 +11,9 @@ import (
 // Wire fills w with the event as the wire carries it: each key in the table's order, with its value
 // when the event's type sends it and it has one (the others hold none, and are left out), its label
 // ("New owner" for a file event's cs4), limit and kind (the address keys, numbers), and the type's Name
-// for a record without one. Numbers are written in decimal into nums, which Wire returns: reuse w and
-// nums, and once warm nothing is allocated. The keys' names, labels and limits are copied into w.Ext
+// for a record without one. A whole number that is not negative is handed over as a cef.Whole
+// number, which the encoder writes; other numbers are written into nums, which Wire returns: reuse w
+// and nums, and once warm nothing is allocated. The keys' names, labels and limits are copied into w.Ext
 // when it does not hold a field for each key; after that Wire writes only what changes with the
 // event, so nothing else is to change w.Ext's fields between calls.
 func (e *Event) Wire(w *cef.Event, nums []byte) []byte {
@@ -30,9 +28,13 @@ func (e *Event) Wire(w *cef.Event, nums []byte) []byte {
 	for k := range NumKeys {
 		switch v := &e.Values[k]; {
 		case !sent.has(k) || v.Kind == record.KindNone:
-			ext[k].Value = nil
+			ext[k].Value, ext[k].Kind = nil, keyKinds[k] // not a Whole number, which has no Value
 		case v.Kind == record.KindString: // the usual value, as fill writes it, without the call
 			ext[k].Value, ext[k].Kind = v.Bytes, keyKinds[k]
+		case v.Kind == record.KindUint: // a PID, port or ID: the encoder writes its digits
+			ext[k].Num, ext[k].Kind = v.Uint, cef.Whole
+		case v.Kind == record.KindInt && v.Int >= 0:
+			ext[k].Num, ext[k].Kind = uint64(v.Int), cef.Whole
 		default:
 			nums = e.fill(&ext[k], k, nums)
 		}
@@ -135,34 +137,5 @@ func appendNumber(dst []byte, v *record.Value) []byte {
 	return dst
 }
 
-// appendDecimal writes u in decimal straight into dst, eight digits at a time in a word: PIDs, ports
-// and IDs, about ten numbers an event, without strconv's buffer and copy nor a division per digit.
-func appendDecimal(dst []byte, u uint64) []byte {
-	if u >= 1e8 {
-		return appendDigits(appendDecimal(dst, u/1e8), eightDigits(u%1e8), 8)
-	}
-	d := eightDigits(u)
-	// u's leading zeros are the word's low zero bytes; 0 keeps one
-	zeros := min(bits.TrailingZeros64(d)/8, 7)
-	return appendDigits(dst, d>>(8*zeros), 8-zeros)
-}
-
-// eightDigits holds the eight decimal digits of u < 1e8, as numbers, a byte each, the first digit
-// in the low byte: the halves of four digits, then of two, then the digits, are split in the
-// word's lanes at once; each division is by a multiplication that is exact for the lane's range.
-func eightDigits(u uint64) uint64 {
-	hi := u / 1e4
-	x := hi | (u-hi*1e4)<<32                  // two lanes of 32 bits, each below 10,000
-	q := x * 5243 >> 19 & 0x0000007f_0000007f // each lane / 100: exact below 43,699
-	x = q | (x-q*100)<<16                     // four lanes of 16 bits, each below 100
-	q = x * 103 >> 10 & 0x000f_000f_000f_000f // each lane / 10: exact below 179
-	return q | (x-q*10)<<8                    // eight lanes of 8 bits
-}
-
-// appendDigits appends the n low bytes of d, digits as eightDigits holds them, as text: the word is
-// stored whole, past the end of dst and within its capacity, which is grown for it.
-func appendDigits(dst []byte, d uint64, n int) []byte {
-	dst = slices.Grow(dst, 8)
-	binary.LittleEndian.PutUint64(dst[len(dst):len(dst)+8], d+0x30303030_30303030)
-	return dst[:len(dst)+n]
-}
+// appendDecimal writes u in decimal, as the wire writes a Whole field's number.
+func appendDecimal(dst []byte, u uint64) []byte { return cef.AppendDecimal(dst, u) }
