@@ -191,7 +191,14 @@ func appendEvent(dst []byte, ev *Event, c *cuts) []byte {
 			continue
 		}
 		skip = 0
-		dst = f.appendLabel(dst)
+		if f.labelLen != 0 {
+			// One 32-byte store, as for the key.
+			dst = slices.Grow(dst, len(f.labelText))
+			*(*[len(f.labelText)]byte)(dst[len(dst) : len(dst)+len(f.labelText)]) = f.labelText
+			dst = dst[:len(dst)+int(f.labelLen)]
+		} else {
+			dst = f.appendLabel(dst)
+		}
 	}
 	return dst
 }

@@ -224,3 +224,15 @@ func TestSyslogSeverity(t *testing.T) {
 		assert.Equal(t, w, cef.SyslogSeverity(sev), "CEF severity %d", sev)
 	}
 }
+
+// A field made by NewField writes its label pair whole at every length: up to the 32 bytes written
+// by one store, and past them.
+func TestNewFieldLabelLengths(t *testing.T) {
+	for _, label := range []string{"L", strings.Repeat("b", 21), strings.Repeat("c", 22), strings.Repeat("d", 23), "Destination IPv6 address"} {
+		f := cef.NewField("cs1", label, 4000, cef.Text)
+		f.Value = []byte("v")
+		ev := newEvent()
+		ev.Ext = []cef.Field{f, f}
+		assert.Equal(t, "cs1=v cs1Label="+label+" cs1=v cs1Label="+label, extOf(t, ev))
+	}
+}

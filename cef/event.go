@@ -32,6 +32,10 @@ type Field struct {
 	// written as one 16-byte store, without memmove's call. keyLen is 0 otherwise.
 	keyText [16]byte
 	keyLen  uint8
+	// labelText is " KeyLabel=Label" in its first labelLen bytes, when it takes at most 32 (every
+	// label the product writes but one): written as one store. labelLen is 0 otherwise.
+	labelText [32]byte
+	labelLen  uint8
 }
 
 // NewField is a field of key, with its label ("" for none), limit and kind, and no value: a
@@ -44,6 +48,9 @@ func NewField(key, label string, max int, kind Kind) Field {
 	f := Field{Key: key, Label: label, Max: max, Kind: kind, joined: joined}
 	if n := len(key) + 2; n <= len(f.keyText) {
 		f.keyLen = uint8(copy(f.keyText[:], joined[:n]))
+	}
+	if label := joined[len(key)+2:]; label != "" && len(label) <= len(f.labelText) {
+		f.labelLen = uint8(copy(f.labelText[:], label))
 	}
 	return f
 }

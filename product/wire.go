@@ -22,7 +22,9 @@ func (e *Event) Wire(w *cef.Event, nums []byte) []byte {
 		w.Ext = append(w.Ext[:0], keyFields[:]...)
 	}
 	ext := w.Ext[:NumKeys]
-	ext[KeyCs4] = e.cs4Field() // its label follows the event
+	if owner := ext[KeyCs4].Label == newOwnerLabel; owner != e.Cs4IsOwner {
+		ext[KeyCs4] = e.cs4Field() // its label follows the event
+	}
 	nums = nums[:0]
 	sent := e.sent()
 	for k := range NumKeys {
