@@ -171,33 +171,53 @@ func size(b []byte) int {
 	return span(b, hdr, payload, children)
 }
 
+// stepSize and stepMore are what the type byte of a value whose header it tells whole (a width of
+// 0 in codes) tells sizeFrom: the length of the header and payload (0 for the other type bytes),
+// and the number of children less one, the value itself (-1 for a scalar).
+var stepSize, stepMore = func() (size [256]uint8, more [256]int8) {
+	for t, c := range codes {
+		if c.width == 0 {
+			size[t], more[t] = c.hdr+c.payload, int8(c.children)-1
+		}
+	}
+	return size, more
+}()
+
 // sizeFrom measures a container whose header is hdr bytes long. It does not recurse: children are
-// counted, so no nesting exhausts the stack.
+// counted, so no nesting exhausts the stack. Every value takes at least a byte: the values pending
+// are never more than the bytes left.
 func sizeFrom(b []byte, hdr, children int) int {
 	n, pending := hdr, children
+	if pending > len(b)-n {
+		return -1
+	}
 	for pending > 0 {
-		if pending > len(b)-n { // every value takes at least a byte
+		if uint(n) >= uint(len(b)) {
 			return -1
 		}
-		if t := b[n]; t < 0x80 || t&0xe0 == 0xa0 { // a positive fixint or a fixstr, told without the table
-			if t >= 0x80 {
-				n += int(t & 0x1f)
-			}
-			if n++; n > len(b) {
+		if t := b[n]; stepSize[t] != 0 {
+			n += int(stepSize[t])
+			if pending += int(stepMore[t]); stepMore[t] > 0 && pending > len(b)-n {
 				return -1
 			}
+			continue
+		}
+		if b[n] == 0xd9 && n+1 < len(b) { // a str8, the usual long string
+			n += 2 + int(b[n+1])
 			pending--
 			continue
 		}
-		_, h, p, c, fixed := headFixed(b[n:])
-		if !fixed {
-			_, h, p, c = headCounted(b[n:])
-		}
+		_, h, p, c := headCounted(b[n:])
 		if p < 0 || p > len(b)-n-h || c < 0 {
 			return -1
 		}
 		n += h + p
-		pending += c - 1
+		if pending += c - 1; pending > len(b)-n {
+			return -1
+		}
+	}
+	if n > len(b) { // the last value is not whole
+		return -1
 	}
 	return n
 }
@@ -221,6 +241,22 @@ func (n Node) Bytes() []byte { return n.b }
 
 // Str is a string or binary value; ok is false for any other kind.
 func (n Node) Str() (s []byte, ok bool) {
+	if b := n.b; len(b) > 0 { // a fixstr or a str8, the usual strings, told without the table
+		if t := b[0]; t&0xe0 == 0xa0 {
+			if end := 1 + int(t&0x1f); end <= len(b) {
+				return b[1:end:end], true
+			}
+		} else if t == 0xd9 && len(b) > 1 {
+			if end := 2 + int(b[1]); end <= len(b) {
+				return b[2:end:end], true
+			}
+		}
+	}
+	return n.str()
+}
+
+// str is Str for any header.
+func (n Node) str() (s []byte, ok bool) {
 	k, hdr, payload, _ := head(n.b)
 	if k != NodeString || payload > len(n.b)-hdr {
 		return nil, false

@@ -53,6 +53,7 @@ const (
 	fpEventName
 	fpHostProcessID
 	fpTetragonEvent // the first of tetragonEvents
+	fpLast          = fpTetragonEvent + len(tetragonEvents) - 1
 )
 
 var fingerprints = append([]string{"output_fields", "rule", "priority", "eventName", "hostProcessId"}, tetragonEvents[:]...)
@@ -66,9 +67,9 @@ func fingerprint(rec *record.Event, f *record.Field) int {
 	return -1 // one of recordKeys
 }
 
-// hasFingerprint reports an event whose own fields have one of the fingerprints' keys at least.
-func hasFingerprint(rec *record.Event) bool {
-	return rec.BodyHasAny(kcsKeys, len(kcsNames), len(kcsNames)+len(fingerprints)-1)
+// bodyHas reports an event whose own fields have the key of a fingerprint from first to last.
+func bodyHas(rec *record.Event, first, last int) bool {
+	return rec.BodyHasAny(kcsKeys, len(kcsNames)+first, len(kcsNames)+last)
 }
 
 // isTetragonEvent reports a field that carries a Tetragon event: one of tetragonEvents holding a map.
@@ -78,40 +79,36 @@ func isTetragonEvent(rec *record.Event, f *record.Field) bool {
 
 // Detect names the sensor of a record by its fingerprint, looked for in the event's own fields
 // (Body: the embedded event when there is one):
-//   - Falco: an output_fields map together with rule and priority;
 //   - Tetragon: one of the keys process_exec, process_exit, process_kprobe, process_tracepoint,
 //     process_uprobe, process_lsm, process_usdt holding a map;
-//   - Tracee: eventName together with hostProcessId.
+//   - else Falco: an output_fields map (the last of the key) together with rule and priority;
+//   - else Tracee: eventName together with hostProcessId.
 //
-// Anything else is a KCS-native record.
+// Anything else is a KCS-native record. The keys are told by the slots of the event's fields:
+// only Tetragon's events and output_fields are looked for among the fields, for their values.
 func Detect(rec *record.Event) Sensor {
-	if !hasFingerprint(rec) {
+	if !bodyHas(rec, 0, fpLast) {
 		return SensorKCS
 	}
-	var outputFields, rule, priority, eventName, hostPID bool
 	body := rec.Body()
-	for i := range body {
-		f := &body[i]
-		switch fp := fingerprint(rec, f); {
-		case fp < 0:
-		case fp == fpOutputFields:
-			outputFields = f.Raw.Kind() == record.NodeMap
-		case fp == fpRule:
-			rule = true
-		case fp == fpPriority:
-			priority = true
-		case fp == fpEventName:
-			eventName = true
-		case fp == fpHostProcessID:
-			hostPID = true
-		case f.Raw.Kind() == record.NodeMap: // a Tetragon event
-			return SensorTetragon
+	if bodyHas(rec, fpTetragonEvent, fpLast) {
+		for i := range body {
+			if isTetragonEvent(rec, &body[i]) {
+				return SensorTetragon
+			}
 		}
 	}
-	switch {
-	case outputFields && rule && priority:
-		return SensorFalco
-	case eventName && hostPID:
+	if bodyHas(rec, fpRule, fpRule) && bodyHas(rec, fpPriority, fpPriority) {
+		for i := len(body) - 1; i >= 0; i-- {
+			if fingerprint(rec, &body[i]) == fpOutputFields {
+				if body[i].Raw.Kind() == record.NodeMap {
+					return SensorFalco
+				}
+				break
+			}
+		}
+	}
+	if bodyHas(rec, fpEventName, fpEventName) && bodyHas(rec, fpHostProcessID, fpHostProcessID) {
 		return SensorTracee
 	}
 	return SensorKCS

@@ -96,6 +96,13 @@ func TestDetectFingerprints(t *testing.T) {
 		`{"event_id":"PM-001","pid":1}`:                                   SensorKCS,
 		`{"log":"{\"eventName\":\"x\",\"hostProcessId\":1}"}`:             SensorTracee,
 		`{"log":"not json","rule":"r","priority":"p","output_fields":{}}`: SensorFalco,
+		// Tetragon before Falco before Tracee; the last output_fields counts.
+		`{"output_fields":{},"rule":"r","priority":"p","process_exit":{}}`:                  SensorTetragon,
+		`{"process_exec":"x","process_exit":{}}`:                                            SensorTetragon,
+		`{"eventName":"e","hostProcessId":1,"rule":"r","priority":"p","output_fields":{}}`:  SensorFalco,
+		`{"output_fields":"x","output_fields":{},"rule":"r","priority":"p"}`:                SensorFalco,
+		`{"output_fields":{},"output_fields":"x","rule":"r","priority":"p"}`:                SensorKCS,
+		`{"output_fields":"x","rule":"r","priority":"p","eventName":"e","hostProcessId":1}`: SensorTracee,
 	} {
 		assert.Equal(t, want, Detect(decodeBody(t, body)), body)
 	}
