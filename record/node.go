@@ -279,6 +279,9 @@ func (n Node) Value() Value {
 // it (kind k, hdr, payload), which b holds whole: strings point into b; other kinds leave v zero. It
 // fills v in place: a Value returned whole would be copied through the stack.
 func (v *Value) scalar(b []byte, k NodeKind, hdr, payload int) {
+	if k < NodeBool || k > NodeString { // nil, a map, an array, an extension: no value
+		return
+	}
 	p := b[hdr : hdr+payload : hdr+payload]
 	switch k {
 	case NodeString:
@@ -396,6 +399,14 @@ func (it *Iter) take() (v Node, k NodeKind, hdr, payload int, ok bool) {
 	if it.left <= 0 {
 		return Node{}, 0, 0, 0, false
 	}
+	if b := it.rest; len(b) > 0 { // a scalar whose type byte tells its header, the usual child
+		if c := &codes[b[0]]; c.width == 0 && c.children == 0 {
+			if s := int(c.hdr) + int(c.payload); s <= len(b) {
+				it.rest, it.left = b[s:], it.left-1
+				return Node{b[:s:s]}, c.kind, int(c.hdr), int(c.payload), true
+			}
+		}
+	}
 	k, hdr, payload, children, fixed := headFixed(it.rest)
 	if !fixed {
 		k, hdr, payload, children = headCounted(it.rest)
@@ -439,8 +450,10 @@ func (it *Iter) Next() (key []byte, val Node, ok bool) {
 // pair reads a map's next key and value: the key's bytes when it is a string (isStr), and the
 // value's kind and header as head read them.
 func (it *Iter) pair() (key []byte, isStr bool, v Node, k NodeKind, hdr, payload int, ok bool) {
-	if kn, fix := it.takeFixstr(); fix {
-		key, isStr = kn.b[1:], true
+	if b := it.rest; it.left > 0 && len(b) > 0 && b[0]&0xe0 == 0xa0 && int(b[0]&0x1f) < len(b) {
+		n := int(b[0]&0x1f) + 1 // a fixstr, the usual key, told without the table
+		key, isStr = b[1:n:n], true
+		it.rest, it.left = b[n:], it.left-1
 	} else {
 		kn, kk, khdr, _, ok := it.take()
 		if !ok {
@@ -450,23 +463,8 @@ func (it *Iter) pair() (key []byte, isStr bool, v Node, k NodeKind, hdr, payload
 			key, isStr = kn.b[khdr:len(kn.b):len(kn.b)], true
 		}
 	}
-	if v, fix := it.takeFixstr(); fix {
-		return key, isStr, v, NodeString, 1, len(v.b) - 1, true
-	}
 	if v, k, hdr, payload, ok = it.take(); !ok {
 		return nil, false, Node{}, 0, 0, 0, false
 	}
 	return key, isStr, v, k, hdr, payload, true
-}
-
-// takeFixstr reads the next child when it is a fixstr, the usual key and value, without the table of
-// codes; ok is false, with nothing read, for any other.
-func (it *Iter) takeFixstr() (v Node, ok bool) {
-	if b := it.rest; it.left > 0 && len(b) > 0 && b[0]&0xe0 == 0xa0 {
-		if n := int(b[0]&0x1f) + 1; n <= len(b) {
-			it.rest, it.left = b[n:], it.left-1
-			return Node{b[:n:n]}, true
-		}
-	}
-	return Node{}, false
 }

@@ -75,28 +75,30 @@ func scalarEnd(b []byte, at int) int {
 // Key reads a map's next key and leaves the walk at its value; ok is false at the end of the map
 // or on damage. Keys that are not strings are stepped over with their values.
 func (w *Walk) Key() (key []byte, ok bool) {
-	for w.left >= 2 {
-		b, p := w.b, w.pos
-		if w.at && w.skip == 0 && p < len(b) { // the usual value left unread, a scalar, stepped over here
-			if end := scalarEnd(b, p); end >= 0 {
-				p, w.at = end, false
-			}
+	if b, p := w.b, w.pos; w.skip == 0 && w.left >= 2 && p < len(b) {
+		if w.at { // the usual value left unread, a scalar, stepped over here
+			p = scalarEnd(b, p)
 		}
-		if w.at || w.skip > 0 {
-			if w.pos = p; !w.stepOver() {
-				return nil, false
-			}
-			p = w.pos
-		}
-		if p < len(b) && b[p]&0xe0 == 0xa0 { // a fixstr, the usual key, told without the table
+		if uint(p) < uint(len(b)) && b[p]&0xe0 == 0xa0 { // a fixstr, the usual key, told without the table
 			if end := p + int(b[p]&0x1f) + 1; end <= len(b) {
 				w.pos, w.left, w.at = end, w.left-2, true
 				return b[p+1 : end : end], true
 			}
 		}
+	}
+	return w.key()
+}
+
+// key is Key for any value left unread and any key.
+func (w *Walk) key() (key []byte, ok bool) {
+	for w.left >= 2 {
+		if (w.at || w.skip > 0) && !w.stepOver() {
+			return nil, false
+		}
+		b, p := w.b, w.pos
 		k, hdr, payload, _ := head(b[p:])
 		if payload < 0 || payload > len(b)-p-hdr {
-			w.pos, w.left = p, -1
+			w.left = -1
 			return nil, false
 		}
 		w.left -= 2
@@ -105,7 +107,7 @@ func (w *Walk) Key() (key []byte, ok bool) {
 			w.pos, w.at = end, true
 			return b[p+hdr : end : end], true
 		}
-		w.pos, w.skip = p, 2 // the key, with its children, and its value
+		w.skip = 2 // the key, with its children, and its value
 	}
 	return nil, false
 }
@@ -124,6 +126,12 @@ func (w *Walk) Elem() bool {
 // the walk is at none, or on damage.
 func (w *Walk) Value() Node {
 	b, p := w.b, w.pos
+	if w.at && p < len(b) && b[p]&0xe0 == 0xa0 { // a fixstr, the usual value, told without the table
+		if end := p + int(b[p]&0x1f) + 1; end <= len(b) {
+			w.pos, w.at = end, false
+			return Node{b[p:end:end]}
+		}
+	}
 	if !w.at || p >= len(b) {
 		if w.at {
 			w.left, w.at = -1, false
@@ -152,10 +160,20 @@ func (w *Walk) Value() Node {
 // EnterMap makes w read the value at which it is (after Key or Elem) when that is a map: w reads
 // the map's keys and values until Leave(outer) takes it back to the container it was reading,
 // after the map. ok is false, and w unchanged, for any other value.
-func (w *Walk) EnterMap() (outer Outer, ok bool) { return w.enter(NodeMap) }
+func (w *Walk) EnterMap() (outer Outer, ok bool) {
+	if w.at && w.pos < len(w.b) && w.b[w.pos]&0xf0 == 0x80 { // a fixmap, told without the table
+		return w.entered(1, 2*int(w.b[w.pos]&0x0f)), true
+	}
+	return w.enter(NodeMap)
+}
 
 // EnterArray makes w read the value at which it is when that is an array, as EnterMap does.
-func (w *Walk) EnterArray() (outer Outer, ok bool) { return w.enter(NodeArray) }
+func (w *Walk) EnterArray() (outer Outer, ok bool) {
+	if w.at && w.pos < len(w.b) && w.b[w.pos]&0xf0 == 0x90 { // a fixarray, told without the table
+		return w.entered(1, int(w.b[w.pos]&0x0f)), true
+	}
+	return w.enter(NodeArray)
+}
 
 // Outer is what a Walk that entered a value keeps of the container it was reading, to Leave.
 type Outer struct {
@@ -175,10 +193,15 @@ func (w *Walk) enter(want NodeKind) (outer Outer, ok bool) {
 	if k != want || payload != 0 { // payload is -1 for a header that is not whole
 		return Outer{}, false
 	}
-	outer = Outer{left: w.left, exact: w.exact}
+	return w.entered(hdr, children), true
+}
+
+// entered moves w into the container at which it is, whose header is hdr bytes long.
+func (w *Walk) entered(hdr, children int) Outer {
+	outer := Outer{left: w.left, exact: w.exact}
 	w.pos += hdr
 	w.left, w.at, w.exact = children, false, w.exact && w.left == 0
-	return outer, true
+	return outer
 }
 
 // Leave takes w back to the container it was reading when it entered the value it reads, after
