@@ -100,3 +100,23 @@ func TestRepeatedKeyCountsTheFirstTime(t *testing.T) {
 		assert.NotEqual(t, want, cefLine(t, &Mapper{}, map[string]any{"log": withDecoys(t, text, true)}), text)
 	}
 }
+
+// An argument of a Tracee event given twice counts the first time it holds a value the mapping
+// takes, and the arguments after those the event's family uses are not read: a name first given
+// a value that is none (a number for a path, a truth value for a mode) is still taken from the
+// next, and one that follows the arguments used changes nothing.
+func TestTraceeArgumentCountsTheFirstTimeItHoldsAValue(t *testing.T) {
+	for text, want := range map[string][]string{
+		`{"eventName":"execve","hostProcessId":5,"executable":{"path":"/bin/e"},"args":[{"name":"argv","value":["a","-x"]},
+			{"name":"pathname","value":7},{"name":"pathname","value":"/bin/a"},{"name":"pathname","value":"/bin/b"},
+			{"name":"argv","value":["b"]}]}`: {"filePath=/bin/a ", "cs4=a -x ", "msg=execve /bin/a"},
+		`{"eventName":"fchmodat","hostProcessId":5,"args":[{"name":"mode","value":true},{"name":"pathname","value":"/a"},
+			{"name":"mode","value":420},{"name":"oldpath","value":"/o"},{"name":"mode","value":511},{"name":"pathname","value":"/b"}]}`: {
+			"filePermission=0644 ", "oldFilePath=/o ", "filePath=/a ", "msg=fchmodat /a"},
+	} {
+		got := cefLine(t, &Mapper{}, map[string]any{"log": text})
+		for _, w := range want {
+			assert.Contains(t, got, w, text)
+		}
+	}
+}

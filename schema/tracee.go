@@ -14,15 +14,20 @@ type traceeArgs struct {
 	local, remote, addr record.Node // sockaddr maps
 	trigger             record.Node // the event that triggered a signature
 	triggered           bool        // there is a triggeredBy argument
+	held                uint16      // the uses (as bits) whose argument is held
 }
 
 // read takes the arguments from the walk of an args array ([{name, type, value}]); the first of
-// each wins. Each argument is entered, not measured first.
-func (a *traceeArgs) read(m *Mapper, w *record.Walk) {
+// each wins. Each argument is entered, not measured first. The walk ends once a holds every
+// argument of want (bits of their use): those after are not read.
+func (a *traceeArgs) read(m *Mapper, w *record.Walk, want uint16) {
 	for w.Elem() {
 		if outer, ok := w.EnterMap(); ok {
 			a.readArg(m, w)
 			w.Leave(outer)
+			if a.held&want == want {
+				return
+			}
 		}
 	}
 }
@@ -69,6 +74,18 @@ const (
 	argAddr
 	argLocal
 	argTrigger
+	argUses
+)
+
+// kindArgs are the arguments (bits of their use) that the mapping of each kind of event reads, and
+// allArgs every one.
+var (
+	kindArgs = [...]uint16{
+		kindProcess: 1<<argPath | 1<<argArgv,
+		kindFile:    1<<argPath | 1<<argOldPath | 1<<argMode,
+		kindNetwork: 1<<argRemote | 1<<argAddr | 1<<argLocal,
+	}
+	allArgs uint16 = 1<<argUses - 2
 )
 
 func traceeArgUse(name []byte) int {
@@ -95,31 +112,43 @@ func traceeArgUse(name []byte) int {
 
 // take keeps the value of an argument the mapping uses.
 func (a *traceeArgs) take(m *Mapper, use int, value record.Node) {
+	var holds bool
 	switch use {
 	case argPath:
 		if a.path == nil {
 			a.path = str(value)
 		}
+		holds = a.path != nil
 	case argOldPath:
 		if a.oldPath == nil {
 			a.oldPath = str(value)
 		}
+		holds = a.oldPath != nil
 	case argMode:
 		if a.mode == nil {
 			a.mode = m.fileMode(value)
 		}
+		holds = a.mode != nil
 	case argArgv:
 		keepFirst(&a.argv, value)
+		holds = a.argv.Kind() != record.NodeAbsent
 	case argRemote:
 		keepFirst(&a.remote, value)
+		holds = a.remote.Kind() != record.NodeAbsent
 	case argAddr:
 		keepFirst(&a.addr, value)
+		holds = a.addr.Kind() != record.NodeAbsent
 	case argLocal:
 		keepFirst(&a.local, value)
+		holds = a.local.Kind() != record.NodeAbsent
 	case argTrigger:
 		if !a.triggered {
 			a.trigger, a.triggered = value, true
 		}
+		holds = true
+	}
+	if holds {
+		a.held |= 1 << use
 	}
 }
 
@@ -194,12 +223,17 @@ func (m *Mapper) tracee(rec *record.Event, d *draft) {
 	detection := t.metadata.Kind() == record.NodeMap
 	var a traceeArgs
 	args := t.args.WalkElems()
-	a.read(m, &args)
-	opName := eventName
-	if detection && a.triggered {
-		opName = a.readTrigger(m)
+	opName, fam := eventName, family{}
+	if detection { // the event that triggered the signature, an argument, names its family
+		a.read(m, &args, allArgs)
+		if a.triggered {
+			opName = a.readTrigger(m)
+		}
+		fam = familyOf(opName)
+	} else {
+		fam = familyOf(opName)
+		a.read(m, &args, kindArgs[fam.kind])
 	}
-	fam := familyOf(opName)
 
 	traceeProcess(&t, d)
 	var path []byte
@@ -245,7 +279,7 @@ func (a *traceeArgs) readTrigger(m *Mapper) []byte {
 			if !argsRead {
 				argsRead = true
 				if outer, ok := w.EnterArray(); ok {
-					a.read(m, &w)
+					a.read(m, &w, allArgs)
 					w.Leave(outer)
 				}
 			}
