@@ -267,7 +267,10 @@ func (n Node) str() (s []byte, ok bool) {
 // Value is the node as a record value: strings point into the node's bytes; maps, arrays,
 // extensions and nil are the zero Value (use AppendJSON for maps and arrays).
 func (n Node) Value() Value {
-	k, hdr, payload, _ := head(n.b)
+	k, hdr, payload, _, fixed := headFixed(n.b)
+	if !fixed {
+		k, hdr, payload, _ = headCounted(n.b)
+	}
 	var v Value
 	if payload >= 0 && payload <= len(n.b)-hdr {
 		v.scalar(n.b, k, hdr, payload)
@@ -383,7 +386,10 @@ func (n Node) Elems() Iter { return n.iter(NodeArray) }
 func (n Node) Pairs() Iter { return n.iter(NodeMap) }
 
 func (n Node) iter(want NodeKind) Iter {
-	k, hdr, _, children := head(n.b)
+	k, hdr, _, children, fixed := headFixed(n.b)
+	if !fixed {
+		k, hdr, _, children = headCounted(n.b)
+	}
 	switch {
 	case k == want:
 		return Iter{rest: n.b[hdr:], left: children, exact: true}
