@@ -119,11 +119,11 @@ func appendNumber(dst []byte, v *record.Value) []byte {
 	switch v.Kind {
 	case record.KindInt:
 		if v.Int >= 0 {
-			return appendDecimal(dst, uint64(v.Int))
+			return cef.AppendDecimal(dst, uint64(v.Int))
 		}
 		return strconv.AppendInt(dst, v.Int, 10)
 	case record.KindUint:
-		return appendDecimal(dst, v.Uint)
+		return cef.AppendDecimal(dst, v.Uint)
 	case record.KindBool:
 		return strconv.AppendBool(dst, v.Int != 0)
 	case record.KindFloat:
@@ -138,6 +138,3 @@ func appendNumber(dst []byte, v *record.Value) []byte {
 	}
 	return dst
 }
-
-// appendDecimal writes u in decimal, as the wire writes a Whole field's number.
-func appendDecimal(dst []byte, u uint64) []byte { return cef.AppendDecimal(dst, u) }

@@ -1,12 +1,14 @@
-package product
+package cef_test
 
 import (
 	"math"
 	"strconv"
 	"testing"
+
+	"github.com/kcs-siem/siem-cef/cef"
 )
 
-// appendDecimal writes every number of digits, and the edges between them.
+// AppendDecimal writes every number of digits, and the edges between them.
 func TestAppendDecimal(t *testing.T) {
 	for u, want := range map[uint64]string{
 		0: "0", 7: "7", 9: "9", 10: "10", 42: "42", 99: "99", 100: "100", 101: "101", 999: "999",
@@ -15,19 +17,19 @@ func TestAppendDecimal(t *testing.T) {
 		1000000000000000000: "1000000000000000000", 9999999999999999999: "9999999999999999999",
 		10000000000000000000: "10000000000000000000", math.MaxUint64: "18446744073709551615",
 	} {
-		if got := string(appendDecimal([]byte("x"), u)); got != "x"+want {
-			t.Errorf("appendDecimal(%d) = %q, want %q", u, got, "x"+want)
+		if got := string(cef.AppendDecimal([]byte("x"), u)); got != "x"+want {
+			t.Errorf("AppendDecimal(%d) = %q, want %q", u, got, "x"+want)
 		}
 	}
 }
 
-// appendDecimal splits a number below 1e8 in the lanes of a word: every value of each lane (the
+// AppendDecimal splits a number below 1e8 in the lanes of a word: every value of each lane (the
 // four digits of each half, all below 200,000), with the other half at its edges, is written as
 // strconv writes it, and nothing before dst's end is touched.
 func TestAppendDecimalLanes(t *testing.T) {
 	check := func(u uint64) {
-		if got, want := appendDecimal([]byte("x"), u), strconv.AppendUint([]byte("x"), u, 10); string(got) != string(want) {
-			t.Fatalf("appendDecimal(%d) = %q, want %q", u, got, want)
+		if got, want := cef.AppendDecimal([]byte("x"), u), strconv.AppendUint([]byte("x"), u, 10); string(got) != string(want) {
+			t.Fatalf("AppendDecimal(%d) = %q, want %q", u, got, want)
 		}
 	}
 	for u := range uint64(200_000) {
@@ -38,17 +40,6 @@ func TestAppendDecimalLanes(t *testing.T) {
 			check(half*10_000 + other)
 			check(other*10_000 + half)
 			check(half*1e8 + other*1e4 + half) // a long number: its last eight digits in full
-		}
-	}
-}
-
-// foldsTo compares a status with words of lower-case ASCII letters only.
-func TestOutcomeWordsAreLowerCaseLetters(t *testing.T) {
-	for _, w := range outcomeWords {
-		for _, c := range []byte(w.word) {
-			if c < 'a' || c > 'z' {
-				t.Errorf("outcome word %q: %q is not a lower-case ASCII letter", w.word, c)
-			}
 		}
 	}
 }
