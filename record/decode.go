@@ -448,25 +448,52 @@ func startsUsual(b []byte) bool {
 		return false
 	}
 	at := int(b[0]&0x1f) + 1
-	return at+3 <= len(b) && usualValues[b[at]/64]>>(b[at]%64)&1 != 0
+	return at < len(b) && usualClass[b[at]] != notUsual
 }
 
-// usualValues is the set of the type bytes of the values usualFields reads: fixint, fixstr, str8 and
-// the integers of three bytes (int16, uint16).
-var usualValues = func() (set [4]uint64) {
+// What usualFields does with a value, told by its type byte (usualClass): notUsual is the general
+// way's (a float, an extension, bin, str16 and str32, the byte that is no type).
+const (
+	notUsual = iota
+	usualFixstr
+	usualStr8
+	usualFixint
+	usualSigned   // int8 to int64
+	usualUnsigned // uint8 to uint32, KindInt as the table of codes reads them
+	usualUint64   // KindUint
+	usualNil
+	usualBool
+	usualFixContainer // a fixmap or a fixarray, measured; the zero Value, as a nil's
+	usualCounted      // a map or an array with a 16- or 32-bit count, measured
+)
+
+// usualClass is what usualFields does with a value of each type byte.
+var usualClass = func() (t [256]uint8) {
 	for c := range 256 {
-		if c <= 0x7f || c >= 0xe0 || c&0xe0 == 0xa0 || c == 0xd9 || c == 0xcd || c == 0xd1 {
-			set[c/64] |= 1 << (c % 64)
+		switch {
+		case c <= 0x7f || c >= 0xe0:
+			t[c] = usualFixint
+		case c&0xe0 == 0xa0:
+			t[c] = usualFixstr
+		case c <= 0x9f:
+			t[c] = usualFixContainer
+		case c >= 0xd0 && c <= 0xd3:
+			t[c] = usualSigned
+		case c >= 0xcc && c <= 0xce:
+			t[c] = usualUnsigned
+		case c >= 0xdc && c <= 0xdf:
+			t[c] = usualCounted
 		}
 	}
-	return set
+	t[0xd9], t[0xcf], t[0xc0], t[0xc2], t[0xc3] = usualStr8, usualUint64, usualNil, usualBool, usualBool
+	return t
 }()
 
 // usualFields reads the pairs of it that are usual, up to the first that is not: a fixstr key and a
-// fixstr, a str8, a fixint or an integer of three bytes, nearly every pair of a record, told by
-// their type bytes without the table of codes and written in place as a Field. A pair that the bytes
-// left do not follow by 8 bytes from its start and 3 from its value's type byte is left to the
-// general way, so that the key's first word and an integer's bytes are read without a check each.
+// value that is no float, extension, bin or long string, nearly every pair of a record, told by
+// their type bytes and written in place as a Field. A pair that the bytes left do not follow by 8
+// bytes from its start (and a number by 9 from its type byte) is left to the general way, so that
+// the key's first word and a number's are read without a check each.
 func (d *Decoder) usualFields(dst []Field, it *Iter, slots *slotSet, memo *keyMemo) []Field {
 	b, left := it.rest, it.left
 	// room for the pairs declared that the bytes can hold (two bytes at least each), so that a field
@@ -475,36 +502,16 @@ func (d *Decoder) usualFields(dst []Field, it *Iter, slots *slotSet, memo *keyMe
 	dst = slices.Grow(dst, min(left, len(b))/2)
 	room := dst[n : n+min(left, len(b))/2]
 	i := 0
-loop:
 	for ; i < len(room) && len(b) >= 8; i++ {
 		first := binary.LittleEndian.Uint64(b) // the key's type byte and its first bytes
 		at := int(first&0x1f) + 1              // the value's type byte
-		if first&0xe0 != 0xa0 || at+3 > len(b) {
-			break // not a fixstr; a value of three bytes, so that an integer's can be read
+		if first&0xe0 != 0xa0 || at >= len(b) {
+			break // not a fixstr
 		}
-		f, end := &room[i], 0 // every member of f written, none zeroed first
-		switch c := b[at]; {
-		case c&0xe0 == 0xa0:
-			if end = at + 1 + int(c&0x1f); end > len(b) {
-				break loop
-			}
-			f.Value.setString(b[at+1 : end : end])
-		case c <= 0x7f || c >= 0xe0:
-			end = at + 1
-			f.Value.setInt(int64(int8(c)))
-		case c == 0xd9:
-			if end = at + 2 + int(b[at+1]); end > len(b) {
-				break loop
-			}
-			f.Value.setString(b[at+2 : end : end])
-		case c == 0xcd:
-			end = at + 3
-			f.Value.setInt(int64(binary.BigEndian.Uint16(b[at+1:])))
-		case c == 0xd1:
-			end = at + 3
-			f.Value.setInt(int64(int16(binary.BigEndian.Uint16(b[at+1:]))))
-		default:
-			break loop
+		f := &room[i] // every member of f written, none zeroed first
+		end := usualValue(&f.Value, b, at)
+		if end < 0 {
+			break
 		}
 		slot, ok := memo.remembered(n+i, first, b, at)
 		if !ok {
@@ -516,6 +523,67 @@ loop:
 	}
 	it.rest, it.left = b, left-2*i
 	return dst[:n+i]
+}
+
+// usualValue writes every member of v from the value at b[at], which b holds, and returns where
+// the value ends; -1 when it is not usual (usualClass) or not whole, or a number b does not follow
+// by 9 bytes from its type byte. A container is measured.
+func usualValue(v *Value, b []byte, at int) (end int) {
+	switch c := b[at]; usualClass[c] {
+	case usualFixstr:
+		if end = at + 1 + int(c&0x1f); end <= len(b) {
+			v.set(KindString, b[at+1:end:end], 0, 0)
+			return end
+		}
+	case usualStr8:
+		if at+1 < len(b) {
+			if end = at + 2 + int(b[at+1]); end <= len(b) {
+				v.set(KindString, b[at+2:end:end], 0, 0)
+				return end
+			}
+		}
+	case usualFixint:
+		v.set(KindInt, nil, int64(int8(c)), 0)
+		return at + 1
+	case usualSigned, usualUnsigned, usualUint64:
+		if at+9 > len(b) {
+			return -1
+		}
+		w, shift := binary.BigEndian.Uint64(b[at+1:]), 8*(9-uint(stepSize[c])) // its bytes, then those after
+		switch usualClass[c] {
+		case usualSigned:
+			v.set(KindInt, nil, int64(w)>>shift, 0)
+		case usualUnsigned:
+			v.set(KindInt, nil, int64(w>>shift), 0)
+		default:
+			v.set(KindUint, nil, 0, w)
+		}
+		return at + int(stepSize[c])
+	case usualNil:
+		v.set(KindNone, nil, 0, 0)
+		return at + 1
+	case usualBool:
+		v.set(KindBool, nil, int64(c&1), 0)
+		return at + 1
+	case usualFixContainer, usualCounted:
+		if n := measure(b[at:]); n >= 0 {
+			v.set(KindNone, nil, 0, 0)
+			return at + n
+		}
+	}
+	return -1
+}
+
+// measure is the length of the map or array at the start of b, -1 when b does not hold it whole.
+func measure(b []byte) int {
+	if c := b[0]; c <= 0x9f { // a fixmap or a fixarray
+		return sizeFrom(b, 1, int(stepMore[c])+1)
+	}
+	_, hdr, payload, children := headCounted(b)
+	if payload != 0 {
+		return -1
+	}
+	return sizeFrom(b, hdr, children)
 }
 
 // embed finds an event carried inside the record: a map under the Merge_Log_Key, or a JSON object

@@ -41,9 +41,10 @@ func Bool(b bool) Value {
 	return v
 }
 
-// setString and setInt write every member of v, which need not be zero.
-func (v *Value) setString(b []byte) { v.Kind, v.Bytes, v.Int, v.Uint, v.Float = KindString, b, 0, 0, 0 }
-func (v *Value) setInt(i int64)     { v.Kind, v.Bytes, v.Int, v.Uint, v.Float = KindInt, nil, i, 0, 0 }
+// set writes every member of v, which need not be zero: a value of any kind but KindFloat.
+func (v *Value) set(k Kind, b []byte, i int64, u uint64) {
+	v.Kind, v.Bytes, v.Int, v.Uint, v.Float = k, b, i, u, 0
+}
 
 // IsZero reports a value that is absent.
 func (v Value) IsZero() bool { return v.Kind == KindNone }
