@@ -14,6 +14,9 @@ type Event struct {
 	DefaultName string
 	Severity    int
 	Ext         []Field
+	// TextLen, when not 0, is the length of the Text and Address values (as product.Event.Wire
+	// sets it): AppendFit then takes it rather than adding them up.
+	TextLen int
 }
 
 // Field is one extension pair. A field made by NewField carries its key's and label's texts joined,

@@ -34,6 +34,9 @@ func (e *Encoder) AppendFit(dst []byte, ev *Event, size int) (out []byte, shorte
 
 // textBytes is the length of the event's text values (Text and Address), before escaping.
 func textBytes(ev *Event) int {
+	if ev.TextLen != 0 {
+		return ev.TextLen
+	}
 	n := 0
 	for i := range ev.Ext {
 		if ev.Ext[i].Kind < Number {

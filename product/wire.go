@@ -10,12 +10,13 @@ import (
 
 // Wire fills w with the event as the wire carries it: each key in the table's order, with its value
 // when the event's type sends it and it has one (the others hold none, and are left out), its label
-// ("New owner" for a file event's cs4), limit and kind (the address keys, numbers), and the type's Name
-// for a record without one. A whole number that is not negative is handed over as a cef.Whole
-// number, which the encoder writes; other numbers are written into nums, which Wire returns: reuse w
-// and nums, and once warm nothing is allocated. The keys' names, labels and limits are copied into w.Ext
-// when it does not hold a field for each key; after that Wire writes only what changes with the
-// event, so nothing else is to change w.Ext's fields between calls.
+// ("New owner" for a file event's cs4), limit and kind (the address keys, numbers), the type's Name
+// for a record without one, and the text values' length (TextLen). A whole number that is not
+// negative is handed over as a cef.Whole number, which the encoder writes; other numbers are written
+// into nums, which Wire returns: reuse w and nums, and once warm nothing is allocated. The keys'
+// names, labels and limits are copied into w.Ext when it does not hold a field for each key; after
+// that Wire writes only what changes with the event, so nothing else is to change w.Ext's fields
+// between calls.
 func (e *Event) Wire(w *cef.Event, nums []byte) []byte {
 	w.Time, w.ClassID, w.Name, w.DefaultName, w.Severity = e.Time, e.ClassID, e.Name, e.Type.Name, e.Severity
 	if len(w.Ext) != int(NumKeys) {
@@ -26,6 +27,7 @@ func (e *Event) Wire(w *cef.Event, nums []byte) []byte {
 		ext[KeyCs4] = e.cs4Field() // its label follows the event
 	}
 	nums = nums[:0]
+	text := 0 // the text values' length, as w.TextLen
 	sent := e.sent()
 	for k := range NumKeys {
 		switch v := &e.Values[k]; {
@@ -33,14 +35,16 @@ func (e *Event) Wire(w *cef.Event, nums []byte) []byte {
 			ext[k].Value, ext[k].Kind = nil, keyKinds[k] // not a Whole number, which has no Value
 		case v.Kind == record.KindString: // the usual value, as fill writes it, without the call
 			ext[k].Value, ext[k].Kind = v.Bytes, keyKinds[k]
+			text += len(v.Bytes)
 		case v.Kind == record.KindUint: // a PID, port or ID: the encoder writes its digits
 			ext[k].Num, ext[k].Kind = v.Uint, cef.Whole
 		case v.Kind == record.KindInt && v.Int >= 0:
 			ext[k].Num, ext[k].Kind = uint64(v.Int), cef.Whole
 		default:
-			nums = e.fill(&ext[k], k, nums)
+			nums = e.fill(&ext[k], k, nums) // a Number
 		}
 	}
+	w.TextLen = text
 	return nums
 }
 

@@ -288,6 +288,30 @@ func TestWireReused(t *testing.T) {
 	}
 }
 
+// Wire's TextLen is the length of the text values it hands over (Text and Address), which AppendFit
+// takes rather than adding them up: numbers, whole or not, and values not sent are not counted.
+func TestWireTextLen(t *testing.T) {
+	numbers := newEvent()
+	fullValues(numbers)
+	numbers.Values[product.KeyCs4] = record.Int(-7)
+	numbers.Values[product.KeyMsg] = record.Int(8)
+	admin := newEvent() // not runtime: most keys not sent
+	admin.Type = product.LookupType([]byte("ADM-001"))
+	fullValues(admin)
+	var w cef.Event
+	var nums []byte
+	for _, ev := range []*product.Event{numbers, admin, newEvent(), numbers} {
+		nums = ev.Wire(&w, nums)
+		text := 0
+		for _, f := range w.Ext {
+			if f.Kind == cef.Text || f.Kind == cef.Address {
+				text += len(f.Value)
+			}
+		}
+		assert.Equal(t, text, w.TextLen)
+	}
+}
+
 var (
 	runtimePrefixes = []string{"PM", "FM", "NT", "FPM", "FNT", "FFM", "FFTP"}
 	otherPrefixes   = []string{"ADM", "CVE", "MLW", "SD", "MS", "NCMP", "CMP", "CI", "PLC", "BNCH", "AG", "SJ", "RT", "API"}
