@@ -170,27 +170,28 @@ func appendEvent(dst []byte, ev *Event, c *cuts) []byte {
 	dst = append(dst, '|')
 	dst = strconv.AppendInt(dst, int64(ev.Severity), 10)
 	dst = append(dst, '|')
-	skip := 1 // the first pair has no space before it
+	// Every pair is written with the space before it, the first one's over the '|', put back after.
+	bar := len(dst) - 1
+	dst = dst[:bar]
 	for i := range ev.Ext {
 		f := &ev.Ext[i]
 		if len(f.Value) == 0 && f.Kind != Whole {
 			continue // an empty value is left out with its key
 		}
 		mark := len(dst)
-		if skip == 0 && f.keyLen != 0 {
+		if f.keyLen != 0 {
 			// One 16-byte store of the key's text; the bytes past it are spare room, written over next.
 			dst = slices.Grow(dst, len(f.keyText))
 			*(*[len(f.keyText)]byte)(dst[len(dst) : len(dst)+len(f.keyText)]) = f.keyText
 			dst = dst[:len(dst)+int(f.keyLen)]
 		} else {
-			dst = f.appendKey(dst, skip)
+			dst = f.appendKey(dst)
 		}
 		valueStart := len(dst)
 		if dst = appendValue(dst, f, c.value(i)); len(dst) == valueStart {
 			dst = dst[:mark] // so is a value that trimming or a cut empties
 			continue
 		}
-		skip = 0
 		if f.labelLen != 0 {
 			// One 32-byte store, as for the key.
 			dst = slices.Grow(dst, len(f.labelText))
@@ -200,15 +201,17 @@ func appendEvent(dst []byte, ev *Event, c *cuts) []byte {
 			dst = f.appendLabel(dst)
 		}
 	}
+	dst = dst[:max(len(dst), bar+1)]
+	dst[bar] = '|'
 	return dst
 }
 
-// appendKey writes " Key=", without its space when skip is 1.
-func (f *Field) appendKey(dst []byte, skip int) []byte {
+// appendKey writes " Key=".
+func (f *Field) appendKey(dst []byte) []byte {
 	if f.joined != "" {
-		return append(dst, f.joined[skip:len(f.Key)+2]...)
+		return append(dst, f.joined[:len(f.Key)+2]...)
 	}
-	return append(append(append(dst, " "[skip:]...), f.Key...), '=')
+	return append(append(append(dst, ' '), f.Key...), '=')
 }
 
 // appendLabel writes " KeyLabel=Label", or nothing for a field without a label.
