@@ -286,6 +286,25 @@ func firstEvent(t *testing.T, d *record.Decoder, chunk []byte) record.Event {
 	return ev
 }
 
+// assertFieldsAsAWalk: ev's fields are the two pairs of body, key, node and value as a walk over the
+// map finds them (c is the type byte of the first value, for the messages); with keys, each field's
+// Slot is the look-up's.
+func assertFieldsAsAWalk(t *testing.T, ev *record.Event, body []byte, keys *record.Keys, c byte) {
+	t.Helper()
+	require.Len(t, ev.Fields, 2, "type byte 0x%02x", c)
+	it := record.NodeOf(body).Pairs()
+	for _, f := range ev.Fields {
+		k, v, ok := it.Next()
+		require.True(t, ok)
+		assert.Equal(t, string(k), string(f.Key), "type byte 0x%02x", c)
+		assert.Equal(t, v.Bytes(), f.Raw.Bytes(), "type byte 0x%02x", c)
+		assert.Equal(t, v.Value(), f.Value, "type byte 0x%02x", c)
+		if keys != nil {
+			assert.Equal(t, keys.Index(k), ev.Slot(keys, &f), "type byte 0x%02x, key %q", c, k)
+		}
+	}
+}
+
 // The decoder's reading of the usual pairs by their type bytes gives what the table of codes gives:
 // for every type byte of a value, the field's value and node are those a walk over the map finds.
 func TestUsualPairsReadAsTheTableReadsThem(t *testing.T) {
@@ -297,15 +316,7 @@ func TestUsualPairsReadAsTheTableReadsThem(t *testing.T) {
 		for _, key := range []string{"k", strings.Repeat("k", 31), strings.Repeat("k", 32)} {
 			body := cat(fixmap(2), mstr(key), value, mstr("z"), []byte{0x01})
 			ev := firstEvent(t, record.NewDecoder(), current(sec0, 0, body))
-			require.Len(t, ev.Fields, 2, "type byte 0x%02x", c)
-			it := record.NodeOf(body).Pairs()
-			for _, f := range ev.Fields {
-				k, v, ok := it.Next()
-				require.True(t, ok)
-				assert.Equal(t, string(k), string(f.Key), "type byte 0x%02x", c)
-				assert.Equal(t, v.Bytes(), f.Raw.Bytes(), "type byte 0x%02x", c)
-				assert.Equal(t, v.Value(), f.Value, "type byte 0x%02x", c)
-			}
+			assertFieldsAsAWalk(t, &ev, body, nil, byte(c))
 		}
 	}
 }
@@ -342,16 +353,7 @@ func TestUsualPairsFollowedByMoreBytesReadAsTheTableReadsThem(t *testing.T) {
 				ok, err := d.Next(&ev)
 				require.True(t, ok)
 				require.NoError(t, err)
-				require.Len(t, ev.Fields, 2, "type byte 0x%02x", c)
-				it := record.NodeOf(body).Pairs()
-				for _, f := range ev.Fields {
-					k, v, ok := it.Next()
-					require.True(t, ok)
-					assert.Equal(t, string(k), string(f.Key), "type byte 0x%02x", c)
-					assert.Equal(t, v.Bytes(), f.Raw.Bytes(), "type byte 0x%02x", c)
-					assert.Equal(t, v.Value(), f.Value, "type byte 0x%02x", c)
-					assert.Equal(t, keys.Index(k), ev.Slot(keys, &f), "type byte 0x%02x, key %q", c, k)
-				}
+				assertFieldsAsAWalk(t, &ev, body, keys, c)
 			}
 		}
 	}
