@@ -502,6 +502,7 @@ func (d *Decoder) usualFields(dst []Field, it *Iter, slots *slotSet, memo *keyMe
 	dst = slices.Grow(dst, min(left, len(b))/2)
 	room := dst[n : n+min(left, len(b))/2]
 	i := 0
+loop:
 	for ; i < len(room) && len(b) >= 8; i++ {
 		first := binary.LittleEndian.Uint64(b) // the key's type byte and its first bytes
 		at := int(first&0x1f) + 1              // the value's type byte
@@ -509,9 +510,26 @@ func (d *Decoder) usualFields(dst []Field, it *Iter, slots *slotSet, memo *keyMe
 			break // not a fixstr
 		}
 		f := &room[i] // every member of f written, none zeroed first
-		end := usualValue(&f.Value, b, at)
-		if end < 0 {
-			break
+		// the strings, the most usual values, are read without a call
+		var end int
+		switch c := b[at]; {
+		case c&0xe0 == 0xa0:
+			if end = at + 1 + int(c&0x1f); end > len(b) {
+				break loop
+			}
+			f.Value.set(KindString, b[at+1:end:end], 0, 0)
+		case c == 0xd9:
+			if at+1 >= len(b) {
+				break loop
+			}
+			if end = at + 2 + int(b[at+1]); end > len(b) {
+				break loop
+			}
+			f.Value.set(KindString, b[at+2:end:end], 0, 0)
+		default:
+			if end = usualValue(&f.Value, b, at); end < 0 {
+				break loop
+			}
 		}
 		slot, ok := memo.remembered(n+i, first, b, at)
 		if !ok {
@@ -527,21 +545,9 @@ func (d *Decoder) usualFields(dst []Field, it *Iter, slots *slotSet, memo *keyMe
 
 // usualValue writes every member of v from the value at b[at], which b holds, and returns where
 // the value ends; -1 when it is not usual (usualClass) or not whole, or a number b does not follow
-// by 9 bytes from its type byte. A container is measured.
+// by 9 bytes from its type byte. A container is measured. A string (fixstr, str8) is usualFields' own case.
 func usualValue(v *Value, b []byte, at int) (end int) {
 	switch c := b[at]; usualClass[c] {
-	case usualFixstr:
-		if end = at + 1 + int(c&0x1f); end <= len(b) {
-			v.set(KindString, b[at+1:end:end], 0, 0)
-			return end
-		}
-	case usualStr8:
-		if at+1 < len(b) {
-			if end = at + 2 + int(b[at+1]); end <= len(b) {
-				v.set(KindString, b[at+2:end:end], 0, 0)
-				return end
-			}
-		}
 	case usualFixint:
 		v.set(KindInt, nil, int64(int8(c)), 0)
 		return at + 1
