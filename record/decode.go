@@ -2,9 +2,10 @@
 //
 // A chunk may be damaged on disk or written by an attacker, so nothing it declares is trusted: every
 // length is checked against the bytes left before anything is read, skipped or allocated for it (by
-// head and size in node.go, and by the fast paths that tell a type byte themselves: sizeFrom, pair,
-// Kind and usualFields), and what one record can make the decoder hold is bounded by the limits
-// below, whatever the record holds.
+// head and size in node.go, and by the fast paths that tell a type byte themselves: sizeFrom,
+// Iter.take and pair, Node.Str and Kind, the decoder's usualFields, usualValue and measure, and
+// Walk's scalarEnd, Key, Value, EnterMap and EnterArray), and what one record can make the decoder
+// hold is bounded by the limits below, whatever the record holds.
 package record
 
 import (
@@ -430,7 +431,7 @@ func (d *Decoder) fields(dst []Field, slots *slotSet, memo *keyMemo, m Node) ([]
 		if !isStr {
 			continue
 		}
-		slot := NoSlot
+		var slot int
 		if b[0]&0xe0 == 0xa0 { // a fixstr key
 			slot = memo.index(d.keys, len(dst), b, len(key)+1)
 		} else {
@@ -454,9 +455,8 @@ func startsUsual(b []byte) bool {
 // What usualFields does with a value, told by its type byte (usualClass): notUsual is the general
 // way's (a float, an extension, bin, str16 and str32, the byte that is no type).
 const (
-	notUsual = iota
-	usualFixstr
-	usualStr8
+	notUsual    = iota
+	usualString // fixstr, str8: read by usualFields itself
 	usualFixint
 	usualSigned   // int8 to int64
 	usualUnsigned // uint8 to uint32, KindInt as the table of codes reads them
@@ -474,7 +474,7 @@ var usualClass = func() (t [256]uint8) {
 		case c <= 0x7f || c >= 0xe0:
 			t[c] = usualFixint
 		case c&0xe0 == 0xa0:
-			t[c] = usualFixstr
+			t[c] = usualString
 		case c <= 0x9f:
 			t[c] = usualFixContainer
 		case c >= 0xd0 && c <= 0xd3:
@@ -485,7 +485,7 @@ var usualClass = func() (t [256]uint8) {
 			t[c] = usualCounted
 		}
 	}
-	t[0xd9], t[0xcf], t[0xc0], t[0xc2], t[0xc3] = usualStr8, usualUint64, usualNil, usualBool, usualBool
+	t[0xd9], t[0xcf], t[0xc0], t[0xc2], t[0xc3] = usualString, usualUint64, usualNil, usualBool, usualBool
 	return t
 }()
 
@@ -545,7 +545,8 @@ loop:
 
 // usualValue writes every member of v from the value at b[at], which b holds, and returns where
 // the value ends; -1 when it is not usual (usualClass) or not whole, or a number b does not follow
-// by 9 bytes from its type byte. A container is measured. A string (fixstr, str8) is usualFields' own case.
+// by 9 bytes from its type byte, and for a string, which usualFields reads itself. A container is
+// measured.
 func usualValue(v *Value, b []byte, at int) (end int) {
 	switch c := b[at]; usualClass[c] {
 	case usualFixint:

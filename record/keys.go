@@ -138,9 +138,9 @@ func (m *keyMemo) learn(k *Keys, i int, b []byte, at int) int {
 }
 
 // index is k.Index of the fixstr key at the start of b, at place i of a map, told by the memo when
-// it can be.
+// it can be, as usualFields tells it.
 func (m *keyMemo) index(k *Keys, i int, b []byte, at int) int {
-	if len(b) < 8 || i >= len(m.at) {
+	if len(b) < 8 {
 		return k.Index(b[1:at])
 	}
 	if slot, ok := m.remembered(i, binary.LittleEndian.Uint64(b), b, at); ok {

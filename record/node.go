@@ -99,8 +99,8 @@ var codes = func() (t [256]code) {
 // follow it as its children (array elements, or keys and values of a map). A header that b does not
 // hold whole, or a byte that is no type, is nodeInvalid with payload -1, so that a check of the
 // payload against the bytes left refuses it too. Every header is read by it, but for the type bytes
-// that fast paths tell themselves (sizeFrom, pair, Kind, and the decoder's usualFields), which check
-// the bytes left as it does.
+// that fast paths tell themselves (the package comment lists them), which check the bytes left as it
+// does.
 func head(b []byte) (k NodeKind, hdr, payload, children int) {
 	if k, hdr, payload, children, ok := headFixed(b); ok {
 		return k, hdr, payload, children
