@@ -15,7 +15,8 @@ type Event struct {
 	Severity    int
 	Ext         []Field
 	// TextLen, when not 0, is the length of the Text and Address values (as product.Event.Wire
-	// sets it): AppendFit then takes it rather than adding them up.
+	// sets it): AppendFit then takes it rather than adding them up. It must be kept true when a value
+	// of Ext changes: AppendFit encodes a message whole, without measuring, when it says it fits.
 	TextLen int
 }
 
@@ -52,8 +53,8 @@ func NewField(key, label string, max int, kind Kind) Field {
 	if n := len(key) + 2; n <= len(f.keyText) {
 		f.keyLen = uint8(copy(f.keyText[:], joined[:n]))
 	}
-	if label := joined[len(key)+2:]; label != "" && len(label) <= len(f.labelText) {
-		f.labelLen = uint8(copy(f.labelText[:], label))
+	if pair := joined[len(key)+2:]; pair != "" && len(pair) <= len(f.labelText) {
+		f.labelLen = uint8(copy(f.labelText[:], pair))
 	}
 	return f
 }
