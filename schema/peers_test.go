@@ -292,6 +292,37 @@ func TestTracee(t *testing.T) {
 	}
 }
 
+// A connection's remote_addr and local_addr arguments, among others: the far end is the first
+// remote_addr (else addr), the near end local_addr; egress goes from the near end, ingress from the
+// far one. The walk over args stops once it holds every argument its kind wants (remote_addr, addr,
+// local_addr), so each event has one of them after the other two: the first would lose its
+// local_addr were local_addr not wanted, the second its remote_addr (to addr) were remote_addr not.
+func TestTraceeConnectionArgs(t *testing.T) {
+	sin := func(addr, port string) map[string]any {
+		return map[string]any{"sa_family": "AF_INET", "sin_addr": addr, "sin_port": port}
+	}
+	const common = "dpid=200 spid=199 "
+	tests := []struct {
+		name string
+		body any
+		want string
+	}{
+		{"a connect: local_addr after remote_addr and addr",
+			traceeEvent("connect", []any{arg("remote_addr", sin("198.51.100.7", "443")), arg("addr", sin("192.0.2.1", "1")),
+				arg("local_addr", sin("10.0.0.5", "40000")), arg("remote_addr", sin("192.0.2.99", "2"))}, nil),
+			head + "NT-001|Networking|3|src=10.0.0.5 " + common + "act=egress spt=40000 dst=198.51.100.7 dpt=443 dproc=sh duid=0 deviceDirection=1 outcome=Other msg=connect"},
+		{"an accept: remote_addr after addr and local_addr",
+			traceeEvent("security_socket_accept", []any{arg("addr", sin("192.0.2.1", "1")), arg("local_addr", sin("10.0.0.5", "8080")),
+				arg("remote_addr", sin("198.51.100.7", "51000")), arg("remote_addr", sin("192.0.2.99", "2"))}, nil),
+			head + "NT-001|Networking|3|src=198.51.100.7 " + common + "act=ingress spt=51000 dst=10.0.0.5 dpt=8080 dproc=sh duid=0 deviceDirection=0 outcome=Other msg=security_socket_accept"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, cefLine(t, &Mapper{}, tt.body))
+		})
+	}
+}
+
 // The kubernetes filter's block: host fills the node, pod_name the source, when the event has
 // none; nothing else of it is taken for the workload.
 func TestKubernetesFilterBlock(t *testing.T) {

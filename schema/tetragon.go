@@ -80,15 +80,22 @@ type tetragonKeys struct {
 	entered                               uint8 // the keys met of those entered (firstKey)
 }
 
-// The keys of an event, and of its process, that are entered rather than kept.
-const (
+// The keys that are entered rather than kept, as bits of the entered set of the map that holds
+// them: each set has its own bits.
+const ( // tetragonKeys.entered: the event's
 	keyProcess uint8 = 1 << iota
 	keyParent
 	keyArgs
-	keyCreds
+)
+
+const ( // tetragonProcessKeys.entered: the process's
+	keyCreds uint8 = 1 << iota
 	keyUser
 	keyPod
-	keyContainer
+)
+
+const ( // tetragonPodKeys.entered: the pod's and its container's
+	keyContainer uint8 = 1 << iota
 	keyImage
 )
 
