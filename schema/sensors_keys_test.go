@@ -120,3 +120,13 @@ func TestTraceeArgumentCountsTheFirstTimeItHoldsAValue(t *testing.T) {
 		}
 	}
 }
+
+// Every kind of event has its IDs and the arguments a Tracee event of it is read for: a kind added
+// without them would map its events with no ID, or read none of their arguments.
+func TestEveryKindHasItsEntries(t *testing.T) {
+	for k := range numKinds {
+		assert.NotEmpty(t, violationIDs[k], "kind %d", k)
+		assert.NotEmpty(t, observationIDs[k], "kind %d", k)
+		assert.NotZero(t, kindArgs[k], "kind %d", k)
+	}
+}

@@ -15,13 +15,14 @@ const (
 	kindProcess kind = iota
 	kindFile
 	kindNetwork
+	numKinds // the tables by kind have an entry for each: TestEveryKindHasItsEntries
 )
 
 // The event IDs written for the sensors' events: a rule alert is a policy violation (FPM, FFM,
 // FNT), a plain observation is not (PM, FM, NT). Each type has the one ID -001.
 var (
-	violationIDs   = [...][]byte{kindProcess: []byte("FPM-001"), kindFile: []byte("FFM-001"), kindNetwork: []byte("FNT-001")}
-	observationIDs = [...][]byte{kindProcess: []byte("PM-001"), kindFile: []byte("FM-001"), kindNetwork: []byte("NT-001")}
+	violationIDs   = [numKinds][]byte{kindProcess: []byte("FPM-001"), kindFile: []byte("FFM-001"), kindNetwork: []byte("FNT-001")}
+	observationIDs = [numKinds][]byte{kindProcess: []byte("PM-001"), kindFile: []byte("FM-001"), kindNetwork: []byte("NT-001")}
 )
 
 // The operations of docs/events.md §5 (act).

@@ -2,7 +2,6 @@ package schema
 
 import (
 	"bytes"
-	"math"
 	"strconv"
 
 	"github.com/kcs-siem/siem-cef/record"
@@ -79,10 +78,9 @@ const (
 )
 
 // kindArgs are the arguments (bits of their use) that the mapping of each kind of event reads, and
-// allArgs every one. It has an entry for every value of kind (a uint8): a kind added without one
-// wants no argument (0) rather than indexing out of range.
+// allArgs every one.
 var (
-	kindArgs = [math.MaxUint8 + 1]uint16{
+	kindArgs = [numKinds]uint16{
 		kindProcess: 1<<argPath | 1<<argArgv,
 		kindFile:    1<<argPath | 1<<argOldPath | 1<<argMode,
 		kindNetwork: 1<<argRemote | 1<<argAddr | 1<<argLocal,
