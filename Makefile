@@ -80,3 +80,4 @@ fuzz:
 	$(GO) test ./pipeline -run '^$$' -fuzz '^FuzzAggregate$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./schema -run '^$$' -fuzz '^FuzzIsIPv4$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./record -run '^$$' -fuzz '^FuzzJSONNumber$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
+	$(GO) test ./record -run '^$$' -fuzz '^FuzzWalk$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
