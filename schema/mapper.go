@@ -202,11 +202,13 @@ func firstKey(seen *uint8, key uint8) bool {
 	return true
 }
 
-// keepFirst puts v in *n unless n holds a value already: the first of a repeated key counts.
-func keepFirst(n *record.Node, v record.Node) {
+// keepFirst puts v in *n unless n holds a value already: the first of a repeated key counts. It
+// reports whether n holds a value then.
+func keepFirst(n *record.Node, v record.Node) bool {
 	if n.Kind() == record.NodeAbsent {
 		*n = v
 	}
+	return n.Kind() != record.NodeAbsent
 }
 
 // runtimePrefixes are the container runtimes' prefixes of a container ID.

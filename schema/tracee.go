@@ -130,17 +130,13 @@ func (a *traceeArgs) take(m *Mapper, use int, value record.Node) {
 		}
 		holds = a.mode != nil
 	case argArgv:
-		keepFirst(&a.argv, value)
-		holds = a.argv.Kind() != record.NodeAbsent
+		holds = keepFirst(&a.argv, value)
 	case argRemote:
-		keepFirst(&a.remote, value)
-		holds = a.remote.Kind() != record.NodeAbsent
+		holds = keepFirst(&a.remote, value)
 	case argAddr:
-		keepFirst(&a.addr, value)
-		holds = a.addr.Kind() != record.NodeAbsent
+		holds = keepFirst(&a.addr, value)
 	case argLocal:
-		keepFirst(&a.local, value)
-		holds = a.local.Kind() != record.NodeAbsent
+		holds = keepFirst(&a.local, value)
 	case argTrigger:
 		if !a.triggered {
 			a.trigger, a.triggered = value, true
