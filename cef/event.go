@@ -15,8 +15,10 @@ type Event struct {
 	Severity    int
 	Ext         []Field
 	// TextLen, when not 0, is the length of the Text and Address values (as product.Event.Wire
-	// sets it): AppendFit then takes it rather than adding them up. It must be kept true when a value
-	// of Ext changes: AppendFit encodes a message whole, without measuring, when it says it fits.
+	// sets it): AppendFit then takes it rather than adding them up. Keep it true when a value of Ext
+	// changes: AppendFit tries the message whole first when it says the text fits, which is what
+	// bounds that try's cost; one too small lets a large event be encoded whole before it is
+	// shortened (the line is the same, the work is not).
 	TextLen int
 }
 

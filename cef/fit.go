@@ -16,7 +16,7 @@ import (
 //
 // Its cost grows with size, not with the event: values are measured only as far as a message of
 // size bytes can carry them, the cut level follows from those measures, and the message is encoded
-// once more. Whether the message fits whole is told by ev.TextLen when it is set, so it must be true.
+// once more. The text's length is ev.TextLen when it is set (see Event.TextLen).
 func (e *Encoder) AppendFit(dst []byte, ev *Event, size int) (out []byte, shortened, ok bool) {
 	start := len(dst)
 	if textBytes(ev) <= size {

@@ -417,7 +417,11 @@ func (m *Mapper) tetragonPolicy(name []byte, ev *tetragonKeys, binary []byte, d 
 		d.setBytes(FieldOperation, act)
 		d.setBytes(FieldPath, orElse(a.path, binary))
 	}
-	d.setBytes(FieldMessage, m.join(": ", str(ev.policy), orElse(str(ev.message), m.join(" ", name, fn))))
+	msg := str(ev.message)
+	if len(msg) == 0 { // the hook's name is joined only when the policy gave no message
+		msg = m.join(" ", name, fn)
+	}
+	d.setBytes(FieldMessage, m.join(": ", str(ev.policy), msg))
 }
 
 // tetragonStatus is Enforce when the policy's action stopped what it matched, else Audit.
