@@ -295,7 +295,7 @@ func (r *jsonReader) str(dst []byte) ([]byte, bool) {
 		if m := swar.Equal(w, quotes) | swar.Equal(w, slashes); m != 0 {
 			n := k + bits.TrailingZeros64(m)/8
 			if src[n] != '"' {
-				return r.escaped(dst, from)
+				return r.escaped(dst, from, from+n)
 			}
 			out[0] = 0xa0 | byte(n)
 			r.i = from + n + 1
@@ -313,18 +313,18 @@ func (r *jsonReader) longStr(dst []byte, from, clean int) ([]byte, bool) {
 		r.i = j + 1
 		return append(appendStrHeader(dst, j-from), r.s[from:j]...), true
 	}
-	return r.escaped(dst, from)
+	return r.escaped(dst, from, j)
 }
 
-// escaped reads a string with escapes from from, after its opening quote: it is written after a
-// str32 header, whose length is known at its end (endString).
-func (r *jsonReader) escaped(dst []byte, from int) ([]byte, bool) {
+// escaped reads a string with escapes from from, after its opening quote, whose first quote or
+// backslash is at j (its caller found it): it is written after a str32 header, whose length is known
+// at its end (endString).
+func (r *jsonReader) escaped(dst []byte, from, j int) ([]byte, bool) {
 	r.i = from
 	at := len(dst)
 	dst = append(dst, 0xdb, 0, 0, 0, 0)
-	for {
+	for ; ; j = quoteOrBackslash(r.s, r.i) {
 		// copy the run up to the next quote or backslash at once
-		j := quoteOrBackslash(r.s, r.i)
 		dst = append(dst, r.s[r.i:j]...)
 		r.i = j
 		if r.i >= len(r.s) {
