@@ -179,6 +179,7 @@ type Decoder struct {
 	// (NoSlot for no Merge_Log_Key): embed then looks for them without a walk over the fields.
 	embedSlots   [3]int
 	embedBySlots bool
+	embedMask    slotSet // embedSlots as a set, to be met by a record's in one test
 	// bodyMemo and embeddedMemo remember the slots of the last record's keys, and of the last
 	// embedded event's.
 	bodyMemo, embeddedMemo keyMemo
@@ -214,6 +215,10 @@ func (d *Decoder) findEmbedSlots() {
 	}
 	d.embedBySlots = d.embedSlots[1] != NoSlot && d.embedSlots[2] != NoSlot &&
 		(d.mergeLogKey == "" || d.embedSlots[0] != NoSlot)
+	d.embedMask.reset(d.keys)
+	for _, slot := range d.embedSlots {
+		d.embedMask.add(slot)
+	}
 }
 
 // Reset points the decoder at a chunk. The chunk is not copied: events refer to it.
@@ -351,15 +356,21 @@ func usualHeader(ev *Event, b []byte) (body Node, ok bool) {
 	if len(b) <= size || b[0] != 0x92 || b[1] != 0x92 || b[2] != 0xd7 || b[3] != 0 || b[12] != 0x80 {
 		return Node{}, false
 	}
-	s, ns := binary.BigEndian.Uint32(b[4:]), binary.BigEndian.Uint32(b[8:])
-	if ns == 0 && (s == eventTimeGroupStart || s == eventTimeGroupEnd) {
+	t, marker := eventTime(binary.BigEndian.Uint32(b[4:]), binary.BigEndian.Uint32(b[8:]))
+	if body = (Node{b[size:]}); marker || body.Kind() != NodeMap || body.Len() > maxFields {
 		return Node{}, false
 	}
-	if body = (Node{b[size:]}); body.Kind() != NodeMap || body.Len() > maxFields {
-		return Node{}, false
-	}
-	ev.Time = time.Unix(int64(s), int64(ns))
+	ev.Time = t
 	return body, true
+}
+
+// eventTime is the time an EventTime's seconds and nanoseconds tell, or marker for a group
+// marker's (seconds 0xFFFFFFFF or 0xFFFFFFFE, no nanoseconds).
+func eventTime(s, ns uint32) (t time.Time, marker bool) {
+	if ns == 0 && (s == eventTimeGroupStart || s == eventTimeGroupEnd) {
+		return t, true
+	}
+	return time.Unix(int64(s), int64(ns)), false
 }
 
 // readTime reads a timestamp: EventTime (extension 0 of 8 bytes: uint32 seconds and nanoseconds,
@@ -378,12 +389,8 @@ func readTime(n Node) (t time.Time, marker bool, reason string) {
 		if typ := int8(n.b[hdr-1]); typ != 0 || payload != 8 {
 			return t, false, fmt.Sprintf("timestamp is extension %d of %d bytes, want EventTime (0, 8 bytes)", typ, payload)
 		}
-		s := binary.BigEndian.Uint32(n.b[hdr:])
-		ns := binary.BigEndian.Uint32(n.b[hdr+4:])
-		if (s == eventTimeGroupStart || s == eventTimeGroupEnd) && ns == 0 {
-			return t, true, ""
-		}
-		return time.Unix(int64(s), int64(ns)), false, ""
+		t, marker = eventTime(binary.BigEndian.Uint32(n.b[hdr:]), binary.BigEndian.Uint32(n.b[hdr+4:]))
+		return t, marker, ""
 	case NodeInt:
 		if v.Int < 0 {
 			return time.Unix(v.Int, 0), false, ""
@@ -497,7 +504,8 @@ var usualClass = func() (t [256]uint8) {
 func (d *Decoder) usualFields(dst []Field, it *Iter, slots *slotSet, memo *keyMemo) []Field {
 	b, left := it.rest, it.left
 	// room for the pairs declared that the bytes can hold (two bytes at least each), so that a field
-	// is written in place with no check of the capacity
+	// is written in place with no check of the capacity; the callers checked the count against
+	// maxFields, which bounds it whatever the bytes after the record
 	n := len(dst)
 	dst = slices.Grow(dst, min(left, len(b))/2)
 	room := dst[n : n+min(left, len(b))/2]
@@ -598,8 +606,7 @@ func measure(b []byte) int {
 // docker parser) or `event` (Tracee's forward output), the first of each key, in that order. A
 // string that is not a JSON object is left alone: the record stays a plain log line.
 func (d *Decoder) embed(ev *Event) {
-	if d.embedBySlots && !ev.RecordHas(d.keys, d.embedSlots[0]) && !ev.RecordHas(d.keys, d.embedSlots[1]) &&
-		!ev.RecordHas(d.keys, d.embedSlots[2]) {
+	if d.embedBySlots && !ev.fieldSlots.meets(&d.embedMask) {
 		return
 	}
 	// the Merge_Log_Key, log, event: found in one pass over the keys, backwards so that the first wins;

@@ -231,6 +231,16 @@ func (s *slotSet) add(slot int) {
 	}
 }
 
+// meets reports a slot that both s and o hold; o is of the same Keys.
+func (s *slotSet) meets(o *slotSet) bool {
+	for i := range s.used {
+		if s.words[i]&o.words[i] != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // hasAny reports a slot from first to last in the set; first is not negative.
 func (s *slotSet) hasAny(first, last int) bool {
 	last = min(last, len(s.words)*64-1)
