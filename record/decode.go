@@ -3,7 +3,7 @@
 // A chunk may be damaged on disk or written by an attacker, so nothing it declares is trusted: every
 // length is checked against the bytes left before anything is read, skipped or allocated for it (by
 // head and size in node.go, and by the fast paths that tell a type byte themselves: sizeFrom,
-// Iter.take and pair, Node.Str and Kind, the decoder's usualFields, usualValue and measure, and
+// Iter.take and pair, Node.Str and Kind, the decoder's usualFields and usualValue, and
 // Walk's scalarEnd, Key, Value, EnterMap and EnterArray), and what one record can make the decoder
 // hold is bounded by the limits below, whatever the record holds.
 package record
@@ -581,24 +581,12 @@ func usualValue(v *Value, b []byte, at int) (end int) {
 		v.set(KindBool, nil, int64(c&1), 0)
 		return at + 1
 	case usualFixContainer, usualCounted:
-		if n := measure(b[at:]); n >= 0 {
+		if n := size(b[at:]); n >= 0 {
 			v.set(KindNone, nil, 0, 0)
 			return at + n
 		}
 	}
 	return -1
-}
-
-// measure is the length of the map or array at the start of b, -1 when b does not hold it whole.
-func measure(b []byte) int {
-	if c := b[0]; c <= 0x9f { // a fixmap or a fixarray
-		return sizeFrom(b, 1, int(stepMore[c])+1)
-	}
-	_, hdr, payload, children := headCounted(b)
-	if payload != 0 {
-		return -1
-	}
-	return sizeFrom(b, hdr, children)
 }
 
 // embed finds an event carried inside the record: a map under the Merge_Log_Key, or a JSON object

@@ -165,11 +165,9 @@ func span(b []byte, hdr, payload, children int) int {
 }
 
 // size is the length in bytes of the value at the start of b, children included, or -1 when b does
-// not hold a whole value.
-func size(b []byte) int {
-	_, hdr, payload, children := head(b)
-	return span(b, hdr, payload, children)
-}
+// not hold a whole value: sizeFrom's count of one value, so that a container's header is told by
+// its tables too.
+func size(b []byte) int { return sizeFrom(b, 0, 1) }
 
 // stepSize and stepMore are what the type byte of a value whose header it tells whole (a width of
 // 0 in codes) tells sizeFrom: the length of the header and payload (0 for the other type bytes),
