@@ -40,6 +40,9 @@ type Filter struct {
 	groups        map[string]bool
 	allGroups     bool
 	runtime       map[string]bool // selected runtime prefixes
+	// runtimeTypes are the selected runtime types: Allows compares an event's type with each (at
+	// most seven) rather than hashing its prefix.
+	runtimeTypes []*product.Type
 }
 
 // New builds the filter of an integration's selection.
@@ -61,6 +64,9 @@ func New(s Selection) *Filter {
 	}
 	for _, p := range s.RuntimeEvents {
 		f.runtime[p] = true
+		if t, ok := product.TypeByPrefix(p); ok && t.Runtime && !slices.Contains(f.runtimeTypes, t) {
+			f.runtimeTypes = append(f.runtimeTypes, t)
+		}
 	}
 	return f
 }
@@ -68,7 +74,7 @@ func New(s Selection) *Filter {
 // Allows reports whether an event goes to this integration.
 func (f *Filter) Allows(ev *product.Event) bool {
 	if ev.Type.Runtime {
-		return f.runtime[ev.Type.Prefix] && (f.allGroups || len(ev.AgentGroup) > 0 && f.groups[string(ev.AgentGroup)])
+		return slices.Contains(f.runtimeTypes, ev.Type) && (f.allGroups || len(ev.AgentGroup) > 0 && f.groups[string(ev.AgentGroup)])
 	}
 	if f.allCategories {
 		return true

@@ -164,15 +164,18 @@ func LookupType(eventID []byte) *Type {
 	if i := bytes.IndexByte(eventID, '-'); i >= 0 {
 		prefix = eventID[:i]
 	}
-	if t, ok := TypeByPrefix(string(prefix)); ok {
+	if t, ok := typeByCode(prefixCode(prefix)); ok {
 		return t
 	}
 	return UnknownType
 }
 
 // TypeByPrefix finds a type of the table by its prefix ("PM").
-func TypeByPrefix(prefix string) (*Type, bool) {
-	if code, ok := prefixCode(prefix); ok {
+func TypeByPrefix(prefix string) (*Type, bool) { return typeByCode(prefixCode(prefix)) }
+
+// typeByCode finds the type whose prefix prefixCode made code.
+func typeByCode(code uint64, ok bool) (*Type, bool) {
+	if ok {
 		for i, c := range prefixCodes {
 			if c == code {
 				return &types[i], true
@@ -194,7 +197,7 @@ var prefixCodes = func() []uint64 {
 
 // prefixCode packs a prefix of up to 7 bytes and its length into a word; ok is false for a longer
 // one, which is no prefix of the table.
-func prefixCode(p string) (code uint64, ok bool) {
+func prefixCode[S string | []byte](p S) (code uint64, ok bool) {
 	if len(p) > 7 {
 		return 0, false
 	}
