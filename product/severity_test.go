@@ -100,6 +100,12 @@ func TestPrefixCodes(t *testing.T) {
 		require.True(t, ok, p)
 		assert.Equal(t, p, ty.Prefix)
 	}
+	// Codes the table lacks land on empty slots or on another prefix's: neither is a type.
+	for _, p := range []string{"", "P", "pm", "PMM", "FFTPX", "SIEMCEF", "ADMINIST", "PM\x00"} {
+		_, ok := product.TypeByPrefix(p)
+		assert.False(t, ok, "%q", p)
+	}
+	assert.Same(t, product.UnknownType, product.LookupType([]byte("QQ-001")))
 }
 
 func TestClassifyOutcome(t *testing.T) {

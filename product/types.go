@@ -173,26 +173,39 @@ func LookupType(eventID []byte) *Type {
 // TypeByPrefix finds a type of the table by its prefix ("PM").
 func TypeByPrefix(prefix string) (*Type, bool) { return typeByCode(prefixCode(prefix)) }
 
-// typeByCode finds the type whose prefix prefixCode made code.
+// typeByCode finds the type whose prefix prefixCode made code: one probe of typeSlots.
 func typeByCode(code uint64, ok bool) (*Type, bool) {
-	if ok {
-		for i, c := range prefixCodes {
-			if c == code {
-				return &types[i], true
-			}
-		}
+	if s := &typeSlots.slot[code*typeSlots.mul>>58]; ok && s.code == code && s.t != nil {
+		return s.t, true
 	}
 	return nil, false
 }
 
-// prefixCodes are the prefixes of the table as prefixCode makes them, in its order: a look-up
-// compares words, not strings.
-var prefixCodes = func() []uint64 {
-	codes := make([]uint64, len(types))
-	for i := range types {
-		codes[i], _ = prefixCode(types[i].Prefix) // every prefix has one: TestPrefixCodes
+// typeSlots holds each type of the table at the slot its prefix's code times mul hashes to, no two
+// sharing one (TestPrefixCodes): a look-up compares one word.
+var typeSlots = func() (h struct {
+	mul  uint64
+	slot [64]struct {
+		code uint64
+		t    *Type
 	}
-	return codes
+}) {
+	// The first odd multiplier that spreads the table's codes over the 64 slots: a handful of tries.
+	for h.mul = 0x9e3779b97f4a7c15; ; h.mul += 2 {
+		clear(h.slot[:])
+		i := 0
+		for ; i < len(types); i++ {
+			code, _ := prefixCode(types[i].Prefix) // every prefix has one: TestPrefixCodes
+			s := &h.slot[code*h.mul>>58]
+			if s.t != nil {
+				break
+			}
+			s.code, s.t = code, &types[i]
+		}
+		if i == len(types) {
+			return h
+		}
+	}
 }()
 
 // prefixCode packs a prefix of up to 7 bytes and its length into a word; ok is false for a longer

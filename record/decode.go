@@ -53,11 +53,15 @@ type Event struct {
 // decoder gave it when it read with these keys, else looked up. An Event built by hand has no keys:
 // its fields are looked up, so that a Field's zero Slot (a name's index) is never read as one.
 func (e *Event) Slot(keys *Keys, f *Field) int {
-	if keys != nil && e.keys == keys {
+	if e.Slotted(keys) {
 		return f.Slot
 	}
 	return keys.Index(f.Key)
 }
+
+// Slotted reports whether every field's Slot is its key's index in keys, as the decoder gave it, so
+// that a loop over the fields may read Slot itself after asking once.
+func (e *Event) Slotted(keys *Keys) bool { return keys != nil && e.keys == keys }
 
 // RecordHas reports whether the record as Fluent Bit holds it (Fields) has the key of slot in keys;
 // BodyHasAny whether the event's own fields (Body) have a key of a slot from first to last.

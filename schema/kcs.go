@@ -95,10 +95,13 @@ func (p Problem) String() string { return fmt.Sprintf("field %s: %s", p.Field, p
 // line (a `log` or `event` string that is not a JSON event) gets the line as its message, so that
 // nothing is lost.
 func (m *Mapper) kcs(rec *record.Event, d *draft) {
-	body := rec.Body()
+	body, slotted := rec.Body(), rec.Slotted(kcsKeys)
 	for i := range body {
 		f := &body[i]
-		slot := rec.Slot(kcsKeys, f)
+		slot := f.Slot
+		if !slotted {
+			slot = kcsKeys.Index(f.Key)
+		}
 		if uint(slot) >= uint(len(kcsSlots)) || d.has(kcsSlots[slot]) { // none, a fingerprint's or a record key's
 			continue
 		}
