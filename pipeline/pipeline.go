@@ -262,9 +262,13 @@ func (p *Pipeline) emitSummary(emit func([]byte) error, st *Stats) error {
 // writable reports whether a syslog time stamp can carry t: RFC 5424 has four digits for the year,
 // and rsyslog rejects a message whose time it cannot read.
 func writable(t time.Time) bool {
-	year := t.UTC().Year()
-	return year >= 1 && year <= 9999
+	s := t.Unix() // compared with the years' bounds, without working out the date of each event
+	return s >= firstWritable && s <= lastWritable
 }
+
+// firstWritable and lastWritable are the first and the last second of years 1 to 9999, UTC.
+var firstWritable, lastWritable = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).Unix(),
+	time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC).Unix()
 
 // eventWarning names the event being mapped; its class ID is the record's text, quoted.
 func (p *Pipeline) eventWarning(reason string) string {

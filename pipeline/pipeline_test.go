@@ -159,8 +159,8 @@ func int64Stamp(i int64) []byte {
 	return binary.BigEndian.AppendUint64([]byte{0xd3}, uint64(i))
 }
 
-// A time no syslog time stamp can carry (year 110033705358, NaN, year 0) is replaced by the time of
-// the flush, counted and warned about; year 1 and year 9999 are kept.
+// A time no syslog time stamp can carry (year 110033705358, NaN, year 0, year 10000) is replaced by
+// the time of the flush, counted and warned about; year 1 and year 9999 are kept.
 func TestTimesOutsideYears1To9999AreReplacedByTheFlushTime(t *testing.T) {
 	flush := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 	body := map[string]any{"event_id": "PM-001"}
@@ -176,6 +176,7 @@ func TestTimesOutsideYears1To9999AreReplacedByTheFlushTime(t *testing.T) {
 		{"year 0", int64Stamp(-62135596801), "2026-03-04T05:06:07.000Z", "Mar  4 05:06:07"},
 		{"year 1", int64Stamp(-62135596800), "0001-01-01T00:00:00.000Z", "Jan  1 00:00:00"},
 		{"year 9999", int64Stamp(253402300799), "9999-12-31T23:59:59.000Z", "Dec 31 23:59:59"},
+		{"year 10000", int64Stamp(253402300800), "2026-03-04T05:06:07.000Z", "Mar  4 05:06:07"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			replaced := tc.rfc5424 == "2026-03-04T05:06:07.000Z"
