@@ -169,16 +169,16 @@ func span(b []byte, hdr, payload, children int) int {
 // its tables too.
 func size(b []byte) int { return sizeFrom(b, 0, 1) }
 
-// stepSize and stepMore are what the type byte of a value whose header it tells whole (a width of
-// 0 in codes) tells sizeFrom: the length of the header and payload (0 for the other type bytes),
-// and the number of children less one, the value itself (-1 for a scalar).
-var stepSize, stepMore = func() (size [256]uint8, more [256]int8) {
+// stepSize is the length of a scalar whose type byte tells its header whole (a width of 0 in
+// codes), header and payload: what sizeFrom steps over for it without a look at codes; 0 for the
+// other type bytes, containers among them.
+var stepSize = func() (size [256]uint8) {
 	for t, c := range codes {
-		if c.width == 0 {
-			size[t], more[t] = c.hdr+c.payload, int8(c.children)-1
+		if c.width == 0 && c.children == 0 && c.kind != NodeMap && c.kind != NodeArray {
+			size[t] = c.hdr + c.payload
 		}
 	}
-	return size, more
+	return size
 }()
 
 // sizeFrom measures a container whose header is hdr bytes long. It does not recurse: children are
@@ -193,21 +193,22 @@ func sizeFrom(b []byte, hdr, children int) int {
 		if uint(n) >= uint(len(b)) {
 			return -1
 		}
-		if t := b[n]; stepSize[t] != 0 {
-			n += int(stepSize[t])
-			if pending += int(stepMore[t]); stepMore[t] > 0 && pending > len(b)-n {
-				return -1
-			}
-			continue
-		}
-		if b[n] == 0xd9 && n+1 < len(b) { // a str8, the usual long string
-			n += 2 + int(b[n+1])
+		t := b[n]
+		if s := stepSize[t]; s != 0 { // a scalar, the usual value
+			n += int(s)
 			pending--
 			continue
 		}
-		_, h, p, c := headCounted(b[n:])
-		if p < 0 || p > len(b)-n-h || c < 0 {
-			return -1
+		var h, p, c int
+		switch {
+		case t >= 0x80 && t <= 0x9f: // a fixmap or a fixarray
+			h, c = 1, int(codes[t].children)
+		case t == 0xd9 && n+1 < len(b): // a str8, the usual long string
+			h, p = 2, int(b[n+1])
+		default:
+			if _, h, p, c = headCounted(b[n:]); p < 0 || p > len(b)-n-h || c < 0 {
+				return -1
+			}
 		}
 		n += h + p
 		if pending += c - 1; pending > len(b)-n {

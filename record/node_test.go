@@ -105,6 +105,41 @@ func TestNodeOfMeasures(t *testing.T) {
 	assert.Equal(t, record.NodeAbsent, record.NodeOf(cut).Index(0).Kind())
 }
 
+// NodeOf measures a value of every header, alone and as the child of a container, up to its last
+// byte and not past it: the lengths are counted by hand from the msgpack spec.
+func TestNodeOfMeasuresEveryHeader(t *testing.T) {
+	for name, tt := range map[string]struct {
+		b    []byte
+		size int
+	}{
+		"fixint":           {[]byte{0x05}, 1},
+		"uint16":           {[]byte{0xcd, 0x01, 0x02}, 3},
+		"int64":            {[]byte{0xd3, 0, 0, 0, 0, 0, 0, 0, 1}, 9},
+		"float32":          {[]byte{0xca, 0, 0, 0, 0}, 5},
+		"fixext 4":         {[]byte{0xd6, 0x01, 1, 2, 3, 4}, 6},
+		"fixstr":           {mstr("abc"), 4},
+		"str8":             {mstr(strings.Repeat("x", 40)), 42},
+		"str16":            {[]byte{0xda, 0x00, 0x02, 'a', 'b'}, 5},
+		"bin8":             {mbin("ab"), 4},
+		"ext8":             {[]byte{0xc7, 0x02, 0x01, 'a', 'b'}, 5},
+		"empty fixmap":     {[]byte{0x80}, 1},
+		"empty fixarray":   {[]byte{0x90}, 1},
+		"fixmap":           {cat(fixmap(2), mstr("a"), []byte{0x01}, mstr("b"), fixarray(1), mstr("c")), 9},
+		"fixarray":         {cat(fixarray(3), []byte{0xc0}, fixmap(1), mstr("k"), mstr("v"), []byte{0x90}), 8},
+		"array16":          {[]byte{0xdc, 0x00, 0x02, 0x01, 0xa1, 'z'}, 6},
+		"map16":            {[]byte{0xde, 0x00, 0x01, 0xa1, 'k', 0x92, 0x01, 0x02}, 8},
+		"nested fixarrays": {[]byte{0x91, 0x91, 0x91, 0x80}, 4},
+	} {
+		t.Run(name, func(t *testing.T) {
+			require.Len(t, tt.b, tt.size, "the case itself")
+			assert.Equal(t, tt.b, record.NodeOf(cat(tt.b, []byte{0x07, 0x08})).Bytes(), "followed by other values")
+			inArray := cat(fixarray(2), tt.b, []byte{0x07}, []byte{0x09})
+			assert.Equal(t, inArray[:tt.size+2], record.NodeOf(inArray).Bytes(), "as a child")
+			assert.Equal(t, record.NodeAbsent, record.NodeOf(tt.b[:tt.size-1]).Kind(), "cut short")
+		})
+	}
+}
+
 // A node cut short or announcing more than it holds reads as absent; nothing panics.
 func TestNodeDamage(t *testing.T) {
 	for name, bad := range map[string][]byte{
