@@ -179,8 +179,9 @@ type Decoder struct {
 	// (its Merge_Log_Key); the event may be there. "" when the integration names none.
 	mergeLogKey string
 	keys        *Keys
-	// embedSlots are the slots of the Merge_Log_Key, log and event in keys, when keys has all three
-	// (NoSlot for no Merge_Log_Key): embed then looks for them without a walk over the fields.
+	// embedSlots are the slots of the Merge_Log_Key, log and event in keys (NoSlot for none, and for
+	// no Merge_Log_Key). When keys has log and event, embed tells a record without them, and without
+	// the Merge_Log_Key when keys has it too, without a walk over the fields.
 	embedSlots   [3]int
 	embedBySlots bool
 	embedMask    slotSet // embedSlots as a set, to be met by a record's in one test
@@ -217,8 +218,7 @@ func (d *Decoder) findEmbedSlots() {
 	if d.mergeLogKey == "" {
 		d.embedSlots[0] = NoSlot
 	}
-	d.embedBySlots = d.embedSlots[1] != NoSlot && d.embedSlots[2] != NoSlot &&
-		(d.mergeLogKey == "" || d.embedSlots[0] != NoSlot)
+	d.embedBySlots = d.embedSlots[1] != NoSlot && d.embedSlots[2] != NoSlot
 	d.embedMask.reset(d.keys)
 	for _, slot := range d.embedSlots {
 		d.embedMask.add(slot)
@@ -599,6 +599,14 @@ func usualValue(v *Value, b []byte, at int) (end int) {
 // string that is not a JSON object is left alone: the record stays a plain log line.
 func (d *Decoder) embed(ev *Event) {
 	if d.embedBySlots && !ev.fieldSlots.meets(&d.embedMask) {
+		if d.mergeLogKey != "" && d.embedSlots[0] == NoSlot { // a Merge_Log_Key that keys lack, the only place left
+			for i := range ev.Fields {
+				if string(ev.Fields[i].Key) == d.mergeLogKey {
+					d.embedFrom(ev, &ev.Fields[i])
+					return
+				}
+			}
+		}
 		return
 	}
 	// the Merge_Log_Key, log, event: found in one pass over the keys, backwards so that the first wins;
