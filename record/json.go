@@ -285,13 +285,14 @@ func appendInt(dst []byte, v int64) []byte {
 // quotes are taken as they are (the encoder replaces them later).
 func (r *jsonReader) str(dst []byte) ([]byte, bool) {
 	from := r.i + 1 // after the opening quote
-	src, out := r.s[from:], dst[len(dst):cap(dst)]
-	if len(src) < 32 || len(out) < 33 {
+	if len(r.s)-from < 32 || cap(dst)-len(dst) < 33 {
 		return r.longStr(dst, from, from)
 	}
+	// slices of a constant length: their words are read and written without a check each
+	src, out := r.s[from:from+32:from+32], dst[len(dst):len(dst)+33:len(dst)+33]
 	for k := 0; k < 32; k += 8 {
-		w := binary.LittleEndian.Uint64(src[k:])
-		binary.LittleEndian.PutUint64(out[1+k:], w)
+		w := binary.LittleEndian.Uint64(src[k : k+8 : k+8])
+		binary.LittleEndian.PutUint64(out[1+k:9+k:9+k], w)
 		if m := swar.Equal(w, quotes) | swar.Equal(w, slashes); m != 0 {
 			n := k + bits.TrailingZeros64(m)/8
 			if src[n] != '"' {
