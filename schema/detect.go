@@ -64,7 +64,7 @@ func fingerprint(rec *record.Event, f *record.Field) int {
 	if fp := rec.Slot(kcsKeys, f) - len(kcsNames); fp < len(fingerprints) { // NoSlot is negative
 		return fp
 	}
-	return -1 // one of recordKeys
+	return -1 // one of recordKeys, or a sensor's key
 }
 
 // bodyHas reports an event whose own fields have the key of a fingerprint from first to last.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/netip"
+	"slices"
 	"unsafe"
 
 	"github.com/kcs-siem/siem-cef/product"
@@ -13,7 +14,8 @@ import (
 
 // kcsNames are every field of docs/events.md §6 under its three spellings (friendly, CEF short key,
 // ArcSight full name), and kcsSlots the field of each: the decoder gives each key of a record its
-// index in kcsNames (Keys, which holds Detect's fingerprints after them, then recordKeys).
+// index in kcsNames (Keys, which holds Detect's fingerprints after them, then recordKeys, then the
+// sensors' keys that are none of these).
 var (
 	kcsNames []string
 	kcsSlots []Field
@@ -76,8 +78,21 @@ func init() {
 	spell(FieldContainer, "cs6", "deviceCustomString6")
 	spell(FieldNodeIP, "cs7", "deviceCustomString7")
 	spell(FieldMessage, "msg")
-	kcsKeys = record.NewKeys(append(append(kcsNames[:len(kcsNames):len(kcsNames)], fingerprints...), recordKeys[:]...)...)
+	names := append(append(kcsNames[:len(kcsNames):len(kcsNames)], fingerprints...), recordKeys[:]...)
+	for _, n := range traceeNames {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	kcsKeys = record.NewKeys(names...)
 	slotKubernetes = kcsKeys.Index([]byte("kubernetes"))
+	traceeBySlot = make([]int8, len(names))
+	for i := range traceeBySlot {
+		traceeBySlot[i] = -1
+	}
+	for k, n := range traceeNames {
+		traceeBySlot[kcsKeys.Index([]byte(n))] = int8(k)
+	}
 }
 
 // Problem is a value the mapping could not use; the event is still sent without it.

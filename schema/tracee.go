@@ -169,42 +169,49 @@ func (m *Mapper) fileMode(v record.Node) []byte {
 	return nil
 }
 
-// traceeKeys are the top-level keys of a Tracee event that the mapping reads.
-type traceeKeys struct {
-	eventName, metadata, args, executable, timestamp record.Node
-	pid, ppid, uid, processName                      record.Node
-	containerID, container, kubernetes               record.Node
+// The top-level keys of a Tracee event that the mapping reads, as indexes of traceeKeys.
+const (
+	trEventName = iota
+	trMetadata
+	trArgs
+	trExecutable
+	trTimestamp
+	trPID
+	trPPID
+	trUID
+	trProcessName
+	trContainerID
+	trContainer
+	trKubernetes
+	numTraceeKeys
+)
+
+// traceeNames are the keys' names, by index; Keys holds them, so that a field's slot tells its key.
+var traceeNames = [numTraceeKeys]string{
+	trEventName: "eventName", trMetadata: "metadata", trArgs: "args", trExecutable: "executable",
+	trTimestamp: "timestamp", trPID: "hostProcessId", trPPID: "hostParentProcessId", trUID: "userId",
+	trProcessName: "processName", trContainerID: "containerId", trContainer: "container",
+	trKubernetes: "kubernetes",
 }
 
+// traceeBySlot is the index in traceeKeys of each slot of Keys, -1 for a key the mapping does not read.
+var traceeBySlot []int8
+
+// traceeKeys holds the value of each key the mapping reads, by index.
+type traceeKeys [numTraceeKeys]record.Node
+
 // read takes the keys from the event's fields, the first of a repeated key.
-func (t *traceeKeys) read(body []record.Field) {
+func (t *traceeKeys) read(rec *record.Event) {
+	body, slotted := rec.Body(), rec.Slotted(kcsKeys)
 	for i := range body {
-		v := body[i].Raw
-		switch string(body[i].Key) {
-		case "eventName":
-			keepFirst(&t.eventName, v)
-		case "metadata":
-			keepFirst(&t.metadata, v)
-		case "args":
-			keepFirst(&t.args, v)
-		case "executable":
-			keepFirst(&t.executable, v)
-		case "timestamp":
-			keepFirst(&t.timestamp, v)
-		case "hostProcessId":
-			keepFirst(&t.pid, v)
-		case "hostParentProcessId":
-			keepFirst(&t.ppid, v)
-		case "userId":
-			keepFirst(&t.uid, v)
-		case "processName":
-			keepFirst(&t.processName, v)
-		case "containerId":
-			keepFirst(&t.containerID, v)
-		case "container":
-			keepFirst(&t.container, v)
-		case "kubernetes":
-			keepFirst(&t.kubernetes, v)
+		slot := body[i].Slot
+		if !slotted {
+			slot = kcsKeys.Index(body[i].Key)
+		}
+		if uint(slot) < uint(len(traceeBySlot)) {
+			if k := traceeBySlot[slot]; k >= 0 {
+				keepFirst(&t[k], body[i].Raw)
+			}
 		}
 	}
 }
@@ -214,11 +221,11 @@ func (t *traceeKeys) read(body []record.Field) {
 // (Audit); any other event is a plain observation (Other).
 func (m *Mapper) tracee(rec *record.Event, d *draft) {
 	var t traceeKeys
-	t.read(rec.Body())
-	eventName := str(t.eventName)
-	detection := t.metadata.Kind() == record.NodeMap
+	t.read(rec)
+	eventName := str(t[trEventName])
+	detection := t[trMetadata].Kind() == record.NodeMap
 	var a traceeArgs
-	args := t.args.WalkElems()
+	args := t[trArgs].WalkElems()
 	opName, fam := eventName, family{}
 	if detection { // the event that triggered the signature, an argument, names its family
 		a.read(m, &args, allArgs)
@@ -235,7 +242,7 @@ func (m *Mapper) tracee(rec *record.Event, d *draft) {
 	var path []byte
 	switch fam.kind {
 	case kindProcess:
-		path = orElse(a.path, str(t.executable.Get("path")))
+		path = orElse(a.path, str(t[trExecutable].Get("path")))
 		d.setBytes(FieldOperation, fam.act())
 		d.setBytes(FieldCommand, m.joinArgv(a.argv))
 	case kindFile:
@@ -248,7 +255,7 @@ func (m *Mapper) tracee(rec *record.Event, d *draft) {
 	}
 	d.setBytes(FieldPath, path)
 	if detection {
-		m.traceeSignature(eventName, t.metadata, fam.kind, d)
+		m.traceeSignature(eventName, t[trMetadata], fam.kind, d)
 	} else {
 		d.setBytes(FieldEventID, observationIDs[fam.kind])
 		d.setBytes(FieldStatus, statusOther)
@@ -286,20 +293,20 @@ func (a *traceeArgs) readTrigger(m *Mapper) []byte {
 
 // traceeProcess maps what every event says of the process and where it runs.
 func traceeProcess(t *traceeKeys, d *draft) {
-	d.set(FieldPID, scalar(t.pid))
-	d.set(FieldPPID, scalar(t.ppid))
-	d.set(FieldEUID, scalar(t.uid))
-	d.setBytes(FieldProcess, str(t.processName))
+	d.set(FieldPID, scalar(t[trPID]))
+	d.set(FieldPPID, scalar(t[trPPID]))
+	d.set(FieldEUID, scalar(t[trUID]))
+	d.setBytes(FieldProcess, str(t[trProcessName]))
 	var id, name, image, digest, pod, namespace record.Node
-	getKeys(t.container, []string{"id", "name", "image", "imageDigest"}, &id, &name, &image, &digest)
-	getKeys(t.kubernetes, []string{"podName", "podNamespace"}, &pod, &namespace)
-	d.setBytes(FieldContainerID, containerID(orElse(str(t.containerID), str(id))))
+	getKeys(t[trContainer], []string{"id", "name", "image", "imageDigest"}, &id, &name, &image, &digest)
+	getKeys(t[trKubernetes], []string{"podName", "podNamespace"}, &pod, &namespace)
+	d.setBytes(FieldContainerID, containerID(orElse(str(t[trContainerID]), str(id))))
 	d.setBytes(FieldContainer, str(name))
 	d.setBytes(FieldImage, str(image))
 	d.setBytes(FieldImageHash, str(digest))
 	d.setBytes(FieldPod, str(pod))
 	d.setBytes(FieldNamespace, str(namespace))
-	if ts, ok := nanoTime(t.timestamp); ok {
+	if ts, ok := nanoTime(t[trTimestamp]); ok {
 		d.time = ts
 	}
 }
