@@ -175,69 +175,101 @@ func appendEvent(dst []byte, ev *Event, c *cuts) []byte {
 	dst = dst[:bar]
 	for i := range ev.Ext {
 		f := &ev.Ext[i]
-		if len(f.Value) == 0 && f.Kind != Whole {
-			continue // an empty value is left out with its key
+		cut := c.value(i)
+		if k := f.Key; k.short && cut == 0 {
+			switch f.Kind {
+			case Text, Address: // an address that is kept is written as text
+				if out, ok := k.appendPlainPair(dst, f.Value); ok {
+					dst = out // the usual pair
+					continue
+				}
+			case Whole:
+				if f.Num < 1e8 && k.max >= 8 {
+					dst = k.appendWholePair(dst, f.Num) // a PID, port or ID
+					continue
+				}
+			}
 		}
-		mark := len(dst)
-		if f.keyLen != 0 {
-			// One 16-byte store of the key's text; the bytes past it are spare room, written over next.
-			dst = slices.Grow(dst, len(f.keyText))
-			*(*[len(f.keyText)]byte)(dst[len(dst) : len(dst)+len(f.keyText)]) = f.keyText
-			dst = dst[:len(dst)+int(f.keyLen)]
-		} else {
-			dst = f.appendKey(dst)
-		}
-		valueStart := len(dst)
-		if dst = appendValue(dst, f, c.value(i)); len(dst) == valueStart {
-			dst = dst[:mark] // so is a value that trimming or a cut empties
-			continue
-		}
-		if f.labelLen != 0 {
-			// One 32-byte store, as for the key.
-			dst = slices.Grow(dst, len(f.labelText))
-			*(*[len(f.labelText)]byte)(dst[len(dst) : len(dst)+len(f.labelText)]) = f.labelText
-			dst = dst[:len(dst)+int(f.labelLen)]
-		} else {
-			dst = f.appendLabel(dst)
-		}
+		dst = appendField(dst, f, cut)
 	}
 	dst = dst[:max(len(dst), bar+1)]
 	dst[bar] = '|'
 	return dst
 }
 
-// appendKey writes " Key=".
-func (f *Field) appendKey(dst []byte) []byte {
-	if f.joined != "" {
-		return append(dst, f.joined[:len(f.Key)+2]...)
+// appendPlainPair writes " key=v" and the label's pair, for a short key, when v is kept whole and
+// every byte of it is written as it is; it reports false, with dst's bytes as they were, when not.
+// The room for the three is grown at once, and the key's and the label's texts are stored whole
+// into it, each past the end of what comes before, and written over by what comes after.
+func (k *Key) appendPlainPair(dst, v []byte) ([]byte, bool) {
+	if !whole(v, k.max) {
+		return dst, false
 	}
-	return append(append(append(dst, ' '), f.Key...), '=')
+	n := len(dst)
+	if cap(dst)-n < len(k.keyText)+len(v)+len(k.labelText) {
+		dst = grow(dst, len(k.keyText)+len(v)+len(k.labelText))
+	}
+	room := dst[n : n+len(k.keyText)+len(v)+len(k.labelText)]
+	*(*[len(k.keyText)]byte)(room) = k.keyText
+	if !valueEscaping.copyPlain(room[k.keyLen:k.keyLen+len(v)], v) {
+		return dst, false
+	}
+	n += k.keyLen + len(v)
+	if k.labelLen != 0 {
+		*(*[len(k.labelText)]byte)(dst[n : n+len(k.labelText)]) = k.labelText
+		n += k.labelLen
+	}
+	return dst[:n], true
 }
 
-// appendLabel writes " KeyLabel=Label", or nothing for a field without a label.
-func (f *Field) appendLabel(dst []byte) []byte {
-	switch {
-	case f.Label == "":
-	case f.joined != "":
-		return append(dst, f.joined[len(f.Key)+2:]...)
-	default:
-		return append(append(append(append(dst, ' '), f.Key...), "Label="...), f.Label...)
+// appendWholePair is appendPlainPair for a Whole number u below 1e8, of a key that keeps its eight
+// digits: they are stored as a word.
+func (k *Key) appendWholePair(dst []byte, u uint64) []byte {
+	n := len(dst)
+	if cap(dst)-n < len(k.keyText)+8+len(k.labelText) {
+		dst = grow(dst, len(k.keyText)+8+len(k.labelText))
 	}
-	return dst
+	room := dst[:cap(dst)]
+	*(*[len(k.keyText)]byte)(room[n : n+len(k.keyText)]) = k.keyText
+	n += k.keyLen
+	d := eightDigits(u)
+	zeros := leadingZeros(d)
+	putDigits(room[n:n+8], d>>(8*zeros))
+	n += 8 - zeros
+	if k.labelLen != 0 {
+		*(*[len(k.labelText)]byte)(room[n : n+len(k.labelText)]) = k.labelText
+		n += k.labelLen
+	}
+	return room[:n]
+}
+
+// grow is slices.Grow, out of line: the pairs' writers call it only when dst is full, and it
+// costs them nothing otherwise.
+//
+//go:noinline
+func grow(dst []byte, n int) []byte { return slices.Grow(dst, n) }
+
+// appendField writes field f's pair, its value as cut, and the label's pair; nothing when the value
+// is empty, or trimming or the cut empties it (it is left out with its key).
+func appendField(dst []byte, f *Field, cut int) []byte {
+	if len(f.Value) == 0 && f.Kind != Whole {
+		return dst
+	}
+	mark := len(dst)
+	dst = append(dst, f.Key.pair[:f.Key.keyLen]...)
+	valueStart := len(dst)
+	if dst = appendValue(dst, f, cut); len(dst) == valueStart {
+		return dst[:mark]
+	}
+	return append(dst, f.Key.pair[f.Key.keyLen:]...)
 }
 
 // pairOverhead is how many bytes AppendCEF writes for field f besides its value: the separator, the
 // key and '=', and the label pair.
-func pairOverhead(f *Field) int {
-	n := len(" ") + len(f.Key) + len("=")
-	if f.Label != "" {
-		n += len(" ") + len(f.Key) + len("Label=") + len(f.Label)
-	}
-	return n
-}
+func pairOverhead(f *Field) int { return len(f.Key.pair) }
 
 // appendValue writes a field's value: a number as it is (a Whole one in decimal); text keeps at most
-// its Max characters, or what keptStart keeps of it.
+// its key's Max characters, or what keptStart keeps of it.
 func appendValue(dst []byte, f *Field, cut int) []byte {
 	switch f.Kind {
 	case Number:
@@ -245,12 +277,7 @@ func appendValue(dst []byte, f *Field, cut int) []byte {
 	case Whole:
 		return appendWhole(dst, f)
 	}
-	if cut == 0 && whole(f.Value, f.Max) {
-		if out, ok := valueEscaping.appendPlain(dst, f.Value); ok {
-			return out // the usual value
-		}
-	}
-	return appendEscaped(dst, keptStart(f.Value, f.Max, cut), valueEscaping)
+	return appendEscaped(dst, keptStart(f.Value, f.Key.max, cut), valueEscaping)
 }
 
 // SyslogSeverity is the syslog severity written in PRI for a CEF severity: low is informational,
@@ -319,7 +346,7 @@ func append2(dst []byte, n int) []byte {
 }
 
 // AppendValue appends a field's value as Append writes it when nothing is shortened (escaped, cut to
-// its Max): two fields that append the same bytes send the same value.
+// its key's Max): two fields that append the same bytes send the same value.
 func AppendValue(dst []byte, f *Field) []byte { return appendValue(dst, f, 0) }
 
 // AppendClassID appends a Class ID as the header carries it when nothing is shortened.

@@ -22,7 +22,7 @@ func TestFieldsInOrderWithLabels(t *testing.T) {
 	assert.Equal(t, joinPairs(fullPairs), ext)
 	assert.Equal(t, fullPairs, parseOK(t, testHdr+ext).Extension)
 
-	ev.Ext = []cef.Field{text("msg", "m"), {Key: "cnt", Value: []byte("12345"), Max: 1, Kind: cef.Number}, labelled("cs1", "Cluster name", "prod")}
+	ev.Ext = []cef.Field{text("msg", "m"), number("cnt", 1, "12345"), labelled("cs1", "Cluster name", "prod")}
 	assert.Equal(t, "msg=m cnt=12345 cs1=prod cs1Label=Cluster name", extOf(t, ev))
 }
 
@@ -32,14 +32,14 @@ func TestFieldsInOrderWithLabels(t *testing.T) {
 func TestWholeNumbers(t *testing.T) {
 	ev := newEvent()
 	ev.Ext = []cef.Field{
-		{Key: "dpid", Num: 0, Max: 1023, Kind: cef.Whole},
-		{Key: "spid", Value: []byte("stale"), Num: 18446744073709551615, Max: 1023, Kind: cef.Whole},
-		{Key: "deviceDirection", Num: 10, Max: 1, Kind: cef.Whole},
-		{Key: "cnt", Num: 100000000, Max: 9, Kind: cef.Whole},
+		{Key: cef.NewKey("dpid", "", 1023), Num: 0, Kind: cef.Whole},
+		{Key: cef.NewKey("spid", "", 1023), Value: []byte("stale"), Num: 18446744073709551615, Kind: cef.Whole},
+		{Key: cef.NewKey("deviceDirection", "", 1), Num: 10, Kind: cef.Whole},
+		{Key: cef.NewKey("cnt", "", 9), Num: 100000000, Kind: cef.Whole},
 		text("msg", "a long message"),
 	}
 	assert.Equal(t, "dpid=0 spid=18446744073709551615 cnt=100000000 msg=a long message", extOf(t, ev))
-	assert.Equal(t, "42", string(cef.AppendValue(nil, &cef.Field{Num: 42, Max: 2, Kind: cef.Whole})))
+	assert.Equal(t, "42", string(cef.AppendValue(nil, &cef.Field{Key: cef.NewKey("cnt", "", 2), Num: 42, Kind: cef.Whole})))
 
 	enc := cef.NewEncoder(cef.Header{Format: cef.NoSyslog})
 	fit, shortened, ok := enc.AppendFit(nil, ev, len(enc.Append(nil, ev))-5)
@@ -176,7 +176,7 @@ func allocEvent() *cef.Event {
 	ev.Severity = 7
 	ev.Ext = fieldsOf(fullPairs)
 	for i, f := range ev.Ext {
-		switch f.Key {
+		switch f.Key.Name() {
 		case "filePath":
 			ev.Ext[i].Value = []byte("/tmp/a=b\\c\nd\te\xff 日本")
 		case "cs1":
@@ -225,12 +225,11 @@ func TestSyslogSeverity(t *testing.T) {
 	}
 }
 
-// A field made by NewField writes its label pair whole at every length: up to the 32 bytes written
-// by one store, and past them.
-func TestNewFieldLabelLengths(t *testing.T) {
+// A key writes its label pair whole at every length: up to the 32 bytes written by one store, and
+// past them.
+func TestKeyLabelLengths(t *testing.T) {
 	for _, label := range []string{"L", strings.Repeat("b", 21), strings.Repeat("c", 22), strings.Repeat("d", 23), "Destination IPv6 address"} {
-		f := cef.NewField("cs1", label, 4000, cef.Text)
-		f.Value = []byte("v")
+		f := labelled("cs1", label, "v")
 		ev := newEvent()
 		ev.Ext = []cef.Field{f, f}
 		assert.Equal(t, "cs1=v cs1Label="+label+" cs1=v cs1Label="+label, extOf(t, ev))

@@ -82,37 +82,37 @@ func (e *escaping) plainEnd(v []byte, i int) int {
 	return i
 }
 
-// appendPlain appends v when every byte of it is written as it is, and reports false, with dst as it
-// was, when not.
-func (e *escaping) appendPlain(dst, v []byte) ([]byte, bool) {
-	if !e.plain(v) {
-		return dst, false
-	}
-	return append(dst, v...), true
-}
-
-// plain: every byte of v is written as it is. It looks at whole words only, the last one overlapping
-// those before it; a value shorter than a word is looked at as one word of its bytes, some of them
-// twice, with plain bytes ('a') filling the rest.
-func (e *escaping) plain(v []byte) bool {
+// copyPlain copies v into room, which is as long, when every byte of v is written as it is, and
+// reports false, with some of v copied, when not. It reads and writes whole words only, the last one
+// overlapping those before it, and checks each word as it copies it (the word is in a register
+// already, which spares a second pass and memmove's call); a value shorter than a word is copied as
+// two halves or bytes that overlap, and checked as one word of them, some twice, with plain bytes
+// ('a') filling the rest.
+func (e *escaping) copyPlain(room, v []byte) bool {
 	n := len(v)
-	var x uint64
+	room = room[:n]
 	switch {
 	case n >= 8:
 		for i := 0; i < n-8; i += 8 {
-			if e.stops(binary.LittleEndian.Uint64(v[i:])) != 0 {
+			x := binary.LittleEndian.Uint64(v[i:])
+			if e.stops(x) != 0 {
 				return false
 			}
+			binary.LittleEndian.PutUint64(room[i:], x)
 		}
-		x = binary.LittleEndian.Uint64(v[n-8:])
+		x := binary.LittleEndian.Uint64(v[n-8:])
+		binary.LittleEndian.PutUint64(room[n-8:], x)
+		return e.stops(x) == 0
 	case n >= 4:
-		x = uint64(binary.LittleEndian.Uint32(v)) | uint64(binary.LittleEndian.Uint32(v[n-4:]))<<32
+		lo, hi := binary.LittleEndian.Uint32(v), binary.LittleEndian.Uint32(v[n-4:])
+		binary.LittleEndian.PutUint32(room, lo)
+		binary.LittleEndian.PutUint32(room[n-4:], hi)
+		return e.stops(uint64(lo)|uint64(hi)<<32) == 0
 	case n > 0:
-		x = uint64(v[0]) | uint64(v[n/2])<<8 | uint64(v[n-1])<<16 | swar.Repeat('a')<<24
-	default:
-		return true
+		room[0], room[n/2], room[n-1] = v[0], v[n/2], v[n-1]
+		return e.stops(uint64(v[0])|uint64(v[n/2])<<8|uint64(v[n-1])<<16|swar.Repeat('a')<<24) == 0
 	}
-	return e.stops(x) == 0
+	return true
 }
 
 // stops marks, with its high bit, each byte of the eight of x (v's bytes in order from the lowest) in

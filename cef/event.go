@@ -13,7 +13,8 @@ type Event struct {
 	// DefaultName is written, as it is, when Name is blank: CEF's Name is never empty.
 	DefaultName string
 	Severity    int
-	Ext         []Field
+	// Ext are the pairs written, in order; an empty value is left out with its key.
+	Ext []Field
 	// TextLen, when not 0, is the length of the Text and Address values (as product.Event.Wire
 	// sets it): AppendFit then takes it rather than adding them up. Keep it true when a value of Ext
 	// changes: AppendFit tries the message whole first when it says the text fits, which is what
@@ -22,51 +23,64 @@ type Event struct {
 	TextLen int
 }
 
-// Field is one extension pair. A field made by NewField carries its key's and label's texts joined,
-// so that writing them is one copy: its Key and Label are then not to be changed.
-type Field struct {
-	Key   string
-	Label string // written as "KeyLabel=Label" right after the pair; "" for none
-	Value []byte // unescaped; not read for a Whole number
-	Num   uint64 // a Whole number
-	Max   int    // the characters a Text or Address value keeps (KeyLimit)
-	Kind  Kind
-	// joined is " Key=" and, for a label, " KeyLabel=Label": "" in a field NewField did not make,
-	// whose texts are written piece by piece.
-	joined string
-	// keyText is " Key=" in its first keyLen bytes, when it takes at most 16 (every key but one):
-	// written as one 16-byte store, without memmove's call. keyLen is 0 otherwise.
-	keyText [16]byte
-	keyLen  uint8
-	// labelText is " KeyLabel=Label" in its first labelLen bytes, when it takes at most 32 (every
-	// label the product writes but one): written as one store. labelLen is 0 otherwise.
-	labelText [32]byte
-	labelLen  uint8
+// Key is an extension key as every event writes it: its name, its label, the characters its Text
+// and Address values keep, and the texts written around a value, ready to copy. NewKey makes one,
+// once; the fields of every event then point to it, and nothing changes it.
+type Key struct {
+	name, label string
+	max         int
+	// pair is " name=" then, for a label, " nameLabel=label".
+	pair string
+	// keyText is pair's " name=" in its first keyLen bytes, and labelText its label pair in its
+	// first labelLen bytes (0: no label): each written as one store, without memmove's call, when
+	// short (every key the product writes but one; every label but one).
+	keyText          [16]byte
+	labelText        [32]byte
+	keyLen, labelLen int
+	short            bool
 }
 
-// NewField is a field of key, with its label ("" for none), limit and kind, and no value: a
-// template, made once and copied for each event.
-func NewField(key, label string, max int, kind Kind) Field {
-	joined := " " + key + "="
+// NewKey is the key name, with its label ("" for none), and the characters its Text and Address
+// values keep (and the digits of a Whole one).
+func NewKey(name, label string, max int) *Key {
+	k := &Key{name: name, label: label, max: max, pair: " " + name + "="}
+	k.keyLen = len(k.pair)
 	if label != "" {
-		joined += " " + key + "Label=" + label
+		k.pair += " " + name + "Label=" + label
 	}
-	f := Field{Key: key, Label: label, Max: max, Kind: kind, joined: joined}
-	if n := len(key) + 2; n <= len(f.keyText) {
-		f.keyLen = uint8(copy(f.keyText[:], joined[:n]))
+	labelPair := k.pair[k.keyLen:]
+	k.labelLen = len(labelPair)
+	k.short = k.keyLen <= len(k.keyText) && k.labelLen <= len(k.labelText)
+	if k.short {
+		copy(k.keyText[:], k.pair[:k.keyLen])
+		copy(k.labelText[:], labelPair)
 	}
-	if pair := joined[len(key)+2:]; pair != "" && len(pair) <= len(f.labelText) {
-		f.labelLen = uint8(copy(f.labelText[:], pair))
-	}
-	return f
+	return k
+}
+
+// Name is the key's name.
+func (k *Key) Name() string { return k.name }
+
+// Label is the key's label, "" for none: written as "nameLabel=label" right after the key's pair.
+func (k *Key) Label() string { return k.label }
+
+// Max is the characters a Text or Address value of the key keeps, and the digits of a Whole number.
+func (k *Key) Max() int { return k.max }
+
+// Field is one extension pair: its key and the event's value.
+type Field struct {
+	Key   *Key   // never nil
+	Value []byte // unescaped; not read for a Whole number
+	Num   uint64 // a Whole number
+	Kind  Kind
 }
 
 // Kind tells how a value is written and shortened.
 type Kind uint8
 
 const (
-	// Text is trimmed, cut to Max characters, escaped, and cut evenly with the others to fit a
-	// message size.
+	// Text is trimmed, cut to its key's Max characters, escaped, and cut evenly with the others to
+	// fit a message size.
 	Text Kind = iota
 	// Address is an IP address: written as Text, but never cut to fit a message size (a cut address
 	// is another address): whole, or left out when longer than any address.
@@ -75,7 +89,7 @@ const (
 	Number
 	// Whole is a whole number that is not negative, held in Num rather than Value, and written in
 	// decimal (AppendDecimal) as a Number is: never cut, and left out when it has more digits than
-	// Max.
+	// its key's Max.
 	Whole
 )
 

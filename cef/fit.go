@@ -123,7 +123,7 @@ func (f *fitter) collect(ev *Event) (overheads int) {
 		if len(v) == 0 || fd.Kind == Address {
 			continue
 		}
-		f.vals[f.n] = fitValue{field: i, v: v, max: fd.Max, overhead: pairOverhead(fd)}
+		f.vals[f.n] = fitValue{field: i, v: v, max: fd.Key.max, overhead: pairOverhead(fd)}
 		overheads += f.vals[f.n].overhead
 		f.n++
 	}

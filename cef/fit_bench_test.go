@@ -38,7 +38,7 @@ func everyKeyEvent(unit string) *cef.Event {
 func filled(ev *cef.Event, keys []string, unit string) *cef.Event {
 	v := []byte(strings.Repeat(unit, 4000/len([]rune(unit))))
 	for i := range ev.Ext {
-		if slices.Contains(keys, ev.Ext[i].Key) {
+		if slices.Contains(keys, ev.Ext[i].Key.Name()) {
 			ev.Ext[i].Value, ev.Ext[i].Kind = v, cef.Text
 		}
 	}

@@ -19,7 +19,7 @@ func TestAppendFitReadsABoundedPart(t *testing.T) {
 		ev := Event{Time: time.Unix(1771409248, 0), ClassID: []byte("X-1"), Name: []byte("N"), Severity: 5}
 		v := []byte(strings.Repeat(unit, 4000/len([]rune(unit))))
 		for i := range keys {
-			ev.Ext = append(ev.Ext, Field{Key: fmt.Sprintf("cs%d", i), Value: v, Max: 4000})
+			ev.Ext = append(ev.Ext, Field{Key: NewKey(fmt.Sprintf("cs%d", i), "", 4000), Value: v})
 		}
 		for _, size := range []int{480, 8096} {
 			var f fitter

@@ -17,7 +17,7 @@ func fitEvent() *cef.Event {
 	ev.ClassID = []byte("PM-001")
 	ev.Severity = 7
 	ev.Ext = []cef.Field{
-		{Key: "dpid", Value: []byte("42"), Kind: cef.Number},
+		number("dpid", 1023, "42"),
 		labelled("cs1", "Cluster name", strings.Repeat("=", 500)), // 1,000 bytes once escaped
 		labelled("cs4", "Command", strings.Repeat("€", 3000)),     // 9,000 bytes
 		text("msg", strings.Repeat("m", 1000)),
@@ -94,12 +94,12 @@ func TestAppendFitHostileRecords(t *testing.T) {
 				require.NoError(t, err, "%s %q %d: %q", name, unit, size, out)
 				widest, narrowestCut := 0, math.MaxInt
 				for _, f := range ev.Ext {
-					got, has := m.Get(f.Key)
+					got, has := m.Get(f.Key.Name())
 					if f.Kind == cef.Number || !has {
 						continue
 					}
-					whole := ceftest.Decoded(string(f.Value), keyLimit(f.Key))
-					assert.True(t, strings.HasPrefix(whole, got), "%s %q %d: %s=%q is a start of the value", name, unit, size, f.Key, got)
+					whole := ceftest.Decoded(string(f.Value), keyLimit(f.Key.Name()))
+					assert.True(t, strings.HasPrefix(whole, got), "%s %q %d: %s=%q is a start of the value", name, unit, size, f.Key.Name(), got)
 					width := len(escapedValue(got))
 					widest = max(widest, width)
 					if got != whole {

@@ -14,10 +14,18 @@ import (
 // fuzzDefaultName is the DefaultName of the fuzzed events.
 const fuzzDefaultName = "Default name"
 
-// textField is a Text field of key with its limit.
-func textField(key, v string) Field {
+// textField is a Text field of key, with its label ("" for none) and limit.
+func textField(key, label, v string) Field {
 	max, _ := KeyLimit(key)
-	return Field{Key: key, Value: []byte(v), Max: max}
+	return Field{Key: NewKey(key, label, max), Value: []byte(v)}
+}
+
+// longhand is k with its texts written piece by piece, as a key too long for the stores of a short
+// one is.
+func longhand(k *Key) *Key {
+	l := *k
+	l.short = false
+	return &l
 }
 
 // FuzzEncodeParse: for any event, the encoded line passes the strict decoder and gives back the
@@ -36,12 +44,11 @@ func FuzzEncodeParse(f *testing.F) {
 			DefaultName: fuzzDefaultName,
 			Severity:    min(max(severity, 0), 10),
 			Ext: []Field{
-				textField("suser", suser),
-				{Key: "dpid", Value: strconv.AppendInt(nil, pid, 10), Kind: Number},
-				textField("cs1", cs1), textField("outcome", outcome), textField("msg", msg),
+				textField("suser", "", suser),
+				{Key: NewKey("dpid", "", 1023), Value: strconv.AppendInt(nil, pid, 10), Kind: Number},
+				textField("cs1", "Cluster name", cs1), textField("outcome", "", outcome), textField("msg", "", msg),
 			},
 		}
-		ev.Ext[2].Label = "Cluster name"
 		enc := NewEncoder(Header{Vendor: "V|=\\", Product: "P", Version: "1", Hostname: "h", Facility: 1})
 		line := string(enc.Append(nil, &ev))
 		_, m, err := ParseSyslog(line)
@@ -104,24 +111,24 @@ func FuzzAppendFit(f *testing.F) {
 	f.Fuzz(func(t *testing.T, classID, name, msg, cs1, cs4 string, repeat uint8, size uint16) {
 		ev := Event{Time: time.Unix(1771409248, 0), ClassID: []byte(classID), Name: []byte(name), DefaultName: fuzzDefaultName, Severity: 5}
 		in := map[string]string{"source": msg + cs1, "request": cs4 + msg, "cs1": cs1, "cs4": cs4, "msg": msg}
-		ev.Ext = []Field{{Key: "dpid", Value: []byte("42"), Kind: Number}}
+		ev.Ext = []Field{{Key: NewKey("dpid", "", 1023), Value: []byte("42"), Kind: Number}}
+		labels := map[string]string{"cs1": "Cluster name", "cs4": "Command"}
 		for _, key := range []string{"source", "request", "cs1", "cs4", "msg"} {
 			in[key] = strings.Repeat(in[key], int(repeat))
-			ev.Ext = append(ev.Ext, textField(key, in[key]))
+			ev.Ext = append(ev.Ext, textField(key, labels[key], in[key]))
 		}
-		ev.Ext[3].Label, ev.Ext[4].Label = "Cluster name", "Command"
-		joined := ev // the same fields made by NewField, as product makes them
-		joined.Ext = make([]Field, len(ev.Ext))
+		longhands := ev // the same fields, their keys' texts written piece by piece
+		longhands.Ext = make([]Field, len(ev.Ext))
 		for i, fd := range ev.Ext {
-			joined.Ext[i] = NewField(fd.Key, fd.Label, fd.Max, fd.Kind)
-			joined.Ext[i].Value = fd.Value
+			longhands.Ext[i] = fd
+			longhands.Ext[i].Key = longhand(fd.Key)
 		}
 		for _, format := range []SyslogFormat{RFC3164, RFC5424} {
 			enc := NewEncoder(Header{Vendor: "V", Product: "P", Version: "1", Hostname: "h", Facility: 1, Format: format})
 			whole := enc.Append(nil, &ev)
 			out, shortened, ok := enc.AppendFit([]byte("x"), &ev, int(size))
-			if j, _, _ := enc.AppendFit([]byte("x"), &joined, int(size)); string(j) != string(out) {
-				t.Fatalf("made by NewField, the fields give %q, not %q", j, out)
+			if l, _, _ := enc.AppendFit([]byte("x"), &longhands, int(size)); string(l) != string(out) {
+				t.Fatalf("their texts written piece by piece, the fields give %q, not %q", l, out)
 			}
 			line := string(out[1:])
 			switch {

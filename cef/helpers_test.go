@@ -36,19 +36,22 @@ func newEvent() *cef.Event {
 // text is a Text field of key, which keeps its key's limit, with the label fullPairs gives it (the
 // strict decoder wants one after csN, cnN, c6aN and flexStringN).
 func text(key, s string) cef.Field {
-	max, _ := cef.KeyLimit(key)
-	f := cef.Field{Key: key, Value: []byte(s), Max: max}
+	label := ""
 	if i := slices.IndexFunc(fullPairs, func(p cef.Pair) bool { return p.Key == key+"Label" }); i >= 0 {
-		f.Label = fullPairs[i].Value
+		label = fullPairs[i].Value
 	}
-	return f
+	return labelled(key, label, s)
 }
 
-// labelled is text with a label.
+// labelled is a Text field of key, which keeps its key's limit, with a label.
 func labelled(key, label, s string) cef.Field {
-	f := text(key, s)
-	f.Label = label
-	return f
+	max, _ := cef.KeyLimit(key)
+	return cef.Field{Key: cef.NewKey(key, label, max), Value: []byte(s)}
+}
+
+// number is a Number field of key, which its key's limit does not cut.
+func number(key string, max int, s string) cef.Field {
+	return cef.Field{Key: cef.NewKey(key, "", max), Value: []byte(s), Kind: cef.Number}
 }
 
 // msgEvent is newEvent with one Text field msg.
@@ -86,17 +89,16 @@ var (
 	addressKeys = []string{"src", "c6a2", "dst", "c6a3"}
 )
 
-// fieldsOf makes the fields that are written as pairs: each "…Label" pair is its key's label. They
-// are made by cef.NewField, as product makes them (text and labelled make them otherwise).
+// fieldsOf makes the fields that are written as pairs: each "…Label" pair is its key's label.
 func fieldsOf(pairs []cef.Pair) []cef.Field {
 	var fs []cef.Field
 	for _, p := range pairs {
-		if key, ok := strings.CutSuffix(p.Key, "Label"); ok && len(fs) > 0 && fs[len(fs)-1].Key == key {
-			fs[len(fs)-1].Label = p.Value
+		if key, ok := strings.CutSuffix(p.Key, "Label"); ok && len(fs) > 0 && fs[len(fs)-1].Key.Name() == key {
+			last := &fs[len(fs)-1]
+			last.Key = cef.NewKey(key, p.Value, last.Key.Max())
 			continue
 		}
-		f := text(p.Key, p.Value)
-		f.Label = "" // the pairs say
+		f := labelled(p.Key, "", p.Value) // the pairs say which label
 		switch {
 		case slices.Contains(numberKeys, p.Key):
 			f.Kind = cef.Number
@@ -104,10 +106,6 @@ func fieldsOf(pairs []cef.Pair) []cef.Field {
 			f.Kind = cef.Address
 		}
 		fs = append(fs, f)
-	}
-	for i, f := range fs {
-		fs[i] = cef.NewField(f.Key, f.Label, f.Max, f.Kind)
-		fs[i].Value = f.Value
 	}
 	return fs
 }
@@ -128,10 +126,10 @@ func processEvent() *cef.Event {
 	ev.Name, ev.DefaultName = nil, "Process management"
 	ev.Severity = 7
 	ev.Ext = slices.DeleteFunc(fieldsOf(fullPairs), func(f cef.Field) bool {
-		return f.Key == "reason" || f.Key == "fname" || f.Key == "suser"
+		return f.Key.Name() == "reason" || f.Key.Name() == "fname" || f.Key.Name() == "suser"
 	})
 	for i := range ev.Ext {
-		if ev.Ext[i].Key == "outcome" {
+		if ev.Ext[i].Key.Name() == "outcome" {
 			ev.Ext[i].Value = []byte("Audit")
 		}
 	}

@@ -13,10 +13,13 @@ func AppendDecimal(dst []byte, u uint64) []byte {
 		return appendDigits(AppendDecimal(dst, u/1e8), eightDigits(u%1e8), 8)
 	}
 	d := eightDigits(u)
-	// u's leading zeros are the word's low zero bytes; 0 keeps one
-	zeros := min(bits.TrailingZeros64(d)/8, 7)
+	zeros := leadingZeros(d)
 	return appendDigits(dst, d>>(8*zeros), 8-zeros)
 }
+
+// leadingZeros counts the leading zeros of a number whose digits eightDigits holds in d: d's low
+// zero bytes, seven at most (0 keeps one digit: the bit set in the last byte).
+func leadingZeros(d uint64) int { return bits.TrailingZeros64(d|1<<56) / 8 }
 
 // eightDigits holds the eight decimal digits of u < 1e8, as numbers, a byte each, the first digit
 // in the low byte: the halves of four digits, then of two, then the digits, are split in the
@@ -34,14 +37,17 @@ func eightDigits(u uint64) uint64 {
 // stored whole, past the end of dst and within its capacity, which is grown for it.
 func appendDigits(dst []byte, d uint64, n int) []byte {
 	dst = slices.Grow(dst, 8)
-	binary.LittleEndian.PutUint64(dst[len(dst):len(dst)+8], d+0x30303030_30303030)
+	putDigits(dst[len(dst):len(dst)+8], d)
 	return dst[:len(dst)+n]
 }
 
-// appendWhole writes a Whole field's number, or nothing when it has more digits than the field's
-// Max (a cut number is another number).
+// putDigits stores the word of digits d as text in room's first eight bytes.
+func putDigits(room []byte, d uint64) { binary.LittleEndian.PutUint64(room, d+0x30303030_30303030) }
+
+// appendWhole writes a Whole field's number, or nothing when it has more digits than its key's Max
+// (a cut number is another number).
 func appendWhole(dst []byte, f *Field) []byte {
-	if out := AppendDecimal(dst, f.Num); len(out)-len(dst) <= f.Max {
+	if out := AppendDecimal(dst, f.Num); len(out)-len(dst) <= f.Key.max {
 		return out
 	}
 	return dst

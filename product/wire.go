@@ -8,70 +8,70 @@ import (
 	"github.com/kcs-siem/siem-cef/record"
 )
 
-// Wire fills w with the event as the wire carries it: each key in the table's order, with its value
-// when the event's type sends it and it has one (the others hold none, and are left out), its label
-// ("New owner" for a file event's cs4), limit and kind (the address keys, numbers), the type's Name
-// for a record without one, and the text values' length (TextLen). A whole number that is not
+// Wire fills w with the event as the wire carries it: the Name of the event's type for a record
+// without one, the text values' length (TextLen), and in w.Ext a field for each key, in the table's
+// order, that the event's type sends and the event has a value for, with its label ("New owner" for
+// a file event's cs4), limit and kind (the address keys, numbers). A whole number that is not
 // negative is handed over as a cef.Whole number, which the encoder writes; other numbers are written
-// into nums, which Wire returns: reuse w and nums, and once warm nothing is allocated. The keys'
-// names, labels and limits are copied into w.Ext when it does not hold a field for each key; after
-// that Wire writes only what changes with the event, so nothing else is to change w.Ext's fields
-// between calls.
+// into nums, which Wire returns: reuse w and nums, and once warm nothing is allocated.
 func (e *Event) Wire(w *cef.Event, nums []byte) []byte {
 	w.Time, w.ClassID, w.Name, w.DefaultName, w.Severity = e.Time, e.ClassID, e.Name, e.Type.Name, e.Severity
-	if len(w.Ext) != int(NumKeys) {
-		w.Ext = append(w.Ext[:0], keyFields[:]...)
+	if cap(w.Ext) < int(NumKeys) {
+		w.Ext = make([]cef.Field, NumKeys)
 	}
 	ext := w.Ext[:NumKeys]
-	if owner := ext[KeyCs4].Label == newOwnerLabel; owner != e.Cs4IsOwner {
-		ext[KeyCs4] = e.cs4Field() // its label follows the event
-	}
+	keys := e.wireKeys()
+	n := 0
 	nums = nums[:0]
 	text := 0 // the text values' length, as w.TextLen
 	sent := e.sent()
 	for k := range NumKeys {
-		switch v := &e.Values[k]; {
-		case !sent.has(k) || v.Kind == record.KindNone:
-			ext[k].Value, ext[k].Kind = nil, keyKinds[k] // not a Whole number, which has no Value
+		v := &e.Values[k]
+		if !sent.has(k) || v.Kind == record.KindNone {
+			continue
+		}
+		f := &ext[n]
+		switch {
 		case v.Kind == record.KindString: // the usual value, as fill writes it, without the call
-			ext[k].Value, ext[k].Kind = v.Bytes, keyKinds[k]
+			f.Value, f.Kind = v.Bytes, keyKinds[k]
 			text += len(v.Bytes)
 		case v.Kind == record.KindUint: // a PID, port or ID: the encoder writes its digits
-			ext[k].Num, ext[k].Kind = v.Uint, cef.Whole
+			f.Num, f.Kind = v.Uint, cef.Whole
 		case v.Kind == record.KindInt && v.Int >= 0:
-			ext[k].Num, ext[k].Kind = uint64(v.Int), cef.Whole
+			f.Num, f.Kind = uint64(v.Int), cef.Whole
 		default:
-			nums = e.fill(&ext[k], k, nums) // a Number
+			if nums = e.fill(f, k, nums); len(f.Value) == 0 {
+				continue // a number with no text, left out
+			}
 		}
+		f.Key = keys[k]
+		n++
 	}
-	w.TextLen = text
+	w.Ext, w.TextLen = ext[:n], text
 	return nums
 }
 
-// keyFields are the keys' fields without a value: name, label, limit, and the address keys' kind;
-// ownerField is cs4's when it carries a file event's new owner.
-var keyFields, ownerField = func() (f [NumKeys]cef.Field, owner cef.Field) {
+// wireKeys are the keys as the encoder writes them: name, label and limit; ownerKeys are the same
+// but for cs4, labelled "New owner" as when it carries a file event's new owner.
+var wireKeys, ownerKeys = func() (keys, owner [NumKeys]*cef.Key) {
 	for k := range NumKeys {
-		kind := cef.Text
-		if k.IsAddress() {
-			kind = cef.Address
-		}
-		f[k] = cef.NewField(k.Name(), k.Label(), k.Max(), kind)
+		keys[k] = cef.NewKey(k.Name(), k.Label(), k.Max())
 	}
-	return f, cef.NewField(KeyCs4.Name(), newOwnerLabel, KeyCs4.Max(), cef.Text)
+	owner = keys
+	owner[KeyCs4] = cef.NewKey(KeyCs4.Name(), newOwnerLabel, KeyCs4.Max())
+	return keys, owner
 }()
 
-// cs4Field is the field of cs4 for this event: labelled "New owner" when it carries a file event's
-// new owner.
-func (e *Event) cs4Field() cef.Field {
+// wireKeys are the keys as the encoder writes them for this event.
+func (e *Event) wireKeys() *[NumKeys]*cef.Key {
 	if e.Cs4IsOwner {
-		return ownerField
+		return &ownerKeys
 	}
-	return keyFields[KeyCs4]
+	return &wireKeys
 }
 
-// fill writes the value of key k, and its kind, into f, a field of k (keyFields[k], or cs4Field for
-// cs4): a number's text is appended to nums, or nothing when it is longer than the key's limit.
+// fill writes the value of key k, and its kind, into f, whose Key is k's (wireKeys): a number's text
+// is appended to nums, or nothing when it is longer than the key's limit.
 func (e *Event) fill(f *cef.Field, k Key, nums []byte) []byte {
 	v := &e.Values[k]
 	switch v.Kind {
@@ -81,7 +81,7 @@ func (e *Event) fill(f *cef.Field, k Key, nums []byte) []byte {
 		f.Value, f.Kind = v.Bytes, keyKinds[k]
 	default:
 		start := len(nums)
-		if nums = appendNumber(nums, v); len(nums)-start > f.Max {
+		if nums = appendNumber(nums, v); len(nums)-start > k.Max() {
 			// A float's text runs to 300 digits, past act's or outcome's limit; a cut number is
 			// another number: it is left out, as an empty value.
 			nums = nums[:start]
@@ -91,10 +91,12 @@ func (e *Event) fill(f *cef.Field, k Key, nums []byte) []byte {
 	return nums
 }
 
-// keyKinds holds the kind of each key's text values, Address or Text, as keyFields has it.
+// keyKinds holds the kind of each key's text values: Address for the address keys, else Text.
 var keyKinds = func() (kinds [NumKeys]cef.Kind) {
-	for k := range kinds {
-		kinds[k] = keyFields[k].Kind
+	for k := range NumKeys {
+		if k.IsAddress() {
+			kinds[k] = cef.Address
+		}
 	}
 	return kinds
 }()
@@ -106,10 +108,7 @@ func (e *Event) AppendWireValue(dst []byte, k Key) []byte {
 	if e.Values[k].Kind == record.KindNone || !e.Sends(k) {
 		return dst
 	}
-	f := keyFields[k]
-	if k == KeyCs4 {
-		f = e.cs4Field()
-	}
+	f := cef.Field{Key: e.wireKeys()[k]}
 	if withNumber := e.fill(&f, k, dst); f.Kind == cef.Number {
 		return withNumber // the number's text is what is sent
 	}
