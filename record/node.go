@@ -205,6 +205,10 @@ func sizeFrom(b []byte, hdr, children int) int {
 			h, c = 1, int(codes[t].children)
 		case t == 0xd9 && n+1 < len(b): // a str8, the usual long string
 			h, p = 2, int(b[n+1])
+		case t == 0xdd || t == 0xdf: // an array32 or a map32: how the JSON transcoder writes each
+			if h, c = 5, containerCount32(b, n); c < 0 {
+				return -1
+			}
 		default:
 			if _, h, p, c = headCounted(b[n:]); p < 0 || p > len(b)-n-h || c < 0 {
 				return -1
@@ -219,6 +223,19 @@ func sizeFrom(b []byte, hdr, children int) int {
 		return -1
 	}
 	return n
+}
+
+// containerCount32 is the children of the array32 or map32 at b[n] (a map's pairs count twice), or -1
+// when its header is cut or it counts more children than there are bytes left.
+func containerCount32(b []byte, n int) int {
+	if n+5 > len(b) {
+		return -1
+	}
+	count := uint64(binary.BigEndian.Uint32(b[n+1:])) << (b[n] >> 1 & 1) // 0xdf has bit 1 set, 0xdd not
+	if count > uint64(len(b)-n) { // each child takes a byte; and int(count) fits on 32-bit machines
+		return -1
+	}
+	return int(count)
 }
 
 // Kind is the node's msgpack type, as its type byte tells it.
