@@ -183,15 +183,28 @@ func typeByCode(code uint64, ok bool) (*Type, bool) {
 
 // typeSlots holds each type of the table at the slot its prefix's code times mul hashes to, no two
 // sharing one (TestPrefixCodes): a look-up compares one word.
-var typeSlots = func() (h struct {
+var typeSlots = func() typeTable {
+	h, ok := spread(types)
+	if !ok {
+		panic("product: two event types' prefixes share a code (prefixCode): each must be distinct and at most 7 bytes")
+	}
+	return h
+}()
+
+type typeTable struct {
 	mul  uint64
 	slot [64]struct {
 		code uint64
 		t    *Type
 	}
-}) {
-	// The first odd multiplier that spreads the table's codes over the 64 slots: a handful of tries.
-	for h.mul = 0x9e3779b97f4a7c15; ; h.mul += 2 {
+}
+
+// spread finds the first odd multiplier that leads the types' codes to slots of their own: a
+// handful of tries for distinct codes. Two prefixes with one code (a repeated prefix, or two of over
+// 7 bytes) never spread: ok is false after as many tries as could ever be needed.
+func spread(types []Type) (h typeTable, ok bool) {
+	for try := range uint64(1 << 16) {
+		h.mul = 0x9e3779b97f4a7c15 + 2*try
 		clear(h.slot[:])
 		i := 0
 		for ; i < len(types); i++ {
@@ -203,10 +216,11 @@ var typeSlots = func() (h struct {
 			s.code, s.t = code, &types[i]
 		}
 		if i == len(types) {
-			return h
+			return h, true
 		}
 	}
-}()
+	return h, false
+}
 
 // prefixCode packs a prefix of up to 7 bytes and its length into a word; ok is false for a longer
 // one, which is no prefix of the table.
