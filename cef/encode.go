@@ -122,8 +122,13 @@ func (e *Encoder) Append(dst []byte, ev *Event) []byte {
 }
 
 func (e *Encoder) append(dst []byte, ev *Event, c *cuts) []byte {
+	return appendEvent(e.appendSyslog(dst, ev, c), ev, c)
+}
+
+// appendSyslog writes what comes before the Class ID: the syslog header, if any, and the CEF prefix.
+func (e *Encoder) appendSyslog(dst []byte, ev *Event, c *cuts) []byte {
 	if e.format == NoSyslog {
-		return appendEvent(append(dst, e.prefix...), ev, c)
+		return append(dst, e.prefix...)
 	}
 	dst = append(dst, e.pri[SyslogSeverity(ev.Severity)]...)
 	dst = e.stamp.append(dst, ev.Time)
@@ -132,7 +137,29 @@ func (e *Encoder) append(dst []byte, ev *Event, c *cuts) []byte {
 		dst = appendMsgID(dst, ev.ClassID, c.classIDMax())
 		dst = append(dst, e.afterMsgID...)
 	}
-	return appendEvent(dst, ev, c)
+	return dst
+}
+
+// Extension writes an event's extension pairs, in order, each with Key's AppendText, AppendWhole or
+// AppendNumber: what Event.Ext holds, for a caller that holds the values elsewhere (AppendWith). It
+// reports false to give the message up, with what it wrote.
+type Extension interface {
+	AppendPairs(dst []byte) ([]byte, bool)
+}
+
+// AppendWith appends the message of ev's header and x's pairs, which stand in for ev.Ext, as Append
+// writes it, when it takes at most size bytes and x does not give it up; it reports false, with
+// nothing appended, when not. Its cost is bounded as AppendFit's first try of the message whole is:
+// x is to give up once its Text and Address values take more than size bytes. AppendShortened then
+// shortens the message.
+func (e *Encoder) AppendWith(dst []byte, ev *Event, x Extension, size int) ([]byte, bool) {
+	start := len(dst)
+	dst, bar := appendHead(e.appendSyslog(dst, ev, &noCuts), ev, &noCuts)
+	dst, ok := x.AppendPairs(dst)
+	if dst = endExtension(dst, bar); !ok || len(dst)-start > size {
+		return dst[:start], false
+	}
+	return dst, true
 }
 
 // appendMsgID writes the class ID, as cut to max characters, as the RFC 5424 MSGID (at most 32
@@ -156,6 +183,17 @@ func (e *Encoder) AppendCEF(dst []byte, ev *Event) []byte {
 
 // appendEvent writes what follows the CEF prefix: "ClassID|Name|Severity|extension".
 func appendEvent(dst []byte, ev *Event, c *cuts) []byte {
+	dst, bar := appendHead(dst, ev, c)
+	for i := range ev.Ext {
+		dst = appendPair(dst, &ev.Ext[i], c.value(i))
+	}
+	return endExtension(dst, bar)
+}
+
+// appendHead writes "ClassID|Name|Severity|" and takes its last '|' back, which is bar's place:
+// every pair is written with the space before it, the first one's over the '|', which endExtension
+// puts back.
+func appendHead(dst []byte, ev *Event, c *cuts) (_ []byte, bar int) {
 	if len(ev.ClassID) == 0 {
 		dst = append(dst, unknownClassID...)
 	} else {
@@ -168,42 +206,41 @@ func appendEvent(dst []byte, ev *Event, c *cuts) []byte {
 		dst = append(dst, ev.DefaultName...)
 	}
 	dst = append(dst, '|')
-	dst = strconv.AppendInt(dst, int64(ev.Severity), 10)
-	dst = append(dst, '|')
-	// Every pair is written with the space before it, the first one's over the '|', put back after.
-	bar := len(dst) - 1
-	dst = dst[:bar]
-	for i := range ev.Ext {
-		f := &ev.Ext[i]
-		cut := c.value(i)
-		if k := f.Key; k.short && cut == 0 {
-			switch f.Kind {
-			case Text, Address: // an address that is kept is written as text
-				if out, ok := k.appendPlainPair(dst, f.Value); ok {
-					dst = out // the usual pair
-					continue
-				}
-			case Whole:
-				if f.Num < 1e8 && k.max >= 8 {
-					dst = k.appendWholePair(dst, f.Num) // a PID, port or ID
-					continue
-				}
-			}
-		}
-		dst = appendField(dst, f, cut)
-	}
+	dst = append(strconv.AppendInt(dst, int64(ev.Severity), 10), '|')
+	return dst[:len(dst)-1], len(dst) - 1 // the '|' is kept in dst's capacity
+}
+
+// endExtension writes the '|' that ends the header at bar, over the first pair's space if any.
+func endExtension(dst []byte, bar int) []byte {
 	dst = dst[:max(len(dst), bar+1)]
 	dst[bar] = '|'
 	return dst
 }
 
-// appendPlainPair writes " key=v" and the label's pair, for a short key, when v is kept whole and
-// every byte of it is written as it is; it reports false, with dst's bytes as they were, when not.
-// The room for the three is grown at once, and the key's and the label's texts are stored whole
-// into it, each past the end of what comes before, and written over by what comes after.
-func (k *Key) appendPlainPair(dst, v []byte) ([]byte, bool) {
-	if !whole(v, k.max) {
-		return dst, false
+// appendPair writes field f's pair with its value as cut (see cuts), through the key's writers when
+// the value is not cut.
+func appendPair(dst []byte, f *Field, cut int) []byte {
+	switch {
+	case cut != 0:
+		return appendField(dst, f, cut)
+	case f.Kind <= Address: // an address that is kept is written as text
+		return f.Key.AppendText(dst, f.Value)
+	case f.Kind == Whole:
+		return f.Key.AppendWhole(dst, f.Num)
+	}
+	return f.Key.AppendNumber(dst, f.Value)
+}
+
+// AppendText appends the pair of the key with the Text or Address value v, as Append writes it when
+// nothing is shortened (trimmed, cut to the key's Max, escaped), and the label's pair; nothing when v
+// is empty once trimmed.
+//
+// The usual pair, a short key's with a value kept whole whose every byte is written as it is, is
+// written with one grow: the key's and the label's texts are stored whole into the room, each past
+// the end of what comes before, and written over by what comes after.
+func (k *Key) AppendText(dst, v []byte) []byte {
+	if !whole(v, k.shortMax) {
+		return k.appendTextField(dst, v)
 	}
 	n := len(dst)
 	if cap(dst)-n < len(k.keyText)+len(v)+len(k.labelText) {
@@ -212,19 +249,28 @@ func (k *Key) appendPlainPair(dst, v []byte) ([]byte, bool) {
 	room := dst[n : n+len(k.keyText)+len(v)+len(k.labelText)]
 	*(*[len(k.keyText)]byte)(room) = k.keyText
 	if !valueEscaping.copyPlain(room[k.keyLen:k.keyLen+len(v)], v) {
-		return dst, false
+		return k.appendTextField(dst, v)
 	}
 	n += k.keyLen + len(v)
 	if k.labelLen != 0 {
 		*(*[len(k.labelText)]byte)(dst[n : n+len(k.labelText)]) = k.labelText
 		n += k.labelLen
 	}
-	return dst[:n], true
+	return dst[:n]
 }
 
-// appendWholePair is appendPlainPair for a Whole number u below 1e8, of a key that keeps its eight
-// digits: they are stored as a word.
-func (k *Key) appendWholePair(dst []byte, u uint64) []byte {
+// appendTextField is AppendText for any value: escaped, trimmed and cut.
+func (k *Key) appendTextField(dst, v []byte) []byte {
+	return appendField(dst, &Field{Key: k, Value: v, Kind: Text}, 0)
+}
+
+// AppendWhole is AppendText for a Whole number u: nothing when it has more digits than the key's Max.
+// One below 1e8 (a PID, port or ID), of a short key that keeps its eight digits, is written as
+// AppendText writes the usual pair, its digits stored as a word.
+func (k *Key) AppendWhole(dst []byte, u uint64) []byte {
+	if u >= 1e8 || k.shortMax < 8 {
+		return appendField(dst, &Field{Key: k, Num: u, Kind: Whole}, 0)
+	}
 	n := len(dst)
 	if cap(dst)-n < len(k.keyText)+8+len(k.labelText) {
 		dst = grow(dst, len(k.keyText)+8+len(k.labelText))
@@ -241,6 +287,11 @@ func (k *Key) appendWholePair(dst []byte, u uint64) []byte {
 		n += k.labelLen
 	}
 	return room[:n]
+}
+
+// AppendNumber is AppendText for a Number's text, written as it is: nothing when it is empty.
+func (k *Key) AppendNumber(dst, text []byte) []byte {
+	return appendField(dst, &Field{Key: k, Value: text, Kind: Number}, 0)
 }
 
 // grow is slices.Grow, out of line: the pairs' writers call it only when dst is full, and it

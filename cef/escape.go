@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/bits"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -301,6 +302,9 @@ func asciiLen(v []byte) int {
 // appendClassID keeps the Device Event Class ID to [A-Za-z0-9_.:-], which every parser takes: each
 // other character (an invalid byte too) becomes one '_'. It writes at most max characters.
 func appendClassID(dst, v []byte, max int) []byte {
+	if len(v) <= max && classIDKeepsAll(v) {
+		return append(dst, v...) // the usual Class ID, in one copy
+	}
 	for n := 0; len(v) > 0 && n < max; n++ {
 		c := v[0]
 		if c >= utf8.RuneSelf {
@@ -309,7 +313,7 @@ func appendClassID(dst, v []byte, max int) []byte {
 			v = v[size:]
 			continue
 		}
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == ':' || c == '-' {
+		if classIDKeeps[c] {
 			dst = append(dst, c)
 		} else {
 			dst = append(dst, '_')
@@ -318,3 +322,21 @@ func appendClassID(dst, v []byte, max int) []byte {
 	}
 	return dst
 }
+
+// classIDKeepsAll: the Class ID keeps every byte of v.
+func classIDKeepsAll(v []byte) bool {
+	for _, c := range v {
+		if !classIDKeeps[c] {
+			return false
+		}
+	}
+	return true
+}
+
+// classIDKeeps tells the bytes the Class ID keeps: [A-Za-z0-9_.:-].
+var classIDKeeps = func() (keeps [256]bool) {
+	for c := range keeps {
+		keeps[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_.:-", byte(c)) >= 0
+	}
+	return keeps
+}()

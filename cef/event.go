@@ -32,12 +32,13 @@ type Key struct {
 	// pair is " name=" then, for a label, " nameLabel=label".
 	pair string
 	// keyText is pair's " name=" in its first keyLen bytes, and labelText its label pair in its
-	// first labelLen bytes (0: no label): each written as one store, without memmove's call, when
-	// short (every key the product writes but one; every label but one).
+	// first labelLen bytes (0: no label): each written as one store, without
+	// memmove's call, when they are that short (every key the product writes but one; every label
+	// but one). shortMax is then max, and 0 when not, which no value is written with.
 	keyText          [16]byte
 	labelText        [32]byte
 	keyLen, labelLen int
-	short            bool
+	shortMax         int
 }
 
 // NewKey is the key name, with its label ("" for none), and the characters its Text and Address
@@ -50,8 +51,8 @@ func NewKey(name, label string, max int) *Key {
 	}
 	labelPair := k.pair[k.keyLen:]
 	k.labelLen = len(labelPair)
-	k.short = k.keyLen <= len(k.keyText) && k.labelLen <= len(k.labelText)
-	if k.short {
+	if k.keyLen <= len(k.keyText) && k.labelLen <= len(k.labelText) {
+		k.shortMax = max
 		copy(k.keyText[:], k.pair[:k.keyLen])
 		copy(k.labelText[:], labelPair)
 	}

@@ -18,14 +18,19 @@ import (
 // size bytes can carry them, the cut level follows from those measures, and the message is encoded
 // once more. The text's length is ev.TextLen when it is set (see Event.TextLen).
 func (e *Encoder) AppendFit(dst []byte, ev *Event, size int) (out []byte, shortened, ok bool) {
-	start := len(dst)
-	if textBytes(ev) <= size {
+	if start := len(dst); textBytes(ev) <= size {
 		// Encoding it whole costs a few times size at most, and it may well fit as it is.
 		if dst = e.Append(dst, ev); len(dst)-start <= size {
 			return dst, false, true
 		}
 		dst = dst[:start]
 	}
+	return e.AppendShortened(dst, ev, size)
+}
+
+// AppendShortened is AppendFit without its first try of the message whole: for a caller that made
+// that try itself (AppendWith), or knows it to be too long.
+func (e *Encoder) AppendShortened(dst []byte, ev *Event, size int) (out []byte, shortened, ok bool) {
 	e.fit.reset(len(ev.Ext))
 	out, shortened, ok = e.fit.appendFit(e, dst, ev, size)
 	clear(e.fit.vals) // they point into the event, which must not outlive the call

@@ -190,3 +190,32 @@ func TestAppendFitKeepsValuesTheKeyLimitsMakeFit(t *testing.T) {
 	assert.False(t, shortened)
 	assert.Equal(t, string(whole), string(got))
 }
+
+// givingUp is an Extension that writes a pair, then gives the message up.
+type givingUp struct{}
+
+func (givingUp) AppendPairs(dst []byte) ([]byte, bool) { return append(dst, " msg=x"...), false }
+
+// AppendWith writes the header and the Extension's pairs, the first after the '|', as Append writes
+// the event's fields; it refuses, appending nothing, a message over its size or one the Extension
+// gives up.
+func TestAppendWith(t *testing.T) {
+	enc := cef.NewEncoder(smallHeader)
+	ev := newEvent()
+	ev.Ext = nil
+	fields := cef.KeyWriters{text("src", "10.0.0.1"), text("cs1", "a=b"), {Key: cef.NewKey("dpid", "", 1023), Num: 42, Kind: cef.Whole}, number("cn1", 1023, "-1")}
+	fields[0].Kind = cef.Address
+	line := "<164>Feb 18 10:07:28 h " + testHdr + `src=10.0.0.1 cs1=a\=b cs1Label=Cluster name dpid=42 cn1=-1`
+	out, ok := enc.AppendWith([]byte("prev\n"), ev, fields, len(line))
+	assert.True(t, ok)
+	assert.Equal(t, "prev\n"+line, string(out))
+	out, ok = enc.AppendWith([]byte("prev\n"), ev, fields, len(line)-1)
+	assert.False(t, ok)
+	assert.Equal(t, "prev\n", string(out))
+	out, ok = enc.AppendWith([]byte("prev\n"), ev, givingUp{}, 8096)
+	assert.False(t, ok)
+	assert.Equal(t, "prev\n", string(out))
+	out, ok = enc.AppendWith(nil, ev, cef.KeyWriters{}, 8096) // no pairs: the header's '|' ends it
+	assert.True(t, ok)
+	assert.Equal(t, "<164>Feb 18 10:07:28 h "+testHdr, string(out))
+}

@@ -24,7 +24,7 @@ func textField(key, label, v string) Field {
 // one is.
 func longhand(k *Key) *Key {
 	l := *k
-	l.short = false
+	l.shortMax = 0
 	return &l
 }
 
@@ -127,6 +127,7 @@ func FuzzAppendFit(f *testing.F) {
 			enc := NewEncoder(Header{Vendor: "V", Product: "P", Version: "1", Hostname: "h", Facility: 1, Format: format})
 			whole := enc.Append(nil, &ev)
 			out, shortened, ok := enc.AppendFit([]byte("x"), &ev, int(size))
+			checkTheOtherRoad(t, enc, &ev, int(size), string(whole), string(out), shortened, ok)
 			if l, _, _ := enc.AppendFit([]byte("x"), &longhands, int(size)); string(l) != string(out) {
 				t.Fatalf("their texts written piece by piece, the fields give %q, not %q", l, out)
 			}
@@ -173,6 +174,46 @@ func FuzzAppendFit(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkTheOtherRoad: AppendWith, the event's fields written by the keys' writers, writes the message
+// whole when it fits its size, and refuses it, with nothing appended, when it does not; then
+// AppendShortened writes what AppendFit does.
+func checkTheOtherRoad(t *testing.T, enc *Encoder, ev *Event, size int, whole, fit string, shortened, ok bool) {
+	t.Helper()
+	direct, fits := enc.AppendWith([]byte("x"), ev, KeyWriters(ev.Ext), size)
+	switch {
+	case fits != (len(whole) <= size):
+		t.Fatalf("AppendWith: %d bytes fit in %d: %v", len(whole), size, fits)
+	case fits && string(direct) != "x"+whole:
+		t.Fatalf("AppendWith wrote %q, not %q", direct, "x"+whole)
+	case fits:
+		return
+	case string(direct) != "x":
+		t.Fatalf("AppendWith refused the message, yet appended %q", direct[1:])
+	}
+	out, sh, k := enc.AppendShortened([]byte("x"), ev, size)
+	if string(out) != fit || sh != shortened || k != ok {
+		t.Fatalf("AppendShortened: %q (%v %v), AppendFit: %q (%v %v)", out, sh, k, fit, shortened, ok)
+	}
+}
+
+// KeyWriters writes fields as an Extension, each with its key's writer for its kind, as Append
+// writes them (exported for the package's outside tests).
+type KeyWriters []Field
+
+func (x KeyWriters) AppendPairs(dst []byte) ([]byte, bool) {
+	for i := range x {
+		switch f := &x[i]; f.Kind {
+		case Text, Address:
+			dst = f.Key.AppendText(dst, f.Value)
+		case Whole:
+			dst = f.Key.AppendWhole(dst, f.Num)
+		default:
+			dst = f.Key.AppendNumber(dst, f.Value)
+		}
+	}
+	return dst, true
 }
 
 // checkNoLineBreaks: no character a receiver could take for the end of a line, nor one that hides

@@ -25,13 +25,10 @@ type Pipeline struct {
 	ev       product.Event
 	mapper   schema.Mapper
 	filter   *filter.Filter
-	enc      *cef.Encoder
+	out      *product.Writer // each message at most maxSize bytes
 	problems []schema.Problem
-	// wire is the event at hand as the encoder takes it; nums holds its numbers' text.
-	wire    cef.Event
-	nums    []byte
-	line    []byte
-	maxSize int // Max_Message_Size
+	line     []byte
+	maxSize  int // Max_Message_Size
 	// now is the time an event whose own time cannot be written is sent with, read once a run.
 	now     func() time.Time
 	runTime time.Time
@@ -54,7 +51,7 @@ func NewLane(cfg *config.Config, c *Ceiling) *Pipeline {
 		dec:     record.NewDecoder().WithMergeLogKey(m.MergeLogKey).WithKeys(schema.Keys()),
 		mapper:  schema.Mapper{Severity: m.Severity, Schema: m.Schema, Assign: m.Assign},
 		filter:  filter.New(cfg.Selection),
-		enc:     cef.NewEncoder(cfg.Header),
+		out:     product.NewWriter(cef.NewEncoder(cfg.Header), cfg.MaxMessageSize),
 		maxSize: cfg.MaxMessageSize,
 		now:     time.Now,
 		ceiling: c,
@@ -221,9 +218,7 @@ func (p *Pipeline) emitEvent(n int, emit func([]byte) error, warn func(string), 
 	// Fitting costs what the size allows, not what the record holds: a record of long values is
 	// never encoded whole.
 	var shortened, fits bool
-	p.nums = p.ev.Wire(&p.wire, p.nums)
-	p.line, shortened, fits = p.enc.AppendFit(p.line[:0], &p.wire, p.maxSize)
-	if !fits {
+	if p.line, shortened, fits = p.out.Append(p.line[:0], &p.ev); !fits {
 		st.TooLarge += n
 		warn(p.eventWarning(fmt.Sprintf("its header alone is longer than the %d bytes of Max_Message_Size; not sent", p.maxSize)))
 		return nil
@@ -247,9 +242,8 @@ func (p *Pipeline) emitSummary(emit func([]byte) error, st *Stats) error {
 		return nil
 	}
 	p.sumMsg = p.held.summary(&p.summary, p.sumMsg)
-	p.nums = p.summary.Wire(&p.wire, p.nums)
 	var fits bool
-	if p.line, _, fits = p.enc.AppendFit(p.line[:0], &p.wire, p.maxSize); !fits {
+	if p.line, _, fits = p.out.Append(p.line[:0], &p.summary); !fits {
 		return nil
 	}
 	if err := emit(p.line); err != nil {
@@ -283,9 +277,7 @@ func (p *Pipeline) letGo() {
 	// Mapping the emptied record leaves nothing of the last one in the mapper's working copy.
 	p.problems = p.mapper.Map(&p.rec, &p.ev, p.problems[:0])
 	p.ev.Reset()
-	ext := p.wire.Ext[:cap(p.wire.Ext)]
-	clear(ext)
-	p.wire = cef.Event{Ext: ext[:0]}
+	p.out.Release()
 	p.held = heldBack{}
 	if p.agg != nil {
 		p.agg.reset()

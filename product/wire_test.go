@@ -653,3 +653,121 @@ func TestRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// fitLine is ev's message as Wire and AppendFit write it: what Writer is to write by its own road.
+func fitLine(enc *cef.Encoder, ev *product.Event, size int) (line string, shortened, ok bool) {
+	var w cef.Event
+	ev.Wire(&w, nil)
+	out, shortened, ok := enc.AppendFit([]byte("prev\n"), &w, size)
+	return string(out), shortened, ok
+}
+
+// writerEvents are events of each road through Writer: every key with values to escape, cut and
+// replace and cs4 the new owner (allocEvent); numbers where text is usual, one too long to send;
+// a type that sends few keys; no values; the rate ceiling's summary.
+func writerEvents() []*product.Event {
+	numbers := newEvent()
+	fullValues(numbers)
+	numbers.Values[product.KeyCs4] = record.Int(-7)
+	numbers.Values[product.KeyMsg] = record.Bool(true)
+	numbers.Values[product.KeyDpid] = record.Uint(1 << 40)
+	numbers.Values[product.KeyOutcome] = record.Float(1e300)
+	admin := newEvent()
+	admin.Type = product.LookupType([]byte("ADM-001"))
+	fullValues(admin)
+	admin.Outcome = product.OutcomeError
+	summary := newEvent()
+	summary.ClassID, summary.Type, summary.Name = []byte(product.RateCeilingClassID), product.RateCeilingType, nil
+	fullValues(summary)
+	return []*product.Event{allocEvent(), numbers, admin, newEvent(), summary}
+}
+
+// Writer writes, for every event and size, what Wire and AppendFit write: the message as it is when
+// it fits, shortened the same way when it does not (its size just below, at and above the whole
+// message's, and far below), or nothing. One Writer serves every event, as the pipeline's does.
+func TestWriterWritesWhatWireAndAppendFitWrite(t *testing.T) {
+	for _, format := range []cef.SyslogFormat{cef.RFC3164, cef.RFC5424, cef.NoSyslog} {
+		h := kcsHeader
+		h.Format = format
+		enc := cef.NewEncoder(h)
+		for _, ev := range writerEvents() {
+			whole := len(enc.Append(nil, wire(ev)))
+			for _, size := range []int{whole - 1, whole, whole + 1, whole / 2, 120, 8096} {
+				want, wantShort, wantOK := fitLine(enc, ev, size)
+				w := product.NewWriter(enc, size)
+				for range 2 { // the second time through buffers the first left
+					line, shortened, ok := w.Append([]byte("prev\n"), ev)
+					require.Equal(t, want, string(line), "%s at %d bytes", ev.ClassID, size)
+					require.Equal(t, []bool{wantShort, wantOK}, []bool{shortened, ok})
+				}
+			}
+		}
+	}
+}
+
+// A message one byte over its size goes the other road, and comes out shortened.
+func TestWriterShortensAMessageOverItsSize(t *testing.T) {
+	enc := cef.NewEncoder(kcsHeader)
+	ev := newEvent()
+	ev.Values[product.KeyMsg] = str("hello world")
+	whole := "<164>Feb 18 10:07:28 kcs-node CEF:0|Kaspersky|Kaspersky Container Security|2.0|X-1|N|5|msg=hello world"
+	w := product.NewWriter(enc, len(whole)-1)
+	line, shortened, ok := w.Append(nil, ev)
+	assert.True(t, strings.HasPrefix(whole, string(line)) && len(line) < len(whole), "%q is not a start of the message", line)
+	assert.Contains(t, string(line), "msg=hello w")
+	assert.True(t, shortened && ok)
+	w = product.NewWriter(enc, len(whole))
+	line, shortened, ok = w.Append(nil, ev)
+	assert.Equal(t, whole, string(line))
+	assert.True(t, !shortened && ok)
+}
+
+// Writing an event through a reused Writer allocates nothing, whichever road it takes.
+func TestWriterAllocatesNothing(t *testing.T) {
+	enc := cef.NewEncoder(kcsHeader)
+	evs := writerEvents()
+	for _, size := range []int{300, 8096} {
+		w := product.NewWriter(enc, size)
+		dst := make([]byte, 0, 16<<10)
+		for _, ev := range evs {
+			dst, _, _ = w.Append(dst[:0], ev)
+		}
+		allocs := testing.AllocsPerRun(100, func() {
+			for _, ev := range evs {
+				dst, _, _ = w.Append(dst[:0], ev)
+			}
+		})
+		assert.Equal(t, 0.0, allocs, "at %d bytes", size)
+	}
+}
+
+// FuzzWriter: for any values of keys of each kind (text, an address, whole numbers and others),
+// any type and any size, Writer writes what Wire and AppendFit write.
+func FuzzWriter(f *testing.F) {
+	f.Add("PM-002", "sh -c id", "hello world", "10.0.0.1", int64(1846367), 0.0, false, uint16(480))
+	f.Add("FM-001", "alice", " a=b\\ ", "::1", int64(-1), 1.5, true, uint16(8096))
+	f.Add("ADM-001", strings.Repeat("é=|€", 300), "\x00\xff", "not an address", int64(1<<40), math.Inf(1), false, uint16(300))
+	f.Add("", "", "\u2028", strings.Repeat("1", 50), int64(7), 1e300, true, uint16(100))
+	f.Fuzz(func(t *testing.T, classID, cs4, msg, src string, pid int64, cn1 float64, owner bool, size uint16) {
+		ev := newEvent()
+		ev.ClassID = []byte(classID)
+		ev.Type = product.LookupType(ev.ClassID)
+		ev.Outcome = product.OutcomeError
+		ev.Cs4IsOwner = owner
+		fullValues(ev)
+		v := &ev.Values
+		v[product.KeyCs4], v[product.KeyMsg], v[product.KeySrc] = str(cs4), str(msg), str(src)
+		v[product.KeyDpid], v[product.KeySpid], v[product.KeyCn1] = record.Int(pid), record.Uint(uint64(pid)), record.Float(cn1)
+		v[product.KeyCs1] = str(strings.Repeat(msg, 40))
+		for _, format := range []cef.SyslogFormat{cef.RFC3164, cef.RFC5424} {
+			h := kcsHeader
+			h.Format = format
+			enc := cef.NewEncoder(h)
+			want, wantShort, wantOK := fitLine(enc, ev, int(size))
+			line, shortened, ok := product.NewWriter(enc, int(size)).Append([]byte("prev\n"), ev)
+			if string(line) != want || shortened != wantShort || ok != wantOK {
+				t.Fatalf("at %d bytes: %q (%v %v), Wire and AppendFit: %q (%v %v)", size, line, shortened, ok, want, wantShort, wantOK)
+			}
+		}
+	})
+}
