@@ -48,6 +48,25 @@ func TestWholeNumbers(t *testing.T) {
 	assert.True(t, strings.HasSuffix(string(fit), "dpid=0 spid=18446744073709551615 cnt=100000000 msg=a long me"), string(fit))
 }
 
+// A Whole number keeps every digit its key's limit allows, and no more, at the edges of the limits
+// a word of digits serves (up to eight) and of one that it does not (none).
+func TestWholeNumbersAtTheirLimits(t *testing.T) {
+	for _, c := range []struct {
+		max  int
+		num  uint64
+		want string
+	}{
+		{1, 0, "n=0"}, {1, 9, "n=9"}, {1, 10, ""},
+		{2, 99, "n=99"}, {2, 100, ""},
+		{8, 99999999, "n=99999999"}, {8, 100000000, ""},
+		{0, 0, ""},
+	} {
+		ev := newEvent()
+		ev.Ext = []cef.Field{{Key: cef.NewKey("n", "", c.max), Num: c.num, Kind: cef.Whole}}
+		assert.Equal(t, c.want, extOf(t, ev), "%d with %d digits at most", c.num, c.max)
+	}
+}
+
 // README: an event without a Name of its own (or with a blank one) carries its DefaultName; the
 // RFC 5424 MSGID is the Class ID, at most 32 characters, or - without one, when the CEF header says
 // UNKNOWN.
