@@ -8,13 +8,14 @@ CLI     := $(BUILD)/siem-cef
 IMAGE   ?= siem-cef:dev
 GOFILES := $(shell find . -name '*.go' -not -path './build/*')
 
-.PHONY: all build test test-deps lint check-abi run bench bench-fluent-bit fuzz docker clean
+.PHONY: all build test test-deps lint check-abi run bench bench-fluent-bit pgo fuzz docker clean
 
 all: build
 
 build: $(SO) $(HOST) $(CLI)
 
-$(SO): $(GOFILES) go.mod go.sum
+# go build optimises the plugin with plugin/default.pgo, its CPU profile (`make pgo`).
+$(SO): $(GOFILES) go.mod go.sum plugin/default.pgo
 	$(GO) build -buildmode=c-shared -trimpath -o $@ ./plugin
 
 $(HOST): test/host/host.c
@@ -50,6 +51,10 @@ run: build
 # Every benchmark with its baselines, measured in the same run, as one table.
 bench:
 	scripts/bench.sh
+
+# plugin/default.pgo, the profile the plugin is built with, from the benchmarks of every event shape.
+pgo:
+	scripts/pgo.sh
 
 # null, the C syslog output and siem_cef in the real Fluent Bit that FLUENT_BIT names (EVENTS, ROUNDS).
 bench-fluent-bit:
