@@ -231,8 +231,10 @@ func containerCount32(b []byte, n int) int {
 	if n+5 > len(b) {
 		return -1
 	}
-	count := uint64(binary.BigEndian.Uint32(b[n+1:])) << (b[n] >> 1 & 1) // 0xdf has bit 1 set, 0xdd not
-	if count > uint64(len(b)-n) { // each child takes a byte; and int(count) fits on 32-bit machines
+	// a map counts its pairs twice: 0xdf has bit 1 set, 0xdd not
+	count := uint64(binary.BigEndian.Uint32(b[n+1:])) << (b[n] >> 1 & 1)
+	// each child takes a byte at least; and so int(count) fits on 32-bit machines too
+	if count > uint64(len(b)-n) {
 		return -1
 	}
 	return int(count)
