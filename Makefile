@@ -25,13 +25,13 @@ $(HOST): test/host/host.c
 $(CLI): $(GOFILES) go.mod go.sum
 	$(GO) build -trimpath -o $@ ./cmd/siem-cef
 
-# The tests build the .so and the host themselves (test/e2e), so `go test ./...` alone is complete.
-# test-deps installs the Debian packages the tests need when one is missing.
+# The tests build the .so and the host themselves (test/e2e), so `go test ./...` alone is complete;
+# the allocation tests run again built with the plugin's profile, as the .so is: what the profile
+# inlines changes what escapes to the heap. test-deps installs the Debian packages the tests need
+# when one is missing.
 test: test-deps
 	$(MAKE) lint check-abi
 	$(GO) test -count=1 ./...
-	# The allocation tests again, built with the plugin's profile as the .so is: what the profile
-	# inlines changes what escapes to the heap.
 	$(GO) test -count=1 -pgo=$(CURDIR)/plugin/default.pgo -run 'Allocate' ./record ./schema ./filter ./product ./cef ./pipeline
 
 test-deps:
