@@ -89,3 +89,4 @@ fuzz:
 	$(GO) test ./schema -run '^$$' -fuzz '^FuzzIsIPv4$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./record -run '^$$' -fuzz '^FuzzJSONNumber$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./record -run '^$$' -fuzz '^FuzzWalk$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
+	$(GO) test ./product -run '^$$' -fuzz '^FuzzWriter$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
