@@ -84,6 +84,9 @@ type fitValue struct {
 	// fit is the longest start of v that is at most measured wide; cut the longest one below.
 	fit, cut prefix
 	done     bool // fit reaches v's end or its Max: fit.width is the whole value's
+	// blanksTo is where the run of blanks after the fit, looked at last, ends with a character that
+	// is not blank: until the fit reaches it, the value goes on past the blanks.
+	blanksTo int
 	dropped  bool // left out, with its key
 }
 
@@ -183,6 +186,33 @@ func (v *fitValue) measure(level int) {
 	v.cut = v.fit.grow(v.v, v.max, level-1, valueEscaping)
 	v.fit = v.cut.grow(v.v, v.max, level, valueEscaping) // one character more at most
 	v.done = v.fit.n == len(v.v) || v.fit.chars == v.max
+	if !v.done && v.fit.n >= v.blanksTo && !printableASCII(v.v[v.fit.n]) && v.blanksReachMax() {
+		// Written whole, the value ends where it stands: the blanks after it run to its limit, and
+		// trimCut trims what the cut to the limit leaves at its end. Measured again without them.
+		v.v = bytes.TrimRightFunc(v.v[:v.fit.n], isBlank)
+		v.cut = prefix{}.grow(v.v, v.max, level-1, valueEscaping)
+		v.fit = v.cut.grow(v.v, v.max, level, valueEscaping)
+		v.done = true
+	}
+}
+
+// blanksReachMax reports whether v runs on from its fit with blanks alone up to its limit (its
+// ends are not blank: a run of blanks inside it ends before its end). A run that stops short is
+// remembered (blanksTo), so that each byte of v is looked at once, however many levels measure it.
+func (v *fitValue) blanksReachMax() bool {
+	i, chars := v.fit.n, v.fit.chars
+	for i < len(v.v) && chars < v.max {
+		r, size := rune(v.v[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(v.v[i:])
+		}
+		if !isBlank(r) {
+			v.blanksTo = i
+			return false
+		}
+		i, chars = i+size, chars+1
+	}
+	return chars == v.max
 }
 
 // dropLongest leaves out the widest values (the first of equals) until the level is utf8.UTFMax at
