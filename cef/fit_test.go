@@ -191,6 +191,26 @@ func TestAppendFitKeepsValuesTheKeyLimitsMakeFit(t *testing.T) {
 	assert.Equal(t, string(whole), string(got))
 }
 
+// A value whose blanks run past its limit is written whole as what comes before them (the cut to
+// the limit leaves them at its end, where they are trimmed): a message that fits so is not
+// shortened, however many blanks the value holds.
+func TestAppendFitTrimsTheBlanksACutToTheLimitLeaves(t *testing.T) {
+	enc := cef.NewEncoder(kcsHeader)
+	ev := newEvent()
+	ev.ClassID = []byte("PM-001")
+	ev.Ext = []cef.Field{
+		number("dpid", 1023, "42"),
+		text("source", "host-a"+strings.Repeat("\x1c", 4000)+"tail"), // source keeps 1,023 characters
+		labelled("cs4", "Command", strings.Repeat("c", 100)),
+	}
+	whole := enc.Append(nil, ev)
+	require.Contains(t, string(whole), "|dpid=42 source=host-a cs4=")
+	got, shortened, ok := enc.AppendFit(nil, ev, len(whole))
+	require.True(t, ok)
+	assert.False(t, shortened)
+	assert.Equal(t, string(whole), string(got))
+}
+
 // givingUp is an Extension that writes a pair, then gives the message up.
 type givingUp struct{}
 
