@@ -100,6 +100,9 @@ func (f *fitter) appendFit(e *Encoder, dst []byte, ev *Event, size int) (out []b
 		return dst, true, ok
 	}
 	budget := size - fixed - overheads // for the values' escaped bytes
+	if f.n > 0 && e.headerAlone(dst[:start], ev, &f.cuts, fixed) {
+		budget++ // no pair is written yet: the first text pair's space is the header's last '|'
+	}
 	level, whole := f.level(budget)
 	if !whole && level < utf8.UTFMax {
 		budget = f.dropLongest(budget)
@@ -113,6 +116,14 @@ func (f *fitter) appendFit(e *Encoder, dst []byte, ev *Event, size int) (out []b
 		shortened = true
 	}
 	return e.append(dst[:start], ev, &f.cuts), shortened, true
+}
+
+// headerAlone reports whether the message of ev with every text value cut away (c), fixed bytes
+// long, is its header alone: no field but a text value is written. It writes over dst's spare room.
+func (e *Encoder) headerAlone(dst []byte, ev *Event, c *cuts, fixed int) bool {
+	bare := *ev
+	bare.Ext = nil
+	return len(e.append(dst, &bare, c))-len(dst) == fixed
 }
 
 // collect lists the event's non-empty text values, and cuts them all away for the time being. It

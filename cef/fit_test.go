@@ -211,6 +211,20 @@ func TestAppendFitTrimsTheBlanksACutToTheLimitLeaves(t *testing.T) {
 	assert.Equal(t, string(whole), string(got))
 }
 
+// The first pair's space is written over the header's last '|': a message of text values alone
+// that fits whole at its size comes out of the fitter whole too, not a character short.
+func TestAppendShortenedCountsTheFirstPairsSpaceOnce(t *testing.T) {
+	enc := cef.NewEncoder(kcsHeader)
+	ev := newEvent()
+	ev.ClassID = []byte("ADM-001")
+	ev.Ext = []cef.Field{text("source", "kcs-middleware"), text("msg", strings.Repeat("m", 200))}
+	whole := enc.Append(nil, ev)
+	got, shortened, ok := enc.AppendShortened(nil, ev, len(whole))
+	require.True(t, ok)
+	assert.False(t, shortened)
+	assert.Equal(t, string(whole), string(got))
+}
+
 // givingUp is an Extension that writes a pair, then gives the message up.
 type givingUp struct{}
 
