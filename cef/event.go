@@ -27,8 +27,8 @@ type Event struct {
 // and Address values keep, and the texts written around a value, ready to copy. NewKey makes one,
 // once; the fields of every event then point to it, and nothing changes it.
 type Key struct {
-	name, label string
-	max         int
+	name string
+	max  int
 	// pair is " name=" then, for a label, " nameLabel=label".
 	pair string
 	// keyText is pair's " name=" in its first keyLen bytes, and labelText its label pair in its
@@ -44,7 +44,7 @@ type Key struct {
 // NewKey is the key name, with its label ("" for none), and the characters its Text and Address
 // values keep (and the digits of a Whole one).
 func NewKey(name, label string, max int) *Key {
-	k := &Key{name: name, label: label, max: max, pair: " " + name + "="}
+	k := &Key{name: name, max: max, pair: " " + name + "="}
 	k.keyLen = len(k.pair)
 	if label != "" {
 		k.pair += " " + name + "Label=" + label
@@ -61,9 +61,6 @@ func NewKey(name, label string, max int) *Key {
 
 // Name is the key's name.
 func (k *Key) Name() string { return k.name }
-
-// Label is the key's label, "" for none: written as "nameLabel=label" right after the key's pair.
-func (k *Key) Label() string { return k.label }
 
 // Max is the characters a Text or Address value of the key keeps, and the digits of a Whole number.
 func (k *Key) Max() int { return k.max }
