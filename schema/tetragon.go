@@ -287,17 +287,15 @@ func (p *tetragonPodKeys) set(d *draft) {
 	}
 }
 
-// lastIndexByte is bytes.LastIndexByte by bytes.IndexByte, which looks at many bytes at once where
-// LastIndexByte looks at one: an image's reference is long, and has one '@' at most.
+// lastIndexByte is bytes.LastIndexByte, found by bytes.IndexByte when c is in b once at most (an
+// image's reference: long, with one '@'), which looks at many bytes at once where LastIndexByte
+// looks at one; a b with more falls back to LastIndexByte, so that no content costs a call per byte.
 func lastIndexByte(b []byte, c byte) int {
-	last := -1
-	for {
-		i := bytes.IndexByte(b[last+1:], c)
-		if i < 0 {
-			return last
-		}
-		last += i + 1
+	i := bytes.IndexByte(b, c)
+	if i < 0 || bytes.IndexByte(b[i+1:], c) < 0 {
+		return i
 	}
+	return bytes.LastIndexByte(b, c)
 }
 
 // tetragonExit is an exit's message, which ends with how the process ended: the signal that killed
