@@ -39,7 +39,6 @@ type Filter struct {
 	allCategories bool
 	groups        map[string]bool
 	allGroups     bool
-	runtime       map[string]bool // selected runtime prefixes
 	// runtimeTypes are the selected runtime types: Allows compares an event's type with each (at
 	// most seven) rather than hashing its prefix.
 	runtimeTypes []*product.Type
@@ -53,7 +52,6 @@ func New(s Selection) *Filter {
 		allCategories: len(s.Categories) == len(product.Categories),
 		groups:        map[string]bool{},
 		allGroups:     s.AllAgentGroups,
-		runtime:       map[string]bool{},
 	}
 	for _, c := range s.Categories {
 		f.categories[c] = true
@@ -63,7 +61,6 @@ func New(s Selection) *Filter {
 		f.groups[g] = true
 	}
 	for _, p := range s.RuntimeEvents {
-		f.runtime[p] = true
 		if t, ok := product.TypeByPrefix(p); ok && t.Runtime && !slices.Contains(f.runtimeTypes, t) {
 			f.runtimeTypes = append(f.runtimeTypes, t)
 		}
@@ -104,7 +101,12 @@ func (f *Filter) String() string {
 		b.WriteString(strings.Join(inOrder(product.Categories, f.categories), ", "))
 	}
 	b.WriteString("; runtime events: ")
-	runtime := inOrder(product.RuntimePrefixes, f.runtime)
+	var runtime []string
+	for _, p := range product.RuntimePrefixes { // in the product's order
+		if t, _ := product.TypeByPrefix(p); slices.Contains(f.runtimeTypes, t) {
+			runtime = append(runtime, p)
+		}
+	}
 	switch {
 	case len(runtime) == 0 || !f.allGroups && len(f.groups) == 0:
 		b.WriteString("none")
