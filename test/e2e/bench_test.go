@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -33,7 +34,12 @@ func processChunk(b *testing.B) (path string, events int) {
 	return writeChunk(b, chunk), events
 }
 
-// countingReceiver counts the messages (lines or datagrams) a loopback SIEM receives.
+// newline ends each message of the TCP stream.
+var newline = []byte{'\n'}
+
+// countingReceiver counts the messages (lines or datagrams) a loopback SIEM receives. It counts the
+// lines of what it reads with bytes.Count: counted a byte at a time, with an atomic add per line, the
+// receiver was slower than the plugin and held the host path back (~420,000 events/s instead of ~525,000).
 func countingReceiver(b *testing.B, network string) (string, *atomic.Int64) {
 	var n atomic.Int64
 	if network == "udp" {
@@ -56,11 +62,7 @@ func countingReceiver(b *testing.B, network string) (string, *atomic.Int64) {
 		buf := make([]byte, 1<<20)
 		for {
 			k, err := c.Read(buf)
-			for _, ch := range buf[:k] {
-				if ch == '\n' {
-					n.Add(1)
-				}
-			}
+			n.Add(int64(bytes.Count(buf[:k], newline)))
 			if err != nil {
 				if err != io.EOF {
 					c.Close()
