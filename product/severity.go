@@ -26,10 +26,10 @@ func ParseSeverity(v record.Value) (severity int, ok bool) {
 		}
 		return clampSeverity(float64(i)), true
 	case record.KindFloat:
-		if math.IsNaN(v.Float) {
+		if math.IsNaN(v.Float()) {
 			return 0, false
 		}
-		return clampSeverity(math.Round(v.Float)), true
+		return clampSeverity(math.Round(v.Float())), true
 	case record.KindString:
 		s := bytes.TrimSpace(v.Bytes)
 		if i, isInt := record.String(s).AsInt(); isInt {

@@ -76,9 +76,9 @@ func (p *pairs) AppendPairs(dst []byte) ([]byte, bool) {
 			}
 			dst = keys[k].AppendText(dst, v.Bytes)
 		case v.Kind == record.KindUint:
-			dst = keys[k].AppendWhole(dst, v.Uint)
-		case v.Kind == record.KindInt && v.Int >= 0:
-			dst = keys[k].AppendWhole(dst, uint64(v.Int))
+			dst = keys[k].AppendWhole(dst, v.Uint())
+		case v.Kind == record.KindInt && v.Int() >= 0:
+			dst = keys[k].AppendWhole(dst, uint64(v.Int()))
 		default:
 			var digits []byte
 			p.nums, digits = e.appendNumberText(p.nums, k)
@@ -117,9 +117,9 @@ func (e *Event) Wire(w *cef.Event, nums []byte) []byte {
 			f.Value, f.Kind = v.Bytes, keyKinds[k]
 			text += len(v.Bytes)
 		case v.Kind == record.KindUint: // a PID, port or ID: the encoder writes its digits
-			f.Num, f.Kind = v.Uint, cef.Whole
-		case v.Kind == record.KindInt && v.Int >= 0:
-			f.Num, f.Kind = uint64(v.Int), cef.Whole
+			f.Num, f.Kind = v.Uint(), cef.Whole
+		case v.Kind == record.KindInt && v.Int() >= 0:
+			f.Num, f.Kind = uint64(v.Int()), cef.Whole
 		default:
 			if nums = e.fill(f, k, nums); len(f.Value) == 0 {
 				continue // a number with no text, left out
@@ -213,16 +213,16 @@ func (e *Event) AppendWireValue(dst []byte, k Key) []byte {
 func appendNumber(dst []byte, v *record.Value) []byte {
 	switch v.Kind {
 	case record.KindInt:
-		if v.Int >= 0 {
-			return cef.AppendDecimal(dst, uint64(v.Int))
+		if v.Int() >= 0 {
+			return cef.AppendDecimal(dst, uint64(v.Int()))
 		}
-		return strconv.AppendInt(dst, v.Int, 10)
+		return strconv.AppendInt(dst, v.Int(), 10)
 	case record.KindUint:
-		return cef.AppendDecimal(dst, v.Uint)
+		return cef.AppendDecimal(dst, v.Uint())
 	case record.KindBool:
-		return strconv.AppendBool(dst, v.Int != 0)
+		return strconv.AppendBool(dst, v.Int() != 0)
 	case record.KindFloat:
-		f := v.Float
+		f := v.Float()
 		switch {
 		case math.IsNaN(f) || math.IsInf(f, 0):
 			return dst

@@ -396,17 +396,17 @@ func readTime(n Node) (t time.Time, marker bool, reason string) {
 		t, marker = eventTime(binary.BigEndian.Uint32(n.b[hdr:]), binary.BigEndian.Uint32(n.b[hdr+4:]))
 		return t, marker, ""
 	case NodeInt:
-		if v.Int < 0 {
-			return time.Unix(v.Int, 0), false, ""
+		if v.Int() < 0 {
+			return time.Unix(v.Int(), 0), false, ""
 		}
-		sec = v.Int
+		sec = v.Int()
 	case NodeUint:
-		sec = int64(v.Uint) // wraps as the assignment to time_t does
+		sec = int64(v.Uint()) // wraps as the assignment to time_t does
 	case NodeFloat:
 		// C's conversion: toward zero; NaN and values out of range give what x86-64 gives, the
 		// smallest int64 (never a marker on any machine).
 		sec = math.MinInt64
-		if f := v.Float; f > -(1<<63) && f < 1<<63 {
+		if f := v.Float(); f > -(1<<63) && f < 1<<63 {
 			sec = int64(f)
 			nsec = int64((f - float64(sec)) * 1e9)
 		}
@@ -529,7 +529,7 @@ loop:
 			if end = at + 1 + int(c&0x1f); end > len(b) {
 				break loop
 			}
-			f.Value.set(KindString, b[at+1:end:end], 0, 0)
+			f.Value.set(KindString, b[at+1:end:end], 0)
 		case c == 0xd9:
 			if at+1 >= len(b) {
 				break loop
@@ -537,7 +537,7 @@ loop:
 			if end = at + 2 + int(b[at+1]); end > len(b) {
 				break loop
 			}
-			f.Value.set(KindString, b[at+2:end:end], 0, 0)
+			f.Value.set(KindString, b[at+2:end:end], 0)
 		default:
 			if end = usualValue(&f.Value, b, at); end < 0 {
 				break loop
@@ -562,7 +562,7 @@ loop:
 func usualValue(v *Value, b []byte, at int) (end int) {
 	switch c := b[at]; usualClass[c] {
 	case usualFixint:
-		v.set(KindInt, nil, int64(int8(c)), 0)
+		v.set(KindInt, nil, uint64(int64(int8(c))))
 		return at + 1
 	case usualSigned, usualUnsigned, usualUint64:
 		if at+9 > len(b) {
@@ -571,22 +571,22 @@ func usualValue(v *Value, b []byte, at int) (end int) {
 		w, shift := binary.BigEndian.Uint64(b[at+1:]), 8*(9-uint(stepSize[c])) // its bytes, then those after
 		switch usualClass[c] {
 		case usualSigned:
-			v.set(KindInt, nil, int64(w)>>shift, 0)
+			v.set(KindInt, nil, uint64(int64(w)>>shift))
 		case usualUnsigned:
-			v.set(KindInt, nil, int64(w>>shift), 0)
+			v.set(KindInt, nil, w>>shift)
 		default:
-			v.set(KindUint, nil, 0, w)
+			v.set(KindUint, nil, w)
 		}
 		return at + int(stepSize[c])
 	case usualNil:
-		v.set(KindNone, nil, 0, 0)
+		v.set(KindNone, nil, 0)
 		return at + 1
 	case usualBool:
-		v.set(KindBool, nil, int64(c&1), 0)
+		v.set(KindBool, nil, uint64(c&1))
 		return at + 1
 	case usualFixContainer, usualCounted:
 		if n := size(b[at:]); n >= 0 {
-			v.set(KindNone, nil, 0, 0)
+			v.set(KindNone, nil, 0)
 			return at + n
 		}
 	}

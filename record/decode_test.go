@@ -22,13 +22,11 @@ type kv struct {
 	val record.Value
 }
 
-func s(v string) record.Value   { return record.String([]byte(v)) }
-func i(v int64) record.Value    { return record.Int(v) }
-func u(v uint64) record.Value   { return record.Value{Kind: record.KindUint, Uint: v} }
-func fl(v float64) record.Value { return record.Value{Kind: record.KindFloat, Float: v} }
-func b(v bool) record.Value {
-	return record.Value{Kind: record.KindBool, Int: map[bool]int64{false: 0, true: 1}[v]}
-}
+func s(v string) record.Value      { return record.String([]byte(v)) }
+func i(v int64) record.Value       { return record.Int(v) }
+func u(v uint64) record.Value      { return record.Uint(v) }
+func fl(v float64) record.Value    { return record.Float(v) }
+func b(v bool) record.Value        { return record.Bool(v) }
 func none() record.Value           { return record.Value{} }
 func at(sec, nsec int64) time.Time { return time.Unix(sec, nsec) }
 
@@ -42,11 +40,11 @@ func sameValue(t *testing.T, want, got record.Value, key string) {
 	case record.KindString:
 		assert.Equal(t, string(want.Bytes), string(got.Bytes), "value of %s", key)
 	case record.KindInt, record.KindBool:
-		assert.Equal(t, want.Int, got.Int, "value of %s", key)
+		assert.Equal(t, want.Int(), got.Int(), "value of %s", key)
 	case record.KindUint:
-		assert.Equal(t, want.Uint, got.Uint, "value of %s", key)
+		assert.Equal(t, want.Uint(), got.Uint(), "value of %s", key)
 	case record.KindFloat:
-		assert.Equal(t, want.Float, got.Float, "value of %s", key)
+		assert.Equal(t, want.Float(), got.Float(), "value of %s", key)
 	}
 }
 

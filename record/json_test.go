@@ -124,19 +124,19 @@ func FuzzJSONNumber(f *testing.F) {
 		got := NodeOf(b).Value()
 		integral := !strings.ContainsAny(text, ".eE")
 		if i, err := strconv.ParseInt(text, 10, 64); integral && err == nil {
-			if got.Kind != KindInt || got.Int != i {
+			if got.Kind != KindInt || got.Int() != i {
 				t.Fatalf("%q: %+v, want the int64 %d", text, got, i)
 			}
 			return
 		}
 		if u, err := strconv.ParseUint(text, 10, 64); integral && err == nil {
-			if got.Kind != KindUint || got.Uint != u {
+			if got.Kind != KindUint || got.Uint() != u {
 				t.Fatalf("%q: %+v, want the uint64 %d", text, got, u)
 			}
 			return
 		}
 		want, _ := strconv.ParseFloat(text, 64)
-		if got.Kind != KindFloat || math.Float64bits(got.Float) != math.Float64bits(want) {
+		if got.Kind != KindFloat || math.Float64bits(got.Float()) != math.Float64bits(want) {
 			t.Fatalf("%q: %+v, want the float64 %v", text, got, want)
 		}
 	})

@@ -148,13 +148,13 @@ func ourValue(t *testing.T, n Node) mpValue {
 		val := n.Value()
 		switch v.Kind {
 		case NodeBool:
-			v.Bool = val.Int == 1
+			v.Bool = val.Int() == 1
 		case NodeInt:
-			v.Int = val.Int
+			v.Int = val.Int()
 		case NodeUint:
-			v.Uint = val.Uint
+			v.Uint = val.Uint()
 		case NodeFloat:
-			v.Float = math.Float64bits(val.Float)
+			v.Float = math.Float64bits(val.Float())
 		}
 	}
 	return v

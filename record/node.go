@@ -310,36 +310,36 @@ func (v *Value) scalar(b []byte, k NodeKind, hdr, payload int) {
 	case NodeBool:
 		v.Kind = KindBool
 		if b[0] == 0xc3 {
-			v.Int = 1
+			v.num = 1
 		}
 	case NodeFloat:
 		v.Kind = KindFloat
 		if payload == 4 {
-			v.Float = float64(math.Float32frombits(binary.BigEndian.Uint32(p)))
+			v.num = math.Float64bits(float64(math.Float32frombits(binary.BigEndian.Uint32(p))))
 		} else {
-			v.Float = math.Float64frombits(binary.BigEndian.Uint64(p))
+			v.num = binary.BigEndian.Uint64(p) // a double's bits as they are
 		}
 	case NodeUint:
-		v.Kind, v.Uint = KindUint, binary.BigEndian.Uint64(p)
+		v.Kind, v.num = KindUint, binary.BigEndian.Uint64(p)
 	case NodeInt:
 		v.Kind = KindInt
 		switch c := b[0]; c {
 		case 0xcc:
-			v.Int = int64(p[0])
+			v.num = uint64(p[0])
 		case 0xcd:
-			v.Int = int64(binary.BigEndian.Uint16(p))
+			v.num = uint64(binary.BigEndian.Uint16(p))
 		case 0xce:
-			v.Int = int64(binary.BigEndian.Uint32(p))
+			v.num = uint64(binary.BigEndian.Uint32(p))
 		case 0xd0:
-			v.Int = int64(int8(p[0]))
+			v.num = uint64(int8(p[0]))
 		case 0xd1:
-			v.Int = int64(int16(binary.BigEndian.Uint16(p)))
+			v.num = uint64(int16(binary.BigEndian.Uint16(p)))
 		case 0xd2:
-			v.Int = int64(int32(binary.BigEndian.Uint32(p)))
+			v.num = uint64(int32(binary.BigEndian.Uint32(p)))
 		case 0xd3:
-			v.Int = int64(binary.BigEndian.Uint64(p))
+			v.num = binary.BigEndian.Uint64(p)
 		default: // a fixint: positive up to 0x7f, negative from 0xe0
-			v.Int = int64(int8(c))
+			v.num = uint64(int8(c))
 		}
 	}
 }

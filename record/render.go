@@ -196,16 +196,15 @@ func (w *jsonWriter) string(s []byte) bool {
 func appendScalar(dst []byte, v Value) []byte {
 	switch v.Kind {
 	case KindFloat:
-		if math.IsNaN(v.Float) || math.IsInf(v.Float, 0) {
-			return append(dst, "null"...)
+		if f := v.Float(); !math.IsNaN(f) && !math.IsInf(f, 0) {
+			return strconv.AppendFloat(dst, f, 'g', -1, 64)
 		}
-		return strconv.AppendFloat(dst, v.Float, 'g', -1, 64)
 	case KindBool:
-		return strconv.AppendBool(dst, v.Int != 0)
+		return strconv.AppendBool(dst, v.Int() != 0)
 	case KindUint:
-		return strconv.AppendUint(dst, v.Uint, 10)
+		return strconv.AppendUint(dst, v.Uint(), 10)
 	case KindInt:
-		return strconv.AppendInt(dst, v.Int, 10)
+		return strconv.AppendInt(dst, v.Int(), 10)
 	}
 	return append(dst, "null"...)
 }

@@ -18,32 +18,37 @@ const (
 )
 
 // Value is one record value. Bytes refers to memory owned by the caller (the chunk being flushed):
-// nothing is copied between decoding and encoding.
+// nothing is copied between decoding and encoding. A number is held in one word, read by Int, Uint or
+// Float as its Kind says, so that a Value is 40 bytes: the decoder writes one per key and the mapping
+// copies it.
 type Value struct {
 	Kind  Kind
 	Bytes []byte
-	Int   int64 // KindInt; KindBool as 0 or 1
-	Uint  uint64
-	Float float64
+	num   uint64 // KindInt and KindBool (0 or 1) as int64, KindUint, KindFloat as its IEEE 754 bits
 }
 
 // String, Int, Uint, Float and Bool build values; the reader, the mapping and tests use them.
 func String(b []byte) Value { return Value{Kind: KindString, Bytes: b} }
-func Int(i int64) Value     { return Value{Kind: KindInt, Int: i} }
-func Uint(u uint64) Value   { return Value{Kind: KindUint, Uint: u} }
-func Float(f float64) Value { return Value{Kind: KindFloat, Float: f} }
+func Int(i int64) Value     { return Value{Kind: KindInt, num: uint64(i)} }
+func Uint(u uint64) Value   { return Value{Kind: KindUint, num: u} }
+func Float(f float64) Value { return Value{Kind: KindFloat, num: math.Float64bits(f)} }
 
 func Bool(b bool) Value {
 	v := Value{Kind: KindBool}
 	if b {
-		v.Int = 1
+		v.num = 1
 	}
 	return v
 }
 
-// set writes every member of v, which need not be zero: a value of any kind but KindFloat.
-func (v *Value) set(k Kind, b []byte, i int64, u uint64) {
-	v.Kind, v.Bytes, v.Int, v.Uint, v.Float = k, b, i, u, 0
+// Int is a KindInt value, or a KindBool one as 0 or 1; Uint a KindUint value; Float a KindFloat one.
+func (v *Value) Int() int64     { return int64(v.num) }
+func (v *Value) Uint() uint64   { return v.num }
+func (v *Value) Float() float64 { return math.Float64frombits(v.num) }
+
+// set writes every member of v, which need not be zero; num is the number's word, as Value holds it.
+func (v *Value) set(k Kind, b []byte, num uint64) {
+	v.Kind, v.Bytes, v.num = k, b, num
 }
 
 // IsZero reports a value that is absent.
@@ -53,11 +58,12 @@ func (v Value) IsZero() bool { return v.Kind == KindNone }
 func (v Value) AsInt() (int64, bool) {
 	switch v.Kind {
 	case KindInt:
-		return v.Int, true
+		return v.Int(), true
 	case KindUint:
-		return int64(v.Uint), v.Uint <= math.MaxInt64
+		return int64(v.num), v.num <= math.MaxInt64
 	case KindFloat:
-		return int64(v.Float), v.Float == math.Trunc(v.Float) && math.Abs(v.Float) < 1<<53
+		f := v.Float()
+		return int64(f), f == math.Trunc(f) && math.Abs(f) < 1<<53
 	case KindString:
 		return parseInt(bytes.TrimSpace(v.Bytes))
 	}

@@ -28,7 +28,7 @@ func checkNumbers(ev *product.Event, problems []Problem) []Problem {
 		v := &ev.Values[n.key]
 		// none, or the usual one, without AsInt's call; Kind, not IsZero, whose inlined receiver is a
 		// copy of the value
-		if v.Kind == record.KindNone || v.Kind == record.KindInt && v.Int >= n.min && v.Int <= n.max {
+		if v.Kind == record.KindNone || v.Kind == record.KindInt && v.Int() >= n.min && v.Int() <= n.max {
 			continue
 		}
 		if i, ok := v.AsInt(); ok && i >= n.min && i <= n.max {
