@@ -429,7 +429,12 @@ func (d *Decoder) fields(dst []Field, slots *slotSet, memo *keyMemo, m Node) ([]
 	memo.use(d.keys)
 	for {
 		if startsUsual(it.rest) {
-			dst = d.usualFields(dst, &it, slots, memo)
+			// room for the pairs declared that the bytes can hold (two bytes at least each), so that
+			// a field is written in place with no check of the capacity; the callers checked the
+			// count against maxFields, which bounds it whatever the bytes after the record
+			n, room := len(dst), min(it.left, len(it.rest))/2
+			dst = slices.Grow(dst, room)
+			dst = dst[:n+usualFields(dst[n:n+room], n, &it, slots, memo)]
 		}
 		b := it.rest
 		key, isStr, v, k, hdr, payload, ok := it.pair()
@@ -444,7 +449,7 @@ func (d *Decoder) fields(dst []Field, slots *slotSet, memo *keyMemo, m Node) ([]
 		}
 		var slot int
 		if b[0]&0xe0 == 0xa0 { // a fixstr key
-			slot = memo.index(d.keys, len(dst), b, len(key)+1)
+			slot = memo.index(len(dst), b, len(key)+1)
 		} else {
 			slot = d.keys.Index(key)
 		}
@@ -505,14 +510,8 @@ var usualClass = func() (t [256]uint8) {
 // their type bytes and written in place as a Field. A pair that the bytes left do not follow by 8
 // bytes from its start (and a number by 9 from its type byte) is left to the general way, so that
 // the key's first word and a number's are read without a check each.
-func (d *Decoder) usualFields(dst []Field, it *Iter, slots *slotSet, memo *keyMemo) []Field {
-	b, left := it.rest, it.left
-	// room for the pairs declared that the bytes can hold (two bytes at least each), so that a field
-	// is written in place with no check of the capacity; the callers checked the count against
-	// maxFields, which bounds it whatever the bytes after the record
-	n := len(dst)
-	dst = slices.Grow(dst, min(left, len(b))/2)
-	room := dst[n : n+min(left, len(b))/2]
+func usualFields(room []Field, n int, it *Iter, slots *slotSet, memo *keyMemo) int {
+	b := it.rest
 	i := 0
 loop:
 	for ; i < len(room) && len(b) >= 8; i++ {
@@ -545,14 +544,14 @@ loop:
 		}
 		slot, ok := memo.remembered(n+i, first, b, at)
 		if !ok {
-			slot = memo.learn(d.keys, n+i, b, at)
+			slot = memo.learn(n+i, b, at)
 		}
 		f.Key, f.Raw, f.Slot = b[1:at:at], Node{b[at:end:end]}, slot
 		slots.add(slot)
 		b = b[end:len(b):len(b)]
 	}
-	it.rest, it.left = b, left-2*i
-	return dst[:n+i]
+	it.rest, it.left = b, it.left-2*i
+	return i
 }
 
 // usualValue writes every member of v from the value at b[at], which b holds, and returns where

@@ -127,8 +127,8 @@ func (m *keyMemo) remembered(i int, first uint64, b []byte, at int) (slot int, o
 
 // learn is k.Index of the fixstr key at the start of b that remembered did not tell, which it
 // remembers at its place when its words hold it whole.
-func (m *keyMemo) learn(k *Keys, i int, b []byte, at int) int {
-	slot := k.Index(b[1:at])
+func (m *keyMemo) learn(i int, b []byte, at int) int {
+	slot := m.keys.Index(b[1:at])
 	if len(b) >= 8 && i < len(m.at) {
 		if a, w := keyWords(binary.LittleEndian.Uint64(b), b, at); a != notWhole {
 			m.at[i] = memoEntry{a: a, b: w, slot: slot}
@@ -139,14 +139,14 @@ func (m *keyMemo) learn(k *Keys, i int, b []byte, at int) int {
 
 // index is k.Index of the fixstr key at the start of b, at place i of a map, told by the memo when
 // it can be, as usualFields tells it.
-func (m *keyMemo) index(k *Keys, i int, b []byte, at int) int {
+func (m *keyMemo) index(i int, b []byte, at int) int {
 	if len(b) < 8 {
-		return k.Index(b[1:at])
+		return m.keys.Index(b[1:at])
 	}
 	if slot, ok := m.remembered(i, binary.LittleEndian.Uint64(b), b, at); ok {
 		return slot
 	}
-	return m.learn(k, i, b, at)
+	return m.learn(i, b, at)
 }
 
 // lowBytes[n] keeps the n low bytes of a word.
