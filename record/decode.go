@@ -507,9 +507,10 @@ var usualClass = func() (t [256]uint8) {
 
 // usualFields reads the pairs of it that are usual, up to the first that is not: a fixstr key and a
 // value that is no float, extension, bin or long string, nearly every pair of a record, told by
-// their type bytes and written in place as a Field. A pair that the bytes left do not follow by 8
-// bytes from its start (and a number by 9 from its type byte) is left to the general way, so that
-// the key's first word and a number's are read without a check each.
+// their type bytes and written in place as a Field, the first into room[0] (place n of the map); it
+// returns how many it read. A pair that the bytes left do not follow by 8 bytes from its start (and a
+// number by 9 from its type byte) is left to the general way, so that the key's first word and a
+// number's are read without a check each.
 func usualFields(room []Field, n int, it *Iter, slots *slotSet, memo *keyMemo) int {
 	b := it.rest
 	i := 0
