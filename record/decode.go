@@ -434,7 +434,8 @@ func (d *Decoder) fields(dst []Field, slots *slotSet, memo *keyMemo, m Node) ([]
 			// count against maxFields, which bounds it whatever the bytes after the record
 			n, room := len(dst), min(it.left, len(it.rest))/2
 			dst = slices.Grow(dst, room)
-			dst = dst[:n+usualFields(dst[n:n+room], n, &it, slots, memo)]
+			read, rest := usualFields(dst[n:n+room], n, it.rest, slots, memo)
+			dst, it.rest, it.left = dst[:n+read], rest, it.left-2*read
 		}
 		b := it.rest
 		key, isStr, v, k, hdr, payload, ok := it.pair()
@@ -505,14 +506,13 @@ var usualClass = func() (t [256]uint8) {
 	return t
 }()
 
-// usualFields reads the pairs of it that are usual, up to the first that is not: a fixstr key and a
-// value that is no float, extension, bin or long string, nearly every pair of a record, told by
-// their type bytes and written in place as a Field, the first into room[0] (place n of the map); it
-// returns how many it read. A pair that the bytes left do not follow by 8 bytes from its start (and a
-// number by 9 from its type byte) is left to the general way, so that the key's first word and a
-// number's are read without a check each.
-func usualFields(room []Field, n int, it *Iter, slots *slotSet, memo *keyMemo) int {
-	b := it.rest
+// usualFields reads the pairs at the start of b that are usual, up to the first that is not: a fixstr
+// key and a value that is no float, extension, bin or long string, nearly every pair of a record, told
+// by their type bytes and written in place as a Field, the first into room[0] (place n of the map). It
+// returns how many it read and the bytes after them. A pair that the bytes left do not follow by 8
+// bytes from its start (and a number by 9 from its type byte) is left to the general way, so that the
+// key's first word and a number's are read without a check each.
+func usualFields(room []Field, n int, b []byte, slots *slotSet, memo *keyMemo) (int, []byte) {
 	i := 0
 loop:
 	for ; i < len(room) && len(b) >= 8; i++ {
@@ -551,8 +551,7 @@ loop:
 		slots.add(slot)
 		b = b[end:len(b):len(b)]
 	}
-	it.rest, it.left = b, it.left-2*i
-	return i
+	return i, b
 }
 
 // usualValue writes every member of v from the value at b[at], which b holds, and returns where
