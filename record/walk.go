@@ -8,7 +8,8 @@ package record
 //
 // A map's walk reads a key (Key), then its value (Value, or an Enter), or leaves it: the next Key
 // steps over it. An array's walk does the same with Elem. A Walk hands out only measured Nodes
-// (Value); it does not recurse, and steps over values by counting their children (sizeFrom).
+// (Value) and strings (Str); it does not recurse, and steps over values by counting their children
+// (sizeFrom).
 type Walk struct {
 	// b runs to the end of the node the walk started from; the walk reads it from pos.
 	b   []byte
@@ -155,6 +156,17 @@ func (w *Walk) Value() Node {
 	}
 	w.pos, w.at = end, false
 	return Node{b[p:end:end]}
+}
+
+// Str reads the value at which the walk is (after Key or Elem) as a string, as Value().Str() does.
+func (w *Walk) Str() (s []byte, ok bool) {
+	if b, p := w.b, w.pos; w.at && p < len(b) && b[p]&0xe0 == 0xa0 { // a fixstr, told without the table
+		if end := p + int(b[p]&0x1f) + 1; end <= len(b) {
+			w.pos, w.at = end, false
+			return b[p+1 : end : end], true
+		}
+	}
+	return w.Value().Str()
 }
 
 // EnterMap makes w read the value at which it is (after Key or Elem) when that is a map: w reads

@@ -7,8 +7,8 @@ import (
 )
 
 // FuzzWalk: a Walk reads what Iters read. choices tells, child after child, whether to leave the
-// child, read it (Value or Next), enter it, or stop reading its container; both walks read the same
-// way, the Iters descending into a child by a new Iter over it. On the bytes of a whole value (a
+// child, read it (Value or Next; as a string, Str, when the choice's high bit is set), enter it, or
+// stop reading its container; both walks read the same way, the Iters descending into a child by a new Iter over it. On the bytes of a whole value (a
 // Node) both give the same keys and values, and neither breaks. On any bytes taken as a map's or an
 // array's children (as the decoder's walk of a record's body takes them, measuring each), when the
 // Iters read them without breaking the Walk reads the same; whatever it reads, the Walk hands out
@@ -16,8 +16,10 @@ import (
 func FuzzWalk(f *testing.F) {
 	event := []byte("\x83\xa7process\x84\xa3pid\xcd\x01\x02\xa3pod\x82\xa4name\xa1x\xa9container\x81\xa2id\xa3abc" +
 		"\xa4args\x92\x01\xa2zz\xa6labels\x80\xa6parent\x81\xa3pid\x05\xa4args\x92\x81\xa1k\xc0\x91\x91\x91\x01")
-	for _, data := range [][]byte{event, event[:40], {0x92, 0x01}, {0xde, 0, 1, 0x01, 0x02}, {0x81, 0xc4, 1, 'k', 0x90}} {
+	strs := []byte("\x83\xa1a\xa3web\xa1b\xd9\x03xyz\xa1c\x91\xa1d")
+	for _, data := range [][]byte{event, event[:40], strs, {0x92, 0x01}, {0xde, 0, 1, 0x01, 0x02}, {0x81, 0xc4, 1, 'k', 0x90}} {
 		f.Add(data, []byte{2, 2, 1, 0, 3, 2})
+		f.Add(data, []byte{0x82, 0x82, 0x81, 0x80, 0x81, 0x82, 0x81})
 		f.Add(data, []byte{})
 	}
 	f.Fuzz(func(t *testing.T, data, choices []byte) {
@@ -102,12 +104,13 @@ const (
 	maxReaderDepth = 8
 )
 
-func (r *reader) choice() byte {
+// choice is what to do with the next child (c), and whether to read it as a string.
+func (r *reader) choice() (c byte, asString bool) {
 	if r.next >= len(r.choices) {
-		return enter
+		return enter, false
 	}
 	r.next++
-	return r.choices[r.next-1] % 4
+	return r.choices[r.next-1] % 4, r.choices[r.next-1]&0x80 != 0
 }
 
 func (r *reader) log(format string, a ...any) { r.out = fmt.Appendf(r.out, format+"\n", a...) }
@@ -126,7 +129,7 @@ func (r *reader) iter(it Iter, isMap bool, depth int) {
 			break
 		}
 		r.log("key %q", key)
-		switch c := r.choice(); {
+		switch c, asString := r.choice(); {
 		case c == stop:
 			r.log("stop")
 			return
@@ -134,6 +137,9 @@ func (r *reader) iter(it Iter, isMap bool, depth int) {
 			r.log("enter")
 			r.iter(v.iter(v.Kind()), v.Kind() == NodeMap, depth+1)
 			r.log("end")
+		case asString && (c == read || c == enter):
+			s, ok := v.Str()
+			r.log("string %q %v", s, ok)
 		case c == read || c == enter:
 			r.log("value %x", v.b)
 		}
@@ -156,7 +162,7 @@ func (r *reader) walk(w *Walk, isMap bool, depth int) {
 			break
 		}
 		r.log("key %q", key)
-		c := r.choice()
+		c, asString := r.choice()
 		if c == stop {
 			r.log("stop")
 			return
@@ -175,7 +181,11 @@ func (r *reader) walk(w *Walk, isMap bool, depth int) {
 				continue
 			}
 		}
-		if c == read || c == enter {
+		if asString && (c == read || c == enter) {
+			s, ok := w.Str()
+			r.inWhole(s)
+			r.log("string %q %v", s, ok)
+		} else if c == read || c == enter {
 			v := w.Value()
 			r.measured(v)
 			r.log("value %x", v.b)
@@ -194,8 +204,13 @@ func (r *reader) measured(v Node) {
 	if m := NodeOf(v.b); len(m.b) != len(v.b) || cap(v.b) != len(v.b) {
 		r.t.Fatalf("the Walk handed out %x, not one value", v.b)
 	}
-	if !inside(v.b, r.whole) {
-		r.t.Fatalf("the Walk handed out %x, outside the bytes walked", v.b)
+	r.inWhole(v.b)
+}
+
+// inWhole checks that bytes handed out lie inside the bytes walked, with no room to append after.
+func (r *reader) inWhole(b []byte) {
+	if len(b) > 0 && (!inside(b, r.whole) || cap(b) != len(b)) {
+		r.t.Fatalf("the Walk handed out %x, outside the bytes walked or with room after", b)
 	}
 }
 

@@ -2,6 +2,8 @@ package record_test
 
 import (
 	"bytes"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/kcs-siem/siem-cef/record"
@@ -123,4 +125,20 @@ func TestWalkStepsOverDeepNestingWithoutRecursion(t *testing.T) {
 	k, ok := w.Key()
 	require.True(t, ok)
 	assert.Equal(t, "k", string(k))
+}
+
+// Str reads a value as a string, a fixstr and a str8 alike, and any other value as none; the walk
+// goes on after the value either way.
+func TestWalkStr(t *testing.T) {
+	long := strings.Repeat("x", 40) // a str8
+	m := cat(fixmap(4), mstr("a"), mstr("web"), mstr("b"), mstr(long), mstr("c"), []byte{0xcd, 0x01, 0x02},
+		mstr("d"), fixarray(1), mstr("e"))
+	w := record.NodeOf(m).WalkPairs()
+	var got []string
+	for k, ok := w.Key(); ok; k, ok = w.Key() {
+		s, ok := w.Str()
+		got = append(got, fmt.Sprintf("%s=%q %v", k, s, ok))
+	}
+	assert.Equal(t, []string{`a="web" true`, `b="` + long + `" true`, `c="" false`, `d="" false`}, got)
+	assert.False(t, w.Broken())
 }

@@ -36,17 +36,17 @@ func (a *traceeArgs) read(m *Mapper, w *record.Walk, want uint16) {
 // mapping uses (most are not), on to its value, unless the value came before the name. (getKeys
 // would read every key of every argument: 17 % more instructions for a Tracee event.)
 func (a *traceeArgs) readArg(m *Mapper, w *record.Walk) {
-	var name, value record.Node
+	var n []byte
+	var value record.Node
 	for k, ok := w.Key(); ok; k, ok = w.Key() {
 		if string(k) == "name" {
-			name = w.Value()
+			n, _ = w.Str()
 			break
 		}
 		if string(k) == "value" {
 			keepFirst(&value, w.Value())
 		}
 	}
-	n, _ := name.Str()
 	use := traceeArgUse(n)
 	if use == argNone {
 		return
