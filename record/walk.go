@@ -45,7 +45,17 @@ func (w *Walk) stepOver() bool {
 	if w.at {
 		skip++
 	}
-	end := sizeFrom(w.b, w.pos, skip)
+	// the scalars first, as sizeFrom steps over them but without its call: what an entered map
+	// leaves unread is usually scalars alone (the rest of each Tracee argument)
+	b, end := w.b, w.pos
+	for ; skip > 0 && uint(end) < uint(len(b)) && stepSize[b[end]] != 0; skip-- {
+		end += int(stepSize[b[end]])
+	}
+	if end > len(b) { // the last scalar is not whole
+		end = -1
+	} else if skip > 0 {
+		end = sizeFrom(b, end, skip)
+	}
 	w.skip, w.at = 0, false
 	if end < 0 {
 		w.left = -1

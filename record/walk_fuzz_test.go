@@ -87,6 +87,26 @@ func TestWalkRefusesDamage(t *testing.T) {
 	}
 }
 
+// A number cut short at the end of the bytes, left unread in an entered map, breaks the walk where
+// it is stepped over, as a string or a map that is not whole does.
+func TestWalkRefusesACutNumberLeft(t *testing.T) {
+	w := Walk{b: []byte{0x81, 0xa1, 'k', 0xcd, 0x01}, left: 2} // [{"k": uint16 of one byte}, ...]
+	if !w.Elem() {
+		t.Fatal("no first element")
+	}
+	outer, ok := w.EnterMap()
+	if !ok {
+		t.Fatal("the first element not entered")
+	}
+	if k, ok := w.Key(); !ok || string(k) != "k" {
+		t.Fatalf("key %q, %v", k, ok)
+	}
+	w.Leave(outer)
+	if w.Elem() || !w.Broken() {
+		t.Errorf("read on to a second element at byte %d, broken %v", w.pos, w.Broken())
+	}
+}
+
 // reader records a walk: keys, values, containers entered, breaks.
 type reader struct {
 	choices []byte
