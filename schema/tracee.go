@@ -197,8 +197,9 @@ var traceeNames = [numTraceeKeys]string{
 // traceeBySlot is the index in traceeKeys of each slot of Keys, -1 for a key the mapping does not read.
 var traceeBySlot []int8
 
-// traceeKeys holds the value of each key the mapping reads, by index.
-type traceeKeys [numTraceeKeys]record.Node
+// traceeKeys holds the field of each key the mapping reads, by index: its value as the decoder
+// read it, and its node.
+type traceeKeys [numTraceeKeys]*record.Field
 
 // read takes the keys from the event's fields, the first of a repeated key.
 func (t *traceeKeys) read(rec *record.Event) {
@@ -209,11 +210,28 @@ func (t *traceeKeys) read(rec *record.Event) {
 			slot = kcsKeys.Index(body[i].Key)
 		}
 		if uint(slot) < uint(len(traceeBySlot)) {
-			if k := traceeBySlot[slot]; k >= 0 {
-				keepFirst(&t[k], body[i].Raw)
+			if k := traceeBySlot[slot]; k >= 0 && t[k] == nil {
+				t[k] = &body[i]
 			}
 		}
 	}
+}
+
+// node is the value of key k as a node, absent when the event has not the key.
+func (t *traceeKeys) node(k int) record.Node {
+	if f := t[k]; f != nil {
+		return f.Raw
+	}
+	return record.Node{}
+}
+
+// scalar is the scalar value of key k, as scalar reads it: a number as the decoder read it, not
+// decoded again; a string through scalar, which takes "<NA>" as none.
+func (t *traceeKeys) scalar(k int) record.Value {
+	if f := t[k]; f != nil && f.Value.Kind != record.KindString {
+		return f.Value
+	}
+	return scalar(t.node(k))
 }
 
 // tracee maps a Tracee event (JSON output). An event a signature produced (it has metadata, with
@@ -222,10 +240,10 @@ func (t *traceeKeys) read(rec *record.Event) {
 func (m *Mapper) tracee(rec *record.Event, d *draft) {
 	var t traceeKeys
 	t.read(rec)
-	eventName := str(t[trEventName])
-	detection := t[trMetadata].Kind() == record.NodeMap
+	eventName := str(t.node(trEventName))
+	detection := t.node(trMetadata).Kind() == record.NodeMap
 	var a traceeArgs
-	args := t[trArgs].WalkElems()
+	args := t.node(trArgs).WalkElems()
 	opName, fam := eventName, family{}
 	if detection { // the event that triggered the signature, an argument, names its family
 		a.read(m, &args, allArgs)
@@ -242,7 +260,9 @@ func (m *Mapper) tracee(rec *record.Event, d *draft) {
 	var path []byte
 	switch fam.kind {
 	case kindProcess:
-		path = orElse(a.path, str(t[trExecutable].Get("path")))
+		if path = a.path; len(path) == 0 { // the executable's path only when no argument names one
+			path = str(t.node(trExecutable).Get("path"))
+		}
 		d.setBytes(FieldOperation, fam.act())
 		d.setBytes(FieldCommand, m.joinArgv(a.argv))
 	case kindFile:
@@ -255,7 +275,7 @@ func (m *Mapper) tracee(rec *record.Event, d *draft) {
 	}
 	d.setBytes(FieldPath, path)
 	if detection {
-		m.traceeSignature(eventName, t[trMetadata], fam.kind, d)
+		m.traceeSignature(eventName, t.node(trMetadata), fam.kind, d)
 	} else {
 		d.setBytes(FieldEventID, observationIDs[fam.kind])
 		d.setBytes(FieldStatus, statusOther)
@@ -293,20 +313,20 @@ func (a *traceeArgs) readTrigger(m *Mapper) []byte {
 
 // traceeProcess maps what every event says of the process and where it runs.
 func traceeProcess(t *traceeKeys, d *draft) {
-	d.set(FieldPID, scalar(t[trPID]))
-	d.set(FieldPPID, scalar(t[trPPID]))
-	d.set(FieldEUID, scalar(t[trUID]))
-	d.setBytes(FieldProcess, str(t[trProcessName]))
+	d.set(FieldPID, t.scalar(trPID))
+	d.set(FieldPPID, t.scalar(trPPID))
+	d.set(FieldEUID, t.scalar(trUID))
+	d.setBytes(FieldProcess, str(t.node(trProcessName)))
 	var id, name, image, digest, pod, namespace record.Node
-	getKeys(t[trContainer], []string{"id", "name", "image", "imageDigest"}, &id, &name, &image, &digest)
-	getKeys(t[trKubernetes], []string{"podName", "podNamespace"}, &pod, &namespace)
-	d.setBytes(FieldContainerID, containerID(orElse(str(t[trContainerID]), str(id))))
+	getKeys(t.node(trContainer), []string{"id", "name", "image", "imageDigest"}, &id, &name, &image, &digest)
+	getKeys(t.node(trKubernetes), []string{"podName", "podNamespace"}, &pod, &namespace)
+	d.setBytes(FieldContainerID, containerID(orElse(str(t.node(trContainerID)), str(id))))
 	d.setBytes(FieldContainer, str(name))
 	d.setBytes(FieldImage, str(image))
 	d.setBytes(FieldImageHash, str(digest))
 	d.setBytes(FieldPod, str(pod))
 	d.setBytes(FieldNamespace, str(namespace))
-	if ts, ok := nanoTime(t[trTimestamp]); ok {
+	if ts, ok := nanoTime(t.node(trTimestamp)); ok {
 		d.time = ts
 	}
 }
