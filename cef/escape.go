@@ -117,14 +117,17 @@ func (e *escaping) copyPlain(room, v []byte) bool {
 }
 
 // stops marks, with its high bit, each byte of the eight of x (v's bytes in order from the lowest) in
-// stop: a control character, DEL or above, or one of the two printable bytes escaped. Each test adds
-// to bytes below 0x80, which carry nothing into the byte above; a byte of 0x80 or above may carry, and
-// so mark a byte above it, never below: the lowest mark is exact.
+// stop: a control character, DEL or above, or one of the two printable bytes escaped. A byte below
+// 0x20 borrows in x-0x20, which sets its high bit; one from DEL to 0xfe carries into it in x+1 (x-0x20
+// plus 0x21: the range in two additions), 0xff has it in x-0x20; x^lo+0x7f keeps it clear only
+// for a byte equal to lo. A byte outside ASCII may borrow or carry into the bytes above it, never
+// below; a byte written as it is does neither, so nothing marks a byte below the first stop: the
+// lowest mark is exact.
 func (e *escaping) stops(x uint64) uint64 {
 	const ones = swar.Ones
-	printable := (x + (0x80-0x20)*ones) &^ (x + ones) // from 0x20 to 0x7e: 0x7f carries into the high bit
-	notEscaped := (x ^ e.printable[0] + 0x7f*ones) & (x ^ e.printable[1] + 0x7f*ones)
-	return swar.Highs &^ (printable & notEscaped &^ x)
+	outside := (x - 0x20*ones) | (x + ones)
+	escaped := ^((x ^ e.printable[0] + 0x7f*ones) & (x ^ e.printable[1] + 0x7f*ones))
+	return (outside | escaped) & swar.Highs
 }
 
 // keptStart is what is written of a value or Name of at most max characters. Blanks at either end
@@ -145,15 +148,78 @@ func appendHeaderField(dst, v []byte, max int) []byte {
 	return appendEscaped(dst, cutChars(v, max), headerEscaping)
 }
 
+// appendEscaped appends v escaped. It writes straight into dst's spare room, which is made once for
+// v and a word, and again only when escapes have taken it: the runs written as they are are
+// copied a word at a time (copyRun), and an ASCII escape is written over what the run's last word
+// put after it, without a call to copy either. From the first character outside ASCII, the rest
+// goes a character at a time (appendAny).
 func appendEscaped(dst, v []byte, esc *escaping) []byte {
+	if cap(dst)-len(dst) < len(v)+8 {
+		dst = grow(dst, len(v)+8)
+	}
+	room, n := dst[:cap(dst)], len(dst)
+	for i := 0; ; {
+		at := n - i // v[i:] goes to room[at+i:], while nothing is escaped
+		if i = esc.copyRun(room[at:at+len(v)+8], v, i); i == len(v) {
+			return room[:at+i]
+		}
+		n = at + i
+		c := v[i]
+		if c >= utf8.RuneSelf {
+			return esc.appendAny(room[:n], v[i:])
+		}
+		r := esc.repl[c] // a byte or two
+		room[n], room[n+1] = r[0], r[len(r)-1]
+		i, n = i+1, n+len(r)
+		if len(room)-n < len(v)-i+8 {
+			room = grow(room[:n], len(v)-i+8)
+			room = room[:cap(room)]
+		}
+	}
+}
+
+// copyRun copies the run of v from i written as it is to out, at the same index, up to the first
+// byte that is not (see stop), and returns that byte's index, or len(v). out is a word longer than
+// v. Each word is stored whole and tested in a register, the bytes stored after the run's end
+// being written over after; the last word of v is stored over the copy of the bytes before it.
+func (e *escaping) copyRun(out, v []byte, i int) int {
+	v = v[:len(v):len(v)] // lengths and capacities known, for the compiler to drop bounds checks
+	out = out[:len(v)+8]
+	if i+8 > len(v) {
+		for ; i < len(v) && !e.stop[v[i]]; i++ {
+			out[i] = v[i]
+		}
+		return i
+	}
+	for ; i+8 <= len(v); i += 8 {
+		x := binary.LittleEndian.Uint64(v[i : i+8 : i+8])
+		m := e.stops(x)
+		binary.LittleEndian.PutUint64(out[i:i+8:i+8], x)
+		if m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	if i < len(v) { // the bytes the last word shares with the run are plain, hence not marked
+		last := len(v) - 8
+		x := binary.LittleEndian.Uint64(v[last : last+8 : last+8])
+		binary.LittleEndian.PutUint64(out[last:last+8:last+8], x)
+		if m := e.stops(x); m != 0 {
+			return last + bits.TrailingZeros64(m)/8
+		}
+	}
+	return len(v)
+}
+
+// appendAny appends any v escaped, a character at a time but for the runs written as they are.
+func (e *escaping) appendAny(dst, v []byte) []byte {
 	done := 0 // v[:done] is written; the characters written as they are go in runs
 	for i := 0; i < len(v); {
-		if !esc.stop[v[i]] {
-			if i = esc.plainEnd(v, i); i == len(v) {
+		if !e.stop[v[i]] {
+			if i = e.plainEnd(v, i); i == len(v) {
 				break
 			}
 		}
-		repl, size := esc.repl[v[i]&0x7f], 1 // a byte outside ASCII is decoded instead
+		repl, size := e.repl[v[i]&0x7f], 1 // a byte outside ASCII is decoded instead
 		if v[i] >= utf8.RuneSelf {
 			repl, size = escapeRune(v, i)
 		}
