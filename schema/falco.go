@@ -17,15 +17,11 @@ var falcoPriorities = [...]struct {
 	{"informational", 3}, {"info", 3}, {"debug", 1},
 }
 
-// The output_fields a Falco alert may carry that the mapping reads (falcoField names them). A key
-// given twice counts the last time, but for the keys of a path and of the time, several of which
-// give one value: the first of those counts.
+// The output_fields a Falco alert may carry that the mapping reads (falcoField names them): the
+// texts, then, from fPID, the numbers. A key given twice counts the last time, but for the keys of
+// a path and of the time, several of which give one value: the first of those counts.
 const (
-	fPID = iota
-	fPPID
-	fUID
-	fGID
-	fUserName
+	fUserName = iota
 	fProcName
 	fCmdline
 	fExePath
@@ -42,7 +38,6 @@ const (
 	fEvtType
 	fArgOldPath
 	fArgMode
-	fArgUID
 	fFsPath
 	fFsTarget
 	fFsSource
@@ -52,6 +47,11 @@ const (
 	fSIP
 	fLIP
 	fRIP
+	fPID
+	fPPID
+	fUID
+	fGID
+	fArgUID
 	fCPort
 	fSPort
 	fLPort
@@ -143,10 +143,11 @@ func falcoField(k []byte) int {
 	return fNone
 }
 
-// falcoFields are the output fields an alert carries, read as nodes: only those its family maps
-// are made values.
+// falcoFields are the output fields an alert carries: the texts made strings as they are read, once
+// (most are asked for more than once, and most are absent), the numbers kept as nodes.
 type falcoFields struct {
-	n       [numFalcoFields]record.Node
+	text    [fPID][]byte
+	nums    [numFalcoFields - fPID]record.Node
 	argPath []byte
 	evtTime record.Node
 }
@@ -209,35 +210,41 @@ func (b *falcoBody) read(body []record.Field) {
 func (f *falcoFields) read(fields record.Node) {
 	w := fields.WalkPairs()
 	for k, ok := w.Key(); ok; k, ok = w.Key() {
-		switch i := falcoField(k); i {
-		case fNone: // stepped over by the next Key
-		case fArgPath:
+		switch i := falcoField(k); {
+		case i < fPID:
+			f.text[i] = walkStr(&w)
+		case i < numFalcoFields:
+			f.nums[i-fPID] = w.Value()
+		case i == fArgPath:
 			if f.argPath == nil {
-				f.argPath = str(w.Value())
+				f.argPath = walkStr(&w)
 			}
-		case fEvtTime:
+		case i == fEvtTime:
 			f.evtTime = orNode(f.evtTime, w.Value())
-		default:
-			f.n[i] = w.Value()
-		}
+		} // fNone: stepped over by the next Key
 	}
 }
 
-// str is the string of output field i, none for "<NA>". Most fields are absent from an alert: they
-// are told without a call.
-func (f *falcoFields) str(i int) []byte {
-	if len(f.n[i].Bytes()) == 0 {
-		return nil
+// walkStr is the string at which w is, none for "<NA>", as str reads a node (Walk.Str reads a fixstr
+// once, where Value then Node.Str read its type byte twice).
+func walkStr(w *record.Walk) []byte {
+	if s, ok := w.Str(); ok && string(s) != "<NA>" {
+		return s
 	}
-	return str(f.n[i])
+	return nil
 }
 
-// scalar is the scalar value of output field i, "<NA>" taken as none.
+// str is the string of output field i, a text, none for "<NA>".
+func (f *falcoFields) str(i int) []byte { return f.text[i] }
+
+// scalar is the scalar value of output field i, a number, "<NA>" taken as none. Most are absent
+// from an alert: they are told without a call.
 func (f *falcoFields) scalar(i int) record.Value {
-	if len(f.n[i].Bytes()) == 0 {
+	n := f.nums[i-fPID]
+	if len(n.Bytes()) == 0 {
 		return record.Value{}
 	}
-	return scalar(f.n[i])
+	return scalar(n)
 }
 
 // family classifies the alert by its system call when that starts a process; otherwise a socket
