@@ -99,8 +99,9 @@ func Detect(rec *record.Event) Sensor {
 		}
 	}
 	if bodyHas(rec, fpRule, fpRule) && bodyHas(rec, fpPriority, fpPriority) {
+		outputFields := len(kcsNames) + fpOutputFields // its slot, compared without a call per field
 		for i := len(body) - 1; i >= 0; i-- {
-			if fingerprint(rec, &body[i]) == fpOutputFields {
+			if rec.Slot(kcsKeys, &body[i]) == outputFields {
 				if body[i].Raw.Kind() == record.NodeMap {
 					return SensorFalco
 				}
