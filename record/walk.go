@@ -197,6 +197,23 @@ func (w *Walk) EnterArray() (outer Outer, ok bool) {
 	return w.enter(NodeArray)
 }
 
+// EnterElemMap moves an array's walk to its next element that is a map, stepping over any other,
+// and enters it, as Elem then EnterMap do but in one call, for an array of maps read a map at a
+// time (Tracee's arguments); false at the end of the array or on damage.
+func (w *Walk) EnterElemMap() (outer Outer, ok bool) {
+	for w.left > 0 && (!w.at && w.skip == 0 || w.stepOver()) {
+		w.left--
+		w.at = true
+		if w.pos < len(w.b) && w.b[w.pos]&0xf0 == 0x80 { // a fixmap, told without the table
+			return w.entered(1, 2*int(w.b[w.pos]&0x0f)), true
+		}
+		if outer, ok = w.enter(NodeMap); ok {
+			return outer, true
+		}
+	}
+	return Outer{}, false
+}
+
 // Outer is what a Walk that entered a value keeps of the container it was reading, to Leave.
 type Outer struct {
 	left  int

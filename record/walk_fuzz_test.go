@@ -8,16 +8,19 @@ import (
 
 // FuzzWalk: a Walk reads what Iters read. choices tells, child after child, whether to leave the
 // child, read it (Value or Next; as a string, Str, when the choice's high bit is set), enter it, or
-// stop reading its container; both walks read the same way, the Iters descending into a child by a new Iter over it. On the bytes of a whole value (a
-// Node) both give the same keys and values, and neither breaks. On any bytes taken as a map's or an
-// array's children (as the decoder's walk of a record's body takes them, measuring each), when the
-// Iters read them without breaking the Walk reads the same; whatever it reads, the Walk hands out
-// only measured Nodes and never panics.
+// stop reading its container; both walks read the same way, the Iters descending into a child by a
+// new Iter over it. On the bytes of a whole value (a Node) both give the same keys and values, and
+// neither breaks. On any bytes taken as a map's or an array's children (as the decoder's walk of a
+// record's body takes them, measuring each), when the Iters read them without breaking the Walk
+// reads the same; whatever it reads, the Walk hands out only measured Nodes and never panics.
+// EnterElemMap enters the maps among an array's elements that Iters find, and reads the same keys
+// in them.
 func FuzzWalk(f *testing.F) {
 	event := []byte("\x83\xa7process\x84\xa3pid\xcd\x01\x02\xa3pod\x82\xa4name\xa1x\xa9container\x81\xa2id\xa3abc" +
 		"\xa4args\x92\x01\xa2zz\xa6labels\x80\xa6parent\x81\xa3pid\x05\xa4args\x92\x81\xa1k\xc0\x91\x91\x91\x01")
 	strs := []byte("\x83\xa1a\xa3web\xa1b\xd9\x03xyz\xa1c\x91\xa1d")
-	for _, data := range [][]byte{event, event[:40], strs, {0x92, 0x01}, {0xde, 0, 1, 0x01, 0x02}, {0x81, 0xc4, 1, 'k', 0x90}} {
+	maps := []byte("\x03\x82\xa1a\x01\xa1z\xc0\xa1s\xde\x00\x01\xa1b\x02") // 3 elements, 2 maps among them
+	for _, data := range [][]byte{event, event[:40], strs, maps, {0x92, 0x01}, {0xde, 0, 1, 0x01, 0x02}, {0x81, 0xc4, 1, 'k', 0x90}} {
 		f.Add(data, []byte{2, 2, 1, 0, 3, 2})
 		f.Add(data, []byte{0x82, 0x82, 0x81, 0x80, 0x81, 0x82, 0x81})
 		f.Add(data, []byte{})
@@ -34,10 +37,19 @@ func FuzzWalk(f *testing.F) {
 				t.Fatalf("%x as %v: Iters read\n%q\nWalk read\n%q", data, want, ref.out, got.out)
 			}
 		}
+		w := n.walk(NodeArray)
+		if ref, got := iterElemMaps(n.iter(NodeArray)), walkElemMaps(&w); !bytes.Equal(ref, got) {
+			t.Fatalf("%x: Iters read the maps\n%q\nEnterElemMap\n%q", data, ref, got)
+		}
 		if len(data) == 0 {
 			return
 		}
 		children := int(data[0]) // a count taken from the bytes: any, small or large
+		w = Walk{b: data[1:], left: children}
+		ref, got := iterElemMaps(Iter{rest: data[1:], left: children}), walkElemMaps(&w)
+		if !bytes.Contains(ref, []byte("broken")) && !bytes.Equal(ref, got) {
+			t.Fatalf("%x, %d elements: Iters read the maps\n%q\nEnterElemMap\n%q", data, children, ref, got)
+		}
 		for _, isMap := range []bool{true, false} {
 			left := children
 			if isMap {
@@ -105,6 +117,42 @@ func TestWalkRefusesACutNumberLeft(t *testing.T) {
 	if w.Elem() || !w.Broken() {
 		t.Errorf("read on to a second element at byte %d, broken %v", w.pos, w.Broken())
 	}
+}
+
+// iterElemMaps records the keys of each map among an array's elements, read by Iters.
+func iterElemMaps(it Iter) []byte {
+	var out []byte
+	for v, ok := it.NextElem(); ok; v, ok = it.NextElem() {
+		if v.Kind() == NodeMap {
+			out = append(out, "map"...)
+			pairs := v.iter(NodeMap)
+			for k, _, ok := pairs.Next(); ok; k, _, ok = pairs.Next() {
+				out = fmt.Appendf(out, " %q", k)
+			}
+			out = append(out, '\n')
+		}
+	}
+	if it.broken() {
+		out = append(out, "broken"...)
+	}
+	return out
+}
+
+// walkElemMaps records the same by EnterElemMap.
+func walkElemMaps(w *Walk) []byte {
+	var out []byte
+	for outer, ok := w.EnterElemMap(); ok; outer, ok = w.EnterElemMap() {
+		out = append(out, "map"...)
+		for k, ok := w.Key(); ok; k, ok = w.Key() {
+			out = fmt.Appendf(out, " %q", k)
+		}
+		out = append(out, '\n')
+		w.Leave(outer)
+	}
+	if w.Broken() {
+		out = append(out, "broken"...)
+	}
+	return out
 }
 
 // reader records a walk: keys, values, containers entered, breaks.

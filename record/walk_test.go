@@ -142,3 +142,19 @@ func TestWalkStr(t *testing.T) {
 	assert.Equal(t, []string{`a="web" true`, `b="` + long + `" true`, `c="" false`, `d="" false`}, got)
 	assert.False(t, w.Broken())
 }
+
+// EnterElemMap enters an array's maps, a fixmap and a map16 alike, one after another, and steps
+// over its other elements and what is left unread of each map.
+func TestWalkEnterElemMap(t *testing.T) {
+	arr := cat(fixarray(5), []byte{0x01}, fixmap(2), mstr("a"), mstr("x"), mstr("b"), fixarray(1), []byte{0x02},
+		mstr("s"), []byte{0xde, 0x00, 0x01}, mstr("c"), mstr("y"), fixmap(0))
+	w := record.NodeOf(arr).WalkElems()
+	var got []string
+	for outer, ok := w.EnterElemMap(); ok; outer, ok = w.EnterElemMap() {
+		k, ok := w.Key() // the first key only; the rest is stepped over
+		got = append(got, fmt.Sprintf("%s %v", k, ok))
+		w.Leave(outer)
+	}
+	assert.Equal(t, []string{"a true", "c true", " false"}, got)
+	assert.False(t, w.Broken())
+}

@@ -21,13 +21,11 @@ type traceeArgs struct {
 // each wins. Each argument is entered, not measured first. The walk ends once a holds every
 // argument of want (bits of their use): those after are not read.
 func (a *traceeArgs) read(m *Mapper, w *record.Walk, want uint16) {
-	for w.Elem() {
-		if outer, ok := w.EnterMap(); ok {
-			a.readArg(m, w)
-			w.Leave(outer)
-			if a.held&want == want {
-				return
-			}
+	for outer, ok := w.EnterElemMap(); ok; outer, ok = w.EnterElemMap() {
+		a.readArg(m, w)
+		w.Leave(outer)
+		if a.held&want == want {
+			return
 		}
 	}
 }
