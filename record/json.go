@@ -185,7 +185,9 @@ func (r *jsonReader) digits() int {
 }
 
 // number reads a JSON number: an integer stays one when it fits 64 bits. An integer of up to 19
-// digits, which cannot overflow a uint64, is read here; others go to strconv.
+// digits, which cannot overflow a uint64, is read here; others go to strconv. Leading zeros, which
+// JSON forbids, are read as strconv reads them (007 is 7): refusing them would turn the whole
+// event back into a plain log line for a number whose value is plain.
 func (r *jsonReader) number(dst []byte) ([]byte, bool) {
 	s, start := r.s, r.i
 	neg := s[start] == '-'
@@ -282,7 +284,9 @@ func appendInt(dst []byte, v int64) []byte {
 // str reads a JSON string at r.i (its opening quote) and writes it unescaped as a msgpack string.
 // One of under 32 bytes, the usual key and many a value, is copied word by word as its closing
 // quote is looked for, behind a fixstr header: no call to copy it. Control characters inside the
-// quotes are taken as they are (the encoder replaces them later).
+// quotes, which JSON forbids, are taken as they are (the encoder replaces them later), and so are
+// bytes that are not UTF-8, as in a string the record holds itself: the encoder writes each as
+// U+FFFD, as encoding/json reads it.
 func (r *jsonReader) str(dst []byte) ([]byte, bool) {
 	from := r.i + 1 // after the opening quote
 	if len(r.s)-from < 32 || cap(dst)-len(dst) < 33 {
@@ -359,12 +363,12 @@ func (r *jsonReader) escaped(dst []byte, from, j int) ([]byte, bool) {
 			if !ok {
 				return dst, false
 			}
-			if utf16.IsSurrogate(c) {
-				// a pair makes one character; a lone half is U+FFFD
+			// A high surrogate and a low one after it make one character; any other surrogate,
+			// a low one even after a low one, is U+FFFD on its own (utf8.AppendRune writes it), as
+			// encoding/json reads it.
+			if c >= 0xd800 && c < 0xdc00 {
 				if c2, ok2 := r.lowSurrogate(); ok2 {
 					c = utf16.DecodeRune(c, c2)
-				} else {
-					c = utf8.RuneError
 				}
 			}
 			dst = utf8.AppendRune(dst, c)

@@ -172,3 +172,31 @@ func TestJSONDepthBound(t *testing.T) {
 		}
 	}
 }
+
+// A high surrogate escape followed by a low one is one character; every other surrogate escape is
+// U+FFFD on its own, as encoding/json reads it (RFC 8259 leaves them undefined), and what follows it
+// is read after it.
+func TestJSONSurrogates(t *testing.T) {
+	for text, want := range map[string]string{
+		`\ud83d\ude00`:             "\U0001F600",
+		`\uD83D\uDE00`:             "\U0001F600",
+		`\udbff\udfff`:             "\U0010FFFF",
+		`\ud7ff\ue000`:             "\uD7FF\uE000",
+		`\ud800`:                   "\uFFFD",
+		`\ud800x`:                  "\uFFFDx",
+		`\ud800\u0041`:             "\uFFFDA",
+		`\ud800\n`:                 "\uFFFD\n",
+		`\ud800\ud800`:             "\uFFFD\uFFFD",
+		`\ud800\ud800\udc00`:       "\uFFFD\U00010000",
+		`\udc00`:                   "\uFFFD",
+		`\udc00\udc00`:             "\uFFFD\uFFFD",
+		`\udfff\udc00\udc00`:       "\uFFFD\uFFFD\uFFFD",
+		`\udc00\ud800\udc00`:       "\uFFFD\U00010000",
+		`\udc00\ud83d\ude00\udfff`: "\uFFFD\U0001F600\uFFFD",
+	} {
+		got, ok := transcodedValue(t, `"`+text+`"`)
+		if want := append([]byte{0xa0 | byte(len(want))}, want...); !ok || !bytes.Equal(got, want) {
+			t.Errorf("%s: %+q (ok %v), want %+q", text, got, ok, want)
+		}
+	}
+}
