@@ -154,26 +154,27 @@ func appendHeaderField(dst, v []byte, max int) []byte {
 // put after it, without a call to copy either. From the first character outside ASCII, the rest
 // goes a character at a time (appendAny).
 func appendEscaped(dst, v []byte, esc *escaping) []byte {
-	if cap(dst)-len(dst) < len(v)+8 {
-		dst = grow(dst, len(v)+8)
-	}
-	room, n := dst[:cap(dst)], len(dst)
+	n := len(dst)
 	for i := 0; ; {
-		at := n - i // v[i:] goes to room[at+i:], while nothing is escaped
-		if i = esc.copyRun(room[at:at+len(v)+8], v, i); i == len(v) {
-			return room[:at+i]
+		if cap(dst)-n < len(v)-i+9 { // v and a word, and an escape's second byte
+			dst = grow(dst[:n], len(v)-i+9)
 		}
-		n = at + i
-		c := v[i]
-		if c >= utf8.RuneSelf {
-			return esc.appendAny(room[:n], v[i:])
+		// v[i:] goes to out[i:], out moving a byte on after each escape of two.
+		out := dst[n-i : cap(dst)]
+		for {
+			if i = esc.copyRun(out, v, i); i == len(v) || v[i] >= utf8.RuneSelf || len(out) < len(v)+9 {
+				break
+			}
+			r := esc.repl[v[i]] // a byte or two
+			out[i], out[i+1] = r[0], r[len(r)-1]
+			out, i = out[len(r)-1:], i+1
 		}
-		r := esc.repl[c] // a byte or two
-		room[n], room[n+1] = r[0], r[len(r)-1]
-		i, n = i+1, n+len(r)
-		if len(room)-n < len(v)-i+8 {
-			room = grow(room[:n], len(v)-i+8)
-			room = room[:cap(room)]
+		n = cap(dst) - len(out) + i
+		if i == len(v) {
+			return dst[:n]
+		}
+		if v[i] >= utf8.RuneSelf {
+			return esc.appendAny(dst[:n], v[i:])
 		}
 	}
 }
