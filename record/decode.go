@@ -4,8 +4,8 @@
 // length is checked against the bytes left before anything is read, skipped or allocated for it (by
 // head and size in node.go, and by the fast paths that tell a type byte themselves: sizeFrom,
 // Iter.take and pair, Node.Str and Kind, the decoder's usualFields and usualValue, and
-// Walk's scalarEnd, Key, Value, EnterMap and EnterArray), and what one record can make the decoder
-// hold is bounded by the limits below, whatever the record holds.
+// Walk's scalarEnd, stepOver, Key, Value, Str, EnterMap, EnterArray and EnterElemMap), and what one
+// record can make the decoder hold is bounded by the limits below, whatever the record holds.
 package record
 
 import (

@@ -259,15 +259,18 @@ func (n Node) Bytes() []byte { return n.b }
 
 // Str is a string or binary value; ok is false for any other kind.
 func (n Node) Str() (s []byte, ok bool) {
-	if b := n.b; len(b) > 0 { // a fixstr or a str8, the usual strings, told without the table
-		if t := b[0]; t&0xe0 == 0xa0 {
-			if end := 1 + int(t&0x1f); end <= len(b) {
-				return b[1:end:end], true
-			}
-		} else if t == 0xd9 && len(b) > 1 {
-			if end := 2 + int(b[1]); end <= len(b) {
-				return b[2:end:end], true
-			}
+	b := n.b
+	if len(b) == 0 { // absent
+		return nil, false
+	}
+	// a fixstr or a str8, the usual strings, told without the table
+	if t := b[0]; t&0xe0 == 0xa0 {
+		if end := 1 + int(t&0x1f); end <= len(b) {
+			return b[1:end:end], true
+		}
+	} else if t == 0xd9 && len(b) > 1 {
+		if end := 2 + int(b[1]); end <= len(b) {
+			return b[2:end:end], true
 		}
 	}
 	return n.str()

@@ -145,8 +145,10 @@ func parseTime(b []byte) (time.Time, bool) {
 }
 
 // nanoTime reads a time in nanoseconds since the epoch, a number or an RFC 3339 string.
-func nanoTime(n record.Node) (time.Time, bool) {
-	v := n.Value()
+func nanoTime(n record.Node) (time.Time, bool) { return nanoTimeOf(n.Value()) }
+
+// nanoTimeOf is nanoTime of a value the decoder read.
+func nanoTimeOf(v record.Value) (time.Time, bool) {
 	switch v.Kind {
 	case record.KindString:
 		return parseTime(v.Bytes)

@@ -321,11 +321,9 @@ type tetragonArgs struct {
 
 // read takes the arguments from the walk of their array; the first socket and the first path win.
 func (a *tetragonArgs) read(w *record.Walk) {
-	for w.Elem() {
-		if outer, ok := w.EnterMap(); ok {
-			a.readArg(w)
-			w.Leave(outer)
-		}
+	for outer, ok := w.EnterElemMap(); ok; outer, ok = w.EnterElemMap() {
+		a.readArg(w)
+		w.Leave(outer)
 	}
 }
 

@@ -223,6 +223,15 @@ func (t *traceeKeys) node(k int) record.Node {
 	return record.Node{}
 }
 
+// value is the value of key k as the decoder read it: none for a map or an array, and when the
+// event has not the key.
+func (t *traceeKeys) value(k int) record.Value {
+	if f := t[k]; f != nil {
+		return f.Value
+	}
+	return record.Value{}
+}
+
 // scalar is the scalar value of key k, as scalar reads it: a number as the decoder read it, not
 // decoded again; a string through scalar, which takes "<NA>" as none.
 func (t *traceeKeys) scalar(k int) record.Value {
@@ -324,7 +333,7 @@ func traceeProcess(t *traceeKeys, d *draft) {
 	d.setBytes(FieldImageHash, str(digest))
 	d.setBytes(FieldPod, str(pod))
 	d.setBytes(FieldNamespace, str(namespace))
-	if ts, ok := nanoTime(t.node(trTimestamp)); ok {
+	if ts, ok := nanoTimeOf(t.value(trTimestamp)); ok {
 		d.time = ts
 	}
 }
