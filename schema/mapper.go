@@ -78,8 +78,8 @@ func (m *Mapper) mapAs(sensor Sensor, rec *record.Event, ev *product.Event, prob
 // pod name of the event source) when the event has none. Tracee's own `kubernetes` block (podName,
 // podNamespace) has neither key, so it is never taken for the filter's.
 func kubernetesFilter(rec *record.Event, d *draft) {
-	if !rec.RecordHas(kcsKeys, slotKubernetes) {
-		return
+	if d.has(FieldNode) && d.has(FieldSource) || !rec.RecordHas(kcsKeys, slotKubernetes) {
+		return // nothing left to fill, or no block
 	}
 	var host, pod record.Node
 	getKeys(rec.RecordNode("kubernetes"), []string{"host", "pod_name"}, &host, &pod)
