@@ -197,14 +197,30 @@ func (v *fitValue) measure(level int) {
 	v.cut = v.fit.grow(v.v, v.max, level-1, valueEscaping)
 	v.fit = v.cut.grow(v.v, v.max, level, valueEscaping) // one character more at most
 	v.done = v.fit.n == len(v.v) || v.fit.chars == v.max
-	if !v.done && v.fit.n >= v.blanksTo && !printableASCII(v.v[v.fit.n]) && v.blanksReachMax() {
+	switch {
+	case v.done && v.fit.n < len(v.v) && endsBlank(v.v[:v.fit.n]):
+		// Cut to its limit on a blank: trimCut trims the blanks the cut leaves at its end.
+		v.trimmedAt(v.fit.n, level)
+	case !v.done && v.fit.n >= v.blanksTo && !printableASCII(v.v[v.fit.n]) && v.blanksReachMax():
 		// Written whole, the value ends where it stands: the blanks after it run to its limit, and
-		// trimCut trims what the cut to the limit leaves at its end. Measured again without them.
-		v.v = bytes.TrimRightFunc(v.v[:v.fit.n], isBlank)
-		v.cut = prefix{}.grow(v.v, v.max, level-1, valueEscaping)
-		v.fit = v.cut.grow(v.v, v.max, level, valueEscaping)
-		v.done = true
+		// trimCut trims what the cut to the limit leaves at its end.
+		v.trimmedAt(v.fit.n, level)
 	}
+}
+
+// trimmedAt makes v the value as written whole, cut at n with the blanks before n trimmed, and
+// measures it again to level: it is done.
+func (v *fitValue) trimmedAt(n, level int) {
+	v.v = bytes.TrimRightFunc(v.v[:n], isBlank)
+	v.cut = prefix{}.grow(v.v, v.max, level-1, valueEscaping)
+	v.fit = v.cut.grow(v.v, v.max, level, valueEscaping)
+	v.done = true
+}
+
+// endsBlank reports whether v's last character is blank.
+func endsBlank(v []byte) bool {
+	r, _ := utf8.DecodeLastRune(v)
+	return len(v) > 0 && isBlank(r)
 }
 
 // blanksReachMax reports whether v runs on from its fit with blanks alone up to its limit (its

@@ -211,6 +211,28 @@ func TestAppendFitTrimsTheBlanksACutToTheLimitLeaves(t *testing.T) {
 	assert.Equal(t, string(whole), string(got))
 }
 
+// A value cut to its limit on a blank, with more after it, loses that blank too (trimCut): the
+// fitter counts the value as written, without it, and a message that fits whole is sent whole. (Found
+// by FuzzAppendFit; the blank here is U+2028, written as a space.)
+func TestAppendFitTrimsTheBlankACutToTheLimitEndsOn(t *testing.T) {
+	enc := cef.NewEncoder(kcsHeader)
+	ev := newEvent()
+	ev.ClassID = []byte("PM-001")
+	ev.Ext = []cef.Field{
+		number("dpid", 1023, "42"),
+		// request keeps 1,023 characters: the 1,023rd is the first U+2028, blanks and "tail"s follow,
+		// longer than the message, so that AppendFit does not try it whole first
+		text("request", strings.Repeat("r", 1020)+"ab"+strings.Repeat("\u2028\u2028 tail", 2000)),
+		labelled("cs4", "Command", strings.Repeat("c", 100)),
+	}
+	whole := enc.Append(nil, ev)
+	require.Contains(t, string(whole), "|dpid=42 request="+strings.Repeat("r", 1020)+"ab cs4=")
+	got, shortened, ok := enc.AppendFit(nil, ev, len(whole))
+	require.True(t, ok)
+	assert.False(t, shortened)
+	assert.Equal(t, string(whole), string(got))
+}
+
 // The first pair's space is written over the header's last '|': a message of text values alone
 // that fits whole at its size comes out of the fitter whole too, not a character short.
 func TestAppendShortenedCountsTheFirstPairsSpaceOnce(t *testing.T) {
