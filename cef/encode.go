@@ -248,8 +248,10 @@ func (k *Key) AppendText(dst, v []byte) []byte {
 	}
 	room := dst[n : n+len(k.keyText)+len(v)+len(k.labelText)]
 	*(*[len(k.keyText)]byte)(room) = k.keyText
-	if !valueEscaping.copyPlain(room[k.keyLen:k.keyLen+len(v)], v) {
-		return k.appendTextField(dst, v)
+	if plain := valueEscaping.copyPlain(room[k.keyLen:k.keyLen+len(v)], v); plain < len(v) {
+		// the rest escaped from the first byte that is not written as it is, as appendField does
+		dst = appendEscaped(dst[:n+k.keyLen+plain], v[plain:], valueEscaping)
+		return append(dst, k.pair[k.keyLen:]...)
 	}
 	n += k.keyLen + len(v)
 	if k.labelLen != 0 {

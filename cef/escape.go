@@ -83,37 +83,45 @@ func (e *escaping) plainEnd(v []byte, i int) int {
 	return i
 }
 
-// copyPlain copies v into room, which is as long, when every byte of v is written as it is, and
-// reports false, with some of v copied, when not. It reads and writes whole words only, the last one
-// overlapping those before it, and checks each word as it copies it (the word is in a register
-// already, which spares a second pass and memmove's call); a value shorter than a word is copied as
-// two halves or bytes that overlap, and checked as one word of them, some twice, with plain bytes
-// ('a') filling the rest.
-func (e *escaping) copyPlain(room, v []byte) bool {
+// copyPlain copies v into room, which is as long, as far as its bytes are written as they are, and
+// returns how far: len(v) when every byte is, else the index of the first that is not (0 for a value
+// shorter than a word), with the bytes before it copied. It reads and writes whole words only, the
+// last one overlapping those before it, and checks each word as it copies it (the word is in a
+// register already, which spares a second pass and memmove's call); a value shorter than a word is
+// copied as two halves or bytes that overlap, and checked as one word of them, some twice, with plain
+// bytes ('a') filling the rest.
+func (e *escaping) copyPlain(room, v []byte) int {
 	n := len(v)
 	room = room[:n]
 	switch {
 	case n >= 8:
 		for i := 0; i < n-8; i += 8 {
 			x := binary.LittleEndian.Uint64(v[i:])
-			if e.stops(x) != 0 {
-				return false
+			if m := e.stops(x); m != 0 {
+				binary.LittleEndian.PutUint64(room[i:], x) // the bytes before its first stop
+				return i + bits.TrailingZeros64(m)/8
 			}
 			binary.LittleEndian.PutUint64(room[i:], x)
 		}
 		x := binary.LittleEndian.Uint64(v[n-8:])
 		binary.LittleEndian.PutUint64(room[n-8:], x)
-		return e.stops(x) == 0
+		if m := e.stops(x); m != 0 { // the bytes it shares with the words before are plain
+			return n - 8 + bits.TrailingZeros64(m)/8
+		}
 	case n >= 4:
 		lo, hi := binary.LittleEndian.Uint32(v), binary.LittleEndian.Uint32(v[n-4:])
 		binary.LittleEndian.PutUint32(room, lo)
 		binary.LittleEndian.PutUint32(room[n-4:], hi)
-		return e.stops(uint64(lo)|uint64(hi)<<32) == 0
+		if e.stops(uint64(lo)|uint64(hi)<<32) != 0 {
+			return 0
+		}
 	case n > 0:
 		room[0], room[n/2], room[n-1] = v[0], v[n/2], v[n-1]
-		return e.stops(uint64(v[0])|uint64(v[n/2])<<8|uint64(v[n-1])<<16|swar.Repeat('a')<<24) == 0
+		if e.stops(uint64(v[0])|uint64(v[n/2])<<8|uint64(v[n-1])<<16|swar.Repeat('a')<<24) != 0 {
+			return 0
+		}
 	}
-	return true
+	return n
 }
 
 // stops marks, with its high bit, each byte of the eight of x (v's bytes in order from the lowest) in

@@ -69,13 +69,17 @@ func checkEscaped(t *testing.T, v []byte, header bool, esc *escaping) (want stri
 	if got := (prefix{}).grow(v, math.MaxInt, math.MaxInt, esc); got != (prefix{len(v), chars, len(want)}) {
 		t.Fatalf("header %v: %q measured %+v, want %d characters %d wide", header, v, got, chars, len(want))
 	}
-	// copyPlain takes what is written as it is, and all ASCII of that, and copies it whole
+	// copyPlain takes what is written as it is, and all ASCII of that, and copies it whole; of any
+	// other value it copies a start written as it is, up to a byte that is not, or nothing
 	room := make([]byte, len(v))
-	switch ok := esc.copyPlain(room, v); {
-	case ok && string(room) != want:
+	switch plain := esc.copyPlain(room, v); {
+	case plain == len(v) && string(room) != want:
 		t.Fatalf("header %v: %q taken as plain (copied as %q), escaped as %q", header, v, room, want)
-	case !ok && want == string(v) && isASCII(v):
+	case plain < len(v) && want == string(v) && isASCII(v):
 		t.Fatalf("header %v: %q refused as plain", header, v)
+	case plain < len(v) && (plain > 0 && !esc.stop[v[plain]] || string(room[:plain]) != string(v[:plain]) ||
+		!strings.HasPrefix(want, string(v[:plain])) || !isASCII(v[:plain])):
+		t.Fatalf("header %v: %q copied plain up to %d (%q), escaped as %q", header, v, plain, room[:plain], want)
 	}
 	return want, chars
 }
