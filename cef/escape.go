@@ -15,8 +15,9 @@ import (
 // escaping, so an escape sequence is never cut; invalid UTF-8 becomes U+FFFD, and control characters
 // and the characters that hide text a space (CEF has no escape for them).
 
-// escaping says how each byte is written. Runs of bytes written as they are are copied whole: a scan
-// finds the next byte that is not, eight bytes at a time (stops) and then one at a time (stop).
+// escaping says how each byte is written. Runs of bytes written as they are go a word at a time: each
+// word is tested for a byte that is not (stops), and one at a time at the ends (stop); copyRun copies
+// the words as it tests them, plainEnd only finds the run's end.
 type escaping struct {
 	repl [utf8.RuneSelf]string // how each ASCII byte is written: "" for itself
 	// stop holds the bytes a scan stops at: those repl replaces, and the bytes outside ASCII, whose
@@ -37,6 +38,9 @@ func newEscaping(escapes map[byte]string) *escaping {
 	}
 	printable := e.printable[:0]
 	for c, esc := range escapes {
+		if len(esc) > 2 {
+			panic("cef: appendEscaped writes escapes of two bytes at most")
+		}
 		e.repl[c] = esc
 		if c >= 0x20 && c < 0x7f {
 			printable = append(printable, swar.Repeat(c))
@@ -157,20 +161,21 @@ func appendHeaderField(dst, v []byte, max int) []byte {
 }
 
 // appendEscaped appends v escaped. It writes straight into dst's spare room, which is made once for
-// v and a word, and again only when escapes have taken it: the runs written as they are are
+// v and spareRoom bytes, and again only when escapes have taken it: the runs written as they are are
 // copied a word at a time (copyRun), and an ASCII escape is written over what the run's last word
 // put after it, without a call to copy either. From the first character outside ASCII, the rest
-// goes a character at a time (appendAny).
+// goes a character at a time (appendAny). It may write over up to spareRoom bytes of dst's capacity
+// past what it returns.
 func appendEscaped(dst, v []byte, esc *escaping) []byte {
 	n := len(dst)
 	for i := 0; ; {
-		if cap(dst)-n < len(v)-i+9 { // v and a word, and an escape's second byte
-			dst = grow(dst[:n], len(v)-i+9)
+		if cap(dst)-n < len(v)-i+spareRoom {
+			dst = grow(dst[:n], len(v)-i+spareRoom)
 		}
 		// v[i:] goes to out[i:], out moving a byte on after each escape of two.
 		out := dst[n-i : cap(dst)]
 		for {
-			if i = esc.copyRun(out, v, i); i == len(v) || v[i] >= utf8.RuneSelf || len(out) < len(v)+9 {
+			if i = esc.copyRun(out, v, i); i == len(v) || v[i] >= utf8.RuneSelf || len(out) < len(v)+spareRoom {
 				break
 			}
 			r := esc.repl[v[i]] // a byte or two
@@ -187,9 +192,13 @@ func appendEscaped(dst, v []byte, esc *escaping) []byte {
 	}
 }
 
+// spareRoom is what appendEscaped keeps past the rest of v: copyRun's word, and an escape's second
+// byte.
+const spareRoom = 8 + 1
+
 // copyRun copies the run of v from i written as it is to out, at the same index, up to the first
-// byte that is not (see stop), and returns that byte's index, or len(v). out is a word longer than
-// v. Each word is stored whole and tested in a register, the bytes stored after the run's end
+// byte that is not (see stop), and returns that byte's index, or len(v): plainEnd's scan, storing
+// each word as it tests it. out is a word longer than v. Each word is stored whole and tested in a register, the bytes stored after the run's end
 // being written over after; the last word of v is stored over the copy of the bytes before it.
 func (e *escaping) copyRun(out, v []byte, i int) int {
 	v = v[:len(v):len(v)] // lengths and capacities known, for the compiler to drop bounds checks
@@ -307,7 +316,7 @@ func (p prefix) grow(v []byte, maxChars, maxWidth int, esc *escaping) prefix {
 			p = prefix{p.n + run, p.chars + run, p.width + run}
 			continue
 		}
-		repl, size := esc.repl[v[p.n]&0x7f], 1 // as in appendEscaped
+		repl, size := esc.repl[v[p.n]&0x7f], 1 // as in appendAny
 		if v[p.n] >= utf8.RuneSelf {
 			repl, size = escapeRune(v, p.n)
 		}

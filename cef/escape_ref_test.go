@@ -63,8 +63,11 @@ var escapings = []struct {
 func checkEscaped(t *testing.T, v []byte, header bool, esc *escaping) (want string, chars int) {
 	t.Helper()
 	want, chars = refEscaped(v, header)
-	if got := appendEscaped([]byte("x"), v, esc); string(got[1:]) != want {
-		t.Fatalf("header %v: %q escaped as %q, want %q", header, v, got[1:], want)
+	// with room to spare, and with the room appendEscaped makes for v alone, which escapes take
+	for _, dst := range [][]byte{[]byte("x"), append(make([]byte, 0, 1+len(v)+spareRoom), 'x')} {
+		if got := appendEscaped(dst, v, esc); string(got[1:]) != want {
+			t.Fatalf("header %v: %q escaped as %q, want %q", header, v, got[1:], want)
+		}
 	}
 	if got := (prefix{}).grow(v, math.MaxInt, math.MaxInt, esc); got != (prefix{len(v), chars, len(want)}) {
 		t.Fatalf("header %v: %q measured %+v, want %d characters %d wide", header, v, got, chars, len(want))

@@ -63,6 +63,12 @@ func FuzzDecoder(f *testing.F) {
 					t.Fatalf("field %q larger than the chunk allows", fl.Key)
 				}
 			}
+			// a field's Value is its Raw node's, however the decoder read it: mappings take either
+			for _, fl := range append(ev.Fields[:len(ev.Fields):len(ev.Fields)], ev.Embedded...) {
+				if v, raw := fl.Value, fl.Raw.Value(); v.Kind != raw.Kind || string(v.Bytes) != string(raw.Bytes) || v.Uint() != raw.Uint() {
+					t.Fatalf("field %q decoded as %+v, its node as %+v", fl.Key, v, raw)
+				}
+			}
 			// nested values stay reachable: walking them never panics; rendered, they are JSON
 			for _, fl := range ev.Body() {
 				if k := fl.Raw.Kind(); (k == record.NodeMap || k == record.NodeArray) && !fl.Value.IsZero() {

@@ -125,7 +125,7 @@ func (m *keyMemo) remembered(i int, first uint64, b []byte, at int) (slot int, o
 	return e.slot, e.a == a && e.b == w
 }
 
-// learn is k.Index of the fixstr key at the start of b that remembered did not tell, which it
+// learn is m.keys.Index of the fixstr key at the start of b that remembered did not tell, which it
 // remembers at its place when its words hold it whole.
 func (m *keyMemo) learn(i int, b []byte, at int) int {
 	slot := m.keys.Index(b[1:at])
@@ -137,8 +137,8 @@ func (m *keyMemo) learn(i int, b []byte, at int) int {
 	return slot
 }
 
-// index is k.Index of the fixstr key at the start of b, at place i of a map, told by the memo when
-// it can be, as usualFields tells it.
+// index is m.keys.Index of the fixstr key at the start of b, at place i of a map, told by the memo
+// when it can be, as usualFields tells it.
 func (m *keyMemo) index(i int, b []byte, at int) int {
 	if len(b) < 8 {
 		return m.keys.Index(b[1:at])
