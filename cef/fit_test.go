@@ -191,46 +191,32 @@ func TestAppendFitKeepsValuesTheKeyLimitsMakeFit(t *testing.T) {
 	assert.Equal(t, string(whole), string(got))
 }
 
-// A value whose blanks run past its limit is written whole as what comes before them (the cut to
-// the limit leaves them at its end, where they are trimmed): a message that fits so is not
-// shortened, however many blanks the value holds.
+// A value cut to its limit is written whole without the blanks the cut leaves at its end (trimCut):
+// the fitter counts it so, and a message that fits whole is not shortened. Each value is longer than
+// the message, so that AppendFit does not try it whole first.
 func TestAppendFitTrimsTheBlanksACutToTheLimitLeaves(t *testing.T) {
-	enc := cef.NewEncoder(kcsHeader)
-	ev := newEvent()
-	ev.ClassID = []byte("PM-001")
-	ev.Ext = []cef.Field{
-		number("dpid", 1023, "42"),
-		text("source", "host-a"+strings.Repeat("\x1c", 4000)+"tail"), // source keeps 1,023 characters
-		labelled("cs4", "Command", strings.Repeat("c", 100)),
+	for _, c := range []struct {
+		name, key, value, written string
+	}{
+		// source keeps 1,023 characters: blanks from the seventh on, however many
+		{"blanks running past the limit", "source", "host-a" + strings.Repeat("\x1c", 4000) + "tail", "host-a"},
+		// request keeps 1,023 characters, the last a U+2028, with "tail"s after it (found by FuzzAppendFit)
+		{"a blank at the limit", "request", strings.Repeat("r", 1020) + "ab" + strings.Repeat("\u2028\u2028 tail", 2000),
+			strings.Repeat("r", 1020) + "ab"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			enc := cef.NewEncoder(kcsHeader)
+			ev := newEvent()
+			ev.ClassID = []byte("PM-001")
+			ev.Ext = []cef.Field{number("dpid", 1023, "42"), text(c.key, c.value), labelled("cs4", "Command", strings.Repeat("c", 100))}
+			whole := enc.Append(nil, ev)
+			require.Contains(t, string(whole), "|dpid=42 "+c.key+"="+c.written+" cs4=")
+			got, shortened, ok := enc.AppendFit(nil, ev, len(whole))
+			require.True(t, ok)
+			assert.False(t, shortened)
+			assert.Equal(t, string(whole), string(got))
+		})
 	}
-	whole := enc.Append(nil, ev)
-	require.Contains(t, string(whole), "|dpid=42 source=host-a cs4=")
-	got, shortened, ok := enc.AppendFit(nil, ev, len(whole))
-	require.True(t, ok)
-	assert.False(t, shortened)
-	assert.Equal(t, string(whole), string(got))
-}
-
-// A value cut to its limit on a blank, with more after it, loses that blank too (trimCut): the
-// fitter counts the value as written, without it, and a message that fits whole is sent whole. (Found
-// by FuzzAppendFit; the blank here is U+2028, written as a space.)
-func TestAppendFitTrimsTheBlankACutToTheLimitEndsOn(t *testing.T) {
-	enc := cef.NewEncoder(kcsHeader)
-	ev := newEvent()
-	ev.ClassID = []byte("PM-001")
-	ev.Ext = []cef.Field{
-		number("dpid", 1023, "42"),
-		// request keeps 1,023 characters: the 1,023rd is the first U+2028, blanks and "tail"s follow,
-		// longer than the message, so that AppendFit does not try it whole first
-		text("request", strings.Repeat("r", 1020)+"ab"+strings.Repeat("\u2028\u2028 tail", 2000)),
-		labelled("cs4", "Command", strings.Repeat("c", 100)),
-	}
-	whole := enc.Append(nil, ev)
-	require.Contains(t, string(whole), "|dpid=42 request="+strings.Repeat("r", 1020)+"ab cs4=")
-	got, shortened, ok := enc.AppendFit(nil, ev, len(whole))
-	require.True(t, ok)
-	assert.False(t, shortened)
-	assert.Equal(t, string(whole), string(got))
 }
 
 // The first pair's space is written over the header's last '|': a message of text values alone
