@@ -82,6 +82,7 @@ fuzz:
 	$(GO) test ./cef -run '^$$' -fuzz '^FuzzEncodeParse$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./record -run '^$$' -fuzz '^FuzzDecoder$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./record -run '^$$' -fuzz '^FuzzEmbeddedJSON$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
+	$(GO) test ./record -run '^$$' -fuzz '^FuzzJSONAgainstStdlib$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./record -run '^$$' -fuzz '^FuzzMsgpack$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./cef -run '^$$' -fuzz '^FuzzAppendFit$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./cef -run '^$$' -fuzz '^FuzzEscaping$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
