@@ -8,7 +8,7 @@ CLI     := $(BUILD)/siem-cef
 IMAGE   ?= siem-cef:dev
 GOFILES := $(shell find . -name '*.go' -not -path './build/*')
 
-.PHONY: all build test test-deps lint check-abi run bench bench-fluent-bit pgo fuzz docker clean
+.PHONY: all build test test-deps lint check-abi run bench bench-fluent-bit pgo instructions fuzz docker clean
 
 all: build
 
@@ -58,6 +58,10 @@ bench:
 # plugin/default.pgo, the profile the plugin is built with, from the benchmarks of every event shape.
 pgo:
 	scripts/pgo.sh
+
+# Instructions per event of each benchmark, exact on a busy machine (valgrind; PGO=1 as built).
+instructions:
+	scripts/instructions.sh
 
 # null, the C syslog output and siem_cef in the real Fluent Bit that FLUENT_BIT names (EVENTS, ROUNDS).
 bench-fluent-bit:
