@@ -198,8 +198,9 @@ const spareRoom = 8 + 1
 
 // copyRun copies the run of v from i written as it is to out, at the same index, up to the first
 // byte that is not (see stop), and returns that byte's index, or len(v): plainEnd's scan, storing
-// each word as it tests it. out is a word longer than v. Each word is stored whole and tested in a register, the bytes stored after the run's end
-// being written over after; the last word of v is stored over the copy of the bytes before it.
+// each word as it tests it. out is a word longer than v. Each word is stored whole and tested in a
+// register, the bytes stored after the run's end being written over after; the last word of v is
+// stored over the copy of the bytes before it.
 func (e *escaping) copyRun(out, v []byte, i int) int {
 	v = v[:len(v):len(v)] // lengths and capacities known, for the compiler to drop bounds checks
 	out = out[:len(v)+8]
