@@ -26,7 +26,7 @@ type Mapper struct {
 	buf      []byte // let go at the next record when a record grew it past maxKeptBuffer
 }
 
-// maxKeptBuffer: a hostile record's nested values can grow the buffer to 37 renderings of 16 KiB;
+// maxKeptBuffer: a hostile record's nested values can grow the buffer to 33 renderings of 16 KiB;
 // a buffer grown past this is let go, so that the mapper does not keep the largest record's size
 // (the pipeline maps an emptied record at the end of each run, so it is let go with the chunk).
 const maxKeptBuffer = 64 << 10
@@ -93,13 +93,18 @@ func kubernetesFilter(rec *record.Event, d *draft) {
 
 // assign applies the integration's Map.<field> and Set.<field> settings: a Map path found in the
 // record wins over what the source's mapping found, and a Set value over both when the path is
-// missing (or there is none).
+// missing (or there is none). A header field takes a string only, as from the record: any other
+// value at its path counts as missing.
 func (m *Mapper) assign(rec *record.Event, d *draft) {
 	m.compile()
 	for i := range m.compiled {
 		a := &m.compiled[i]
 		if a.path != nil {
-			if v := m.nodeValue(rec.FindPath(a.path)); !v.IsZero() {
+			n := rec.FindPath(a.path)
+			if headerFields&a.field.bit() != 0 && n.Kind() != record.NodeString {
+				n = record.Node{}
+			}
+			if v := m.nodeValue(n); !v.IsZero() {
 				d.put(a.field, v)
 				continue
 			}
