@@ -76,18 +76,18 @@ func parseInt(b []byte) (int64, bool) {
 	if neg || len(b) > 0 && b[0] == '+' {
 		b = b[1:]
 	}
-	if len(b) == 0 || len(b) > 18 { // 18 digits always fit in an int64
+	if len(b) == 0 || len(b) > 19 { // 19 digits always fit in a uint64
 		return 0, false
 	}
-	var n int64
+	var n uint64
 	for _, c := range b {
 		if c < '0' || c > '9' {
 			return 0, false
 		}
-		n = n*10 + int64(c-'0')
+		n = n*10 + uint64(c-'0')
 	}
 	if neg {
-		n = -n
+		return int64(-n), n <= 1<<63 // -(1<<63) is math.MinInt64
 	}
-	return n, true
+	return int64(n), n <= math.MaxInt64
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/bits"
 	"net/netip"
 	"os"
@@ -217,6 +218,17 @@ func TestTypedKeysTakeWholeNumbersOnly(t *testing.T) {
 	assert.True(t, ev.Values[product.KeyDpt].IsZero())
 	got := string(cef.NewEncoder(defaultHeader).AppendCEF(nil, wire(ev)))
 	assert.Equal(t, head+"NT-001|Networking|3|dpid=42 cn1=-3 cn1Label=New PID", got)
+}
+
+// A typed key given as a decimal string is taken as the number it reads: written as its digits,
+// and a number, never cut to fit a message as text is (docs/cef-and-syslog.md).
+func TestTypedKeysFromDecimalStringsAreNumbers(t *testing.T) {
+	ev, problems := mapJSON(t, `{"event_id":"NT-001","src_port":" 0443 ","dst_port":"+80","pid":"-0","ppid":"9223372036854775807","new_pid":"-9223372036854775808"}`)
+	assert.Empty(t, problems)
+	for key, want := range map[product.Key]int64{product.KeySpt: 443, product.KeyDpt: 80, product.KeyDpid: 0,
+		product.KeySpid: math.MaxInt64, product.KeyCn1: math.MinInt64} {
+		assert.Equal(t, record.Int(want), ev.Values[key], key.Name())
+	}
 }
 
 // A decoder without the mapping's keys (a tool's, a test's) maps a record as the pipeline's does:

@@ -21,7 +21,8 @@ var numericKeys = [...]struct {
 	{product.KeyCn1, "new_pid", math.MinInt64, math.MaxInt64},
 }
 
-// checkNumbers leaves out a typed key whose value is not a whole number in its range.
+// checkNumbers leaves out a typed key whose value is not a whole number in its range, and makes the
+// others numbers.
 func checkNumbers(ev *product.Event, problems []Problem) []Problem {
 	for k := range numericKeys {
 		n := &numericKeys[k]
@@ -32,6 +33,7 @@ func checkNumbers(ev *product.Event, problems []Problem) []Problem {
 			continue
 		}
 		if i, ok := v.AsInt(); ok && i >= n.min && i <= n.max {
+			*v = record.Int(i) // a decimal string too: written as its digits, and never cut as text
 			continue
 		}
 		reason := "not a whole number; left out"
