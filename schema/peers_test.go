@@ -3,6 +3,7 @@ package schema
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -285,7 +286,7 @@ func TestTracee(t *testing.T) {
 			assert.Equal(t, tt.want, cefLine(t, &Mapper{}, tt.body))
 		})
 	}
-	for sev, want := range map[int]int{0: 2, 1: 4, 2: 6, 3: 8, 4: 10} {
+	for sev, want := range map[int64]int{-1: 2, 0: 2, 1: 4, 2: 6, 3: 8, 4: 10, 7: 10, 1 << 62: 10, math.MaxInt64: 10, math.MinInt64: 2} {
 		ev := new(product.Event)
 		(&Mapper{}).Map(decodeBody(t, traceeEvent("x", nil, map[string]any{"metadata": map[string]any{"Properties": map[string]any{"Severity": sev}}})), ev, nil)
 		assert.Equal(t, want, ev.Severity, "Tracee severity %d", sev)

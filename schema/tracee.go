@@ -362,7 +362,7 @@ func (m *Mapper) traceeSignature(eventName []byte, metadata record.Node, k kind,
 	d.setBytes(FieldEventID, violationIDs[k])
 	d.setBytes(FieldStatus, statusAudit)
 	if s, ok := scalar(severity).AsInt(); ok {
-		d.sensorSeverity = int(min(10, 2*max(0, s)+2))
+		d.sensorSeverity = int(2*min(max(0, s), 4) + 2) // clamped first: 2*s overflows past 1<<62
 	}
 	d.setBytes(FieldMessage, m.join(": ", eventName, str(description)))
 }
