@@ -171,7 +171,7 @@ func routeIP(ev *product.Event, v *record.Value, v4, v6 product.Key, field strin
 		// The string does not outlive the call: ParseAddr copies the zone it keeps.
 		addr, err := netip.ParseAddr(unsafe.String(&b[0], len(b)))
 		switch {
-		case err != nil:
+		case err != nil, !printableZone(addr.Zone()):
 		case addr.Is4():
 			ev.Values[v4] = record.String(b)
 			return problems
@@ -181,6 +181,18 @@ func routeIP(ev *product.Event, v *record.Value, v4, v6 product.Key, field strin
 		}
 	}
 	return append(problems, Problem{field, "not an IPv4 or IPv6 address; left out"})
+}
+
+// printableZone reports an IPv6 zone (the interface of "fe80::1%eth0") that the message carries as
+// it is: printable ASCII, no blank. The encoder would trim a zone of a control or blank character
+// to nothing, leaving "fe80::1%", which is no address.
+func printableZone(zone string) bool {
+	for i := range len(zone) {
+		if zone[i] <= ' ' || zone[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // isIPv4 reports an IPv4 address as netip.ParseAddr reads one: four numbers from 0 to 255 of one
