@@ -165,7 +165,8 @@ func appendHeaderField(dst, v []byte, max int) []byte {
 // copied a word at a time (copyRun), and an ASCII escape is written over what the run's last word
 // put after it, without a call to copy either. From the first character outside ASCII, the rest
 // goes a character at a time (appendAny). It may write over up to spareRoom bytes of dst's capacity
-// past what it returns.
+// past what it returns, so v must not lie in that capacity (every caller's v is the record's, or a
+// buffer of its own).
 func appendEscaped(dst, v []byte, esc *escaping) []byte {
 	n := len(dst)
 	for i := 0; ; {
