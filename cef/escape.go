@@ -354,6 +354,10 @@ func printableASCII(c byte) bool { return c > ' ' && c < 0x7f }
 // isBlank: whitespace, control characters and the characters written as a space.
 func isBlank(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || spaced(r) }
 
+// TrimBlanks is v as the message carries it, before a cut: without the blanks (whitespace, control
+// characters, the characters written as a space) at either end, which parsers do not keep reliably.
+func TrimBlanks(v []byte) []byte { return bytes.TrimFunc(v, isBlank) }
+
 // cutChars keeps the first max characters of v; an invalid byte counts as one (it becomes U+FFFD).
 func cutChars(v []byte, max int) []byte {
 	if len(v) <= max {

@@ -122,10 +122,13 @@ func TestClassifyOutcome(t *testing.T) {
 	}
 }
 
-// ClassifyOutcome trims only a status that starts or ends with a space (Unicode's too), and folds the
+// ClassifyOutcome trims a status as the message carries it (whitespace, Unicode's too, control and
+// format characters at its ends: the SIEM sees the status the severity came from), and folds the
 // case of ASCII letters only: a letter's fold outside ASCII (K, ſ) makes a status longer than its word.
 func TestClassifyOutcomeTrimsAndFolds(t *testing.T) {
 	cases := map[string]product.Outcome{
+		"Blocked\x00": product.OutcomeEnforce, "Audited\u200b": product.OutcomeAudit, "\x7fenforced": product.OutcomeEnforce,
+		"audit\u2028": product.OutcomeAudit, "\x1bsuccess\x1b": product.OutcomeSuccess, "Au\x00dit": product.OutcomeOther,
 		"\tAudit": product.OutcomeAudit, "Audit\n": product.OutcomeAudit, " aUdIt ": product.OutcomeAudit,
 		"\u00a0Audit": product.OutcomeAudit, "Audit\u2003": product.OutcomeAudit, "\u0085error": product.OutcomeError,
 		"BLOCKED\u00a0": product.OutcomeEnforce, "OK": product.OutcomeSuccess, "oK": product.OutcomeSuccess,

@@ -6,7 +6,8 @@ package product
 
 import (
 	"bytes"
-	"unicode/utf8"
+
+	"github.com/kcs-siem/siem-cef/cef"
 )
 
 // Outcome is a record's status reduced to what the severity rules look at.
@@ -31,14 +32,10 @@ var outcomeWords = []struct {
 	{"enforce", OutcomeEnforce}, {"enforced", OutcomeEnforce}, {"blocked", OutcomeEnforce},
 }
 
-// ClassifyOutcome reads a status as the product (docs/events.md) and the sensors write it, in any case.
+// ClassifyOutcome reads a status as the product (docs/events.md) and the sensors write it, in any
+// case, trimmed as the message carries it: the SIEM sees the status the severity was computed from.
 func ClassifyOutcome(status []byte) Outcome {
-	if len(status) == 0 {
-		return OutcomeOther
-	}
-	if c, last := status[0], status[len(status)-1]; c <= ' ' || c >= utf8.RuneSelf || last <= ' ' || last >= utf8.RuneSelf {
-		status = bytes.TrimSpace(status) // the usual status has no space to trim, which this tells without the call
-	}
+	status = Text(status)
 	for _, w := range outcomeWords {
 		if len(w.word) == len(status) && foldsTo(status, w.word) {
 			return w.outcome
@@ -46,6 +43,17 @@ func ClassifyOutcome(status []byte) Outcome {
 	}
 	return OutcomeOther
 }
+
+// Text is a string value as the message carries it, before a cut (cef.TrimBlanks): empty for a
+// value of blanks alone, which the message leaves out.
+func Text(v []byte) []byte {
+	if len(v) > 0 && printable(v[0]) && printable(v[len(v)-1]) {
+		return v // the usual value has nothing to trim, which this tells without the call
+	}
+	return cef.TrimBlanks(v)
+}
+
+func printable(c byte) bool { return c > ' ' && c < 0x7f }
 
 // foldsTo is bytes.EqualFold for s as long as word, a word of lower-case ASCII letters: such an s
 // that folds to it is ASCII (the letters' other folds, K and ſ, are longer), and a byte folds to a
