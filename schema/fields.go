@@ -220,7 +220,9 @@ func (m *Mapper) finish(d *draft, ev *product.Event, problems []Problem) []Probl
 	problems = routeIP(ev, &d.v[FieldDstIP], product.KeyDst, product.KeyC6a3, "dst_ip", problems)
 	problems = setDirection(ev, &d.v[FieldDirection], problems)
 	problems = checkNumbers(ev, problems)
-	if newOwner := &d.v[FieldNewOwner]; newOwner.Kind != record.KindNone && ev.Type.IsFileType() {
+	// a new owner of blanks alone, which the message leaves out, leaves cs4 to the command
+	if newOwner := &d.v[FieldNewOwner]; newOwner.Kind != record.KindNone && ev.Type.IsFileType() &&
+		!(newOwner.Kind == record.KindString && product.Blank(newOwner.Bytes)) {
 		ev.Values[product.KeyCs4] = *newOwner
 		ev.Cs4IsOwner = true
 	} else {

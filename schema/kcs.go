@@ -103,12 +103,13 @@ type Problem struct {
 
 func (p Problem) String() string { return fmt.Sprintf("field %s: %s", p.Field, p.Reason) }
 
-// kcs maps a record of the KCS-native schema (docs/events.md §6) onto the draft. When a field comes under
-// more than one spelling, the first one in the record that the field takes wins; header fields take
-// strings only; elsewhere a map or an array is taken as compact JSON, rendered only for the first
-// spelling of a field, so at most 33 values of at most 16 KiB are rendered per record. A record with no message that is a plain log
-// line (a `log` or `event` string that is not a JSON event) gets the line as its message, so that
-// nothing is lost.
+// kcs maps a record of the KCS-native schema (docs/events.md §6) onto the draft. When a field comes
+// under more than one spelling, the first one in the record that the field takes wins: not a nil,
+// nor an empty string, which the message would leave out; header fields take strings only;
+// elsewhere a map or an array is taken as compact JSON, rendered only for the first spelling of a
+// field, so at most 33 values of at most 16 KiB are rendered per record. A record with no message
+// that is a plain log line (a `log` or `event` string that is not a JSON event) gets the line as its
+// message, so that nothing is lost.
 func (m *Mapper) kcs(rec *record.Event, d *draft) {
 	body, slotted := rec.Body(), rec.Slotted(kcsKeys)
 	for i := range body {
@@ -123,15 +124,19 @@ func (m *Mapper) kcs(rec *record.Event, d *draft) {
 		// v points at the value, so that it is copied once, into the draft: a Value copied through
 		// a temporary costs a stalled load (its last 16 bytes overlap the 16 before).
 		field, v := kcsSlots[slot], &f.Value
-		if headerFields&field.bit() != 0 && v.Kind != record.KindString {
-			continue // a map or an array too: its JSON text is no string of the record's
-		}
-		if v.Kind == record.KindNone { // nil, an extension, or a map or an array to render
-			if k := f.Raw.Kind(); k != record.NodeMap && k != record.NodeArray {
-				continue
+		if v.Kind != record.KindString {
+			if headerFields&field.bit() != 0 {
+				continue // a map or an array too: its JSON text is no string of the record's
 			}
-			rendered := m.nodeValue(f.Raw)
-			v = &rendered
+			if v.Kind == record.KindNone { // nil, an extension, or a map or an array to render
+				if k := f.Raw.Kind(); k != record.NodeMap && k != record.NodeArray {
+					continue
+				}
+				rendered := m.nodeValue(f.Raw)
+				v = &rendered
+			}
+		} else if len(v.Bytes) == 0 {
+			continue // no value, as a nil: a later spelling's is taken
 		}
 		d.putFrom(field, v)
 	}

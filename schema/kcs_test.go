@@ -445,3 +445,21 @@ func TestHeaderFieldsTakeStringsOnly(t *testing.T) {
 	assert.Equal(t, "set", string(ev.AgentGroup))
 	assert.Equal(t, "k", string(ev.Category))
 }
+
+// docs/events.md §5 leaves out an empty value, and one of blanks alone. Under a field's first
+// spelling an empty string is no value, as a nil is, and a later spelling's is taken; a new owner of
+// blanks alone leaves cs4 to the command; from a Map.<field> path, a string of blanks alone counts
+// as missing. (Through `log`, which keeps the record's order.)
+func TestBlankValuesAreNoValues(t *testing.T) {
+	for text, want := range map[string]string{
+		`{"event_id":"PM-001","status":"","outcome":"Audit"}`:                  "PM-001|Process management|7|outcome=Audit",
+		`{"event_id":"","deviceEventClassId":"PM-001","status":"Audit"}`:       "PM-001|Process management|7|outcome=Audit",
+		`{"event_id":"FM-001","new_owner":"\u2028 ","command":"chown x /f"}`:   "FM-001|File management|3|cs4=chown x /f cs4Label=Command",
+		`{"event_id":"FM-001","new_owner":"","cs4":"","command":"chown x /f"}`: "FM-001|File management|3|cs4=chown x /f cs4Label=Command",
+	} {
+		assert.Equal(t, head+want, cefLine(t, &Mapper{}, map[string]any{"log": text}), text)
+	}
+	m := &Mapper{Assign: []Assignment{{Field: FieldCluster, Path: mustPath(t, "$blank"), Value: "set"}}}
+	ev, _ := mapJSONWith(t, m, `{"event_id":"PM-001","blank":" \t"}`)
+	assert.Equal(t, "set", string(ev.Values[product.KeyCs1].Bytes), "a blank value at the path counts as missing")
+}

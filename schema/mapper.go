@@ -94,7 +94,7 @@ func kubernetesFilter(rec *record.Event, d *draft) {
 // assign applies the integration's Map.<field> and Set.<field> settings: a Map path found in the
 // record wins over what the source's mapping found, and a Set value over both when the path is
 // missing (or there is none). A header field takes a string only, as from the record: any other
-// value at its path counts as missing.
+// value at its path counts as missing, as a string of blanks alone does for any field.
 func (m *Mapper) assign(rec *record.Event, d *draft) {
 	m.compile()
 	for i := range m.compiled {
@@ -104,7 +104,7 @@ func (m *Mapper) assign(rec *record.Event, d *draft) {
 			if headerFields&a.field.bit() != 0 && n.Kind() != record.NodeString {
 				n = record.Node{}
 			}
-			if v := m.nodeValue(n); !v.IsZero() {
+			if v := m.nodeValue(n); !v.IsZero() && !(v.Kind == record.KindString && product.Blank(v.Bytes)) {
 				d.put(a.field, v)
 				continue
 			}
