@@ -50,22 +50,13 @@ func Text(v []byte) []byte {
 	if len(v) > 0 && printable(v[0]) && printable(v[len(v)-1]) {
 		return v // the usual value has nothing to trim, which this tells without the call
 	}
-	return trimBlanks(v)
+	return cef.TrimBlanks(v)
 }
 
 func printable(c byte) bool { return c > ' ' && c < 0x7f }
 
-// trimBlanks is cef.TrimBlanks in a call of its own: inlined, it would keep Text, whose usual value
-// needs no trim, from being inlined itself.
-//
-//go:noinline
-func trimBlanks(v []byte) []byte { return cef.TrimBlanks(v) }
-
 // Blank reports a string value the message leaves out: empty, or blanks alone.
-func Blank(v []byte) bool { return len(v) == 0 || v[0]-'!' >= 0x7f-'!' && blanksAlone(v) } // not printable, then
-
-//go:noinline
-func blanksAlone(v []byte) bool { return len(cef.TrimBlanks(v)) == 0 }
+func Blank(v []byte) bool { return len(Text(v)) == 0 }
 
 // foldsTo is bytes.EqualFold for s as long as word, a word of lower-case ASCII letters: such an s
 // that folds to it is ASCII (the letters' other folds, K and ſ, are longer), and a byte folds to a
