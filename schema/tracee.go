@@ -146,14 +146,19 @@ func (a *traceeArgs) take(m *Mapper, use int, value record.Node) {
 	}
 }
 
-// fileMode writes a mode given as a number in octal, as ls and chmod do (0755); a string is kept.
+// fileMode writes a mode given as a number in octal, as ls and chmod do (0755), its permission bits
+// (a stat mode's file type dropped); a string is kept. A number that is no mode (negative, or past
+// the 16 bits of a stat mode) is left out.
 func (m *Mapper) fileMode(v record.Node) []byte {
 	val := v.Value()
 	switch val.Kind {
 	case record.KindString:
 		return val.Bytes
 	case record.KindInt, record.KindUint:
-		mode, _ := val.AsInt()
+		mode, ok := val.AsInt()
+		if !ok || mode < 0 || mode > 0o177777 {
+			return nil
+		}
 		var tmp [24]byte
 		digits := strconv.AppendInt(tmp[:0], mode&0o7777, 8)
 		start := len(m.buf)
