@@ -35,6 +35,12 @@ func ParseSeverity(v record.Value) (severity int, ok bool) {
 		if i, isInt := record.String(s).AsInt(); isInt {
 			return clampSeverity(float64(i)), true
 		}
+		if neg, ok := longInteger(s); ok { // past int64: clamped, as such a number given as an integer is
+			if neg {
+				return 0, true
+			}
+			return 10, true
+		}
 		for _, n := range severityNames {
 			if bytes.EqualFold(s, []byte(n.name)) {
 				return n.severity, true
@@ -42,6 +48,15 @@ func ParseSeverity(v record.Value) (severity int, ok bool) {
 		}
 	}
 	return 0, false
+}
+
+// longInteger reports a decimal integer too long for an int64 (a sign, then digits), and its sign.
+func longInteger(s []byte) (neg, ok bool) {
+	neg = len(s) > 0 && s[0] == '-'
+	if neg || len(s) > 0 && s[0] == '+' {
+		s = s[1:]
+	}
+	return neg, len(s) > 0 && bytes.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) < 0
 }
 
 func clampSeverity(f float64) int {
