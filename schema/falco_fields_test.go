@@ -17,3 +17,16 @@ func TestFalcoOutputFieldGivenTwice(t *testing.T) {
 		"cs2=node-1 cs2Label=Node name outcome=Audit msg=Test rule: something happened (x\\=1)"
 	assert.Equal(t, want, cefLine(t, &Mapper{}, alert))
 }
+
+// A top-level key given twice counts the first time, output_fields too: Detect and the mapping
+// read the same one. The first a map, the event is Falco's, mapped from it; the first a string, it
+// is no Falco event, as without a map, and none of its keys is one of §6. (Through `log`, which
+// keeps the record's order.)
+func TestFalcoOutputFieldsGivenTwiceAtTheTop(t *testing.T) {
+	fields := `{"evt.type":"execve","proc.pid":42}`
+	first := `{"rule":"r","priority":"Warning","output":"o","output_fields":` + fields + `,"output_fields":"x"}`
+	assert.Equal(t, head+"FPM-001|Process policy violation|6|dpid=42 act=exec outcome=Audit msg=r: o",
+		cefLine(t, &Mapper{}, map[string]any{"log": first}))
+	second := `{"rule":"r","priority":"Warning","output":"o","output_fields":"x","output_fields":` + fields + `}`
+	assert.Equal(t, head+"UNKNOWN|Unknown event|5|", cefLine(t, &Mapper{}, map[string]any{"log": second}))
+}
