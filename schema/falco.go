@@ -256,7 +256,7 @@ func (f *falcoFields) family() family {
 	}
 	fdName, fdType := f.str(fFdName), f.str(fFdType)
 	switch {
-	case bytes.Contains(fdName, tupleArrow) || string(fdType) == "ipv4" || string(fdType) == "ipv6" ||
+	case isTuple(fdName) || string(fdType) == "ipv4" || string(fdType) == "ipv6" ||
 		f.str(fCIP) != nil || f.str(fSIP) != nil || f.str(fLIP) != nil || f.str(fRIP) != nil:
 		fam.kind = kindNetwork
 	case f.str(fFsPath) != nil || f.str(fFsTarget) != nil || f.argPath != nil || fdName != nil:
@@ -267,6 +267,28 @@ func (f *falcoFields) family() family {
 
 // tupleArrow separates the two ends of a connection in fd.name.
 var tupleArrow = []byte("->")
+
+// tuple splits an fd.name that is a connection tuple, client:port->server:port; ok is false for any
+// other, a unix socket's ("ffff9a4a2b6d2000->ffff9a4a2b6d2400 /run/containerd/containerd.sock") too.
+func tuple(fdName []byte) (ch, cp, sh, sp []byte, ok bool) {
+	i := bytes.Index(fdName, tupleArrow)
+	if i < 0 {
+		return nil, nil, nil, nil, false
+	}
+	ch, cp = splitHostPort(fdName[:i])
+	sh, sp = splitHostPort(fdName[i+len(tupleArrow):])
+	return ch, cp, sh, sp, isPort(cp) && isPort(sp)
+}
+
+func isTuple(fdName []byte) bool {
+	_, _, _, _, ok := tuple(fdName)
+	return ok
+}
+
+// isPort reports the digits of a port.
+func isPort(b []byte) bool {
+	return len(b) > 0 && len(b) <= 5 && !bytes.ContainsFunc(b, func(r rune) bool { return r < '0' || r > '9' })
+}
 
 // falcoProcess maps what every alert says of the process, its user and where it runs.
 func (m *Mapper) falcoProcess(b *falcoBody, f *falcoFields, d *draft) {
@@ -300,15 +322,12 @@ func (m *Mapper) falcoProcess(b *falcoBody, f *falcoFields, d *draft) {
 func (f *falcoFields) connection(act []byte, d *draft) {
 	cip, sip := f.str(fCIP), f.str(fSIP)
 	cport, sport := f.scalar(fCPort), f.scalar(fSPort)
-	fdName := f.str(fFdName)
-	if i := bytes.Index(fdName, tupleArrow); i >= 0 {
-		ch, cp := splitHostPort(fdName[:i])
-		sh, sp := splitHostPort(fdName[i+len(tupleArrow):])
+	if ch, cp, sh, sp, ok := tuple(f.str(fFdName)); ok {
 		cip, sip = orElse(cip, ch), orElse(sip, sh)
-		if cport.IsZero() && len(cp) > 0 {
+		if cport.IsZero() {
 			cport = record.String(cp)
 		}
-		if sport.IsZero() && len(sp) > 0 {
+		if sport.IsZero() {
 			sport = record.String(sp)
 		}
 	}
