@@ -317,6 +317,9 @@ type tetragonArgs struct {
 	path, mode, saddr, daddr []byte
 	sport, dport             record.Value
 	sock, exec               bool
+	// sockaddr: the socket is a sockaddr_arg's address, the destination whatever the direction (a
+	// connect's far end, a bind's near one)
+	sockaddr bool
 }
 
 // read takes the arguments from the walk of their array; the first socket and the first path win.
@@ -342,7 +345,7 @@ func (a *tetragonArgs) readArg(arg *record.Walk) {
 		if !a.sock {
 			var addr, port record.Node
 			getKeys(sockaddrArg, []string{"addr", "port"}, &addr, &port)
-			a.daddr, a.dport = str(addr), scalar(port)
+			a.daddr, a.dport, a.sockaddr = str(addr), scalar(port), true
 		}
 		a.sock = true
 	case fileArg.Kind() == record.NodeMap || pathArg.Kind() == record.NodeMap:
@@ -432,9 +435,9 @@ func tetragonStatus(ev *tetragonKeys) []byte {
 }
 
 // connection maps the socket's two ends. saddr is the local end: on an accepted connection the
-// source is the remote one.
+// source is the remote one. A sockaddr_arg's address stays the destination.
 func (a *tetragonArgs) connection(act []byte, d *draft) {
-	if bytes.Equal(act, actIngress) {
+	if bytes.Equal(act, actIngress) && !a.sockaddr {
 		a.saddr, a.daddr, a.sport, a.dport = a.daddr, a.saddr, a.dport, a.sport
 	}
 	d.setConnection(act, a.saddr, a.sport, a.daddr, a.dport)
