@@ -17,12 +17,18 @@ import (
 // first event of each goes out in its place with the counts of the whole chunk.
 
 // aggregationKeys are the keys whose values, as the message carries them, make two runtime events
-// the same: container, process, command (or a file event's new owner), path, operation, addresses
-// and ports, and the outcome. Times, PIDs and the record's message are not in them.
-var aggregationKeys = []product.Key{
-	product.KeyOutcome, product.KeyFlexString2, product.KeyDproc, product.KeyCs4, product.KeyFilePath, product.KeyAct,
-	product.KeySrc, product.KeyC6a2, product.KeySpt, product.KeyDst, product.KeyC6a3, product.KeyDpt,
-}
+// the same: every key but the PIDs, the record's message and the keys aggregation writes, so that an
+// aggregate keeps every fact of the events it stands for.
+var aggregationKeys = func() (keys []product.Key) {
+	for k := range product.NumKeys {
+		switch k {
+		case product.KeyDpid, product.KeySpid, product.KeyCn1, product.KeyMsg, product.KeyCnt, product.KeyStart, product.KeyEnd:
+		default:
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}()
 
 // maxAggregates bounds the different events one run aggregates: an event's author decides how many
 // there are. The events of others are sent one by one, and counted (Stats.Unaggregated).
@@ -112,14 +118,17 @@ func (a *aggregator) find(h uint64) (at int, g *aggregate) {
 	}
 }
 
-// keyOf writes the event's key to a.key and hashes it: its time slot, severity, class ID, cs4's
-// label, and the values of aggregationKeys as the message carries them, each after its length.
+// keyOf writes the event's key to a.key and hashes it: its time slot, severity, class ID, the
+// record's own name, cs4's label, and the values of aggregationKeys as the message carries them,
+// each after its length.
 func (a *aggregator) keyOf(ev *product.Event) uint64 {
 	k := binary.LittleEndian.AppendUint64(a.key[:0], uint64(floorDiv(ev.Time.UnixMilli(), a.slot)))
 	k = append(k, byte(ev.Severity), boolByte(ev.Cs4IsOwner))
 	at := len(k)
 	k = cef.AppendClassID(append(k, 0, 0, 0, 0), ev.ClassID)
 	binary.LittleEndian.PutUint32(k[at:], uint32(len(k)-at-4))
+	k = binary.LittleEndian.AppendUint32(k, uint32(len(ev.Name)))
+	k = append(k, ev.Name...)
 	for _, key := range aggregationKeys {
 		at := len(k)
 		k = ev.AppendWireValue(append(k, 0, 0, 0, 0), key)

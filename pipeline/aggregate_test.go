@@ -92,8 +92,9 @@ func TestAggregateSlots(t *testing.T) {
 	assert.Equal(t, Stats{Emitted: 2, Aggregated: 3}, st)
 }
 
-// Two events that differ in any key of the documented aggregation key, or in severity, stay two;
-// events that differ in their time, PIDs and message are one.
+// Two events that differ in any value the message carries but their PIDs and message, or in
+// severity, stay two: an aggregate keeps every fact. Events that differ in their time, PIDs and
+// message are one.
 func TestAggregateKeepsDifferentEventsApart(t *testing.T) {
 	network := map[string]any{"event_id": "NT-001", "status": "Audit", "container_id": "c1", "process": "curl",
 		"operation": "connect", "src_ip": "10.0.0.1", "src_port": 40000, "dst_ip": "10.0.0.2", "dst_port": 443}
@@ -123,10 +124,26 @@ func TestAggregateKeepsDifferentEventsApart(t *testing.T) {
 		{"src port", network, "src_port", 40001, true},
 		{"dst port", network, "dst_port", 80, true},
 		{"new owner", file, "new_owner", "nobody", true},
+		{"file mode", file, "file_mode", "0600", true},
+		{"old path", file, "old_path", "/tmp/p", true},
+		{"euid", processEvent(), "euid", 1000, true},
+		{"egid", processEvent(), "egid", 1000, true},
+		{"direction", network, "direction", "inbound", true},
+		{"the record's own name", processEvent(), "event_name", "Shell spawned", true},
+		{"image", processEvent(), "image", "alpine:3.20", true},
+		{"image hash", processEvent(), "image_hash", "sha256:00", true},
+		{"source", processEvent(), "source", "agent-2", true},
+		{"cluster", processEvent(), "cluster", "prod-us-1", true},
+		{"node", processEvent(), "node", "worker-9", true},
+		{"namespace", processEvent(), "namespace", "shop", true},
+		{"pod", processEvent(), "pod", "web-2", true},
+		{"node IP", processEvent(), "node_ip", "10.0.0.3", true},
+		{"container name, though the container_id decides it", processEvent(), "container", "other", true},
 		{"pid", processEvent(), "pid", 4242, false},
 		{"ppid", processEvent(), "ppid", 4242, false},
 		{"message", processEvent(), "message", "another", false},
-		{"container name, which the container_id decides", processEvent(), "container", "other", false},
+		{"user, which a process event does not send", processEvent(), "user", "alice", false},
+		{"reason, which a process event without an error does not send", processEvent(), "reason", "r", false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
