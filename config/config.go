@@ -155,13 +155,30 @@ func Load(g Getter, defaultIntegration string) (*Config, error) {
 			errs = append(errs, err)
 		}
 	}
-	if len(errs) == 0 {
-		errs = c.finish(g)
+	// The checks of several properties together need the two they all depend on; a property is
+	// reported once.
+	if !names(errs, "Address", "Protocol") {
+		for _, err := range c.finish(g) {
+			if pe, ok := err.(*PropertyError); !ok || !names(errs, pe.Property) {
+				errs = append(errs, err)
+			}
+		}
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+// names reports an error of errs about one of the properties.
+func names(errs []error, properties ...string) bool {
+	for _, err := range errs {
+		var pe *PropertyError
+		if errors.As(err, &pe) && slices.Contains(properties, pe.Property) {
+			return true
+		}
+	}
+	return false
 }
 
 // Properties are the names of every property Load reads, in its order: the table's, Set.<field>

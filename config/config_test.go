@@ -310,6 +310,18 @@ func TestLoadReportsEveryBadProperty(t *testing.T) {
 		names = append(names, pe.Property)
 	}
 	assert.Equal(t, []string{"Address", "Protocol", "Facility", "Write_Timeout"}, names)
+
+	// with Address and Protocol good, the properties the protocol does not take are reported with
+	// the bad values, in one go; a property once
+	_, err = Load(props(map[string]string{"Address": "siem:514", "Protocol": "udp", "Facility": "bogus",
+		"RELP_Window": "5", "TLS_CA_File": "/etc/ssl/ca.pem", "Framing": "length"}), "siem_cef.0")
+	names = nil
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		var pe *PropertyError
+		require.ErrorAs(t, e, &pe)
+		names = append(names, pe.Property)
+	}
+	assert.Equal(t, []string{"Facility", "Framing", "RELP_Window", "TLS_CA_File"}, names)
 }
 
 // TestPropertiesAreTheKeysLoadReads: a property Load reads that Properties leaves out would be
