@@ -38,7 +38,7 @@ func parseList(v string) []string {
 }
 
 func parseCategories(v string) ([]string, error) {
-	return parseSelection("Categories", v, product.Categories, ", ", "a category", filter.CategoryKey)
+	return parseSelection("Categories", v, product.Categories, "a category", filter.CategoryKey)
 }
 
 // parseAgentGroups returns the linked groups, or all = true for "*".
@@ -62,13 +62,13 @@ func parseAgentGroups(v string) (groups []string, all bool, err error) {
 }
 
 func parseRuntimeEvents(v string) ([]string, error) {
-	return parseSelection("Runtime_Events", v, product.RuntimePrefixes, " ", "a runtime event type", strings.ToUpper)
+	return parseSelection("Runtime_Events", v, product.RuntimePrefixes, "a runtime event type", strings.ToUpper)
 }
 
 // parseSelection reads all, none, or a comma list of some of the names in known, compared after
 // fold. The names come back in known's order, the product's, whatever the order written.
-func parseSelection(property, v string, known []string, sep, what string, fold func(string) string) ([]string, error) {
-	accepts := "all, none, or a comma list of " + strings.Join(known, sep)
+func parseSelection(property, v string, known []string, what string, fold func(string) string) ([]string, error) {
+	accepts := "all, none, or a comma list of " + strings.Join(known, ", ")
 	switch strings.ToLower(v) {
 	case "all":
 		return slices.Clone(known), nil
