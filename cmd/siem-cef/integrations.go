@@ -179,10 +179,13 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// printInvalid writes "NAME: invalid", the section's place and each error, indented.
+// printInvalid writes "NAME: invalid", the section's place (when a file gave it) and each error,
+// indented.
 func (o *siemOutput) printInvalid(w io.Writer) {
 	fmt.Fprintf(w, "%s: invalid\n", o.name)
-	fmt.Fprintf(w, "    section: %s\n", o.section.Location())
+	if o.section.File != "" {
+		fmt.Fprintf(w, "    section: %s\n", o.section.Location())
+	}
 	for _, e := range o.errs {
 		fmt.Fprintf(w, "    %s\n", e)
 	}

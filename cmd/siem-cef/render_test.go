@@ -119,8 +119,7 @@ func TestRenderErrors(t *testing.T) {
 	code, stdout, stderr := runCmd(t, "{}\n", "render", "--set", "Protocol=sctp")
 	assert.Equal(t, exitFail, code)
 	assert.Empty(t, stdout)
-	assert.Contains(t, stderr, "siem_cef.0: invalid\n")
-	assert.Contains(t, stderr, "    "+want.Error()+"\n")
+	assert.Contains(t, stderr, "siem_cef.0: invalid\n    "+want.Error()+"\n", "no file, so no section's place")
 
 	// An invalid output next to a valid one: the valid one is still rendered.
 	path := writeFile(t, t.TempDir(), "fluent-bit.conf",
