@@ -22,7 +22,8 @@ and the filter (the lines the plugin logs at start); or "siem_cef.N: invalid", t
 error as the plugin logs it. Then a "warning:" line for each thing that works against the
 configuration: a variable that is not set; a key Fluent Bit keeps for itself, so that the plugin
 never sees it (Host and Port: use Address; tls and tls.*; net.*); a key that is not a siem_cef
-property, which Fluent Bit accepts silently; Workers or Retry_Limit not set. tls On makes the
+property, which Fluent Bit accepts silently; Workers or Retry_Limit not set; an Integration an
+earlier output has too. tls On makes the
 output invalid: Fluent Bit refuses to start a Go output with it.
 
 Exit status: 0 if every siem_cef output is valid; 1 if one is invalid or there is none; 2 for a

@@ -255,3 +255,28 @@ func TestCheckConfigVolumeControl(t *testing.T) {
 	assert.Contains(t, stdout, `property Aggregate: "on" is not accepted; use off, or a Go duration (10s, 1m) or whole seconds from 1s to 1h`)
 	assert.Contains(t, stdout, `property Max_Events_Per_Second: "-5" is not accepted; use a number of events per second (0 for no ceiling) from 0 to 1000000`)
 }
+
+// Two outputs with one Integration: their log lines and their metrics' name label are the same, so
+// the second is warned of, naming the first.
+func TestCheckConfigSameIntegrationTwice(t *testing.T) {
+	path := writeFile(t, t.TempDir(), "fluent-bit.conf", `[OUTPUT]
+    Name         siem_cef
+    Integration  soc
+    Address      siem-a
+    Workers      1
+    Retry_Limit  no_limits
+
+[OUTPUT]
+    Name         siem_cef
+    Integration  soc
+    Address      siem-b
+    Workers      1
+    Retry_Limit  no_limits
+`)
+	code, stdout, stderr := runCmd(t, "", "check-config", path)
+	assert.Equal(t, exitOK, code, "warnings do not fail")
+	assert.Empty(t, stderr)
+	assert.Equal(t, 1, strings.Count(stdout, "warning: "), stdout)
+	assert.Contains(t, stdout, "    warning: Integration soc is also siem_cef.0's (section "+path+":1): "+
+		"their log lines and metrics cannot be told apart; give each output an Integration of its own\n")
+}

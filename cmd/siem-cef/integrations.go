@@ -53,7 +53,23 @@ func (inv *invocation) outputs(path string, get func(fbconfig.Section) config.Ge
 	if len(outs) == 0 {
 		return nil, inv.fail("%s: no output with Name %s", path, pluginName)
 	}
+	sameIntegration(outs)
 	return outs, exitOK
+}
+
+// sameIntegration warns of a valid output whose Integration an earlier one has: their log lines and
+// their metrics (the label name) cannot be told apart.
+func sameIntegration(outs []siemOutput) {
+	for i := range outs {
+		for j := range i {
+			if outs[i].cfg != nil && outs[j].cfg != nil && outs[i].cfg.Integration == outs[j].cfg.Integration {
+				outs[i].warnings = append(outs[i].warnings, fmt.Sprintf("Integration %s is also %s's (section %s): "+
+					"their log lines and metrics cannot be told apart; give each output an Integration of its own",
+					outs[i].cfg.Integration, outs[j].name, outs[j].section.Location()))
+				break
+			}
+		}
+	}
 }
 
 // checkOutput validates one output with config.Load over g, and adds what Fluent Bit does with the
