@@ -35,7 +35,9 @@ var outcomeWords = []struct {
 // ClassifyOutcome reads a status as the product (docs/events.md) and the sensors write it, in any
 // case, trimmed as the message carries it: the SIEM sees the status the severity was computed from.
 func ClassifyOutcome(status []byte) Outcome {
-	status = Text(status)
+	if status = Text(status); len(status) == 0 {
+		return OutcomeOther
+	}
 	for _, w := range outcomeWords {
 		if len(w.word) == len(status) && foldsTo(status, w.word) {
 			return w.outcome
@@ -47,8 +49,8 @@ func ClassifyOutcome(status []byte) Outcome {
 // Text is a string value as the message carries it, before a cut (cef.TrimBlanks): empty for a
 // value of blanks alone, which the message leaves out.
 func Text(v []byte) []byte {
-	if len(v) > 0 && printable(v[0]) && printable(v[len(v)-1]) {
-		return v // the usual value has nothing to trim, which this tells without the call
+	if len(v) == 0 || printable(v[0]) && printable(v[len(v)-1]) {
+		return v // none, or the usual value, with nothing to trim: told without the call
 	}
 	return cef.TrimBlanks(v)
 }
