@@ -150,6 +150,9 @@ type falcoFields struct {
 	nums    [numFalcoFields - fPID]record.Node
 	argPath []byte
 	evtTime record.Node
+	// tuple is fd.name's connection tuple, split once by family
+	tuple    tupleEnds
+	hasTuple bool
 }
 
 // falco maps a Falco alert (JSON output: rule, priority, output, output_fields, hostname, time).
@@ -255,8 +258,9 @@ func (f *falcoFields) family() family {
 		return fam
 	}
 	fdName, fdType := f.str(fFdName), f.str(fFdType)
+	f.tuple, f.hasTuple = tuple(fdName)
 	switch {
-	case isTuple(fdName) || string(fdType) == "ipv4" || string(fdType) == "ipv6" ||
+	case f.hasTuple || string(fdType) == "ipv4" || string(fdType) == "ipv6" ||
 		f.str(fCIP) != nil || f.str(fSIP) != nil || f.str(fLIP) != nil || f.str(fRIP) != nil:
 		fam.kind = kindNetwork
 	case f.str(fFsPath) != nil || f.str(fFsTarget) != nil || f.argPath != nil || fdName != nil:
@@ -268,26 +272,32 @@ func (f *falcoFields) family() family {
 // tupleArrow separates the two ends of a connection in fd.name.
 var tupleArrow = []byte("->")
 
+// tupleEnds are the client's and the server's host and port in a connection tuple.
+type tupleEnds struct{ ch, cp, sh, sp []byte }
+
 // tuple splits an fd.name that is a connection tuple, client:port->server:port; ok is false for any
 // other, a unix socket's ("ffff9a4a2b6d2000->ffff9a4a2b6d2400 /run/containerd/containerd.sock") too.
-func tuple(fdName []byte) (ch, cp, sh, sp []byte, ok bool) {
+func tuple(fdName []byte) (t tupleEnds, ok bool) {
 	i := bytes.Index(fdName, tupleArrow)
 	if i < 0 {
-		return nil, nil, nil, nil, false
+		return t, false
 	}
-	ch, cp = splitHostPort(fdName[:i])
-	sh, sp = splitHostPort(fdName[i+len(tupleArrow):])
-	return ch, cp, sh, sp, isPort(cp) && isPort(sp)
-}
-
-func isTuple(fdName []byte) bool {
-	_, _, _, _, ok := tuple(fdName)
-	return ok
+	t.ch, t.cp = splitHostPort(fdName[:i])
+	t.sh, t.sp = splitHostPort(fdName[i+len(tupleArrow):])
+	return t, isPort(t.cp) && isPort(t.sp)
 }
 
 // isPort reports the digits of a port.
 func isPort(b []byte) bool {
-	return len(b) > 0 && len(b) <= 5 && !bytes.ContainsFunc(b, func(r rune) bool { return r < '0' || r > '9' })
+	if len(b) == 0 || len(b) > 5 {
+		return false
+	}
+	for _, c := range b {
+		if !isDigit(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // falcoProcess maps what every alert says of the process, its user and where it runs.
@@ -322,13 +332,13 @@ func (m *Mapper) falcoProcess(b *falcoBody, f *falcoFields, d *draft) {
 func (f *falcoFields) connection(act []byte, d *draft) {
 	cip, sip := f.str(fCIP), f.str(fSIP)
 	cport, sport := f.scalar(fCPort), f.scalar(fSPort)
-	if ch, cp, sh, sp, ok := tuple(f.str(fFdName)); ok {
-		cip, sip = orElse(cip, ch), orElse(sip, sh)
+	if t := &f.tuple; f.hasTuple {
+		cip, sip = orElse(cip, t.ch), orElse(sip, t.sh)
 		if cport.IsZero() {
-			cport = record.String(cp)
+			cport = record.String(t.cp)
 		}
 		if sport.IsZero() {
-			sport = record.String(sp)
+			sport = record.String(t.sp)
 		}
 	}
 	if cip == nil && sip == nil {
