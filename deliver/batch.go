@@ -20,7 +20,7 @@ const (
 	FramingOctet
 )
 
-// Batch holds framed messages back to back, so a stream transport writes them in one call.
+// Batch holds framed messages back to back, so a stream transport writes them in a few calls.
 type Batch struct {
 	Framing Framing
 	Buf     []byte
@@ -82,16 +82,4 @@ func (b *Batch) Payload(i int) []byte {
 		end--
 	}
 	return b.Buf[b.starts[i]:end]
-}
-
-// start returns the offset of the first message not wholly inside the first n bytes.
-func (b *Batch) start(n int) int {
-	prev := 0
-	for _, end := range b.ends {
-		if end > n {
-			return prev
-		}
-		prev = end
-	}
-	return prev
 }

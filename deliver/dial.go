@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"syscall"
 	"time"
 )
 
@@ -106,6 +107,7 @@ func (e *endpoints) dialOne(i int, deadline time.Time) (net.Conn, error) {
 	if e.tls[i] == nil {
 		return d.Dial("tcp", e.addrs[i])
 	}
+	d.Control = limitUnsent
 	// A server that asks for a client certificate may refuse it only after the handshake (TLS 1.3, and
 	// rsyslog's gtls driver with TLS 1.2 too): note whether it asked, to wait for its verdict.
 	cfg := e.tls[i].Clone()
@@ -151,4 +153,19 @@ func awaitVerdict(conn *tls.Conn, end time.Time) error {
 		return errors.New("the server sent data before the client did")
 	}
 	return err
+}
+
+// tcpNotsentLowat is Linux's TCP_NOTSENT_LOWAT (linux/tcp.h).
+const tcpNotsentLowat = 0x19
+
+// limitUnsent caps the bytes of a TLS socket's send queue not yet sent at a write piece, before it
+// connects. A write then waits for the SIEM to open its window, not for a third of a send buffer
+// that Linux grows to 4 MiB to drain, so that Write_Timeout measures how long the SIEM takes
+// nothing (writeTCP asks the kernel instead: a TLS write cannot go on after a time-out).
+func limitUnsent(_, _ string, rc syscall.RawConn) error {
+	var serr error
+	err := rc.Control(func(fd uintptr) {
+		serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_TCP, tcpNotsentLowat, writePiece)
+	})
+	return errors.Join(err, serr)
 }

@@ -60,6 +60,9 @@ func NewRELP(opt Options, window int) *RELP {
 
 func (t *RELP) Framing() Framing { return FramingNone }
 
+// Confirm has nothing to wait for: Send returns once the server has answered every message.
+func (t *RELP) Confirm(time.Time) error { return nil }
+
 // Connected is the address of the session in use, or "".
 func (t *RELP) Connected() string {
 	if t.conn == nil {
@@ -101,11 +104,7 @@ func (t *RELP) Send(b *Batch) error {
 			pending[txnr] = true
 		}
 		if len(t.out) > 0 {
-			err := t.conn.SetWriteDeadline(until(t.opt.WriteTimeout, b.Deadline))
-			if err == nil {
-				_, err = t.conn.Write(t.out)
-			}
-			if err != nil {
+			if _, err := write(t.conn, t.out, t.opt.WriteTimeout, b.Deadline); err != nil {
 				t.drop()
 				return t.err("write", fmt.Errorf("%w (%d messages unacknowledged)", err, len(pending)))
 			}

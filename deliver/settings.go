@@ -122,9 +122,12 @@ func OnConnectFailure(t Transport, f func(address string)) {
 	}
 }
 
-// FlushBudget is how long a flush may take (README, Bounded time): Connect_Timeout for each address
-// and two Write_Timeouts, for the writes and either a rewrite on a new connection or the last RELP
-// acknowledgements. A flush sets Batch.Deadline to its start plus the budget.
-func FlushBudget(s *Settings) time.Duration {
-	return time.Duration(len(s.Addresses))*s.ConnectTimeout + 2*s.WriteTimeout
+// FlushBudget is how long the flush of a chunk of chunkBytes may take (README, Bounded time):
+// Connect_Timeout for each address, two Write_Timeouts (for the writes and either a rewrite on a new
+// connection or the last acknowledgements), and one more for each MiB of the chunk begun, so that a
+// SIEM that takes at least 1 MiB per Write_Timeout is never cut short by the size of a chunk. A flush
+// sets Batch.Deadline to its start plus the budget.
+func FlushBudget(s *Settings, chunkBytes int) time.Duration {
+	mib := time.Duration((chunkBytes + 1<<20 - 1) >> 20)
+	return time.Duration(len(s.Addresses))*s.ConnectTimeout + (2+mib)*s.WriteTimeout
 }

@@ -19,8 +19,13 @@ import (
 
 // Transport delivers batches to one SIEM address. A transport is used by one flush at a time.
 type Transport interface {
-	// Send delivers every message of the batch or returns an *Error saying why not.
+	// Send delivers every message of the batch or returns an *Error saying why not. On a stream,
+	// delivered means handed to this host's kernel: Confirm says whether the SIEM's host took it.
 	Send(b *Batch) error
+	// Confirm returns nil once everything the Sends since the last Confirm delivered has been
+	// acknowledged by the SIEM's side, and an *Error when it was not by the deadline (zero: none):
+	// a flush calls it before it reports its chunk delivered.
+	Confirm(deadline time.Time) error
 	// Framing is the framing the batch must be built with.
 	Framing() Framing
 	// Connected is the address of the connection in use, or "" (none yet, or UDP, which makes none).
@@ -30,7 +35,7 @@ type Transport interface {
 
 // Error is a delivery failure: Fluent Bit should retry the chunk.
 type Error struct {
-	Op   string // "connect" or "write"
+	Op   string // "connect", "write" or "acknowledgement"
 	Addr string
 	Net  string
 	Err  error
@@ -55,7 +60,7 @@ func printable(text string) string {
 }
 
 // ErrFlushDeadline is in the error of an operation that failed once the flush's time was up.
-var ErrFlushDeadline = errors.New("the flush's time is up (Connect_Timeout × addresses + 2 × Write_Timeout)")
+var ErrFlushDeadline = errors.New("the flush's time is up (Connect_Timeout × addresses + (2 + the chunk's MiB) × Write_Timeout)")
 
 // until is when an operation must end: after its own time-out, or at the flush deadline (zero:
 // none) if that comes first.
@@ -96,6 +101,9 @@ type Stream struct {
 	ends     *endpoints
 	conn     net.Conn
 	deadline time.Time // of the Send under way
+	// unconfirmed: bytes went onto conn since its last Confirm. If conn breaks, what the SIEM's
+	// host had not acknowledged of them is lost, and only sending the chunk again recovers it.
+	unconfirmed bool
 }
 
 // NewStream makes a TCP or TLS transport; it connects on the first Send.
@@ -116,47 +124,132 @@ func (t *Stream) Connected() string {
 	return t.ends.addrs[t.ends.current]
 }
 
-// Send writes the batch. A connection that breaks is replaced once within the same call, because
-// the usual cause is a SIEM that restarted since the last flush; the rewrite starts at the first
-// message the failed write did not finish, so no receiver sees half a message. A write that times out
-// is not retried: the SIEM has stopped reading. A call takes at most two write timeouts and a
-// connect timeout per address, and ends by the batch's Deadline.
+// Send writes the batch. A connection that breaks before taking any byte since its last Confirm is
+// replaced once within the same call, because the usual cause is a SIEM that restarted since the
+// last flush. One that breaks after may have lost bytes of this flush in this host's send queue, so
+// the send fails and the chunk is sent again. A write that times out is not retried: the SIEM has
+// stopped reading. A call takes at most two write timeouts without progress and a connect timeout
+// per address, and ends by the batch's Deadline.
 func (t *Stream) Send(b *Batch) error {
 	t.deadline = b.Deadline
-	from := 0
 	for attempt := 0; ; attempt++ {
 		if err := t.connect(); err != nil {
 			return err
 		}
-		if err := t.conn.SetWriteDeadline(until(t.opt.WriteTimeout, b.Deadline)); err != nil {
-			t.drop()
-			return t.err("write", err)
-		}
-		n, err := t.conn.Write(b.Buf[from:])
+		n, err := write(t.conn, b.Buf, t.opt.WriteTimeout, b.Deadline)
+		t.unconfirmed = t.unconfirmed || n > 0
 		if err == nil {
 			return nil
 		}
+		lost := t.unconfirmed
 		t.drop()
-		// A SIEM that stopped reading is not helped by a new connection; one that went away is.
-		if attempt == 1 || errors.Is(err, os.ErrDeadlineExceeded) {
+		// A SIEM that stopped reading is not helped by a new connection; one that went away is,
+		// unless it took bytes with it.
+		if attempt == 1 || lost || errors.Is(err, os.ErrDeadlineExceeded) {
 			return t.err("write", err)
 		}
-		from = b.start(from + n)
 	}
+}
+
+// write writes p by deadline (zero: none), and fails when the SIEM takes nothing for timeout: one
+// that reads slowly but steadily is not taken for one that stopped, however large p. It returns how
+// many bytes the kernel took.
+func write(conn net.Conn, p []byte, timeout time.Duration, deadline time.Time) (int, error) {
+	if tc, ok := conn.(*net.TCPConn); ok {
+		return writeTCP(tc, p, timeout, deadline)
+	}
+	return writePieces(conn, p, timeout, deadline)
+}
+
+// writeTCP writes p in one call, which goes on past a time-out as long as the SIEM's host
+// acknowledged bytes within it. (Linux wakes a blocked writer only once a third of the send buffer,
+// which it grows to 4 MiB, is free: what the kernel took in a while says little of a slow reader.)
+func writeTCP(conn *net.TCPConn, p []byte, timeout time.Duration, deadline time.Time) (int, error) {
+	rc, err := conn.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for {
+		before, err := unacknowledged(rc)
+		if err == nil {
+			err = conn.SetWriteDeadline(until(timeout, deadline))
+		}
+		if err != nil {
+			return n, err
+		}
+		k, err := conn.Write(p[n:])
+		n += k
+		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) || expired(deadline) {
+			return n, err
+		}
+		if after, qerr := unacknowledged(rc); qerr != nil || after >= before+k {
+			return n, err // nothing acknowledged in timeout
+		}
+	}
+}
+
+// writePiece is the most one TLS write takes, each with its own Write_Timeout: a TLS connection
+// cannot go on after a write that timed out (its record stream is cut).
+const writePiece = 64 << 10
+
+// writePieces writes p in pieces, each taken within timeout, all by deadline.
+func writePieces(conn net.Conn, p []byte, timeout time.Duration, deadline time.Time) (int, error) {
+	n := 0
+	for n < len(p) {
+		if err := conn.SetWriteDeadline(until(timeout, deadline)); err != nil {
+			return n, err
+		}
+		k, err := conn.Write(p[n:min(n+writePiece, len(p))])
+		n += k
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// Confirm waits until the SIEM's host has acknowledged every byte written since the last Confirm
+// (TCP's acknowledgements: this host's send queue is empty), so that a flush reported delivered left
+// nothing in a queue that a reset would empty. A SIEM that acknowledges nothing more for
+// Write_Timeout has stopped reading.
+func (t *Stream) Confirm(deadline time.Time) error {
+	if t.conn == nil || !t.unconfirmed {
+		return nil
+	}
+	t.deadline = deadline
+	if err := awaitAcknowledged(t.conn, t.opt.WriteTimeout, deadline); err != nil {
+		t.drop()
+		return t.err("acknowledgement", err)
+	}
+	t.unconfirmed = false
+	return nil
 }
 
 func (t *Stream) err(op string, err error) *Error {
 	addr := strings.Join(t.ends.addrs, ",")
-	if op == "write" {
+	if op != "connect" {
 		addr = t.ends.addrs[t.ends.current]
 	}
 	return &Error{Op: op, Addr: addr, Net: t.ends.network(), Err: blame(err, t.deadline)}
 }
 
+// errUnconfirmedClose is why a send fails on a connection the SIEM closed before acknowledging
+// everything the flush had written into it.
+var errUnconfirmedClose = errors.New("the SIEM closed the connection before acknowledging what this flush wrote")
+
 // connect dials when there is no connection, when the peer has closed the one there is (writing into
-// it would succeed locally and lose the data), or when a preferred address has served its hold-down.
+// it would succeed locally and lose the data), or when a preferred address has served its hold-down
+// and the connection holds nothing unconfirmed.
 func (t *Stream) connect() error {
-	if t.conn != nil && (t.ends.betterDue() || t.peerClosed()) {
+	if t.conn != nil && peerClosed(t.conn, false) {
+		lost := t.unconfirmed
+		t.drop()
+		if lost {
+			return t.err("write", errUnconfirmedClose)
+		}
+	}
+	if t.conn != nil && !t.unconfirmed && t.ends.betterDue() {
 		t.drop()
 	}
 	if t.conn != nil {
@@ -171,13 +264,14 @@ func (t *Stream) connect() error {
 }
 
 // peerClosed peeks at the socket without waiting: EOF or a reset means the SIEM has gone since the
-// last flush. A SIEM has nothing to say on a plain stream, so bytes it did send leave the connection
-// alive. On TLS, bytes are records: a session ticket (harmless), an alert or close_notify; a short
-// read tells which. (A read with an expired deadline would not do: Go returns the time-out without
-// asking the kernel.)
-func (t *Stream) peerClosed() bool {
-	raw := t.conn
-	tc, isTLS := t.conn.(*tls.Conn)
+// last flush. A syslog receiver has nothing to say on a plain stream, so bytes it did send leave the
+// connection alive, unless the peer only ever answers (silent: RELP, whose server sends a
+// serverclose before it goes). On TLS, bytes are records: a session ticket (harmless), an alert or
+// close_notify; a short read tells which. (A read with an expired deadline would not do: Go returns
+// the time-out without asking the kernel.)
+func peerClosed(conn net.Conn, silent bool) bool {
+	raw := conn
+	tc, isTLS := conn.(*tls.Conn)
 	if isTLS {
 		raw = tc.NetConn()
 	}
@@ -197,19 +291,19 @@ func (t *Stream) peerClosed() bool {
 		pending = n > 0
 		return true // never wait for readiness
 	})
-	if closed || err != nil {
+	switch {
+	case closed || err != nil:
 		return true
-	}
-	if isTLS && pending {
+	case isTLS && pending:
 		return awaitVerdict(tc, time.Now().Add(time.Millisecond)) != nil
 	}
-	return false
+	return silent && pending
 }
 
 func (t *Stream) drop() {
 	if t.conn != nil {
 		t.conn.Close()
-		t.conn = nil
+		t.conn, t.unconfirmed = nil, false
 	}
 }
 
@@ -241,6 +335,9 @@ func (u *UDP) Framing() Framing { return FramingNone }
 
 // Connected is "": UDP makes no connection.
 func (u *UDP) Connected() string { return "" }
+
+// Confirm has nothing to wait for: nothing acknowledges a datagram.
+func (u *UDP) Confirm(time.Time) error { return nil }
 
 // Send writes one datagram per message. UDP has no acknowledgement: a SIEM that is down is noticed
 // only by the ICMP error its host sends back, which fails the send where it is noticed (so that

@@ -38,6 +38,7 @@ type panicTransport struct{ closed bool }
 func (t *panicTransport) Send(*deliver.Batch) error {
 	panic("boom\n[2026/01/01 00:00:00] [ info] forged") // the panic
 }
+func (t *panicTransport) Confirm(time.Time) error  { return nil }
 func (t *panicTransport) Framing() deliver.Framing { return deliver.FramingNewline }
 func (t *panicTransport) Connected() string        { return "" }
 func (t *panicTransport) Close() error             { t.closed = true; return nil }
@@ -160,6 +161,7 @@ func TestNoRecordTextReachesTheLogUnquoted(t *testing.T) {
 type discardTransport struct{}
 
 func (discardTransport) Send(*deliver.Batch) error { return nil }
+func (discardTransport) Confirm(time.Time) error   { return nil }
 func (discardTransport) Framing() deliver.Framing  { return deliver.FramingNewline }
 func (discardTransport) Connected() string         { return "" }
 func (discardTransport) Close() error              { return nil }
@@ -184,18 +186,23 @@ func TestMessagesThatCannotBeShortenedAreLoggedWithinTheLimit(t *testing.T) {
 	assert.Equal(t, uint64(12), in.stats[statTooLarge])
 }
 
-// recordingTransport keeps the deadline of each batch it is given.
-type recordingTransport struct{ deadlines []time.Time }
+// recordingTransport keeps the deadline of each batch it is given, and of each Confirm.
+type recordingTransport struct{ deadlines, confirms []time.Time }
 
 func (r *recordingTransport) Send(b *deliver.Batch) error {
 	r.deadlines = append(r.deadlines, b.Deadline)
+	return nil
+}
+func (r *recordingTransport) Confirm(deadline time.Time) error {
+	r.confirms = append(r.confirms, deadline)
 	return nil
 }
 func (r *recordingTransport) Framing() deliver.Framing { return deliver.FramingNewline }
 func (r *recordingTransport) Connected() string        { return "" }
 func (r *recordingTransport) Close() error             { return nil }
 
-// Every send of a flush has the deadline of the flush: its start plus the flush budget.
+// Every send of a flush, and the wait for the SIEM to confirm them, has the deadline of the flush:
+// its start plus the flush budget, which grows with the chunk.
 func TestAFlushSetsOneDeadlineForItsSends(t *testing.T) {
 	cfg := testConfig(t, "127.0.0.1:514,127.0.0.2:514", "tcp")
 	in := newInstance(cfg, &fakeLog{}, noMetrics{})
@@ -211,9 +218,11 @@ func TestAFlushSetsOneDeadlineForItsSends(t *testing.T) {
 	before := time.Now()
 	require.Equal(t, flbOK, in.Flush(chunk))
 	after := time.Now()
-	budget := time.Duration(2)*cfg.ConnectTimeout + 2*cfg.WriteTimeout
+	mib := (len(chunk) + 1<<20 - 1) >> 20
+	budget := time.Duration(2)*cfg.ConnectTimeout + time.Duration(2+mib)*cfg.WriteTimeout
 	require.Greater(t, len(rec.deadlines), 1)
-	for _, d := range rec.deadlines {
+	require.Len(t, rec.confirms, 1, "one Confirm, at the end of the flush")
+	for _, d := range append(rec.deadlines, rec.confirms...) {
 		assert.Equal(t, rec.deadlines[0], d)
 	}
 	assert.False(t, rec.deadlines[0].Before(before.Add(budget)) || rec.deadlines[0].After(after.Add(budget)), "%v not in [%v, %v]", rec.deadlines[0], before.Add(budget), after.Add(budget))

@@ -65,8 +65,6 @@ type instance struct {
 	// lastStats is when the counters were last logged.
 	lastStats time.Time
 	now       func() time.Time
-	// budget is how long a flush may take (deliver.FlushBudget).
-	budget time.Duration
 	// ceiling is Max_Events_Per_Second's bucket, shared by the lanes; nil without it.
 	ceiling *pipeline.Ceiling
 }
@@ -87,7 +85,7 @@ type lane struct {
 
 func newInstance(cfg *config.Config, log logger, m metrics) *instance {
 	return &instance{cfg: cfg, log: log, metrics: m, idle: make(chan *lane, maxLanes), lastStats: time.Now(), now: time.Now,
-		budget: deliver.FlushBudget(&cfg.Settings), ceiling: pipeline.NewCeiling(cfg)}
+		ceiling: pipeline.NewCeiling(cfg)}
 }
 
 // startupCheck is the product's Test connection, made at start as Startup_Check says, to every
@@ -186,15 +184,13 @@ func (in *instance) Flush(chunk []byte) int {
 
 func (in *instance) flush(l *lane, chunk []byte) int {
 	l.batch.Reset()
-	l.batch.Deadline = time.Now().Add(in.budget)
+	l.batch.Deadline = time.Now().Add(deliver.FlushBudget(&in.cfg.Settings, len(chunk)))
 	l.warnings, l.sent, l.rejected, l.addressChanges = 0, 0, 0, 0
 
 	st, err := l.pipe.Run(chunk, func(msg []byte) error { return in.emit(l, msg) }, func(msg string) { in.limited(l, levelWarn, msg) })
 	if err == nil || errors.As(err, new(*record.ChunkError)) {
-		if l.batch.Len() > 0 {
-			if serr := in.send(l); serr != nil {
-				err = serr
-			}
+		if serr := in.finish(l); serr != nil {
+			err = serr
 		}
 	}
 	if n := l.warnings - warningsPerFlush; n > 0 {
@@ -264,6 +260,17 @@ func (in *instance) emit(l *lane, msg []byte) error {
 	}
 	l.batch.Reset()
 	return nil
+}
+
+// finish sends the last batch of a flush, and waits for the SIEM to confirm that it has everything
+// the flush sent: until then a reset could lose what this host still queues.
+func (in *instance) finish(l *lane) error {
+	if l.batch.Len() > 0 {
+		if err := in.send(l); err != nil {
+			return err
+		}
+	}
+	return l.transport.Confirm(l.batch.Deadline)
 }
 
 func (in *instance) send(l *lane) error {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kcs-siem/siem-cef/deliver"
 	"github.com/kcs-siem/siem-cef/record"
@@ -209,6 +210,7 @@ func (s *scriptedTransport) Send(*deliver.Batch) error {
 	s.addr = st.addr
 	return st.err
 }
+func (s *scriptedTransport) Confirm(time.Time) error  { return nil }
 func (s *scriptedTransport) Connected() string        { return s.addr }
 func (s *scriptedTransport) Framing() deliver.Framing { return deliver.FramingNewline }
 func (s *scriptedTransport) Close() error             { return nil }

@@ -427,3 +427,60 @@ func newPKI(t *testing.T) *pki {
 func (p *pki) serverTLS(cert *testpki.Pair) *tls.Config {
 	return &tls.Config{Certificates: []tls.Certificate{cert.TLS}, MinVersion: tls.VersionTLS12}
 }
+
+// README "Protocols": tcp is at least once, "except what a SIEM that dies had read into its buffers
+// but not processed". A SIEM that reads the first 1000 messages of a chunk, stalls (a GC pause, a
+// disk) and is killed had not the rest, much of it in the plugin's own send queue: the flush must
+// answer FLB_RETRY, not FLB_OK, and the retry delivers the chunk.
+func TestKilledSIEMMidChunkMeansRetryNotOK(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	var mu sync.Mutex
+	var lines []string
+	keep := func(l string) {
+		mu.Lock()
+		lines = append(lines, l)
+		mu.Unlock()
+	}
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		r := bufio.NewReader(c)
+		for range 1000 {
+			l, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			keep(strings.TrimSuffix(l, "\n"))
+		}
+		time.Sleep(300 * time.Millisecond)
+		c.(*net.TCPConn).SetLinger(0)
+		c.Close() // killed: what it had not read is lost
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				sc := bufio.NewScanner(c)
+				for sc.Scan() {
+					keep(sc.Text())
+				}
+			}()
+		}
+	}()
+	paths := seqChunks(t, 1, 60000)
+	run := runHost(t, fmt.Sprintf("register\ninstance a Address=%s Startup_Check=off Write_Timeout=5s\nflush a %s\nflush a %s\nexit a\n", ln.Addr(), paths[0], paths[0]))
+	assert.Equal(t, "flush a rc=2", run.results[2], "the SIEM was killed with most of the chunk not taken")
+	assert.Equal(t, "flush a rc=1", run.results[3], "Fluent Bit's retry")
+	time.Sleep(300 * time.Millisecond)
+	mu.Lock()
+	seen := countSeq(t, lines)
+	mu.Unlock()
+	for k := range 60000 {
+		require.NotZero(t, seen[k], "event %d never arrived", k)
+	}
+}
