@@ -77,6 +77,7 @@ func (a *aggregator) reset() {
 	if cap(a.keys) > keptKeyBytes {
 		a.keys = nil
 	}
+	clear(a.key) // the last event's key: a copy of its values
 }
 
 // add counts an event in its group, making the group when there is room for it.

@@ -255,6 +255,7 @@ func TestAggregateAllocatesNothingAndKeepsNothing(t *testing.T) {
 	runtime.GC()
 	assert.Nil(t, ref.Value(), "the pipeline still refers to the chunk")
 	assert.Empty(t, strings.TrimRight(string(p.agg.keys[:cap(p.agg.keys)]), "\x00"), "a key copy outlives the run")
+	assert.Empty(t, strings.TrimRight(string(p.agg.key[:cap(p.agg.key)]), "\x00"), "the last event's key outlives the run")
 	runtime.KeepAlive(p)
 }
 
