@@ -142,9 +142,13 @@ func (t *RELP) Send(b *Batch) error {
 	return nil
 }
 
-// open connects and opens a session when there is none, or when a preferred address has served its
-// hold-down.
+// open connects and opens a session when there is none, when the server has ended the one there
+// is since the last flush (restarted: writing into it would only fail), or when a preferred address
+// has served its hold-down.
 func (t *RELP) open() error {
+	if t.conn != nil && (t.r.Buffered() > 0 || peerClosed(t.conn, true)) {
+		t.drop()
+	}
 	if t.conn != nil && t.ends.betterDue() {
 		t.close()
 	}

@@ -207,3 +207,49 @@ func TestRELPServerThatNeverAcknowledgesEndsAtTheFlushDeadline(t *testing.T) {
 	require.ErrorIs(t, err, ErrFlushDeadline, "not Write_Timeout")
 	assert.Equal(t, []string{"a", "b"}, s.received())
 }
+
+// README "Delivery", "A SIEM that restarted": "Before writing, the plugin checks without waiting
+// whether the SIEM has closed the connection since the last flush, and reconnects". A RELP server
+// that restarted between two flushes (here: it ends each session after one message) is found so,
+// and the next flush goes to the new session instead of failing in the dead one.
+func TestRELPReconnectsToAServerThatRestartedBetweenFlushes(t *testing.T) {
+	addr := loopback.Start(t, func(c net.Conn) {
+		defer c.Close()
+		r := bufio.NewReader(c)
+		for {
+			txnr, cmd, _, err := relptest.ReadFrame(r)
+			if err != nil || relptest.Reply(c, txnr, cmd, true) != nil || cmd != "open" {
+				return // the server goes away after the message
+			}
+		}
+	})
+	tr := NewRELP(opts(addr), 8)
+	defer tr.Close()
+	require.NoError(t, tr.Send(rawBatch("first")))
+	time.Sleep(100 * time.Millisecond) // the server has closed the session since
+	require.NoError(t, tr.Send(rawBatch("second")), "the SIEM is up: the flush does not fail")
+}
+
+// A server that said serverclose between flushes has ended the session, too.
+func TestRELPReconnectsAfterAServerclose(t *testing.T) {
+	addr := loopback.Start(t, func(c net.Conn) {
+		defer c.Close()
+		r := bufio.NewReader(c)
+		for {
+			txnr, cmd, _, err := relptest.ReadFrame(r)
+			if err != nil || relptest.Reply(c, txnr, cmd, true) != nil {
+				return
+			}
+			if cmd == "syslog" {
+				fmt.Fprint(c, "0 serverclose 0\n")
+				time.Sleep(time.Second) // the connection stays open a while
+				return
+			}
+		}
+	})
+	tr := NewRELP(opts(addr), 8)
+	defer tr.Close()
+	require.NoError(t, tr.Send(rawBatch("first")))
+	time.Sleep(100 * time.Millisecond)
+	require.NoError(t, tr.Send(rawBatch("second")))
+}
