@@ -116,23 +116,11 @@ func (p *Pipeline) Run(chunk []byte, emit func(msg []byte) error, warn func(msg 
 			continue
 		}
 		p.problems = p.mapper.Map(&p.rec, &p.ev, p.problems[:0])
-		for _, pr := range p.problems {
-			st.Problems++
-			warn(p.eventWarning(pr.String()))
-		}
-		if product.OwnClassID(p.ev.ClassID) {
-			st.Problems++
-			warn(p.eventWarning("its event ID is in the plugin's own namespace; sent as UNKNOWN"))
-			p.ev.ClassID = nil
-		}
-		if p.rec.EmbedTooLarge {
-			st.Problems++
-			warn(p.eventWarning("the event carried in it is too large to read (over 1 MiB of JSON or 1024 keys); mapped as the record it is"))
-		}
-		if !p.filter.Allows(&p.ev) {
+		if !p.filter.Allows(&p.ev) { // by type, category and agent group, not the event ID
 			st.Filtered++
 			continue
 		}
+		p.reportProblems(&st, warn)
 		if !p.fixTime() {
 			st.BadTimes++
 			warn(p.eventWarning("its time is outside years 1-9999; sent with the time of the flush"))
@@ -154,6 +142,25 @@ func (p *Pipeline) Run(chunk []byte, emit func(msg []byte) error, warn func(msg 
 		if err := p.emitEvent(n, emit, warn, &st); err != nil {
 			return st, err
 		}
+	}
+}
+
+// reportProblems counts and warns of what the mapping of an event for this integration could not
+// use (an event filtered out is another integration's to report), and sends an event ID of the
+// plugin's own namespace as UNKNOWN.
+func (p *Pipeline) reportProblems(st *Stats, warn func(string)) {
+	for _, pr := range p.problems {
+		st.Problems++
+		warn(p.eventWarning(pr.String()))
+	}
+	if product.OwnClassID(p.ev.ClassID) {
+		st.Problems++
+		warn(p.eventWarning("its event ID is in the plugin's own namespace; sent as UNKNOWN"))
+		p.ev.ClassID = nil
+	}
+	if p.rec.EmbedTooLarge {
+		st.Problems++
+		warn(p.eventWarning("the event carried in it is too large to read (over 1 MiB of JSON or 1024 keys); mapped as the record it is"))
 	}
 }
 

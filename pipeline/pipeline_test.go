@@ -299,3 +299,21 @@ func TestDecimalStringNumbersAreNotCutToFit(t *testing.T) {
 		assert.Contains(t, lines[0], want)
 	}
 }
+
+// The values an event of another integration cannot use are that integration's to report: a
+// filtered event adds no field problem and no warning (README, Metrics: field_problems counts values
+// in events that were sent).
+func TestProblemsOfAFilteredEventAreNotReported(t *testing.T) {
+	r := map[string]any{"event_id": "ADM-001", "src_port": "https", "dst_ip": "nowhere", "severity": "urgent"}
+	p := New(loadConfig(t, map[string]string{"Categories": "none"}))
+	var warnings []string
+	st, err := p.Run(chunkOf(t, time.Second, r), func([]byte) error { return nil }, func(w string) { warnings = append(warnings, w) })
+	require.NoError(t, err)
+	assert.Equal(t, Stats{Filtered: 1}, st)
+	assert.Empty(t, warnings)
+
+	st, err = p.Run(chunkOf(t, time.Second, map[string]any{"event_id": "SIEMCEF-001"}), func([]byte) error { return nil },
+		func(w string) { warnings = append(warnings, w) })
+	require.NoError(t, err)
+	assert.Equal(t, Stats{Filtered: 1}, st, "its own namespace's event ID, filtered as the category it names")
+}
