@@ -219,22 +219,11 @@ func (in *instance) flush(l *lane, chunk []byte) int {
 }
 
 // count adds a flush to the counters and turns its error into Fluent Bit's return code; it returns
-// the counters line when it is due.
+// the counters line when it is due. The events of a chunk are counted by the flush that ends it (OK
+// or ERROR), once: a retried chunk meets them again. Deliveries, retries and connections are counted
+// as they happen.
 func (in *instance) count(l *lane, st pipeline.Stats, err error) (code int, statsLine string) {
-	d := stats{
-		statSent:           uint64(l.sent),
-		statFiltered:       uint64(st.Filtered),
-		statShortened:      uint64(st.Shortened),
-		statSkipped:        uint64(st.Skipped),
-		statTooLarge:       uint64(st.TooLarge),
-		statAggregated:     uint64(st.Aggregated),
-		statRateLimited:    uint64(st.RateLimited),
-		statFieldProblems:  uint64(st.Problems),
-		statBadTimes:       uint64(st.BadTimes),
-		statRejected:       uint64(l.rejected),
-		statGroupMarkers:   uint64(st.Markers),
-		statAddressChanges: uint64(l.addressChanges),
-	}
+	d := stats{statSent: uint64(l.sent), statAddressChanges: uint64(l.addressChanges)}
 	switch {
 	case err == nil: // first: errors.As's target is allocated for every flush it is evaluated in
 		code = flbOK
@@ -243,6 +232,18 @@ func (in *instance) count(l *lane, st pipeline.Stats, err error) (code int, stat
 	default:
 		code = flbRetry
 		d[statRetriedFlushes] = 1
+	}
+	if code != flbRetry {
+		d[statFiltered] = uint64(st.Filtered)
+		d[statShortened] = uint64(st.Shortened)
+		d[statSkipped] = uint64(st.Skipped)
+		d[statTooLarge] = uint64(st.TooLarge)
+		d[statAggregated] = uint64(st.Aggregated)
+		d[statRateLimited] = uint64(st.RateLimited)
+		d[statFieldProblems] = uint64(st.Problems)
+		d[statBadTimes] = uint64(st.BadTimes)
+		d[statRejected] = uint64(l.rejected)
+		d[statGroupMarkers] = uint64(st.Markers)
 	}
 	in.mu.Lock()
 	defer in.mu.Unlock()

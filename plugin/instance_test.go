@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/config"
+	"github.com/kcs-siem/siem-cef/deliver"
 	"github.com/kcs-siem/siem-cef/internal/loopback"
 	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/assert"
@@ -251,4 +253,39 @@ func TestTheBatchIsNeverCopied(t *testing.T) {
 	require.Equal(t, flbOK, in.Flush(chunk))
 	assert.Greater(t, in.stats[statSent], uint64(4*n))
 	assert.Equal(t, buf, unsafe.SliceData(l.batch.Buf))
+}
+
+type downTransport struct{}
+
+func (downTransport) Send(*deliver.Batch) error {
+	return &deliver.Error{Op: "connect", Addr: "siem:514", Net: "tcp", Err: errors.New("refused")}
+}
+func (downTransport) Confirm(time.Time) error  { return nil }
+func (downTransport) Framing() deliver.Framing { return deliver.FramingNewline }
+func (downTransport) Connected() string        { return "" }
+func (downTransport) Close() error             { return nil }
+
+// README "Metrics": filtered counts "events not for this integration", and the PromQL recipe of the
+// events that "did not reach the SIEM" sums too_large, skipped and rejected: events, not tries. A
+// chunk Fluent Bit sends three times before the SIEM takes it is counted once.
+func TestARetriedChunkCountsItsEventsOnce(t *testing.T) {
+	props := map[string]string{"Address": "127.0.0.1:9", "Hostname": "kcs-node", "Runtime_Events": "none"}
+	cfg, err := config.Load(config.GetterFunc(func(k string) string { return props[k] }), "test")
+	require.NoError(t, err)
+	chunk, _ := fixtureChunk(t)
+	once := newInstance(cfg, &fakeLog{}, noMetrics{})
+	withTransport(once, discardTransport{})
+	require.Equal(t, flbOK, once.Flush(chunk))
+	require.NotZero(t, once.stats[statFiltered])
+
+	in := newInstance(cfg, &fakeLog{}, noMetrics{})
+	l := withTransport(in, downTransport{})
+	for range 2 {
+		require.Equal(t, flbRetry, in.Flush(chunk))
+	}
+	assert.Zero(t, in.stats[statFiltered], "nothing is counted while the chunk waits for its retry")
+	l.transport = discardTransport{}
+	require.Equal(t, flbOK, in.Flush(chunk))
+	assert.Equal(t, once.stats[statFiltered], in.stats[statFiltered])
+	assert.Equal(t, uint64(2), in.stats[statRetriedFlushes], "retried_flushes counts each try")
 }
