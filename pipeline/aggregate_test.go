@@ -210,7 +210,7 @@ func TestAggregateBoundsTheDifferentEvents(t *testing.T) {
 	st, err := p.Run(chunkOf(t, 0, records...), func([]byte) error { n++; return nil }, func(w string) { warnings = append(warnings, w) })
 	require.NoError(t, err)
 	assert.Equal(t, maxAggregates+2, n)
-	assert.Equal(t, Stats{Emitted: maxAggregates + 2, Aggregated: maxAggregates, Unaggregated: 2}, st)
+	assert.Equal(t, Stats{Emitted: maxAggregates + 2, Aggregated: maxAggregates, Unaggregated: 2, Warnings: 1}, st)
 	assert.Equal(t, []string{"more than 4096 different runtime events in this chunk; the others are sent one by one"}, warnings)
 }
 

@@ -38,6 +38,19 @@ type Pipeline struct {
 	held    heldBack
 	summary product.Event
 	sumMsg  []byte
+	// warnLimit is how many warnings a run hands to warn, all when 0 (LimitWarnings).
+	warnLimit int
+}
+
+// LimitWarnings makes each run hand at most n warnings to warn, and only count the others in
+// Stats.Warnings, never writing them: a chunk of bad records costs no more than a chunk of good ones
+// for what its caller would not log.
+func (p *Pipeline) LimitWarnings(n int) { p.warnLimit = n }
+
+// wants counts a warning and reports whether the run hands it to warn.
+func (p *Pipeline) wants(st *Stats) bool {
+	st.Warnings++
+	return p.warnLimit == 0 || st.Warnings <= p.warnLimit
 }
 
 // New builds the pipeline of an integration, with a rate ceiling of its own.
@@ -80,6 +93,8 @@ type Stats struct {
 	// to say so; Emitted does not count them.
 	RateLimited int
 	Summaries   int
+	// Warnings are the run's warnings, handed to warn or, past the pipeline's limit, only counted.
+	Warnings int
 }
 
 // Run reads every event of the chunk and hands each message, without framing and at most
@@ -111,8 +126,9 @@ func (p *Pipeline) Run(chunk []byte, emit func(msg []byte) error, warn func(msg 
 			return st, err
 		}
 		if err != nil { // a *record.RecordError: this event was stepped over
-			st.Skipped++
-			warn(err.Error())
+			if st.Skipped++; p.wants(&st) {
+				warn(err.Error())
+			}
 			continue
 		}
 		p.problems = p.mapper.Map(&p.rec, &p.ev, p.problems[:0])
@@ -122,8 +138,9 @@ func (p *Pipeline) Run(chunk []byte, emit func(msg []byte) error, warn func(msg 
 		}
 		p.reportProblems(&st, warn)
 		if !p.fixTime() {
-			st.BadTimes++
-			warn(p.eventWarning("its time is outside years 1-9999; sent with the time of the flush"))
+			if st.BadTimes++; p.wants(&st) {
+				warn(p.eventWarning("its time is outside years 1-9999; sent with the time of the flush"))
+			}
 		}
 		n, start, end, later := p.aggregate(&st, warn)
 		if later {
@@ -150,17 +167,20 @@ func (p *Pipeline) Run(chunk []byte, emit func(msg []byte) error, warn func(msg 
 // plugin's own namespace as UNKNOWN.
 func (p *Pipeline) reportProblems(st *Stats, warn func(string)) {
 	for _, pr := range p.problems {
-		st.Problems++
-		warn(p.eventWarning(pr.String()))
+		if st.Problems++; p.wants(st) {
+			warn(p.eventWarning(pr.String()))
+		}
 	}
 	if product.OwnClassID(p.ev.ClassID) {
-		st.Problems++
-		warn(p.eventWarning("its event ID is in the plugin's own namespace; sent as UNKNOWN"))
+		if st.Problems++; p.wants(st) {
+			warn(p.eventWarning("its event ID is in the plugin's own namespace; sent as UNKNOWN"))
+		}
 		p.ev.ClassID = nil
 	}
 	if p.rec.EmbedTooLarge {
-		st.Problems++
-		warn(p.eventWarning("the event carried in it is too large to read (over 1 MiB of JSON or 1024 keys); mapped as the record it is"))
+		if st.Problems++; p.wants(st) {
+			warn(p.eventWarning("the event carried in it is too large to read (over 1 MiB of JSON or 1024 keys); mapped as the record it is"))
+		}
 	}
 }
 
@@ -174,7 +194,7 @@ func (p *Pipeline) aggregate(st *Stats, warn func(string)) (n int, start, end in
 	}
 	switch g := p.agg.group(&p.ev); {
 	case g == nil:
-		if st.Unaggregated++; st.Unaggregated == 1 {
+		if st.Unaggregated++; st.Unaggregated == 1 && p.wants(st) {
 			warn(fmt.Sprintf("more than %d different runtime events in this chunk; the others are sent one by one", maxAggregates))
 		}
 	case g.first != p.rec.Offset:
@@ -226,8 +246,9 @@ func (p *Pipeline) emitEvent(n int, emit func([]byte) error, warn func(string), 
 	// never encoded whole.
 	var shortened, fits bool
 	if p.line, shortened, fits = p.out.Append(p.line[:0], &p.ev); !fits {
-		st.TooLarge += n
-		warn(p.eventWarning(fmt.Sprintf("its header alone is longer than the %d bytes of Max_Message_Size; not sent", p.maxSize)))
+		if st.TooLarge += n; p.wants(st) {
+			warn(p.eventWarning(fmt.Sprintf("its header alone is longer than the %d bytes of Max_Message_Size; not sent", p.maxSize)))
+		}
 		return nil
 	}
 	if shortened {

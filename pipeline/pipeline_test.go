@@ -258,7 +258,7 @@ func TestMarkersAndEventsTooLargeToReadAreCounted(t *testing.T) {
 	var warnings []string
 	st, err := p.Run(chunk, func([]byte) error { return nil }, func(msg string) { warnings = append(warnings, msg) })
 	require.NoError(t, err)
-	assert.Equal(t, Stats{Emitted: 2, Problems: 1, Markers: 2}, st)
+	assert.Equal(t, Stats{Emitted: 2, Problems: 1, Markers: 2, Warnings: 1}, st)
 	assert.Equal(t, []string{`event at byte 44 (""): the event carried in it is too large to read (over 1 MiB of JSON or 1024 keys); mapped as the record it is`}, warnings)
 }
 
@@ -316,4 +316,34 @@ func TestProblemsOfAFilteredEventAreNotReported(t *testing.T) {
 		func(w string) { warnings = append(warnings, w) })
 	require.NoError(t, err)
 	assert.Equal(t, Stats{Filtered: 1}, st, "its own namespace's event ID, filtered as the category it names")
+}
+
+// With LimitWarnings, a run hands its first warnings to warn and only counts the others: a chunk of
+// bad records writes no more text than its caller logs, and allocates nothing for the rest.
+func TestLimitWarningsCountsTheRestWithoutWritingThem(t *testing.T) {
+	records := make([]map[string]any, 100)
+	for i := range records {
+		records[i] = map[string]any{"event_id": "NT-001", "src_port": "https", "severity": "urgent"}
+	}
+	chunk := chunkOf(t, time.Millisecond, records...)
+	p := New(loadConfig(t, nil))
+	p.LimitWarnings(5)
+	var warnings []string
+	st, err := p.Run(chunk, func([]byte) error { return nil }, func(w string) { warnings = append(warnings, w) })
+	require.NoError(t, err)
+	assert.Len(t, warnings, 5)
+	assert.Equal(t, Stats{Emitted: 100, Problems: 200, Warnings: 200}, st)
+
+	allocs := func(p *Pipeline) float64 {
+		warn := func(string) {}
+		_, err := p.Run(chunk, func([]byte) error { return nil }, warn) // warm
+		require.NoError(t, err)
+		return testing.AllocsPerRun(10, func() {
+			if _, err := p.Run(chunk, func([]byte) error { return nil }, warn); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	limited, all := allocs(p), allocs(New(loadConfig(t, nil)))
+	assert.Less(t, limited*20, all, "the five warnings written (%v allocations), nothing for the 195 others (%v for all)", limited, all)
 }
