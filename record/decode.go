@@ -191,7 +191,8 @@ type Decoder struct {
 	buf                    []byte // the chunk
 	pos                    int    // where the next event starts
 	markers                int
-	json                   []byte // an embedded JSON event, as msgpack; valid until the next event
+	json                   []byte      // an embedded JSON event, as msgpack; valid until the next event
+	skipped                RecordError // what Next returns for an event it stepped over, reused
 }
 
 // NewDecoder makes a decoder; it allocates nothing per event once warm.
@@ -253,7 +254,8 @@ func (d *Decoder) shed() {
 
 // Next decodes the next event into ev. It returns false at the end of the chunk, and false with a
 // *ChunkError when the rest of the chunk cannot be read. A *RecordError with true means this event
-// was stepped over and decoding goes on. Group markers are skipped and counted (Markers).
+// was stepped over and decoding goes on; it is the decoder's own, valid until the next call, so that
+// a chunk of such events allocates nothing. Group markers are skipped and counted (Markers).
 func (d *Decoder) Next(ev *Event) (bool, error) {
 	for d.pos < len(d.buf) {
 		start := d.pos
@@ -272,7 +274,8 @@ func (d *Decoder) Next(ev *Event) (bool, error) {
 		d.pos += n
 		switch {
 		case reason != "":
-			return true, &RecordError{Offset: start, Reason: reason}
+			d.skipped = RecordError{Offset: start, Reason: reason}
+			return true, &d.skipped
 		case marker:
 			d.markers++
 			continue

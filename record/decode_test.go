@@ -344,6 +344,14 @@ func TestBodyNotAMap(t *testing.T) {
 			ok, err = d.Next(&ev)
 			assert.False(t, ok)
 			assert.NoError(t, err)
+
+			// the error is the decoder's own: stepping over such events allocates nothing
+			allocs := testing.AllocsPerRun(100, func() {
+				d.Reset(chunk)
+				for ok, _ := d.Next(&ev); ok; ok, _ = d.Next(&ev) {
+				}
+			})
+			assert.Zero(t, allocs)
 		})
 	}
 	// legacy shape too
