@@ -247,7 +247,7 @@ func TestLoad(t *testing.T) {
 		{property: "Syslog_Format", value: "json", hint: "use rfc3164, rfc5424 or none"},
 		{property: "Max_Message_Size", value: "65536", edit: func(c *Config) { c.MaxMessageSize = 65536 }},
 		{property: "Max_Message_Size", value: "479", hint: "use a message size in bytes from 480 to 1048576"},
-		{property: "Failover_Hold_Down", value: "90", edit: func(c *Config) { c.FailoverHoldDown = 90 * time.Second }},
+		{property: "Failover_Hold_Down", value: "90", hint: "use it only with more than one address in Address"},
 		{property: "Failover_Hold_Down", value: "2h", hint: "from 1s to 1h"},
 		{property: "RELP_Window", value: "64", hint: "use it only with Protocol relp or relp+tls (Protocol is tcp)"},
 		{property: "Aggregate", value: "10s", edit: func(c *Config) { c.Aggregate = 10 * time.Second }},
@@ -290,6 +290,26 @@ func TestLoad(t *testing.T) {
 			assert.Equal(t, &w, got)
 		})
 	}
+}
+
+// README "Properties": "a property the protocol does not use (Framing with udp, TLS_CA_File with
+// tcp) is refused too". Failover_Hold_Down does nothing without a second address, and udp takes one.
+func TestFailoverHoldDownIsRefusedWithoutASecondAddress(t *testing.T) {
+	for _, m := range []map[string]string{
+		{"Address": "127.0.0.1:514", "Protocol": "udp", "Failover_Hold_Down": "5s"},
+		{"Address": "127.0.0.1:514", "Protocol": "tcp", "Failover_Hold_Down": "5s"},
+		{"Address": "127.0.0.1:2514", "Protocol": "relp", "Failover_Hold_Down": "5s"},
+	} {
+		c, err := Load(props(m), "siem_cef.0")
+		assert.Nil(t, c, "%v", m)
+		var pe *PropertyError
+		require.ErrorAs(t, err, &pe, "%v", m)
+		assert.Equal(t, "Failover_Hold_Down", pe.Property)
+		assert.Contains(t, err.Error(), "more than one address in Address")
+	}
+	c, err := Load(props(map[string]string{"Address": "siem-a,siem-b", "Failover_Hold_Down": "90"}), "siem_cef.0")
+	require.NoError(t, err)
+	assert.Equal(t, 90*time.Second, c.FailoverHoldDown)
 }
 
 func TestLoadReportsEveryBadProperty(t *testing.T) {

@@ -106,6 +106,10 @@ func (c *Config) finish(g Getter) []error {
 		errs = append(errs, &PropertyError{"Address", g.Get("Address"),
 			"one address with Protocol udp: failover needs a protocol that can tell a SIEM is down (tcp, tls, relp)"})
 	}
+	if len(c.Addresses) < 2 && set("Failover_Hold_Down") {
+		errs = append(errs, &PropertyError{"Failover_Hold_Down", g.Get("Failover_Hold_Down"),
+			"it only with more than one address in Address (a failover order; tcp, tls, relp): with one there is nothing to fail over to, so remove it"})
+	}
 	if !c.Protocol.UsesRELP() {
 		notFor("RELP_Window", "Protocol relp or relp+tls")
 	}
