@@ -149,7 +149,9 @@ func (in *instance) newLane() *lane {
 	// that it does not grow through copies that the heap keeps until a collection (there may be
 	// none: the plugin allocates nothing per event).
 	buf := make([]byte, 0, batchBytes+in.cfg.MaxMessageSize+framingBytes)
-	return &lane{pipe: pipeline.NewLane(in.cfg, in.ceiling), batch: deliver.Batch{Framing: t.Framing(), Buf: buf}, transport: t}
+	pipe := pipeline.NewLane(in.cfg, in.ceiling)
+	pipe.LimitWarnings(warningsPerFlush) // the rest are counted, never written
+	return &lane{pipe: pipe, batch: deliver.Batch{Framing: t.Framing(), Buf: buf}, transport: t}
 }
 
 // discard replaces the lane of a flush that panicked: its buffers and its connection may be in any
@@ -193,6 +195,7 @@ func (in *instance) flush(l *lane, chunk []byte) int {
 	l.warnings, l.sent, l.rejected, l.addressChanges = 0, 0, 0, 0
 
 	st, err := l.pipe.Run(chunk, func(msg []byte) error { return in.emit(l, msg) }, func(msg string) { in.limited(l, levelWarn, msg) })
+	l.warnings += st.Warnings - min(st.Warnings, warningsPerFlush) // those the pipeline only counted
 	if err == nil || errors.As(err, new(*record.ChunkError)) {
 		if serr := in.finish(l); serr != nil {
 			err = serr
