@@ -447,3 +447,27 @@ func TestTLS(t *testing.T) {
 		assert.Contains(t, err.Error(), tc.hint)
 	}
 }
+
+// README: RELP_Window is 1–1024; Merge_Log_Key at most 255 characters. Each bound is taken, one
+// past it refused, naming the property.
+func TestLimitsAtTheirBounds(t *testing.T) {
+	relp := func(w string) map[string]string {
+		return map[string]string{"Address": "siem.example.com", "Protocol": "relp", "RELP_Window": w}
+	}
+	mlk := func(k string) map[string]string {
+		return map[string]string{"Address": "siem.example.com", "Merge_Log_Key": k}
+	}
+	for _, ok := range []map[string]string{relp("1"), relp("1024"), mlk(strings.Repeat("k", 255))} {
+		_, err := Load(props(ok), "siem_cef.0")
+		assert.NoError(t, err)
+	}
+	for property, bad := range map[string]map[string]string{
+		"RELP_Window":   relp("1025"),
+		"Merge_Log_Key": mlk(strings.Repeat("k", 256)),
+	} {
+		_, err := Load(props(bad), "siem_cef.0")
+		var pe *PropertyError
+		require.ErrorAs(t, err, &pe, property)
+		assert.Equal(t, property, pe.Property)
+	}
+}

@@ -253,3 +253,70 @@ func TestRELPReconnectsAfterAServerclose(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	require.NoError(t, tr.Send(rawBatch("second")))
 }
+
+// RELP transaction numbers run from 1 to 999,999,999, then wrap to 1.
+func TestRELPTransactionNumbersWrapAfterNineNines(t *testing.T) {
+	r := NewRELP(opts("127.0.0.1:1"), 8)
+	r.txnr = 999999998
+	assert.Equal(t, 999999999, r.nextTxnr())
+	assert.Equal(t, 1, r.nextTxnr())
+}
+
+// Every 5xx is a refusal for good, 599 included: counted, not retried.
+func TestRELPStatus599IsARefusalForGood(t *testing.T) {
+	s := newRELPServer(t)
+	s.answers = map[string]string{"b": "599 no"}
+	r := NewRELP(opts(s.ln.Addr().String()), 8)
+	defer r.Close()
+	b := rawBatch("a", "b")
+	require.NoError(t, r.Send(b))
+	assert.Equal(t, 1, b.Rejected)
+}
+
+// rogueRELP answers open and close as imrelp does, and each message with answer(txnr).
+func rogueRELP(t *testing.T, answer func(w net.Conn, txnr int) error) string {
+	return loopback.Start(t, func(c net.Conn) {
+		defer c.Close()
+		r := bufio.NewReader(c)
+		for {
+			txnr, cmd, _, err := relptest.ReadFrame(r)
+			if err != nil {
+				return
+			}
+			if cmd != "syslog" {
+				if relptest.Reply(c, txnr, cmd, true) != nil || cmd == "close" {
+					return
+				}
+				continue
+			}
+			if answer(c, txnr) != nil {
+				return
+			}
+		}
+	})
+}
+
+// An answer to a transaction that is not open acknowledges nothing: the send fails (the chunk is
+// sent again) rather than counting a message the SIEM never acknowledged.
+func TestRELPAnswerToATransactionNotOpenFails(t *testing.T) {
+	addr := rogueRELP(t, func(w net.Conn, txnr int) error { return relptest.Respond(w, txnr+1000, "200 OK") })
+	r := NewRELP(opts(addr), 8)
+	defer r.Close()
+	err := r.Send(rawBatch("a"))
+	var de *Error
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, "acknowledgement", de.Op)
+	assert.Contains(t, err.Error(), "not open")
+}
+
+// A status is three digits (RFC-like RELP "rsp" data: "200 OK"): "+200" and "0200" are not one.
+func TestRELPStatusIsThreeDigits(t *testing.T) {
+	for _, status := range []string{"+200 OK", "0200 OK"} {
+		addr := rogueRELP(t, func(w net.Conn, txnr int) error { return relptest.Respond(w, txnr, status) })
+		r := NewRELP(opts(addr), 8)
+		err := r.Send(rawBatch("a"))
+		r.Close()
+		require.Error(t, err, status)
+		assert.Contains(t, err.Error(), "a response without a status", status)
+	}
+}

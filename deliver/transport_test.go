@@ -377,3 +377,14 @@ func TestSlowButSteadyReaderIsNoTimeout(t *testing.T) {
 		})
 	}
 }
+
+// RFC 6587 octet counting: each message is preceded by its length in bytes and a space; Payload
+// is the message without it.
+func TestBatchOctetCounting(t *testing.T) {
+	b := batchOf(FramingOctet, "abc", "", "0123456789", "é")
+	assert.Equal(t, "3 abc0 10 01234567892 é", string(b.Buf))
+	assert.Equal(t, 4, b.Len())
+	assert.Equal(t, "10 0123456789", string(b.Message(2)))
+	assert.Equal(t, "0123456789", string(b.Payload(2)))
+	assert.Equal(t, "é", string(b.Payload(3)))
+}

@@ -99,3 +99,12 @@ func TestAllowsAllocatesNothing(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 }
+
+// A record's own category is compared folded: blanks around it (a tab, a line end) do not make it
+// another category.
+func TestRecordCategoryWithBlanksAroundIt(t *testing.T) {
+	assert.Equal(t, "cicd", filter.CategoryKey("\tCI/CD\n"))
+	f := filter.New(filter.Selection{Categories: []string{"CI/CD"}})
+	ev := &product.Event{Type: product.UnknownType, Category: []byte("\tci-cd\r\n")}
+	assert.True(t, f.Allows(ev))
+}

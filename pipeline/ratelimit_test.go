@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -103,4 +104,44 @@ func TestRateCeilingCountsAggregatedEvents(t *testing.T) {
 	require.Len(t, lines, 2)
 	assert.Contains(t, lines[0], fmt.Sprintf(" cnt=3 start=%d end=%d ", t0ms, t0ms+5))
 	assert.Contains(t, lines[1], fmt.Sprintf("cnt=3 start=%d end=%d msg=NT\\=3", t0ms+2, t0ms+4))
+}
+
+// README, Volume control: category events are never held back "and take a token when one is left":
+// two category events spend a ceiling of 2, so the runtime event after them is held back.
+func TestRateCeilingCategoryEventsTakeATokenWhenOneIsLeft(t *testing.T) {
+	adm := map[string]any{"event_id": "ADM-001", "status": "Success", "user": "alice"}
+	p := New(loadConfig(t, map[string]string{"Max_Events_Per_Second": "2"}))
+	lines, st := runLines(t, p, chunkOf(t, time.Millisecond, adm, adm, processEvent()))
+	assert.Equal(t, Stats{Emitted: 2, RateLimited: 1, Summaries: 1}, st)
+	require.Len(t, lines, 3)
+	assert.Contains(t, lines[2], "|SIEMCEF-001|")
+}
+
+// The summary's end is the latest time of the events held back, whatever their order in the chunk.
+func TestRateCeilingSummaryEndIsTheLatestTime(t *testing.T) {
+	var chunk []byte
+	for i, at := range []time.Duration{0, 5 * time.Second, 3 * time.Second} {
+		r := processEvent()
+		r["command"] = fmt.Sprint("cmd ", i)
+		var err error
+		chunk, err = record.AppendEvent(chunk, t0.Add(at), r)
+		require.NoError(t, err)
+	}
+	p := New(loadConfig(t, map[string]string{"Max_Events_Per_Second": "1"}))
+	lines, st := runLines(t, p, chunk)
+	assert.Equal(t, Stats{Emitted: 1, RateLimited: 2, Summaries: 1}, st)
+	require.Len(t, lines, 2)
+	assert.True(t, strings.HasSuffix(lines[1], fmt.Sprintf("|cnt=2 start=%d end=%d msg=PM\\=2", t0ms+3000, t0ms+5000)), lines[1])
+}
+
+// An aggregated group whose header alone is over Max_Message_Size counts each of its events as too
+// large: events in = sent + too large (docs: every event is accounted for).
+func TestAggregatedEventsTooLargeAreCountedEach(t *testing.T) {
+	cfg := loadConfig(t, map[string]string{"Aggregate": "10s"})
+	cfg.MaxMessageSize = 60 // below what configuration accepts: no header fits (as plugin/hostile_test.go)
+	p := New(cfg)
+	r := processEvent()
+	lines, st := runLines(t, p, chunkOf(t, time.Millisecond, r, r, r))
+	assert.Empty(t, lines)
+	assert.Equal(t, 3, st.TooLarge, "%+v", st)
 }

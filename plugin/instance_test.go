@@ -289,3 +289,13 @@ func TestARetriedChunkCountsItsEventsOnce(t *testing.T) {
 	assert.Equal(t, once.stats[statFiltered], in.stats[statFiltered])
 	assert.Equal(t, uint64(2), in.stats[statRetriedFlushes], "retried_flushes counts each try")
 }
+
+// Instances are numbered as Fluent Bit names them, siem_cef.0 first, and again from 0 in a new
+// configuration generation (a hot reload).
+func TestInstanceIndexesStartAtZeroInEachGeneration(t *testing.T) {
+	r := &registry{byCtx: map[uint64]*instance{}}
+	assert.Equal(t, 0, r.nextIndex())
+	assert.Equal(t, 1, r.nextIndex())
+	r.newGeneration()
+	assert.Equal(t, 0, r.nextIndex())
+}

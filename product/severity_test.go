@@ -220,3 +220,13 @@ func TestParseSeverity(t *testing.T) {
 		})
 	}
 }
+
+// docs/events.md §4: a severity name in any case, `Very-High` (or `Very High`) 10; the value is
+// read without the blanks around it, names as numbers.
+func TestParseSeverityNamesSpacedAndPadded(t *testing.T) {
+	for v, want := range map[string]int{"Very High": 10, "very high": 10, " High ": 8, "\tlow\n": 3, " Very-High ": 10} {
+		got, ok := product.ParseSeverity(record.String([]byte(v)))
+		assert.True(t, ok, "%q", v)
+		assert.Equal(t, want, got, "%q", v)
+	}
+}

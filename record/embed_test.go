@@ -195,3 +195,24 @@ func TestEmbeddedDecodeAllocatesNothing(t *testing.T) {
 	assert.Equal(t, n, count)
 	assert.Zero(t, allocs, "%v allocations per chunk of %d events", allocs, n)
 }
+
+// A key given twice: the event carried in the record is the first log's, as the decoder's contract
+// says ("the first of each key"), with and without the mapping's keys (embedBySlots).
+func TestEmbeddedEventIsTheFirstOfARepeatedKey(t *testing.T) {
+	chunk := current(sec0, 0, fixmap(3),
+		mstr("log"), mstr(`{"first":1}`),
+		mstr("log"), mstr(`{"second":2}`),
+		mstr("msg"), mstr("x"))
+	for name, d := range map[string]*record.Decoder{
+		"no keys":   record.NewDecoder(),
+		"with keys": record.NewDecoder().WithKeys(record.NewKeys("log", "event", "msg")),
+	} {
+		d.Reset(chunk)
+		var ev record.Event
+		ok, err := d.Next(&ev)
+		require.NoError(t, err, name)
+		require.True(t, ok, name)
+		require.Equal(t, "log", string(ev.EmbeddedKey), name)
+		assert.Equal(t, []string{"first"}, keys(ev.Body()), name)
+	}
+}

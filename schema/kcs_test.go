@@ -463,3 +463,27 @@ func TestBlankValuesAreNoValues(t *testing.T) {
 	ev, _ := mapJSONWith(t, m, `{"event_id":"PM-001","blank":" \t"}`)
 	assert.Equal(t, "set", string(ev.Values[product.KeyCs1].Bytes), "a blank value at the path counts as missing")
 }
+
+// Each direction word of the README maps to its number, whatever the operation says (the record's
+// direction wins over the operation): outbound, out and egress are 1; inbound, in and ingress 0.
+func TestEveryDirectionWordWinsOverTheOperation(t *testing.T) {
+	for word, want := range map[string]string{
+		"outbound": "1", "OUT": "1", "egress": "1", "1": "1",
+		"inbound": "0", "In": "0", "ingress": "0", "0": "0",
+	} {
+		op := "egress"
+		if want == "1" {
+			op = "ingress"
+		}
+		got := cefOf(t, &Mapper{}, `{"event_id":"NT-001","operation":"`+op+`","direction":"`+word+`"}`)
+		assert.Equal(t, head+"NT-001|Networking|3|act="+op+" deviceDirection="+want, got, word)
+	}
+}
+
+// A zone with a blank inside is one the message could not carry as it is ("printable ASCII, no
+// blank"): the address is left out, with a problem.
+func TestAnIPv6ZoneWithABlankIsLeftOut(t *testing.T) {
+	ev, problems := mapJSON(t, `{"event_id":"NT-001","src_ip":"fe80::1%eth 0"}`)
+	assert.Contains(t, problems, Problem{"src_ip", "not an IPv4 or IPv6 address; left out"})
+	assert.True(t, ev.Values[product.KeyC6a2].IsZero(), "no c6a2: %+v", ev.Values[product.KeyC6a2])
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -747,4 +748,41 @@ func TestListenEscapesWhatATerminalActsOn(t *testing.T) {
 	assert.Contains(t, got[0].CEF.Extension, [2]string{"msg", "a\u009b2J\u2028b\u2029\u202egnp.exe\ufeff\u200b\u0085c"})
 	assert.Equal(t, escHost, got[1].Raw)
 	assert.Equal(t, delStamp, got[2].Raw)
+}
+
+// A line of max+1 bytes is cut at max and said to be too long; one of max bytes is whole.
+func TestReadFramedLineOneByteOverMax(t *testing.T) {
+	var got []string
+	require.NoError(t, readFramed(strings.NewReader("0123456789a\n0123456789\n"), 10, func(raw []byte, framing error) bool {
+		m := string(raw)
+		if framing != nil {
+			m += " [" + framing.Error() + "]"
+		}
+		got = append(got, m)
+		return true
+	}))
+	assert.Equal(t, []string{"0123456789 [tcp: message longer than 10 bytes (cut here)]", "0123456789"}, got)
+}
+
+// U+2029 alone in a valid message is enough for the text output to quote it (a line end to some
+// parsers).
+func TestParagraphSeparatorAloneIsQuoted(t *testing.T) {
+	raw := strings.Replace(goodLine, "outcome=Success", "outcome=Success msg=a\u2029b", 1)
+	var out bytes.Buffer
+	w := bufio.NewWriter(&out)
+	assert.True(t, writeMessage(w, received{raw: raw}, false))
+	require.NoError(t, w.Flush())
+	assert.NotContains(t, out.String(), "\u2029")
+	assert.Contains(t, out.String(), `msg=a\u2029b`)
+}
+
+// A character outside the BMP that the JSON output escapes is written as its UTF-16 surrogate
+// pair, high first, which a JSON reader reads back as the character (U+E0001 LANGUAGE TAG, a
+// format character: \udb40\udc01).
+func TestEscapeJSONWritesSurrogatePairsHighFirst(t *testing.T) {
+	got := escapeJSON([]byte(`{"m":"a` + "\U000E0001" + `b"}`))
+	assert.Equal(t, `{"m":"a\udb40\udc01b"}`, string(got))
+	var m map[string]string
+	require.NoError(t, json.Unmarshal(got, &m))
+	assert.Equal(t, "a\U000E0001b", m["m"])
 }
