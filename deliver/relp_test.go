@@ -2,6 +2,7 @@ package deliver
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -34,7 +35,9 @@ func newRELPServer(t *testing.T) *relpServer {
 	return s
 }
 
-func (s *relpServer) serve(c net.Conn) {
+// serveRELP answers open and close on c as imrelp does, and hands each syslog transaction to
+// message, until message returns an error or the connection ends.
+func serveRELP(c net.Conn, message func(txnr int, data []byte) error) {
 	defer c.Close()
 	r := bufio.NewReader(c)
 	for {
@@ -48,16 +51,27 @@ func (s *relpServer) serve(c net.Conn) {
 			}
 			continue
 		}
+		if message(txnr, data) != nil {
+			return
+		}
+	}
+}
+
+// errVanish ends a test server's connection.
+var errVanish = errors.New("the server vanishes")
+
+func (s *relpServer) serve(c net.Conn) {
+	serveRELP(c, func(txnr int, data []byte) error {
 		s.mu.Lock()
 		s.messages = append(s.messages, string(data))
 		vanish := s.vanishAt > 0 && len(s.messages) >= s.vanishAt
 		answer, refused := s.answers[string(data)]
 		s.mu.Unlock()
-		if vanish {
-			return
-		}
-		if s.mute {
-			continue
+		switch {
+		case vanish:
+			return errVanish
+		case s.mute:
+			return nil
 		}
 		time.Sleep(s.ackDelay)
 		if !refused {
@@ -66,10 +80,8 @@ func (s *relpServer) serve(c net.Conn) {
 			s.acked++
 			s.mu.Unlock()
 		}
-		if relptest.Respond(c, txnr, answer) != nil {
-			return
-		}
-	}
+		return relptest.Respond(c, txnr, answer)
+	})
 }
 
 func (s *relpServer) received() []string {
@@ -276,23 +288,7 @@ func TestRELPStatus599IsARefusalForGood(t *testing.T) {
 // rogueRELP answers open and close as imrelp does, and each message with answer(txnr).
 func rogueRELP(t *testing.T, answer func(w net.Conn, txnr int) error) string {
 	return loopback.Start(t, func(c net.Conn) {
-		defer c.Close()
-		r := bufio.NewReader(c)
-		for {
-			txnr, cmd, _, err := relptest.ReadFrame(r)
-			if err != nil {
-				return
-			}
-			if cmd != "syslog" {
-				if relptest.Reply(c, txnr, cmd, true) != nil || cmd == "close" {
-					return
-				}
-				continue
-			}
-			if answer(c, txnr) != nil {
-				return
-			}
-		}
+		serveRELP(c, func(txnr int, _ []byte) error { return answer(c, txnr) })
 	})
 }
 
