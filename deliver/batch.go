@@ -26,7 +26,7 @@ type Batch struct {
 	Buf     []byte
 	// Deadline is when the flush the batch belongs to must be over: every connect, write and
 	// acknowledgement wait of a Send ends by then, whatever its own time-out. Zero: no flush
-	// deadline. Reset keeps it, so a flush sets it once for all its sends.
+	// deadline. Reset keeps it; a flush moves it on with each batch it writes (FlushBudget).
 	Deadline time.Time
 	// Rejected counts the messages the SIEM refused for good (RELP status 5xx): they are not sent
 	// again. Send adds to it, Reset clears it. Only a Send that returned nil makes them final: after

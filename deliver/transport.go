@@ -60,7 +60,7 @@ func printable(text string) string {
 }
 
 // ErrFlushDeadline is in the error of an operation that failed once the flush's time was up.
-var ErrFlushDeadline = errors.New("the flush's time is up (Connect_Timeout × addresses + (2 + the chunk's MiB) × Write_Timeout)")
+var ErrFlushDeadline = errors.New("the flush's time is up (Connect_Timeout × addresses + (2 + the MiB written) × Write_Timeout)")
 
 // until is when an operation must end: after its own time-out, or at the flush deadline (zero:
 // none) if that comes first.

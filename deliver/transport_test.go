@@ -191,7 +191,7 @@ func TestFlushBudgetIsTheREADMEBound(t *testing.T) {
 		WriteTimeout:   10 * time.Second,
 	}
 	assert.Equal(t, 30*time.Second, FlushBudget(s, 0), "Connect_Timeout × 2 addresses + 2 × Write_Timeout")
-	assert.Equal(t, 40*time.Second, FlushBudget(s, 1), "and one Write_Timeout for each MiB of the chunk begun")
+	assert.Equal(t, 40*time.Second, FlushBudget(s, 1), "and one Write_Timeout for each MiB written begun")
 	assert.Equal(t, 40*time.Second, FlushBudget(s, 1<<20))
 	assert.Equal(t, 50*time.Second, FlushBudget(s, 1<<20+1))
 }

@@ -73,9 +73,11 @@ type lane struct {
 	batch     deliver.Batch
 	transport deliver.Transport
 	address   string // the address the connection went to last, to log a failover
-	warnings  int    // logged or suppressed in the current flush
-	sent      int    // delivered in the current flush
-	rejected  int    // refused for good by the SIEM in the current flush
+	start     time.Time
+	written   int // bytes of the current flush handed to the transport, which its deadline follows
+	warnings  int // logged or suppressed in the current flush
+	sent      int // delivered in the current flush
+	rejected  int // refused for good by the SIEM in the current flush
 	// addressChanges are the connections of the current flush that went to another address than
 	// the lane's connection before.
 	addressChanges int
@@ -191,7 +193,8 @@ func (in *instance) Flush(chunk []byte) int {
 
 func (in *instance) flush(l *lane, chunk []byte) int {
 	l.batch.Reset()
-	l.batch.Deadline = time.Now().Add(deliver.FlushBudget(&in.cfg.Settings, len(chunk)))
+	l.start, l.written = time.Now(), 0
+	l.batch.Deadline = l.start.Add(deliver.FlushBudget(&in.cfg.Settings, 0))
 	l.warnings, l.sent, l.rejected, l.addressChanges = 0, 0, 0, 0
 
 	st, err := l.pipe.Run(chunk, func(msg []byte) error { return in.emit(l, msg) }, func(msg string) { in.limited(l, levelWarn, msg) })
@@ -282,7 +285,10 @@ func (in *instance) finish(l *lane) error {
 	return l.transport.Confirm(l.batch.Deadline)
 }
 
+// send writes the lane's batch, within the flush's budget for what it will have written then.
 func (in *instance) send(l *lane) error {
+	l.written += len(l.batch.Buf)
+	l.batch.Deadline = l.start.Add(deliver.FlushBudget(&in.cfg.Settings, l.written))
 	err := l.transport.Send(&l.batch)
 	if err == nil {
 		l.sent += l.batch.Len() - l.batch.Rejected

@@ -299,3 +299,36 @@ func TestInstanceIndexesStartAtZeroInEachGeneration(t *testing.T) {
 	r.newGeneration()
 	assert.Equal(t, 0, r.nextIndex())
 }
+
+// README "Bounded time": "a SIEM must take at least 1 MiB per Write_Timeout" for a flush to get
+// through, counted in the bytes the flush writes: small records make lines 3 to 6 times their
+// msgpack size, so a budget counted in the chunk's bytes cut a steady SIEM above that rate short.
+func TestASteadySIEMAboveTheMinimumRateGetsAChunkOfSmallRecords(t *testing.T) {
+	const writeTimeout = 200 * time.Millisecond
+	const perWriteTimeout = 12 << 20 / 10 // 1.2 MiB
+	addr := loopback.Start(t, func(c net.Conn) {
+		defer c.Close()
+		c.(*net.TCPConn).SetReadBuffer(64 << 10) // no large receive buffer that takes the chunk at once
+		buf := make([]byte, 64<<10)
+		start, got := time.Now(), 0
+		for {
+			n, err := c.Read(buf)
+			if err != nil {
+				return
+			}
+			got += n
+			time.Sleep(time.Until(start.Add(time.Duration(float64(got) / perWriteTimeout * float64(writeTimeout)))))
+		}
+	})
+	props := map[string]string{"Address": addr, "Protocol": "tcp", "Hostname": "kcs-node", "Write_Timeout": writeTimeout.String(), "Connect_Timeout": "50ms"}
+	cfg, err := config.Load(config.GetterFunc(func(k string) string { return props[k] }), "test")
+	require.NoError(t, err)
+	in := newInstance(cfg, &fakeLog{}, noMetrics{})
+	defer in.Close()
+	var chunk []byte
+	for len(chunk) < 1<<20-100 { // 1 MiB of msgpack, more than 5 MiB of lines
+		chunk, err = record.AppendEvent(chunk, fixtureStart, map[string]any{"log": "x"})
+		require.NoError(t, err)
+	}
+	assert.Equal(t, flbOK, in.Flush(chunk), in.log.(*fakeLog).text())
+}
