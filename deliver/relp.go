@@ -271,23 +271,27 @@ func (t *RELP) readResponse() (txnr, status int, text []byte, err error) {
 }
 
 // close ends the session politely: a close transaction, whose response it waits for briefly (a
-// second, and not past the flush deadline).
+// second, and not past the flush deadline), then a TLS close_notify if the server answered.
 func (t *RELP) close() {
 	if t.conn == nil {
 		return
 	}
 	t.conn.SetDeadline(until(time.Second, t.deadline))
 	if _, err := t.conn.Write(appendFrame(nil, t.nextTxnr(), "close", nil)); err == nil {
-		t.readResponse()
+		if _, _, _, err := t.readResponse(); err == nil {
+			t.conn.Close()
+			t.conn = nil
+		}
 	}
 	t.drop()
 }
 
+// drop closes a session that failed, or may have (abort).
 func (t *RELP) drop() {
 	if t.conn != nil {
-		t.conn.Close()
-		t.conn, t.r = nil, nil
+		abort(t.conn)
 	}
+	t.conn, t.r = nil, nil
 }
 
 // Close ends the session.

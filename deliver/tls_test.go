@@ -114,3 +114,25 @@ func TestErrorsQuoteWhatTheCertificateNames(t *testing.T) {
 	assertNoRawControl(t, err.Error())
 	assert.Contains(t, err.Error(), `x509: certificate is valid for other.test, x\n[2026/01/01 00:00:00] [ info] forged\x1b[2J`)
 }
+
+// README "Bounded time": a flush returns by its deadline. Dropping the TLS connection of a SIEM that
+// stopped reading must not wait to send it a close_notify: crypto/tls gives that write 5 s of its
+// own, into a send queue that is full.
+func TestTLSDropOfASIEMThatStoppedReadingEndsByTheFlushDeadline(t *testing.T) {
+	_, serverTLS := testCA(t)
+	addr := loopback.Start(t, func(c net.Conn) {
+		defer c.Close()
+		if tls.Server(c, serverTLS).Handshake() == nil {
+			time.Sleep(10 * time.Second) // reads nothing more
+		}
+	})
+	o := opts(addr)
+	o.WriteTimeout = 100 * time.Millisecond
+	o.TLS = &tls.Config{RootCAs: serverTLS.RootCAs, ServerName: "siem.test"}
+	tr := NewStream(o)
+	defer tr.Close()
+	b := batchOf(FramingNewline, numbered("", 200000, 40)...) // 8 MB: more than the buffers hold
+	b.Deadline = time.Now().Add(500 * time.Millisecond)
+	require.Error(t, tr.Send(b))
+	assert.Less(t, time.Since(b.Deadline), 2*time.Second, "the flush ended 5 s past its deadline: a close_notify was written into the full queue")
+}

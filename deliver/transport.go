@@ -250,7 +250,7 @@ func (t *Stream) connect() error {
 		}
 	}
 	if t.conn != nil && !t.unconfirmed && t.ends.betterDue() {
-		t.drop()
+		t.hangUp()
 	}
 	if t.conn != nil {
 		return nil
@@ -300,16 +300,37 @@ func peerClosed(conn net.Conn, silent bool) bool {
 	return silent && pending
 }
 
+// drop closes a connection that failed, or may have (abort).
 func (t *Stream) drop() {
 	if t.conn != nil {
-		t.conn.Close()
+		abort(t.conn)
 		t.conn, t.unconfirmed = nil, false
 	}
 }
 
+// hangUp closes the connection, with a TLS close_notify when the SIEM's host has acknowledged
+// everything written into it (so the queue has room for it).
+func (t *Stream) hangUp() {
+	if t.conn != nil && !t.unconfirmed {
+		t.conn.Close()
+		t.conn = nil
+	}
+	t.drop()
+}
+
+// abort closes conn without a TLS close_notify: crypto/tls writes it under a 5 s deadline of its
+// own, past the flush's, into the full send queue of a SIEM that stopped reading; a connection
+// that failed owes the SIEM none.
+func abort(conn net.Conn) {
+	if tc, ok := conn.(*tls.Conn); ok {
+		conn = tc.NetConn()
+	}
+	conn.Close()
+}
+
 // Close closes the connection.
 func (t *Stream) Close() error {
-	t.drop()
+	t.hangUp()
 	return nil
 }
 
