@@ -52,6 +52,10 @@ func (p Protocol) Stream() bool { return p != ProtocolUDP }
 // UsesTLS tells the protocols that run over TLS.
 func (p Protocol) UsesTLS() bool { return p == ProtocolTLS || p == ProtocolRELPTLS }
 
+// DeliversOnConfirm tells the protocols whose Send only hands the messages to this host's kernel:
+// they are delivered once Transport.Confirm returns nil (tcp, tls). The others' Send delivers them.
+func (p Protocol) DeliversOnConfirm() bool { return p == ProtocolTCP || p == ProtocolTLS }
+
 // UsesRELP tells the protocols that speak RELP.
 func (p Protocol) UsesRELP() bool { return p == ProtocolRELP || p == ProtocolRELPTLS }
 

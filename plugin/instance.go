@@ -77,7 +77,10 @@ type lane struct {
 	written   int // bytes of the current flush handed to the transport, which its deadline follows
 	warnings  int // logged or suppressed in the current flush
 	sent      int // delivered in the current flush
-	rejected  int // refused for good by the SIEM in the current flush
+	// unconfirmed are the events of the current flush that its transport took but delivers only
+	// once Confirm returns nil (tcp, tls); they are added to sent then.
+	unconfirmed int
+	rejected    int // refused for good by the SIEM in the current flush
 	// addressChanges are the connections of the current flush that went to another address than
 	// the lane's connection before.
 	addressChanges int
@@ -195,7 +198,7 @@ func (in *instance) flush(l *lane, chunk []byte) int {
 	l.batch.Reset()
 	l.start, l.written = time.Now(), 0
 	l.batch.Deadline = l.start.Add(deliver.FlushBudget(&in.cfg.Settings, 0))
-	l.warnings, l.sent, l.rejected, l.addressChanges = 0, 0, 0, 0
+	l.warnings, l.sent, l.unconfirmed, l.rejected, l.addressChanges = 0, 0, 0, 0, 0
 
 	st, err := l.pipe.Run(chunk, func(msg []byte) error { return in.emit(l, msg) }, func(msg string) { in.limited(l, levelWarn, msg) })
 	l.warnings += st.Warnings - min(st.Warnings, warningsPerFlush) // those the pipeline only counted
@@ -282,7 +285,11 @@ func (in *instance) finish(l *lane) error {
 			return err
 		}
 	}
-	return l.transport.Confirm(l.batch.Deadline)
+	if err := l.transport.Confirm(l.batch.Deadline); err != nil {
+		return err
+	}
+	l.sent += l.unconfirmed
+	return nil
 }
 
 // send writes the lane's batch, within the flush's budget for what it will have written then.
@@ -291,7 +298,11 @@ func (in *instance) send(l *lane) error {
 	l.batch.Deadline = l.start.Add(deliver.FlushBudget(&in.cfg.Settings, l.written))
 	err := l.transport.Send(&l.batch)
 	if err == nil {
-		l.sent += l.batch.Len() - l.batch.Rejected
+		if in.cfg.Protocol.DeliversOnConfirm() {
+			l.unconfirmed += l.batch.Len() - l.batch.Rejected
+		} else {
+			l.sent += l.batch.Len() - l.batch.Rejected
+		}
 		l.rejected += l.batch.Rejected
 	}
 	if err == nil && l.batch.Rejected > 0 {

@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kcs-siem/siem-cef/config"
 	"github.com/kcs-siem/siem-cef/deliver"
+	"github.com/kcs-siem/siem-cef/internal/loopback"
 	"github.com/kcs-siem/siem-cef/record"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -248,4 +250,29 @@ func TestLabelValuesAreEveryResultAndEveryAddress(t *testing.T) {
 	for _, s := range []series{seriesFieldProblems, seriesBadTimes, seriesGroupMarkers, seriesRetriedFlushes, seriesAddressChanges} {
 		assert.Equal(t, []string{""}, labelValues(s, cfg), seriesInfo[s].name)
 	}
+}
+
+// README "Metrics": sent counts "events delivered to the SIEM", and over tcp an event is delivered
+// once the SIEM's host acknowledged it. A flush whose wait for that acknowledgement fails delivered
+// none it knows of: its events are sent again, and counted then.
+func TestEventsTheSIEMNeverAcknowledgedAreNotCountedSent(t *testing.T) {
+	ln := loopback.Listen(t)
+	loopback.Serve(ln, func(c net.Conn) {
+		defer c.Close()
+		time.Sleep(10 * time.Second) // reads nothing
+	})
+	props := map[string]string{"Address": ln.Addr().String(), "Protocol": "tcp", "Hostname": "kcs-node", "Write_Timeout": "200ms"}
+	cfg, err := config.Load(config.GetterFunc(func(k string) string { return props[k] }), "test")
+	require.NoError(t, err)
+	m := newFakeMetrics()
+	in := newInstance(cfg, &fakeLog{}, m)
+	defer in.Close()
+	var chunk []byte
+	for range 2000 {
+		chunk = appendEvent(t, chunk, map[string]any{"log": strings.Repeat("x", 300)})
+	}
+	require.Equal(t, flbRetry, in.Flush(chunk), in.log.(*fakeLog).text())
+	require.Contains(t, in.log.(*fakeLog).text(), "acknowledgement", "the kernel took the chunk; the SIEM did not")
+	assert.Zero(t, m.snapshot()[`fluentbit_siem_cef_events_total{result="sent"}`])
+	assertAgree(t, in, m)
 }
