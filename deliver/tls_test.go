@@ -136,3 +136,34 @@ func TestTLSDropOfASIEMThatStoppedReadingEndsByTheFlushDeadline(t *testing.T) {
 	require.Error(t, tr.Send(b))
 	assert.Less(t, time.Since(b.Deadline), 2*time.Second, "the flush ended 5 s past its deadline: a close_notify was written into the full queue")
 }
+
+// README "Protocols": a connection that breaks while it holds bytes of the flush fails the flush,
+// over tls as over tcp (TestTCPSendFailsWhenTheSIEMResetsWithBytesOfTheBatchQueued).
+func TestTLSSendFailsWhenTheSIEMResetsWithBytesOfTheBatchQueued(t *testing.T) {
+	_, serverTLS := testCA(t)
+	reset := make(chan struct{})
+	addr := loopback.Start(t, func(c net.Conn) {
+		defer close(reset)
+		r := bufio.NewReader(tls.Server(c, serverTLS))
+		for range 1000 {
+			if _, err := r.ReadString('\n'); err != nil {
+				return
+			}
+		}
+		time.Sleep(300 * time.Millisecond) // the sender fills both buffers and waits
+		c.(*net.TCPConn).SetLinger(0)
+		c.Close()
+	})
+	o := opts(addr)
+	o.WriteTimeout = 5 * time.Second
+	o.TLS = &tls.Config{RootCAs: serverTLS.RootCAs, ServerName: "siem.test"}
+	tr := NewStream(o)
+	defer tr.Close()
+	err := tr.Send(batchOf(FramingNewline, numbered("", 200000, 40)...)) // 8 MB
+	if err == nil {
+		err = tr.Confirm(time.Time{})
+	}
+	<-reset
+	var de *Error
+	require.ErrorAs(t, err, &de, "the SIEM was reset with most of the batch unread")
+}

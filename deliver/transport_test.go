@@ -388,3 +388,45 @@ func TestBatchOctetCounting(t *testing.T) {
 	assert.Equal(t, "0123456789", string(b.Payload(2)))
 	assert.Equal(t, "é", string(b.Payload(3)))
 }
+
+// README "Protocols", "A SIEM that restarted": a SIEM that closed the connection cleanly (a FIN)
+// after its host acknowledged every byte of the flush lost nothing of it: the next batch goes out on
+// a new connection instead of failing the flush (a retry would only duplicate the first batch).
+func TestTCPSendReconnectsWhenTheSIEMClosedCleanlyAfterAcknowledgingEverything(t *testing.T) {
+	ln, lines, conns := tcpReceiver(t)
+	tr := NewStream(opts(ln.Addr().String()))
+	defer tr.Close()
+	require.NoError(t, tr.Send(batchOf(FramingNewline, numbered("A", 1000, 40)...)))
+	assert.Len(t, receive(t, lines, 1000), 1000)
+	(<-conns).Close() // a graceful restart, everything read
+	time.Sleep(50 * time.Millisecond)
+	require.NoError(t, tr.Send(batchOf(FramingNewline, "B")), "batch A was acknowledged whole")
+	require.NoError(t, tr.Confirm(time.Time{}))
+	assert.Equal(t, []string{"B"}, receive(t, lines, 1))
+}
+
+// A clean close is no loss only once everything was acknowledged: a SIEM that stopped reading
+// with bytes of the flush still in this host's queue, then closed, fails the next send.
+func TestTCPSendFailsWhenTheSIEMClosedCleanlyBeforeAcknowledgingEverything(t *testing.T) {
+	lc := net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+	}}
+	ln, err := lc.Listen(t.Context(), "tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			accepted <- c // never read: a receive window of a few KiB
+		}
+	}()
+	tr := NewStream(opts(ln.Addr().String()))
+	defer tr.Close()
+	require.NoError(t, tr.Send(batchOf(FramingNewline, numbered("A", 1000, 40)...)), "taken by the kernel")
+	c := <-accepted
+	defer c.Close()
+	require.NoError(t, c.(*net.TCPConn).CloseWrite()) // a FIN, the rest of batch A unacknowledged
+	time.Sleep(50 * time.Millisecond)
+	err = tr.Send(batchOf(FramingNewline, "B"))
+	assert.ErrorIs(t, err, errUnconfirmedClose)
+}
