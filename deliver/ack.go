@@ -28,9 +28,16 @@ const (
 // deadline (zero: none). Linux tells no waiter when a socket's send queue empties, so it looks at
 // the queue, less often the longer it waits.
 func awaitAcknowledged(conn net.Conn, timeout time.Duration, deadline time.Time) error {
-	rc, err := socket(conn)
-	if rc == nil {
-		return err // nil: not a socket (a test's pipe), nothing to ask
+	if tc, ok := conn.(*tls.Conn); ok {
+		conn = tc.NetConn()
+	}
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		return nil // not a socket (a test's pipe): nothing to ask
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return err
 	}
 	pause, last, end := firstAckPause, -1, time.Time{}
 	for {
@@ -47,28 +54,6 @@ func awaitAcknowledged(conn net.Conn, timeout time.Duration, deadline time.Time)
 		time.Sleep(min(pause, time.Until(end)))
 		pause = min(2*pause, lastAckPause)
 	}
-}
-
-// acknowledgedAll reports whether the peer of conn has acknowledged every byte written to it.
-func acknowledgedAll(conn net.Conn) bool {
-	rc, err := socket(conn)
-	if rc == nil || err != nil {
-		return false
-	}
-	queued, err := unacknowledged(rc)
-	return err == nil && queued == 0
-}
-
-// socket is the socket under conn (TCP, or TLS over TCP), or nil and no error when conn is no socket.
-func socket(conn net.Conn) (syscall.RawConn, error) {
-	if tc, ok := conn.(*tls.Conn); ok {
-		conn = tc.NetConn()
-	}
-	sc, ok := conn.(syscall.Conn)
-	if !ok {
-		return nil, nil
-	}
-	return sc.SyscallConn()
 }
 
 // unacknowledged is the length of the send queue, or the error the connection failed with (a

@@ -146,7 +146,7 @@ func (t *RELP) Send(b *Batch) error {
 // is since the last flush (restarted: writing into it would only fail), or when a preferred address
 // has served its hold-down.
 func (t *RELP) open() error {
-	if t.conn != nil && (t.r.Buffered() > 0 || peek(t.conn, true) != peerOpen) {
+	if t.conn != nil && (t.r.Buffered() > 0 || peerClosed(t.conn, true)) {
 		t.drop()
 	}
 	if t.conn != nil && t.ends.betterDue() {

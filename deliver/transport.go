@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"strconv"
@@ -241,16 +240,13 @@ var errUnconfirmedClose = errors.New("the SIEM closed the connection before ackn
 
 // connect dials when there is no connection, when the peer has closed the one there is (writing into
 // it would succeed locally and lose the data), or when a preferred address has served its hold-down
-// and the connection holds nothing unconfirmed. A peer that closed cleanly once its host had
-// acknowledged every byte lost nothing; one that reset, or left bytes unacknowledged, fails the send.
+// and the connection holds nothing unconfirmed.
 func (t *Stream) connect() error {
-	if t.conn != nil {
-		if state := peek(t.conn, false); state != peerOpen {
-			lost := t.unconfirmed && (state == peerBroken || !acknowledgedAll(t.conn))
-			t.drop()
-			if lost {
-				return t.err("write", errUnconfirmedClose)
-			}
+	if t.conn != nil && peerClosed(t.conn, false) {
+		lost := t.unconfirmed
+		t.drop()
+		if lost {
+			return t.err("write", errUnconfirmedClose)
 		}
 	}
 	if t.conn != nil && !t.unconfirmed && t.ends.betterDue() {
@@ -267,56 +263,41 @@ func (t *Stream) connect() error {
 	return nil
 }
 
-// peerState is what a look at a connection between writes finds.
-type peerState uint8
-
-const (
-	peerOpen   peerState = iota
-	peerEnded            // the SIEM closed its side cleanly: a FIN, or a TLS close_notify
-	peerBroken           // a reset, a TLS alert, or a socket that cannot be asked
-)
-
-// peek looks at the socket without waiting: EOF or a reset means the SIEM has gone since the
+// peerClosed peeks at the socket without waiting: EOF or a reset means the SIEM has gone since the
 // last flush. A syslog receiver has nothing to say on a plain stream, so bytes it did send leave the
-// connection open, unless the peer only ever answers (silent: RELP, whose server sends a serverclose
-// before it goes). On TLS, bytes are records: a session ticket (harmless), an alert or
+// connection alive, unless the peer only ever answers (silent: RELP, whose server sends a
+// serverclose before it goes). On TLS, bytes are records: a session ticket (harmless), an alert or
 // close_notify; a short read tells which. (A read with an expired deadline would not do: Go returns
 // the time-out without asking the kernel.)
-func peek(conn net.Conn, silent bool) peerState {
-	rc, err := socket(conn)
-	switch {
-	case err != nil:
-		return peerBroken
-	case rc == nil:
-		return peerOpen // not a socket (a test's pipe): nothing to ask
+func peerClosed(conn net.Conn, silent bool) bool {
+	raw := conn
+	tc, isTLS := conn.(*tls.Conn)
+	if isTLS {
+		raw = tc.NetConn()
 	}
-	ended, broken, pending := false, false, false
+	sc, ok := raw.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return true
+	}
+	closed, pending := false, false
 	err = rc.Read(func(fd uintptr) bool {
 		var one [1]byte
 		n, _, err := syscall.Recvfrom(int(fd), one[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		ended = n == 0 && err == nil
-		broken = err != nil && err != syscall.EAGAIN && err != syscall.EINTR
+		closed = n == 0 && err == nil || err != nil && err != syscall.EAGAIN && err != syscall.EINTR
 		pending = n > 0
 		return true // never wait for readiness
 	})
-	tc, isTLS := conn.(*tls.Conn)
 	switch {
-	case broken || err != nil:
-		return peerBroken
-	case ended:
-		return peerEnded
+	case closed || err != nil:
+		return true
 	case isTLS && pending:
-		switch err := awaitVerdict(tc, time.Now().Add(time.Millisecond)); {
-		case err == nil:
-			return peerOpen
-		case errors.Is(err, io.EOF):
-			return peerEnded
-		}
-		return peerBroken
-	case silent && pending:
-		return peerBroken
+		return awaitVerdict(tc, time.Now().Add(time.Millisecond)) != nil
 	}
-	return peerOpen
+	return silent && pending
 }
 
 // drop closes a connection that failed, or may have (abort).
