@@ -155,6 +155,11 @@ func Load(g Getter, defaultIntegration string) (*Config, error) {
 			errs = append(errs, err)
 		}
 	}
+	if !names(errs, "Hostname", "Syslog_Format") {
+		if err := c.hostnameFitsFormat(g); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	// The checks of several properties together need the two they all depend on; a property is
 	// reported once.
 	if !names(errs, "Address", "Protocol") {
@@ -223,15 +228,40 @@ func defaults(integration string) *Config {
 	}
 }
 
-// defaultHostname is the machine's host name, or localhost when it is not one a syslog header can
-// carry (a container runtime may set any text).
+// defaultHostname is the machine's host name, or localhost when it is not one every syslog header
+// carries (a container runtime may set any text).
 func defaultHostname() string {
-	if h, err := os.Hostname(); err == nil && h != "" {
-		if _, err := parseHostname(h); err == nil {
-			return h
-		}
+	if h, err := os.Hostname(); err == nil && rfc3164Hostname(h) {
+		return h
 	}
 	return "localhost"
+}
+
+// rfc3164Hostname reports a host name that receivers read as the HOSTNAME of an RFC 3164 header:
+// letters, digits, '.', '_' and '-', ending in a letter or a digit. rsyslog's parser, in front of
+// most SIEMs' collectors, takes any other word there for the program tag and the sender's address
+// for the host (fe80::1, node.example.com., node-).
+func rfc3164Hostname(h string) bool {
+	if h == "" || len(h) > maxHostname || !isAlnum(h[len(h)-1]) {
+		return false
+	}
+	for i := range len(h) {
+		if c := h[i]; !isAlnum(c) && c != '.' && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// hostnameFitsFormat refuses, with Syslog_Format rfc3164 (the default), a Hostname receivers would
+// not read as one; RFC 5424 carries any printable one.
+func (c *Config) hostnameFitsFormat(g Getter) error {
+	if c.Format != cef.RFC3164 || rfc3164Hostname(c.Hostname) {
+		return nil
+	}
+	return &PropertyError{"Hostname", g.Get("Hostname"), "with Syslog_Format rfc3164 (the default), letters, digits, " +
+		"'.', '_' and '-', ending in a letter or a digit, which receivers read as the host (an IPv6 address, or a name " +
+		"ending in '.', is taken for the program tag); for another name use Syslog_Format rfc5424"}
 }
 
 // parseHeaderText checks a CEF header field: a raw control character would break the line.

@@ -471,3 +471,27 @@ func TestLimitsAtTheirBounds(t *testing.T) {
 		assert.Equal(t, property, pe.Property)
 	}
 }
+
+// With Syslog_Format rfc3164 (the default), a Hostname receivers would not read as the host is
+// refused at start: rsyslog's RFC 3164 parser, in front of most SIEMs' collectors, reads the host as
+// letters, digits, '.', '_' and '-' ending in a letter or a digit, and takes any other word for the
+// program tag (docs/cef-and-syslog.md). RFC 5424 carries any printable name.
+func TestHostnameFitsTheSyslogFormat(t *testing.T) {
+	for _, h := range []string{"fe80::1", "node.example.com.", "node-", "host:1", "a+b", "my@node", "node~1", "a,b", "-", "."} {
+		_, err := Load(props(map[string]string{"Address": "siem.example.com", "Hostname": h}), "siem_cef.0")
+		var pe *PropertyError
+		if assert.ErrorAs(t, err, &pe, h) {
+			assert.Equal(t, "Hostname", pe.Property, h)
+			assert.Contains(t, pe.Accepts, "Syslog_Format rfc5424", h)
+		}
+	}
+	for _, h := range []string{"node-1", "node_1.example.com", "10.0.0.1", "A1"} {
+		c, err := Load(props(map[string]string{"Address": "siem.example.com", "Hostname": h}), "siem_cef.0")
+		require.NoError(t, err, h)
+		assert.Equal(t, h, c.Hostname)
+	}
+	c, err := Load(props(map[string]string{"Address": "siem.example.com", "Hostname": "fe80::1", "Syslog_Format": "rfc5424"}), "siem_cef.0")
+	require.NoError(t, err)
+	assert.Equal(t, "fe80::1", c.Hostname)
+	assert.True(t, rfc3164Hostname(defaultHostname()), "the default fits either format")
+}
