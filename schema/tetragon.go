@@ -315,6 +315,9 @@ func (m *Mapper) tetragonExit(name, binary, args []byte, ev *tetragonKeys) []byt
 // file or path, a program being executed.
 type tetragonArgs struct {
 	path, mode, saddr, daddr []byte
+	// text is the first string_arg: a system call's path (openat's), taken for a file event
+	// that no file or path argument names
+	text []byte
 	sport, dport             record.Value
 	sock, exec               bool
 	// sockaddr: the socket is a sockaddr_arg's address, the destination whatever the direction (a
@@ -332,10 +335,14 @@ func (a *tetragonArgs) read(w *record.Walk) {
 
 // readArg takes one argument, a map whose key says its type.
 func (a *tetragonArgs) readArg(arg *record.Walk) {
-	var sockArg, skbArg, sockaddrArg, fileArg, pathArg, binprmArg record.Node
-	walkKeys(arg, []string{"sock_arg", "skb_arg", "sockaddr_arg", "file_arg", "path_arg", "linux_binprm_arg"},
-		&sockArg, &skbArg, &sockaddrArg, &fileArg, &pathArg, &binprmArg)
+	var sockArg, skbArg, sockaddrArg, fileArg, pathArg, binprmArg, stringArg record.Node
+	walkKeys(arg, []string{"sock_arg", "skb_arg", "sockaddr_arg", "file_arg", "path_arg", "linux_binprm_arg", "string_arg"},
+		&sockArg, &skbArg, &sockaddrArg, &fileArg, &pathArg, &binprmArg, &stringArg)
 	switch {
+	case stringArg.Kind() == record.NodeString:
+		if a.text == nil {
+			a.text = str(stringArg)
+		}
 	case sockArg.Kind() == record.NodeMap || skbArg.Kind() == record.NodeMap:
 		if !a.sock {
 			a.readSocket(orMap(sockArg, skbArg))
@@ -397,7 +404,7 @@ func (a *tetragonArgs) family(fn []byte) family {
 func (m *Mapper) tetragonPolicy(name []byte, ev *tetragonKeys, binary []byte, d *draft) {
 	fn := orElse(str(ev.function), str(ev.event), str(ev.symbol), str(ev.name))
 	a := &ev.args
-	fam := a.family(fn)
+	fam := a.family(syscallName(fn))
 
 	d.setBytes(FieldEventID, violationIDs[fam.kind])
 	d.setBytes(FieldStatus, tetragonStatus(ev))
@@ -406,7 +413,7 @@ func (m *Mapper) tetragonPolicy(name []byte, ev *tetragonKeys, binary []byte, d 
 		a.connection(fam.act(), d)
 	case kindFile:
 		d.setBytes(FieldOperation, fam.act())
-		d.setBytes(FieldPath, a.path)
+		d.setBytes(FieldPath, orElse(a.path, a.text))
 		d.setBytes(FieldFileMode, a.mode)
 	case kindProcess:
 		act := fam.act()
@@ -421,6 +428,20 @@ func (m *Mapper) tetragonPolicy(name []byte, ev *tetragonKeys, binary []byte, d 
 		msg = m.join(" ", name, fn)
 	}
 	d.setBytes(FieldMessage, m.join(": ", str(ev.policy), msg))
+}
+
+// syscallPrefixes are what Tetragon puts before a system call's name in the symbol a kprobe hooks
+// (__x64_sys_openat): the architecture's, then sys_.
+var syscallPrefixes = [...]string{"__x64_", "__arm64_", "__ia32_", "__s390x_", "__riscv_"}
+
+// syscallName is the system call a hooked symbol names (__x64_sys_openat: openat), else the symbol.
+func syscallName(fn []byte) []byte {
+	for _, p := range syscallPrefixes {
+		if rest, ok := bytes.CutPrefix(fn, []byte(p)); ok {
+			return bytes.TrimPrefix(rest, []byte("sys_"))
+		}
+	}
+	return fn
 }
 
 // tetragonStatus is Enforce when the policy's action stopped what it matched, else Audit.
