@@ -13,7 +13,7 @@ type traceeArgs struct {
 	argv                record.Node
 	local, remote, addr record.Node // sockaddr maps
 	trigger             record.Node // the event that triggered a signature
-	triggered           bool        // there is a triggeredBy argument
+	triggered           bool        // there is a triggeredBy (detectedFrom) argument
 	held                uint16      // the uses (as bits) whose argument is held
 }
 
@@ -102,7 +102,7 @@ func traceeArgUse(name []byte) int {
 		return argAddr
 	case "local_addr":
 		return argLocal
-	case "triggeredBy":
+	case "triggeredBy", "detectedFrom": // Tracee 0.24 renamed it
 		return argTrigger
 	}
 	return argNone
