@@ -317,9 +317,9 @@ type tetragonArgs struct {
 	path, mode, saddr, daddr []byte
 	// text is the first string_arg: a system call's path (openat's), taken for a file event
 	// that no file or path argument names
-	text []byte
-	sport, dport             record.Value
-	sock, exec               bool
+	text         []byte
+	sport, dport record.Value
+	sock, exec   bool
 	// sockaddr: the socket is a sockaddr_arg's address, the destination whatever the direction (a
 	// connect's far end, a bind's near one)
 	sockaddr bool
