@@ -81,8 +81,8 @@ func isTetragonEvent(rec *record.Event, f *record.Field) bool {
 // (Body: the embedded event when there is one):
 //   - Tetragon: one of the keys process_exec, process_exit, process_kprobe, process_tracepoint,
 //     process_uprobe, process_lsm, process_usdt holding a map;
-//   - else Falco: an output_fields map (the first of the key, which the mapping reads) together
-//     with rule and priority;
+//   - else Falco: rule and priority, with an output_fields map (the first of the key, which the
+//     mapping reads) or none (json_include_output_fields_property off, Falco 0.41 and later);
 //   - else Tracee: eventName together with hostProcessId.
 //
 // Anything else is a KCS-native record. The keys are told by the slots of the event's fields:
@@ -100,6 +100,9 @@ func Detect(rec *record.Event) Sensor {
 		}
 	}
 	if bodyHas(rec, fpRule, fpRule) && bodyHas(rec, fpPriority, fpPriority) {
+		if !bodyHas(rec, fpOutputFields, fpOutputFields) {
+			return SensorFalco // Falco 0.41 and later can leave output_fields out
+		}
 		outputFields := len(kcsNames) + fpOutputFields // its slot, compared without a call per field
 		for i := range body {
 			if rec.Slot(kcsKeys, &body[i]) == outputFields {

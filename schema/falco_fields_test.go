@@ -30,3 +30,13 @@ func TestFalcoOutputFieldsGivenTwiceAtTheTop(t *testing.T) {
 	second := `{"rule":"r","priority":"Warning","output":"o","output_fields":"x","output_fields":` + fields + `}`
 	assert.Equal(t, head+"UNKNOWN|Unknown event|5|", cefLine(t, &Mapper{}, map[string]any{"log": second}))
 }
+
+// Falco 0.41 and later leave output_fields out with json_include_output_fields_property off
+// (falco userspace/engine/formats.cpp; falco.yaml suggests it to cut the volume): such an alert is
+// still Falco's, mapped from what it has.
+func TestFalcoAlertWithoutOutputFields(t *testing.T) {
+	alert := `{"hostname":"worker-2","output":"2026-03-12T09:40:51.100200300+0000: Notice A shell was spawned | user=root","priority":"Notice","rule":"Terminal shell in container","source":"syscall","tags":["T1059"],"time":"2026-03-12T09:40:51.100200300Z"}`
+	assert.Equal(t, SensorFalco, Detect(decodeBody(t, alert)))
+	assert.Equal(t, head+"FPM-001|Process policy violation|5|cs2=worker-2 cs2Label=Node name outcome=Audit msg=Terminal shell in container: A shell was spawned | user\\=root",
+		cefLine(t, &Mapper{}, alert))
+}
