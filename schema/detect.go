@@ -100,17 +100,14 @@ func Detect(rec *record.Event) Sensor {
 		}
 	}
 	if bodyHas(rec, fpRule, fpRule) && bodyHas(rec, fpPriority, fpPriority) {
-		if !bodyHas(rec, fpOutputFields, fpOutputFields) {
-			return SensorFalco // Falco 0.41 and later can leave output_fields out
-		}
 		outputFields := len(kcsNames) + fpOutputFields // its slot, compared without a call per field
-		for i := range body {
-			if rec.Slot(kcsKeys, &body[i]) == outputFields {
-				if body[i].Raw.Kind() == record.NodeMap {
-					return SensorFalco
-				}
-				break
-			}
+		i := 0
+		for i < len(body) && rec.Slot(kcsKeys, &body[i]) != outputFields {
+			i++
+		}
+		// none: Falco 0.41 and later can leave output_fields out
+		if i == len(body) || body[i].Raw.Kind() == record.NodeMap {
+			return SensorFalco
 		}
 	}
 	if bodyHas(rec, fpEventName, fpEventName) && bodyHas(rec, fpHostProcessID, fpHostProcessID) {

@@ -436,6 +436,9 @@ var syscallPrefixes = [...]string{"__x64_", "__arm64_", "__ia32_", "__s390x_", "
 
 // syscallName is the system call a hooked symbol names (__x64_sys_openat: openat), else the symbol.
 func syscallName(fn []byte) []byte {
+	if len(fn) < 2 || fn[0] != '_' || fn[1] != '_' {
+		return fn // the usual symbol, told without a look at each prefix
+	}
 	for _, p := range syscallPrefixes {
 		if rest, ok := bytes.CutPrefix(fn, []byte(p)); ok {
 			return bytes.TrimPrefix(rest, []byte("sys_"))
