@@ -300,6 +300,17 @@ func TestInstanceIndexesStartAtZeroInEachGeneration(t *testing.T) {
 	assert.Equal(t, 0, r.nextIndex())
 }
 
+// Two outputs of one configuration with one Integration are told at start (their log lines and
+// metrics would be one); a hot reload's new configuration may take the names again.
+func TestAnIntegrationNameIsClaimedOncePerGeneration(t *testing.T) {
+	r := &registry{byCtx: map[uint64]*instance{}}
+	assert.False(t, r.claim("soc"))
+	assert.False(t, r.claim("ir"))
+	assert.True(t, r.claim("soc"), "a second output named soc")
+	r.newGeneration()
+	assert.False(t, r.claim("soc"), "the reloaded configuration's soc")
+}
+
 // README "Bounded time": "a SIEM must take at least 1 MiB per Write_Timeout" for a flush to get
 // through, counted in the bytes the flush writes: small records make lines 3 to 6 times their
 // msgpack size, so a budget counted in the chunk's bytes cut a steady SIEM above that rate short.

@@ -8,15 +8,30 @@ type registry struct {
 	mu    sync.Mutex
 	next  uint64 // context ids, never reused, never 0 (a NULL context)
 	index int    // instances started in this configuration generation
-	byCtx map[uint64]*instance
+	// integrations are the Integration names of this configuration generation's instances
+	integrations map[string]bool
+	byCtx        map[uint64]*instance
 }
 
 var instances = &registry{byCtx: map[uint64]*instance{}}
 
 func (r *registry) newGeneration() {
 	r.mu.Lock()
-	r.index = 0
+	r.index, r.integrations = 0, nil
 	r.mu.Unlock()
+}
+
+// claim takes an Integration name for an instance of this configuration generation, and reports
+// whether another instance of it has the name already.
+func (r *registry) claim(integration string) (taken bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.integrations == nil {
+		r.integrations = map[string]bool{}
+	}
+	taken = r.integrations[integration]
+	r.integrations[integration] = true
+	return taken
 }
 
 // nextIndex numbers instances as Fluent Bit names them (siem_cef.0, siem_cef.1, …).

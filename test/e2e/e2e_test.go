@@ -160,9 +160,11 @@ unregister
 		opened, closed := r.Conns()
 		assert.Equal(t, opened, closed, "%s: every connection of the old instances is closed", name)
 	}
-	// After the reload the instances are numbered from 0 again, as Fluent Bit names them.
+	// After the reload the instances are numbered from 0 again, as Fluent Bit names them, and their
+	// names are not taken for the old configuration's.
 	assert.Contains(t, run.log, "[siem_cef:siem_cef.0] started: Integration=siem_cef.0 Address="+b.Addr)
 	assert.Contains(t, run.log, "[siem_cef:siem_cef.1] started: Integration=siem_cef.1 Address="+c.Addr)
+	assert.NotContains(t, run.log, "another siem_cef output has this Integration")
 
 	stops := stoppedLine.FindAllStringSubmatch(run.log, -1)
 	require.Len(t, stops, 4, run.log)
@@ -170,6 +172,15 @@ unregister
 	assert.Equal(t, "0", stops[1][2], "no instance left after the first reload")
 	assert.Equal(t, "0", stops[3][2], "no instance left after the second reload")
 	assert.LessOrEqual(t, goroutines(3), goroutines(1), "no goroutine of the old instances is left")
+}
+
+// Two outputs with one Integration start, and the second says so: their log lines and their metrics
+// would be one.
+func TestAnIntegrationGivenTwiceIsWarnedOfAtStart(t *testing.T) {
+	a := tcpReceiver(t)
+	run := runHost(t, fmt.Sprintf("register\ninstance a Address=%[1]s Startup_Check=off Integration=soc\ninstance b Address=%[1]s Startup_Check=off Integration=soc\nexit a\nexit b\n", a.Addr))
+	assert.Equal(t, []string{"register rc=0 name=siem_cef", "init a rc=1", "init b rc=1", "exit a rc=1", "exit b rc=1"}, run.results)
+	assert.Equal(t, 1, strings.Count(run.log, "[siem_cef:soc] another siem_cef output has this Integration"), run.log)
 }
 
 func TestInvalidConfigurationRefusesToStart(t *testing.T) {
