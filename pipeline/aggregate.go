@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"hash/maphash"
 	"time"
 
@@ -95,6 +96,14 @@ func (a *aggregator) add(ev *product.Event, offset int) {
 		a.keys = append(a.keys, a.key...)
 		a.table[at] = int32(len(a.groups))
 	}
+}
+
+// full says which bound left an event out of the groups.
+func (a *aggregator) full() string {
+	if len(a.groups) >= maxAggregates {
+		return fmt.Sprintf("more than %d different runtime events in this chunk; the others are sent one by one", maxAggregates)
+	}
+	return fmt.Sprintf("the different runtime events of this chunk hold more than %d bytes of values; the others are sent one by one", maxKeyBytes)
 }
 
 // group is the event's group, nil when the table had no room for it.

@@ -195,6 +195,26 @@ func decoded(t testing.TB, line string) *cef.Message {
 	return m
 }
 
+// Past 1 MiB of the different events' values (maxKeyBytes) in a chunk, the others are sent one by
+// one too, and the warning names that bound: 50 events of seven 4,000-character values each.
+func TestAggregateBoundsTheValuesOfTheDifferentEvents(t *testing.T) {
+	var records []map[string]any
+	for i := range 50 {
+		r := processEvent()
+		for _, f := range []string{"cluster", "namespace", "pod", "container", "node", "node_ip", "command"} {
+			r[f] = fmt.Sprint(i) + strings.Repeat("v", 4000)
+		}
+		records = append(records, r)
+	}
+	p := New(loadConfig(t, map[string]string{"Aggregate": "1h", "Max_Message_Size": "1048576"}))
+	var warnings []string
+	st, err := p.Run(chunkOf(t, 0, records...), func([]byte) error { return nil }, func(w string) { warnings = append(warnings, w) })
+	require.NoError(t, err)
+	assert.Equal(t, 50, st.Emitted)
+	assert.Positive(t, st.Unaggregated)
+	assert.Equal(t, []string{"the different runtime events of this chunk hold more than 1048576 bytes of values; the others are sent one by one"}, warnings)
+}
+
 // Past maxAggregates different events in a chunk, the others are sent one by one, counted, with
 // one warning; the groups already made go on counting.
 func TestAggregateBoundsTheDifferentEvents(t *testing.T) {

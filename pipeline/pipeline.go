@@ -195,7 +195,7 @@ func (p *Pipeline) aggregate(st *Stats, warn func(string)) (n int, start, end in
 	switch g := p.agg.group(&p.ev); {
 	case g == nil:
 		if st.Unaggregated++; st.Unaggregated == 1 && p.wants(st) {
-			warn(fmt.Sprintf("more than %d different runtime events in this chunk; the others are sent one by one", maxAggregates))
+			warn(p.agg.full())
 		}
 	case g.first != p.rec.Offset:
 		return 0, 0, 0, true
