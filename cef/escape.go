@@ -152,7 +152,7 @@ func keptStart(v []byte, max, cut int) []byte {
 	case cut == 0:
 		return trimCut(v, max)
 	}
-	return bytes.TrimRightFunc(bytes.TrimFunc(v, isBlank)[:cut], isBlank)
+	return bytes.TrimRightFunc(TrimBlanks(v)[:cut], isBlank)
 }
 
 // appendHeaderField appends a CEF header field of at most max characters.
@@ -340,7 +340,7 @@ func trimCut(v []byte, max int) []byte {
 	if whole(v, max) {
 		return v
 	}
-	return bytes.TrimRightFunc(cutChars(bytes.TrimFunc(v, isBlank), max), isBlank)
+	return bytes.TrimRightFunc(cutChars(TrimBlanks(v), max), isBlank)
 }
 
 // whole: trimCut keeps all of v, the usual value, with nothing to trim (its ends are printable
@@ -356,7 +356,12 @@ func isBlank(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) ||
 
 // TrimBlanks is v as the message carries it, before a cut: without the blanks (whitespace, control
 // characters, the characters written as a space) at either end, which parsers do not keep reliably.
-func TrimBlanks(v []byte) []byte { return bytes.TrimFunc(v, isBlank) }
+func TrimBlanks(v []byte) []byte {
+	if len(v) == 0 || printableASCII(v[0]) && printableASCII(v[len(v)-1]) {
+		return v // none, or the usual value: nothing to trim, told without a look at each character
+	}
+	return bytes.TrimFunc(v, isBlank)
+}
 
 // cutChars keeps the first max characters of v; an invalid byte counts as one (it becomes U+FFFD).
 func cutChars(v []byte, max int) []byte {

@@ -134,7 +134,7 @@ func (f *fitter) collect(ev *Event) (overheads int) {
 		if fd.Kind >= Number {
 			continue
 		}
-		v := bytes.TrimFunc(fd.Value, isBlank)
+		v := TrimBlanks(fd.Value)
 		if fd.Kind == Address && len(v) <= maxAddressLen {
 			continue // whole: a cut address is another address or none
 		}

@@ -35,7 +35,7 @@ var outcomeWords = []struct {
 // ClassifyOutcome reads a status as the product (docs/events.md) and the sensors write it, in any
 // case, trimmed as the message carries it: the SIEM sees the status the severity was computed from.
 func ClassifyOutcome(status []byte) Outcome {
-	if status = Text(status); len(status) == 0 {
+	if status = cef.TrimBlanks(status); len(status) == 0 {
 		return OutcomeOther
 	}
 	for _, w := range outcomeWords {
@@ -46,19 +46,8 @@ func ClassifyOutcome(status []byte) Outcome {
 	return OutcomeOther
 }
 
-// Text is a string value as the message carries it, before a cut (cef.TrimBlanks): empty for a
-// value of blanks alone, which the message leaves out.
-func Text(v []byte) []byte {
-	if len(v) == 0 || printable(v[0]) && printable(v[len(v)-1]) {
-		return v // none, or the usual value, with nothing to trim: told without the call
-	}
-	return cef.TrimBlanks(v)
-}
-
-func printable(c byte) bool { return c > ' ' && c < 0x7f }
-
 // Blank reports a string value the message leaves out: empty, or blanks alone.
-func Blank(v []byte) bool { return len(Text(v)) == 0 }
+func Blank(v []byte) bool { return len(cef.TrimBlanks(v)) == 0 }
 
 // foldsTo is bytes.EqualFold for s as long as word, a word of lower-case ASCII letters: such an s
 // that folds to it is ASCII (the letters' other folds, K and ſ, are longer), and a byte folds to a
