@@ -79,6 +79,9 @@ func (a *aggregator) reset() {
 		a.keys = nil
 	}
 	clear(a.key) // the last event's key: a copy of its values
+	if cap(a.key) > keptKeyBytes {
+		a.key = nil // a hostile event's values can make it hundreds of KiB
+	}
 }
 
 // add counts an event in its group, making the group when there is room for it.
