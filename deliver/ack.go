@@ -1,7 +1,6 @@
 package deliver
 
 import (
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -28,10 +27,7 @@ const (
 // deadline (zero: none). Linux tells no waiter when a socket's send queue empties, so it looks at
 // the queue, less often the longer it waits.
 func awaitAcknowledged(conn net.Conn, timeout time.Duration, deadline time.Time) error {
-	if tc, ok := conn.(*tls.Conn); ok {
-		conn = tc.NetConn()
-	}
-	sc, ok := conn.(syscall.Conn)
+	sc, ok := socket(conn).(syscall.Conn)
 	if !ok {
 		return nil // not a socket (a test's pipe): nothing to ask
 	}

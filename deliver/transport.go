@@ -270,12 +270,8 @@ func (t *Stream) connect() error {
 // close_notify; a short read tells which. (A read with an expired deadline would not do: Go returns
 // the time-out without asking the kernel.)
 func peerClosed(conn net.Conn, silent bool) bool {
-	raw := conn
 	tc, isTLS := conn.(*tls.Conn)
-	if isTLS {
-		raw = tc.NetConn()
-	}
-	sc, ok := raw.(syscall.Conn)
+	sc, ok := socket(conn).(syscall.Conn)
 	if !ok {
 		return false
 	}
@@ -321,11 +317,14 @@ func (t *Stream) hangUp() {
 // abort closes conn without a TLS close_notify: crypto/tls writes it under a 5 s deadline of its
 // own, past the flush's, into the full send queue of a SIEM that stopped reading; a connection
 // that failed owes the SIEM none.
-func abort(conn net.Conn) {
+func abort(conn net.Conn) { socket(conn).Close() }
+
+// socket is the TCP connection under conn: conn itself, or the one a TLS connection runs over.
+func socket(conn net.Conn) net.Conn {
 	if tc, ok := conn.(*tls.Conn); ok {
-		conn = tc.NetConn()
+		return tc.NetConn()
 	}
-	conn.Close()
+	return conn
 }
 
 // Close closes the connection.
