@@ -57,45 +57,13 @@ func (o *testConnOpts) run(inv *invocation) int {
 		return inv.usageError("give one configuration file, or --address ADDR")
 	}
 
-	var outs []siemOutput
-	if o.address != "" {
-		props := map[string]string{"Address": o.address, "Protocol": o.protocol}
-		g := config.GetterFunc(func(k string) string { return props[k] })
-		cfg, err := config.Load(g, pluginName+".0")
-		if err != nil {
-			for _, line := range strings.Split(err.Error(), "\n") {
-				inv.logf("%s", line)
-			}
-			printCommandUsage(inv.stderr, inv.cmd)
-			return exitUsage
-		}
-		outs = []siemOutput{{name: cfg.Integration, cfg: cfg}}
-	} else {
-		loaded, code := inv.outputs(inv.args[0], nil)
-		if code != exitOK {
-			return code
-		}
-		outs = loaded
+	outs, code := o.outputs(inv)
+	if code != exitOK {
+		return code
 	}
-
-	// Every SIEM at once: the slowest bounds the wait, not the sum.
-	probes := make([][]deliver.Probe, len(outs))
-	var wg sync.WaitGroup
-	for i := range outs {
-		cfg := outs[i].cfg
-		if cfg == nil {
-			continue
-		}
-		timeout := o.timeout
-		if timeout == 0 {
-			timeout = cfg.ConnectTimeout
-		}
-		wg.Go(func() { probes[i] = deliver.TestConnections(&cfg.Settings, timeout) })
-	}
-	wg.Wait()
+	probes := o.probe(outs)
 
 	w := bufio.NewWriter(inv.stdout)
-	code := exitOK
 	for i := range outs {
 		if outs[i].cfg == nil {
 			outs[i].printInvalid(w)
@@ -113,4 +81,42 @@ func (o *testConnOpts) run(inv *invocation) int {
 		return inv.fail("writing the output: %v", err)
 	}
 	return code
+}
+
+// outputs is the SIEM named by --address, or every siem_cef output of the configuration file.
+func (o *testConnOpts) outputs(inv *invocation) ([]siemOutput, int) {
+	if o.address == "" {
+		return inv.outputs(inv.args[0], nil)
+	}
+	props := map[string]string{"Address": o.address, "Protocol": o.protocol}
+	g := config.GetterFunc(func(k string) string { return props[k] })
+	cfg, err := config.Load(g, pluginName+".0")
+	if err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			inv.logf("%s", line)
+		}
+		printCommandUsage(inv.stderr, inv.cmd)
+		return nil, exitUsage
+	}
+	return []siemOutput{{name: cfg.Integration, cfg: cfg}}, exitOK
+}
+
+// probe tests every address of every valid output at once: the slowest bounds the wait, not the
+// sum. An invalid output gets no probes.
+func (o *testConnOpts) probe(outs []siemOutput) [][]deliver.Probe {
+	probes := make([][]deliver.Probe, len(outs))
+	var wg sync.WaitGroup
+	for i := range outs {
+		cfg := outs[i].cfg
+		if cfg == nil {
+			continue
+		}
+		timeout := o.timeout
+		if timeout == 0 {
+			timeout = cfg.ConnectTimeout
+		}
+		wg.Go(func() { probes[i] = deliver.TestConnections(&cfg.Settings, timeout) })
+	}
+	wg.Wait()
+	return probes
 }
