@@ -109,9 +109,11 @@ func TestMappingByExample(t *testing.T) {
 		{"three spellings of the same fields",
 			`{"event_id":"PM-001","destinationProcessId":10,"spid":9,"deviceCustomString1":"c1","cs2":"n1","namespace":"ns","eventOutcome":"Audit"}`,
 			head + "PM-001|Process management|7|dpid=10 spid=9 cs1=c1 cs1Label=Cluster name cs2=n1 cs2Label=Node name cs3=ns cs3Label=Namespace outcome=Audit"},
-		// (the chunk writer sorts keys, so dpid comes before pid in the record)
 		{"the first spelling in the record wins",
 			`{"event_id":"PM-001","pid":1,"dpid":2}`,
+			head + "PM-001|Process management|3|dpid=1"},
+		{"the first spelling in the record wins, whichever it is",
+			`{"event_id":"PM-001","dpid":2,"pid":1}`,
 			head + "PM-001|Process management|3|dpid=2"},
 		{"IPv6 addresses go to c6a2 and c6a3 with labels",
 			`{"event_id":"NT-001","src_ip":"2001:db8::17","dst_ip":"2001:db8::1","operation":"egress"}`,
@@ -172,7 +174,7 @@ func TestMappingByExample(t *testing.T) {
 			head + "API-001|API|10|"},
 		{"numbers, booleans and nested values",
 			`{"event_id":"ZZ-1","pid":-3,"euid":1.5,"new_pid":7.0,"cs1":true,"message":{"b":[1,"x\"y"],"a":null}}`,
-			head + `ZZ-1|Unknown event|5|dpid=-3 duid=1.5 cn1=7 cn1Label=New PID cs1=true cs1Label=Cluster name msg={"a":null,"b":[1,"x\\"y"]}`}, // JSON's \ escaped for CEF
+			head + `ZZ-1|Unknown event|5|dpid=-3 duid=1.5 cn1=7 cn1Label=New PID cs1=true cs1Label=Cluster name msg={"b":[1,"x\\"y"],"a":null}`}, // JSON's \ escaped for CEF; the map's keys in the record's order
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -184,3 +184,13 @@ func TestRenderAppliesVolumeControl(t *testing.T) {
 		"<166>Feb 18 10:07:28 "+hdr+"ADM-001|Administration|3|suser=alice outcome=Success\n", stdout)
 	assert.Equal(t, "siem_cef.0: 4 sent (0 shortened), 0 filtered out, 0 skipped, 0 too large, 4 aggregated, 2 held back by the rate ceiling\n", stderr)
 }
+
+// When a record has a field under two spellings, the first in the record wins (docs/events.md §6):
+// render reads each line's keys in their order, as the plugin gets them from Fluent Bit, and prints
+// the line the plugin would send.
+func TestRenderKeepsTheRecordsKeyOrder(t *testing.T) {
+	const rec = `{"event_id":"ADM-1","suser":"bob","sourceUserName":"carl"}` + "\n"
+	code, stdout, stderr := runCmd(t, rec, "render", "--set", "Hostname=h", "-")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, "<166>Feb 18 10:07:28 h CEF:0|Kaspersky|Kaspersky Container Security|2.0|ADM-1|Administration|3|suser=bob\n", stdout)
+}
