@@ -224,8 +224,8 @@ func TestLoad(t *testing.T) {
 		{property: "Set.src_ip", value: "fe80::1%eth0", edit: func(c *Config) {
 			c.Assign = []schema.Assignment{{Field: schema.FieldSrcIP, Value: "fe80::1%eth0"}}
 		}},
-		{property: "Set.src_ip", value: "fe80::1%eth 0", hint: "use an IPv4 or IPv6 address (an IPv6 zone of printable ASCII)"},
-		{property: "Set.dst_ip", value: "fe80::1%ethé", hint: "use an IPv4 or IPv6 address (an IPv6 zone of printable ASCII)"},
+		{property: "Set.src_ip", value: "fe80::1%eth 0", hint: "use an IPv4 or IPv6 address (an IPv6 zone of at most 15 printable ASCII characters)"},
+		{property: "Set.dst_ip", value: "fe80::1%ethé", hint: "use an IPv4 or IPv6 address (an IPv6 zone of at most 15 printable ASCII characters)"},
 		{property: "Set.severity", value: "urgent", hint: "use a severity 0-10 or one of Unknown, Low, Medium, High, Very-High"},
 		{property: "Set.dst_port", value: "65536", hint: "use a port number 0-65535"},
 		{property: "Set.event_id", value: "FPM 001", hint: "use an event ID of letters, digits"},

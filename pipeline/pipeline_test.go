@@ -300,6 +300,25 @@ func TestDecimalStringNumbersAreNotCutToFit(t *testing.T) {
 	}
 }
 
+// An address is never cut, whatever Max_Message_Size (docs/cef-and-syslog.md, Shortening): one
+// longer than any real address, here by its IPv6 zone, is left out, with a field problem, where
+// cutting it to its key's 1,023 characters would send another.
+func TestAnAddressLongerThanAnyIsLeftOutNotCut(t *testing.T) {
+	r := map[string]any{"event_id": "NT-001", "src_ip": "fe80::1%" + strings.Repeat("e", 2000), "message": "m"}
+	for _, size := range []string{"480", "8096"} {
+		var warnings []string
+		p := New(loadConfig(t, map[string]string{"Max_Message_Size": size}))
+		var lines []string
+		_, err := p.Run(chunkOf(t, time.Second, r), func(m []byte) error { lines = append(lines, string(m)); return nil },
+			func(w string) { warnings = append(warnings, w) })
+		require.NoError(t, err)
+		require.Len(t, lines, 1)
+		assert.True(t, strings.HasSuffix(lines[0], "|NT-001|Networking|3|msg=m"), "Max_Message_Size %s: %s", size, lines[0])
+		require.Len(t, warnings, 1)
+		assert.Contains(t, warnings[0], "field src_ip: not an IPv4 or IPv6 address; left out")
+	}
+}
+
 // The values an event of another integration cannot use are that integration's to report: a
 // filtered event adds no field problem and no warning (README, Metrics: field_problems counts values
 // in events that were sent).
