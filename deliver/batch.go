@@ -32,7 +32,12 @@ type Batch struct {
 	// again. Send adds to it, Reset clears it. Only a Send that returned nil makes them final: after
 	// an error the chunk is sent again, and refused again.
 	Rejected int
-	ends     []int
+	// PeerClosed reports that the Send found the connection closed by the SIEM since the last flush,
+	// which had left nothing unacknowledged, and replaced it. A SIEM's restart or idle time-out does
+	// that; so does one that cannot read the Framing, after each flush: what it was sent is lost,
+	// though its host acknowledged it. Reset clears it.
+	PeerClosed bool
+	ends       []int
 	starts   []int // where each message's payload starts, after any length prefix
 }
 
@@ -40,6 +45,7 @@ type Batch struct {
 func (b *Batch) Reset() {
 	b.Buf = b.Buf[:0]
 	b.Rejected = 0
+	b.PeerClosed = false
 	b.ends = b.ends[:0]
 	b.starts = b.starts[:0]
 }

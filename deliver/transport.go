@@ -133,9 +133,11 @@ func (t *Stream) Connected() string {
 func (t *Stream) Send(b *Batch) error {
 	t.deadline = b.Deadline
 	for attempt := 0; ; attempt++ {
-		if err := t.connect(); err != nil {
+		closed, err := t.connect()
+		if err != nil {
 			return err
 		}
+		b.PeerClosed = b.PeerClosed || closed
 		n, err := write(t.conn, b.Buf, t.opt.WriteTimeout, b.Deadline)
 		t.unconfirmed = t.unconfirmed || n > 0
 		if err == nil {
@@ -240,27 +242,28 @@ var errUnconfirmedClose = errors.New("the SIEM closed the connection before ackn
 
 // connect dials when there is no connection, when the peer has closed the one there is (writing into
 // it would succeed locally and lose the data), or when a preferred address has served its hold-down
-// and the connection holds nothing unconfirmed.
-func (t *Stream) connect() error {
+// and the connection holds nothing unconfirmed. closed reports a connection the peer had closed.
+func (t *Stream) connect() (closed bool, err error) {
 	if t.conn != nil && peerClosed(t.conn, false) {
 		lost := t.unconfirmed
 		t.drop()
 		if lost {
-			return t.err("write", errUnconfirmedClose)
+			return true, t.err("write", errUnconfirmedClose)
 		}
+		closed = true
 	}
 	if t.conn != nil && !t.unconfirmed && t.ends.betterDue() {
 		t.hangUp()
 	}
 	if t.conn != nil {
-		return nil
+		return closed, nil
 	}
 	conn, err := t.ends.dial(t.deadline)
 	if err != nil {
-		return t.err("connect", err)
+		return closed, t.err("connect", err)
 	}
 	t.conn = conn
-	return nil
+	return closed, nil
 }
 
 // peerClosed peeks at the socket without waiting: EOF or a reset means the SIEM has gone since the

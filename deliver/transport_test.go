@@ -101,14 +101,20 @@ func TestTCPReconnectsWhenTheSIEMClosedTheConnection(t *testing.T) {
 	ln, lines, conns := tcpReceiver(t)
 	tr := NewStream(opts(ln.Addr().String()))
 	defer tr.Close()
-	require.NoError(t, tr.Send(batchOf(FramingNewline, "first")))
+	first := batchOf(FramingNewline, "first")
+	require.NoError(t, tr.Send(first))
 	require.NoError(t, tr.Confirm(time.Time{}), "the flush ends")
 	assert.Equal(t, []string{"first"}, receive(t, lines, 1))
+	assert.False(t, first.PeerClosed, "a first connection replaced none")
 	(<-conns).Close() // the SIEM restarts
 	time.Sleep(50 * time.Millisecond)
-	require.NoError(t, tr.Send(batchOf(FramingNewline, "second", "third")))
+	next := batchOf(FramingNewline, "second", "third")
+	require.NoError(t, tr.Send(next))
 	assert.Equal(t, []string{"second", "third"}, receive(t, lines, 2))
 	assert.Len(t, conns, 1, "a second connection replaced the closed one")
+	assert.True(t, next.PeerClosed, "the Send tells that it replaced a connection the SIEM closed")
+	next.Reset()
+	assert.False(t, next.PeerClosed)
 }
 
 func TestTCPConnectFailureIsAnError(t *testing.T) {

@@ -343,3 +343,28 @@ func TestASteadySIEMAboveTheMinimumRateGetsAChunkOfSmallRecords(t *testing.T) {
 	}
 	assert.Equal(t, flbOK, in.Flush(chunk), in.log.(*fakeLog).text())
 }
+
+// A SIEM that closes the connection after each flush it acknowledged (a receiver that cannot read
+// the framing does so, and what it was sent is lost) is told in the log at each reconnection: the
+// flush itself cannot tell.
+func TestAReconnectionToASIEMThatClosedTheConnectionIsLogged(t *testing.T) {
+	chunk, n := fixtureChunk(t)
+	lines := make(chan string, 2*n)
+	addr := loopback.Start(t, func(c net.Conn) {
+		defer c.Close()
+		sc := bufio.NewScanner(c)
+		for i := 0; i < n && sc.Scan(); i++ {
+			lines <- sc.Text()
+		}
+	})
+	log := &fakeLog{}
+	in := newInstance(testConfig(t, addr, "tcp"), log, noMetrics{})
+	defer in.Close()
+	require.Equal(t, flbOK, in.Flush(chunk))
+	collect(t, lines, n)
+	assert.NotContains(t, log.text(), "had closed the connection")
+	time.Sleep(50 * time.Millisecond) // the receiver's close reaches this host
+	require.Equal(t, flbOK, in.Flush(chunk))
+	collect(t, lines, n)
+	assert.Contains(t, log.text(), addr+" had closed the connection since the last flush; reconnected (a SIEM that does so after every flush cannot read this Framing")
+}
