@@ -77,6 +77,9 @@ func checkNodeConfig(t *testing.T, c config) []section {
 		assert.Equal(t, "filesystem", in.get("storage.type"), "%s: storage.type filesystem", in)
 		if db := in.get("DB"); db != "" {
 			assert.Equal(t, storagePath, path.Dir(db), "%s: the tail database is kept with the buffer", in)
+			// A file the database does not know, at the first start or created while Fluent Bit was
+			// down, is read from its start: by default tail starts at its end.
+			assert.True(t, strings.EqualFold(in.get("Read_From_Head"), "on"), "%s: Read_From_Head On", in)
 		}
 		if strings.EqualFold(in.get("Name"), "forward") {
 			assert.Equal(t, forwardPort, in.get("Port"))

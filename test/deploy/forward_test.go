@@ -206,6 +206,10 @@ func TestHelmClosed(t *testing.T) {
 	got := map[string][]string{}
 	admitted(t, list(v, "networkPolicy", "ingress", "from"), []string{str(v, "service", "port")}, got)
 	assert.Equal(t, map[string][]string{monitoringNamespace: {httpPort}}, got)
+	// networkpolicy.yaml is applied beside the chart's NetworkPolicy: under its name, it would
+	// replace it, and the next helm upgrade would put the chart's back, shutting the forward port.
+	np, _ := k8sNetworkPolicy(t, k8sObjects(t))
+	assert.NotEqual(t, str(v, "fullnameOverride"), str(np, "metadata", "name"), "the chart's NetworkPolicy is named after the release's full name")
 	assert.Equal(t, "ClusterIP", str(v, "service", "type"))
 	assert.Equal(t, "Local", str(v, "service", "internalTrafficPolicy"))
 

@@ -176,6 +176,9 @@ func checkNodeDeployment(t *testing.T, c config, ctr, pod any) {
 		assert.Contains(t, []string{"http", httpPort}, str(ctr, probe, "httpGet", "port"), probe)
 	}
 
+	// On every node, the tainted ones too: the Service sends each sender to its own node's pod only.
+	assert.Contains(t, list(pod, "tolerations"), map[string]any{"operator": "Exists"}, "a pod on every node, whatever its taints")
+
 	checkResources(t, at(ctr, "resources"))
 	checkBuffer(t, c, list(ctr, "volumeMounts"), list(pod, "volumes"))
 	checkForwardSecrets(t, c, ctr, pod)
@@ -304,7 +307,7 @@ func TestHelmValues(t *testing.T) {
 		"ports":          append([]any{map[string]any{"name": "http", "containerPort": at(v, "metricsPort")}}, list(v, "extraPorts")...),
 		"volumeMounts":   append([]any{map[string]any{"name": "config", "mountPath": k8sConfigDir}}, list(v, "daemonSetVolumeMounts")...),
 	}
-	pod := map[string]any{"volumes": list(v, "daemonSetVolumes")}
+	pod := map[string]any{"volumes": list(v, "daemonSetVolumes"), "tolerations": at(v, "tolerations")}
 	checkNodeDeployment(t, c, ctr, pod)
 	checkWithProjectTools(t, text.String(), "fluent-bit.conf", map[string]string{"NODE_NAME": "node-7", "NODE_IP": "10.0.0.7"})
 
