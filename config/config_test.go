@@ -172,6 +172,11 @@ func TestLoad(t *testing.T) {
 		{property: "Severity", value: "PMM=5", hint: `"PMM" is not a type prefix (ADM CVE`},
 		{property: "Severity", value: "PM=11", hint: "SEVERITY is 0-10"},
 		{property: "Severity", value: "PM=urgent", hint: "SEVERITY is 0-10"},
+		{property: "Severity", value: "PM=99999999999999999999", hint: "SEVERITY is 0-10"}, // past int64: not clamped
+		{property: "Severity", value: "PM=-99999999999999999999", hint: "SEVERITY is 0-10"},
+		{property: "Severity", value: "PM=+7", edit: func(c *Config) {
+			c.Severity = product.Overrides{{Match: "PM", Outcome: product.OutcomeAny, Severity: 7}}
+		}},
 		{property: "Severity", value: "PM/blocked=9", hint: "OUTCOME is success, error, audit, enforce, other or *"},
 		{property: "Severity", value: "PM 9", hint: "MATCH[/OUTCOME]=SEVERITY"},
 		{property: "Severity", value: "PM=9, PM=3", hint: "each MATCH/OUTCOME once (PM is repeated)"},
@@ -227,6 +232,12 @@ func TestLoad(t *testing.T) {
 		{property: "Set.src_ip", value: "fe80::1%eth 0", hint: "use an IPv4 or IPv6 address (an IPv6 zone of at most 15 printable ASCII characters)"},
 		{property: "Set.dst_ip", value: "fe80::1%ethé", hint: "use an IPv4 or IPv6 address (an IPv6 zone of at most 15 printable ASCII characters)"},
 		{property: "Set.severity", value: "urgent", hint: "use a severity 0-10 or one of Unknown, Low, Medium, High, Very-High"},
+		{property: "Set.severity", value: "11", hint: "use a severity 0-10 or one of"}, // a record's is clamped; a setting is refused
+		{property: "Set.severity", value: "-1", hint: "use a severity 0-10 or one of"},
+		{property: "Set.severity", value: "99999999999999999999", hint: "use a severity 0-10 or one of"},
+		{property: "Set.severity", value: " 10 ", edit: func(c *Config) {
+			c.Assign = []schema.Assignment{{Field: schema.FieldSeverity, Value: "10"}}
+		}},
 		{property: "Set.dst_port", value: "65536", hint: "use a port number 0-65535"},
 		{property: "Set.event_id", value: "FPM 001", hint: "use an event ID of letters, digits"},
 		{property: "Set.cluster", value: "prod\teu", hint: "use text without control characters"},

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/kcs-siem/siem-cef/product"
-	"github.com/kcs-siem/siem-cef/record"
 )
 
 // severityAccepts is what a bad Severity value is told.
@@ -57,8 +56,8 @@ func parseSeverity(v string) (product.Overrides, error) {
 				return bad()
 			}
 		}
-		severity, ok := product.ParseSeverity(record.String([]byte(value)))
-		if n, isInt := record.String([]byte(value)).AsInt(); !ok || isInt && (n < 0 || n > 10) {
+		severity, ok := product.ParseSeveritySetting(value)
+		if !ok {
 			return bad()
 		}
 		o.Severity = severity

@@ -76,7 +76,7 @@ func (f *Filter) Allows(ev *product.Event) bool {
 	if f.allCategories {
 		return true
 	}
-	if len(ev.Category) > 0 { // the record's own category wins over the table
+	if !product.Blank(ev.Category) { // the record's own category wins over the table; blanks alone are none
 		// A record may spell a category its own way: "cicd", "ci/cd".
 		return f.categories[string(ev.Category)] || f.folded[CategoryKey(string(ev.Category))]
 	}

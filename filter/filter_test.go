@@ -108,3 +108,13 @@ func TestRecordCategoryWithBlanksAroundIt(t *testing.T) {
 	ev := &product.Event{Type: product.UnknownType, Category: []byte("\tci-cd\r\n")}
 	assert.True(t, f.Allows(ev))
 }
+
+// A record's category of blanks alone is none, as an empty one is: the type's category decides.
+func TestRecordCategoryOfBlanksAloneIsNone(t *testing.T) {
+	f := filter.New(filter.Selection{Categories: []string{"Administration"}})
+	adm, _ := product.TypeByPrefix("ADM")
+	for _, cat := range []string{"", " ", "\t\r\n"} {
+		assert.True(t, f.Allows(&product.Event{Type: adm, Category: []byte(cat)}), "%q", cat)
+	}
+	assert.False(t, f.Allows(&product.Event{Type: adm, Category: []byte(" CI/CD ")}), "the record's own category wins")
+}

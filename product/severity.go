@@ -50,6 +50,18 @@ func ParseSeverity(v record.Value) (severity int, ok bool) {
 	return 0, false
 }
 
+// ParseSeveritySetting reads a severity as a property gives it (Severity, Set.severity): a whole
+// number from 0 to 10 or a severity name. A number out of range is refused, where a record's is
+// clamped: a setting is the user's own, checked at start.
+func ParseSeveritySetting(s string) (severity int, ok bool) {
+	t := strings.TrimSpace(s)
+	if severity, ok = ParseSeverity(record.String([]byte(t))); !ok || t == "" || t[0] >= 'A' {
+		return severity, ok // a name
+	}
+	n, isInt := record.String([]byte(t)).AsInt()
+	return severity, isInt && n >= 0 && n <= 10
+}
+
 // longInteger reports a decimal integer too long for an int64 (a sign, then digits), and its sign.
 func longInteger(s []byte) (neg, ok bool) {
 	neg = len(s) > 0 && s[0] == '-'

@@ -51,7 +51,7 @@ func CheckValue(f Field, v string) (accepts string, ok bool) {
 	}
 	switch f {
 	case FieldSeverity:
-		if _, ok := product.ParseSeverity(record.String([]byte(v))); !ok {
+		if _, ok := product.ParseSeveritySetting(v); !ok {
 			return "a severity 0-10 or one of Unknown, Low, Medium, High, Very-High", false
 		}
 	case FieldSrcIP, FieldDstIP, FieldNodeIP:
