@@ -147,6 +147,24 @@ func TestCheckConfigWarnings(t *testing.T) {
 		stdout)
 }
 
+// A plugin property given twice, in a classic section or as a YAML list, reaches the plugin as its
+// first value only (Fluent Bit's output_get_property): check-config says so, once per property.
+func TestCheckConfigWarnsOfARepeatedProperty(t *testing.T) {
+	const want = `warning: Categories is given more than once: the plugin gets its first value ("Alert") only; ` +
+		"give it once, with a comma list where it takes several\n"
+	for name, text := range map[string]string{
+		"fluent-bit.conf": "[OUTPUT]\n    Name siem_cef\n    Match *\n    Address siem.example.com\n" +
+			"    categories Alert\n    Categories API\n    CATEGORIES CI/CD\n    Match kcs.*\n",
+		"fluent-bit.yaml": "pipeline:\n  outputs:\n    - name: siem_cef\n      match: '*'\n      address: siem.example.com\n" +
+			"      Categories:\n        - Alert\n        - API\n",
+	} {
+		code, stdout, stderr := runCmd(t, "", "check-config", writeFile(t, t.TempDir(), name, text))
+		require.Equal(t, exitOK, code, stderr)
+		assert.Equal(t, 1, strings.Count(stdout, want), "%s:\n%s", name, stdout)
+		assert.NotContains(t, stdout, "Match is given", "%s: Fluent Bit's own keys are its business", name)
+	}
+}
+
 func TestCheckConfigTLSOn(t *testing.T) {
 	path := writeFile(t, t.TempDir(), "fluent-bit.conf", "[OUTPUT]\n    Name siem_cef\n    Address siem.example.com\n    tls On\n    Workers 0\n    Retry_Limit 5\n")
 	code, stdout, _ := runCmd(t, "", "check-config", path)

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -104,6 +105,7 @@ func (o *siemOutput) fluentBitKeys() {
 			continue
 		}
 		if seen[k] {
+			o.repeated(k)
 			continue
 		}
 		seen[k] = true
@@ -137,6 +139,21 @@ func (o *siemOutput) fluentBitKeys() {
 	}
 	if _, ok := o.section.Lookup("retry_limit"); !ok {
 		o.warnings = append(o.warnings, "Retry_Limit is not set: Fluent Bit retries a failed flush once, then drops the chunk; set Retry_Limit no_limits")
+	}
+}
+
+// repeated warns, once, of a plugin property the section gives more than once (a YAML list is one
+// key per item): Fluent Bit hands the plugin its first value only.
+func (o *siemOutput) repeated(k string) {
+	name := pluginProperty(k)
+	if name == "" {
+		return
+	}
+	first, _ := o.section.Lookup(k)
+	w := fmt.Sprintf("%s is given more than once: the plugin gets its first value (%q) only; give it once, "+
+		"with a comma list where it takes several", name, first.Value)
+	if !slices.Contains(o.warnings, w) {
+		o.warnings = append(o.warnings, w)
 	}
 }
 
