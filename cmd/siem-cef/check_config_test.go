@@ -165,6 +165,29 @@ func TestCheckConfigWarnsOfARepeatedProperty(t *testing.T) {
 	}
 }
 
+// Fluent Bit 5.1.1 crashes at the second hot reload of a Go output with workers: check-config warns
+// of each such output when the service turns hot reload on.
+func TestCheckConfigWarnsOfHotReloadWithWorkers(t *testing.T) {
+	const crash = "warning: Hot_Reload On with Workers 2: Fluent Bit 5.1.1 crashes (SIGSEGV) at the second hot reload"
+	for _, tc := range []struct {
+		name, text string
+		warned     bool
+	}{
+		{"fluent-bit.conf", "[SERVICE]\n    Hot_Reload On\n[OUTPUT]\n    Name siem_cef\n    Address siem\n    Workers 2\n", true},
+		{"fluent-bit.yaml", "service:\n  hot_reload: on\npipeline:\n  outputs:\n    - name: siem_cef\n      address: siem\n      workers: 2\n", true},
+		{"fluent-bit.conf", "[SERVICE]\n    Hot_Reload Off\n[OUTPUT]\n    Name siem_cef\n    Address siem\n    Workers 2\n", false},
+		{"fluent-bit.conf", "[SERVICE]\n    Hot_Reload On\n[OUTPUT]\n    Name siem_cef\n    Address siem\n    Workers 0\n", false},
+	} {
+		code, stdout, stderr := runCmd(t, "", "check-config", writeFile(t, t.TempDir(), tc.name, tc.text))
+		require.Equal(t, exitOK, code, stderr)
+		if tc.warned {
+			assert.Contains(t, stdout, crash, tc.text)
+		} else {
+			assert.NotContains(t, stdout, "Hot_Reload On with Workers", tc.text)
+		}
+	}
+}
+
 func TestCheckConfigTLSOn(t *testing.T) {
 	path := writeFile(t, t.TempDir(), "fluent-bit.conf", "[OUTPUT]\n    Name siem_cef\n    Address siem.example.com\n    tls On\n    Workers 0\n    Retry_Limit 5\n")
 	code, stdout, _ := runCmd(t, "", "check-config", path)

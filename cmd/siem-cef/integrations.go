@@ -55,6 +55,7 @@ func (inv *invocation) outputs(path string, get func(fbconfig.Section) config.Ge
 		return nil, inv.fail("%s: no output with Name %s", path, pluginName)
 	}
 	sameIntegration(outs)
+	hotReloadCrash(f, outs)
 	return outs, exitOK
 }
 
@@ -134,7 +135,7 @@ func (o *siemOutput) fluentBitKeys() {
 	tail := "every flush runs on Fluent Bit's engine thread, and a slow SIEM stalls every other input and output; set Workers 1"
 	if p, ok := o.section.Lookup("workers"); !ok {
 		o.warnings = append(o.warnings, "Workers is not set: without it "+tail)
-	} else if n, _ := strconv.Atoi(strings.TrimSpace(p.Value)); n <= 0 {
+	} else if workers(o.section) <= 0 {
 		o.warnings = append(o.warnings, fmt.Sprintf("Workers %q: with no worker "+tail, p.Value))
 	}
 	if _, ok := o.section.Lookup("retry_limit"); !ok {
@@ -154,6 +155,28 @@ func (o *siemOutput) repeated(k string) {
 		"with a comma list where it takes several", name, first.Value)
 	if !slices.Contains(o.warnings, w) {
 		o.warnings = append(o.warnings, w)
+	}
+}
+
+// workers is the section's Workers, 0 when it is not set or not a number.
+func workers(s fbconfig.Section) int {
+	n, _ := strconv.Atoi(strings.TrimSpace(s.Raw("workers")))
+	return n
+}
+
+// hotReloadCrash warns of each output with workers under Hot_Reload On: Fluent Bit 5.1.1 crashes at
+// the second hot reload of a Go output with workers (docs/fluent-bit-host.md, Hot reload).
+func hotReloadCrash(f *fbconfig.File, outs []siemOutput) {
+	on := false
+	for _, s := range f.Sections {
+		on = on || s.Type == "service" && fbconfig.IsTrue(s.Raw("hot_reload"))
+	}
+	for i := range outs {
+		if n := workers(outs[i].section); on && n > 0 {
+			outs[i].warnings = append(outs[i].warnings, fmt.Sprintf("Hot_Reload On with Workers %d: Fluent Bit 5.1.1 "+
+				"crashes (SIGSEGV) at the second hot reload of a Go output with workers; apply a change with a restart "+
+				"and set Hot_Reload Off", n))
+		}
 	}
 }
 
