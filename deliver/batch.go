@@ -38,7 +38,7 @@ type Batch struct {
 	// though its host acknowledged it. Reset clears it.
 	PeerClosed bool
 	ends       []int
-	starts   []int // where each message's payload starts, after any length prefix
+	starts     []int // where each message's payload starts, after any length prefix
 }
 
 // Reset empties the batch, keeping its memory and its Deadline.
