@@ -13,6 +13,7 @@ import (
 	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/product"
 	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -34,7 +35,7 @@ func chunkOf(t testing.TB, step time.Duration, records ...map[string]any) []byte
 	var chunk []byte
 	for i, r := range records {
 		var err error
-		chunk, err = record.AppendEvent(chunk, t0.Add(time.Duration(i)*step), r)
+		chunk, err = fbchunk.AppendEvent(chunk, t0.Add(time.Duration(i)*step), r)
 		require.NoError(t, err)
 	}
 	return chunk

@@ -12,6 +12,7 @@ import (
 	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/internal/logtext"
 	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 )
 
 // fuzzConfigs are the configurations the whole-pipeline fuzz target runs a chunk under: the
@@ -47,7 +48,7 @@ func FuzzPipeline(f *testing.F) {
 	for _, chunk := range sourceChunks(f) {
 		f.Add(chunk[:min(len(chunk), 4096)])
 	}
-	hostile, err := record.AppendEvent(nil, t0, map[string]any{
+	hostile, err := fbchunk.AppendEvent(nil, t0, map[string]any{
 		"event_id": "PM-002\n\x1b[2J", "event_name": strings.Repeat("é=|€\u2028", 300), "command": strings.Repeat("a=\\", 3000),
 		"data": `{"event_id":"FM-001","path":"/etc/` + strings.Repeat(`\u202e`, 100) + `"}`, "kubernetes": map[string]any{"labels": map[string]any{"cluster": []any{1, "x", map[string]any{"k": nil}}}},
 	})

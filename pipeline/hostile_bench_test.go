@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 )
 
 // hostileRecords are the records of the README's "Hostile input" bounds: every field a KCS record
@@ -33,7 +33,7 @@ func hostileRecords() map[string]map[string]any {
 // to the default Max_Message_Size. BenchmarkRun's events are the baseline.
 func BenchmarkHostileRecord(b *testing.B) {
 	for name, body := range hostileRecords() {
-		chunk, err := record.AppendEvent(nil, t0, body)
+		chunk, err := fbchunk.AppendEvent(nil, t0, body)
 		if err != nil {
 			b.Fatal(err)
 		}

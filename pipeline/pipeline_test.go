@@ -12,7 +12,7 @@ import (
 	"weak"
 
 	"github.com/kcs-siem/siem-cef/config"
-	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/vmihailenco/msgpack/v5"
@@ -41,7 +41,7 @@ func sourceChunks(t testing.TB) map[string][]byte {
 	f, err := os.Open("../test/fixtures/events.jsonl")
 	require.NoError(t, err)
 	defer f.Close()
-	kcs, _, err := record.FromJSONLines(f, t0, time.Second)
+	kcs, _, err := fbchunk.FromJSONLines(f, t0, time.Second)
 	require.NoError(t, err)
 	chunks["kcs"] = kcs
 	for name, file := range map[string]string{
@@ -56,11 +56,11 @@ func sourceChunks(t testing.TB) map[string][]byte {
 	} {
 		b, err := os.ReadFile("../test/fixtures/peers/" + file)
 		require.NoError(t, err)
-		body, err := record.ParseJSON(b)
+		body, err := fbchunk.ParseJSON(b)
 		require.NoError(t, err)
 		var chunk []byte
 		for i := range perChunk {
-			chunk, err = record.AppendEvent(chunk, t0.Add(time.Duration(i)*time.Millisecond), body)
+			chunk, err = fbchunk.AppendEvent(chunk, t0.Add(time.Duration(i)*time.Millisecond), body)
 			require.NoError(t, err)
 		}
 		chunks[name] = chunk
@@ -205,7 +205,7 @@ func TestTimesOutsideYears1To9999AreReplacedByTheFlushTime(t *testing.T) {
 // in it cannot write a line of its own into the log.
 func TestWarningsQuoteTheClassID(t *testing.T) {
 	p := New(loadConfig(t, nil))
-	chunk, err := record.AppendEvent(nil, t0, map[string]any{
+	chunk, err := fbchunk.AppendEvent(nil, t0, map[string]any{
 		"event_id": "PM-001\n[2026/01/01 00:00:00] [ info] [siem_cef:siem] stats: sent=0\x1b[2J", "src_ip": "not-an-ip",
 	})
 	require.NoError(t, err)
@@ -227,7 +227,7 @@ func TestNothingOfTheChunkOutlivesTheRun(t *testing.T) {
 			var chunk []byte
 			var err error
 			for range 3 {
-				chunk, err = record.AppendEvent(chunk, t0, map[string]any{"event_id": "PM-001", "args": []any{strings.Repeat("a", 1<<20)}, "path": strings.Repeat("p", 1<<20)})
+				chunk, err = fbchunk.AppendEvent(chunk, t0, map[string]any{"event_id": "PM-001", "args": []any{strings.Repeat("a", 1<<20)}, "path": strings.Repeat("p", 1<<20)})
 				require.NoError(t, err)
 			}
 			chunkRef := weak.Make(&chunk[0])
@@ -250,9 +250,9 @@ func TestMarkersAndEventsTooLargeToReadAreCounted(t *testing.T) {
 	start := append([]byte{0x92, 0x92, 0xd7, 0x00, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0x80}, 0x80)
 	end := append([]byte{0x92, 0x92, 0xd7, 0x00, 0xff, 0xff, 0xff, 0xfe, 0, 0, 0, 0, 0x80}, 0x80)
 	chunk := append([]byte(nil), start...)
-	chunk, err := record.AppendEvent(chunk, t0, map[string]any{"event_id": "PM-001"})
+	chunk, err := fbchunk.AppendEvent(chunk, t0, map[string]any{"event_id": "PM-001"})
 	require.NoError(t, err)
-	chunk, err = record.AppendEvent(chunk, t0, map[string]any{"log": `{"event_id":"PM-002","message":"` + strings.Repeat("x", 1<<20) + `"}`})
+	chunk, err = fbchunk.AppendEvent(chunk, t0, map[string]any{"log": `{"event_id":"PM-002","message":"` + strings.Repeat("x", 1<<20) + `"}`})
 	require.NoError(t, err)
 	chunk = append(chunk, end...)
 	var warnings []string
@@ -268,7 +268,7 @@ func TestRecordCannotUseThePluginsClassIDs(t *testing.T) {
 	var chunk []byte
 	var err error
 	for _, id := range []string{"SIEMCEF-001", "siemcef-001", "SIEMCEF"} {
-		chunk, err = record.AppendEvent(chunk, t0, map[string]any{"event_id": id, "event_name": "Events not sent: rate ceiling", "severity": 5, "message": "NT=2"})
+		chunk, err = fbchunk.AppendEvent(chunk, t0, map[string]any{"event_id": id, "event_name": "Events not sent: rate ceiling", "severity": 5, "message": "NT=2"})
 		require.NoError(t, err)
 	}
 	p := New(loadConfig(t, nil))

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -124,7 +124,7 @@ func TestRateCeilingSummaryEndIsTheLatestTime(t *testing.T) {
 		r := processEvent()
 		r["command"] = fmt.Sprint("cmd ", i)
 		var err error
-		chunk, err = record.AppendEvent(chunk, t0.Add(at), r)
+		chunk, err = fbchunk.AppendEvent(chunk, t0.Add(at), r)
 		require.NoError(t, err)
 	}
 	p := New(loadConfig(t, map[string]string{"Max_Events_Per_Second": "1"}))

@@ -13,7 +13,7 @@ import (
 	"github.com/kcs-siem/siem-cef/internal/fixture"
 	"github.com/kcs-siem/siem-cef/internal/loopback"
 	"github.com/kcs-siem/siem-cef/pipeline"
-	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/require"
 )
 
@@ -24,7 +24,7 @@ func benchChunk(b *testing.B) []byte {
 	var chunk []byte
 	var err error
 	for i := range benchEvents {
-		chunk, err = record.AppendEvent(chunk, fixtureStart.Add(time.Duration(i)*time.Millisecond), fixture.ProcessEvent(i))
+		chunk, err = fbchunk.AppendEvent(chunk, fixtureStart.Add(time.Duration(i)*time.Millisecond), fixture.ProcessEvent(i))
 		require.NoError(b, err)
 	}
 	return chunk

@@ -16,7 +16,7 @@ import (
 	"github.com/kcs-siem/siem-cef/deliver"
 	"github.com/kcs-siem/siem-cef/internal/loopback"
 	"github.com/kcs-siem/siem-cef/internal/relptest"
-	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/vmihailenco/msgpack/v5"
@@ -137,7 +137,7 @@ func TestNoRecordTextReachesTheLogUnquoted(t *testing.T) {
 	var chunk []byte
 	var err error
 	for _, key := range []string{"src_ip", "dst_ip", "pid", "ppid", "dst_port", "src_port", "direction", "severity"} {
-		chunk, err = record.AppendEvent(chunk, fixtureStart, map[string]any{"event_id": forged, key: forged})
+		chunk, err = fbchunk.AppendEvent(chunk, fixtureStart, map[string]any{"event_id": forged, key: forged})
 		require.NoError(t, err)
 	}
 	require.Equal(t, flbOK, in.Flush(chunk))
@@ -177,7 +177,7 @@ func TestMessagesThatCannotBeShortenedAreLoggedWithinTheLimit(t *testing.T) {
 	var chunk []byte
 	var err error
 	for range 12 {
-		chunk, err = record.AppendEvent(chunk, fixtureStart, map[string]any{"event_id": "PM-001"})
+		chunk, err = fbchunk.AppendEvent(chunk, fixtureStart, map[string]any{"event_id": "PM-001"})
 		require.NoError(t, err)
 	}
 	assert.Equal(t, flbOK, in.Flush(chunk))
@@ -219,7 +219,7 @@ func TestAFlushsDeadlineFollowsTheBytesItWrites(t *testing.T) {
 	var chunk []byte
 	var err error
 	for range 6 * batchBytes / 1000 { // more than one MiB: msg carries 1,023 characters
-		chunk, err = record.AppendEvent(chunk, fixtureStart, map[string]any{"event_id": "PM-001", "message": strings.Repeat("m", 4000)})
+		chunk, err = fbchunk.AppendEvent(chunk, fixtureStart, map[string]any{"event_id": "PM-001", "message": strings.Repeat("m", 4000)})
 		require.NoError(t, err)
 	}
 	before := time.Now()
@@ -266,7 +266,7 @@ func TestEventsTheSIEMRefusesAreCountedAndNotRetried(t *testing.T) {
 		if i%4 == 0 {
 			msg = "refuse"
 		}
-		chunk, err = record.AppendEvent(chunk, fixtureStart, map[string]any{"event_id": "PM-001", "message": msg})
+		chunk, err = fbchunk.AppendEvent(chunk, fixtureStart, map[string]any{"event_id": "PM-001", "message": msg})
 		require.NoError(t, err)
 	}
 	assert.Equal(t, flbOK, in.Flush(chunk))
@@ -313,7 +313,7 @@ func TestWarningsPastTheLimitAreNeverWritten(t *testing.T) {
 	var chunk []byte
 	var err error
 	for range 1000 {
-		chunk, err = record.AppendEvent(chunk, fixtureStart, map[string]any{"event_id": "NT-001", "src_port": "https", "severity": "urgent"})
+		chunk, err = fbchunk.AppendEvent(chunk, fixtureStart, map[string]any{"event_id": "NT-001", "src_port": "https", "severity": "urgent"})
 		require.NoError(t, err)
 	}
 	require.Equal(t, flbOK, in.Flush(chunk))

@@ -16,7 +16,7 @@ import (
 	"github.com/kcs-siem/siem-cef/config"
 	"github.com/kcs-siem/siem-cef/deliver"
 	"github.com/kcs-siem/siem-cef/internal/loopback"
-	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -54,7 +54,7 @@ func fixtureChunk(t testing.TB) ([]byte, int) {
 	f, err := os.Open("../test/fixtures/events.jsonl")
 	require.NoError(t, err)
 	defer f.Close()
-	chunk, n, err := record.FromJSONLines(f, fixtureStart, time.Second)
+	chunk, n, err := fbchunk.FromJSONLines(f, fixtureStart, time.Second)
 	require.NoError(t, err)
 	return chunk, n
 }
@@ -125,7 +125,7 @@ func TestFlushOfADamagedChunkDeliversWhatCameBeforeAndIsNotOK(t *testing.T) {
 	var chunk []byte
 	var err error
 	for i := range 3 {
-		chunk, err = record.AppendEvent(chunk, fixtureStart, map[string]any{"event_id": "ADM-001", "user": "u" + string(rune('0'+i))})
+		chunk, err = fbchunk.AppendEvent(chunk, fixtureStart, map[string]any{"event_id": "ADM-001", "user": "u" + string(rune('0'+i))})
 		require.NoError(t, err)
 	}
 	cut := len(chunk) - 4 // the third event loses its tail
@@ -147,9 +147,9 @@ func TestFlushSkipsAndLogsAnEventWhoseBodyIsNotAMap(t *testing.T) {
 	log := &fakeLog{}
 	in := newInstance(testConfig(t, addr, "tcp"), log, noMetrics{})
 	defer in.Close()
-	chunk, err := record.AppendEvent(nil, fixtureStart, "just a string")
+	chunk, err := fbchunk.AppendEvent(nil, fixtureStart, "just a string")
 	require.NoError(t, err)
-	chunk, err = record.AppendEvent(chunk, fixtureStart, map[string]any{"event_id": "API-001", "status": "Success"})
+	chunk, err = fbchunk.AppendEvent(chunk, fixtureStart, map[string]any{"event_id": "API-001", "status": "Success"})
 	require.NoError(t, err)
 	assert.Equal(t, flbOK, in.Flush(chunk))
 	assert.Contains(t, collect(t, lines, 1)[0], "|API-001|API|3|outcome=Success")
@@ -175,7 +175,7 @@ func TestFlushOverUDPShortensToMaxMessageSize(t *testing.T) {
 		{"event_id": "PM-001", "message": "small again"},
 	}
 	for _, ev := range events {
-		chunk, err = record.AppendEvent(chunk, fixtureStart, ev)
+		chunk, err = fbchunk.AppendEvent(chunk, fixtureStart, ev)
 		require.NoError(t, err)
 	}
 	assert.Equal(t, flbOK, in.Flush(chunk))
@@ -203,7 +203,7 @@ func TestWarningsOfOneFlushAreBounded(t *testing.T) {
 	var chunk []byte
 	var err error
 	for range 12 {
-		chunk, err = record.AppendEvent(chunk, fixtureStart, map[string]any{"event_id": "NT-001", "src_ip": "not-an-ip"})
+		chunk, err = fbchunk.AppendEvent(chunk, fixtureStart, map[string]any{"event_id": "NT-001", "src_ip": "not-an-ip"})
 		require.NoError(t, err)
 	}
 	assert.Equal(t, flbOK, in.Flush(chunk))
@@ -338,7 +338,7 @@ func TestASteadySIEMAboveTheMinimumRateGetsAChunkOfSmallRecords(t *testing.T) {
 	defer in.Close()
 	var chunk []byte
 	for len(chunk) < 1<<20-100 { // 1 MiB of msgpack, more than 5 MiB of lines
-		chunk, err = record.AppendEvent(chunk, fixtureStart, map[string]any{"log": "x"})
+		chunk, err = fbchunk.AppendEvent(chunk, fixtureStart, map[string]any{"log": "x"})
 		require.NoError(t, err)
 	}
 	assert.Equal(t, flbOK, in.Flush(chunk), in.log.(*fakeLog).text())

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/kcs-siem/siem-cef/internal/heap"
-	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/vmihailenco/msgpack/v5"
@@ -36,9 +36,9 @@ var lyingValues = [][]byte{
 // metadata, its body, a key, a value, a nested value), after a good event; and every truncation of
 // a chunk of real events.
 func damagedChunks(t *testing.T) [][]byte {
-	good, err := record.AppendEvent(nil, fixtureStart, map[string]any{"event_id": "PM-001", "message": "good"})
+	good, err := fbchunk.AppendEvent(nil, fixtureStart, map[string]any{"event_id": "PM-001", "message": "good"})
 	require.NoError(t, err)
-	stamp := record.AppendEventTime(nil, fixtureStart)
+	stamp := fbchunk.AppendEventTime(nil, fixtureStart)
 	places := [][]byte{
 		nil,
 		{0x92},
@@ -93,7 +93,7 @@ func TestDamagedChunksLeaveTheHeapAsItWas(t *testing.T) {
 func bigRecords(t *testing.T) map[string]func() []byte {
 	const size = 20 << 20
 	event := func(body []byte) []byte {
-		ev := append([]byte{0x92, 0x92}, record.AppendEventTime(nil, fixtureStart)...)
+		ev := append([]byte{0x92, 0x92}, fbchunk.AppendEventTime(nil, fixtureStart)...)
 		return append(append(ev, 0x80), body...)
 	}
 	// {"event_id": "PM-001", key: value}, the value given as msgpack

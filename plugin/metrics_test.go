@@ -15,7 +15,7 @@ import (
 	"github.com/kcs-siem/siem-cef/config"
 	"github.com/kcs-siem/siem-cef/deliver"
 	"github.com/kcs-siem/siem-cef/internal/loopback"
-	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/vmihailenco/msgpack/v5"
@@ -114,7 +114,7 @@ func closedAddr(t *testing.T) string {
 
 func appendEvent(t *testing.T, chunk []byte, body any) []byte {
 	t.Helper()
-	chunk, err := record.AppendEvent(chunk, fixtureStart, body)
+	chunk, err := fbchunk.AppendEvent(chunk, fixtureStart, body)
 	require.NoError(t, err)
 	return chunk
 }

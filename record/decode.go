@@ -645,7 +645,7 @@ func (d *Decoder) embedFrom(ev *Event, f *Field) bool {
 			return false
 		}
 		var ok bool
-		if d.json, ok = appendJSONAsMsgpack(d.json[:0], s); !ok {
+		if d.json, ok = AppendJSONAsMsgpack(d.json[:0], s); !ok {
 			return false
 		}
 		node = Node{d.json}

@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -639,7 +640,7 @@ func flatChunk(tb testing.TB, n int) []byte {
 	var chunk []byte
 	var err error
 	for k := 0; k < n; k++ {
-		chunk, err = record.AppendEvent(chunk, time.Unix(sec0+int64(k), 123), map[string]any{
+		chunk, err = fbchunk.AppendEvent(chunk, time.Unix(sec0+int64(k), 123), map[string]any{
 			"event_id":     "PM-002",
 			"severity":     7,
 			"pid":          1846367 + k,
@@ -738,7 +739,7 @@ func BenchmarkDecodeNested(b *testing.B) {
 	var chunk []byte
 	var err error
 	for k := 0; k < n; k++ {
-		chunk, err = record.AppendEvent(chunk, time.Unix(sec0+int64(k), 0), map[string]any{
+		chunk, err = fbchunk.AppendEvent(chunk, time.Unix(sec0+int64(k), 0), map[string]any{
 			"log": `{"rule":"Terminal shell","priority":"Notice","output_fields":{"proc.pid":1846367,"proc.cmdline":"bash -c \"id\"","k8s.ns.name":null,"f":0.5},"tags":["a","b"]}`,
 			"kubernetes": map[string]any{"host": "worker-2", "pod_name": "falco-7xk2p", "namespace_name": "falco",
 				"labels": map[string]any{"app": "falco", "pod-template-hash": "7d9c6b8f5"}, "annotations": map[string]any{"a": "b"}},

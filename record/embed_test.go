@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -13,7 +14,7 @@ import (
 // decodeWith decodes the one event of a body (built by the chunk writer) with a Merge_Log_Key.
 func decodeWith(t *testing.T, mergeLogKey string, body map[string]any) (*record.Decoder, *record.Event) {
 	t.Helper()
-	chunk, err := record.AppendEvent(nil, time.Unix(sec0, 0), body)
+	chunk, err := fbchunk.AppendEvent(nil, time.Unix(sec0, 0), body)
 	require.NoError(t, err)
 	d := record.NewDecoder().WithMergeLogKey(mergeLogKey)
 	d.Reset(chunk)
@@ -144,7 +145,7 @@ func TestEmbeddedReset(t *testing.T) {
 		{"log": `{"rule":"R"}`},
 		{"event_id": "PM-001"},
 	} {
-		chunk, err = record.AppendEvent(chunk, time.Unix(sec0, 0), body)
+		chunk, err = fbchunk.AppendEvent(chunk, time.Unix(sec0, 0), body)
 		require.NoError(t, err)
 	}
 	d := record.NewDecoder()
@@ -167,7 +168,7 @@ func TestEmbeddedDecodeAllocatesNothing(t *testing.T) {
 	var chunk []byte
 	var err error
 	for range n {
-		chunk, err = record.AppendEvent(chunk, time.Unix(sec0, 0), map[string]any{
+		chunk, err = fbchunk.AppendEvent(chunk, time.Unix(sec0, 0), map[string]any{
 			"log":        `{"rule":"Terminal shell","priority":"Notice","output_fields":{"proc.pid":1846367,"proc.cmdline":"bash -c \"id\"","k8s.ns.name":null,"f":0.5},"tags":["a","b"]}`,
 			"kubernetes": map[string]any{"host": "worker-2", "labels": map[string]any{"app": "falco"}},
 		})

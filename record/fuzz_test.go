@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 )
 
 // FuzzDecoder: on any bytes the decoder never panics, never loops (each call moves on or stops),
@@ -15,9 +16,9 @@ import (
 // most MaxRenderedJSON bytes.
 func FuzzDecoder(f *testing.F) {
 	t0 := time.Date(2026, 2, 18, 10, 7, 28, 5, time.UTC)
-	good, _ := record.AppendEvent(nil, t0, map[string]any{"event_id": "PM-002", "pid": 1846367, "nested": map[string]any{"a": []any{1, "x", nil, 2.5, true}}})
-	legacy, _ := record.AppendLegacyEvent(nil, t0, map[string]any{"event_id": "ADM-001", "user": "alice"})
-	embedded, _ := record.AppendEvent(nil, t0, map[string]any{"log": `{"rule":"R","output_fields":{"proc.pid":1,"a":[1,"x"]}}`, "kubernetes": map[string]any{"host": "n"}})
+	good, _ := fbchunk.AppendEvent(nil, t0, map[string]any{"event_id": "PM-002", "pid": 1846367, "nested": map[string]any{"a": []any{1, "x", nil, 2.5, true}}})
+	legacy, _ := fbchunk.AppendLegacyEvent(nil, t0, map[string]any{"event_id": "ADM-001", "user": "alice"})
+	embedded, _ := fbchunk.AppendEvent(nil, t0, map[string]any{"log": `{"rule":"R","output_fields":{"proc.pid":1,"a":[1,"x"]}}`, "kubernetes": map[string]any{"host": "n"}})
 	f.Add(embedded)
 	f.Add(good)
 	f.Add(legacy)

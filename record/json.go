@@ -30,12 +30,12 @@ func looksLikeJSONObject(s []byte) bool {
 	return false
 }
 
-// appendJSONAsMsgpack transcodes one JSON object (the whole of src, blanks around it allowed) to
+// AppendJSONAsMsgpack transcodes one JSON object (the whole of src, blanks around it allowed) to
 // msgpack appended to dst. Strings are unescaped, integers that fit stay integers (int64, or uint64
 // above it), other numbers become float64; each is written in msgpack's shortest form. Maps and
 // arrays are written with 32-bit counts, patched once known, so the text is read once. ok is false
 // when src is not one well-formed JSON object; dst is then returned cut back to its original length.
-func appendJSONAsMsgpack(dst, src []byte) ([]byte, bool) {
+func AppendJSONAsMsgpack(dst, src []byte) ([]byte, bool) {
 	start := len(dst)
 	r := jsonReader{s: src}
 	if r.nonBlank() != '{' {

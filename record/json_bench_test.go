@@ -1,10 +1,13 @@
-package record
+package record_test
 
 import (
 	"encoding/json"
 	"os"
 	"testing"
 	"time"
+
+	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 )
 
 // The events that sensors write as JSON text: Falco's in a container log line, Tracee's in its
@@ -27,12 +30,12 @@ func BenchmarkEmbeddedJSON(b *testing.B) {
 			if err := json.Unmarshal(text, &body); err != nil {
 				b.Fatal(err)
 			}
-			chunk, err := AppendEvent(nil, time.Unix(1, 0), body)
+			chunk, err := fbchunk.AppendEvent(nil, time.Unix(1, 0), body)
 			if err != nil {
 				b.Fatal(err)
 			}
-			d := NewDecoder()
-			var ev Event
+			d := record.NewDecoder()
+			var ev record.Event
 			b.ReportAllocs()
 			b.SetBytes(int64(len(chunk)))
 			for b.Loop() {

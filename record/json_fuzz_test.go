@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/require"
 )
 
@@ -25,7 +26,7 @@ func FuzzEmbeddedJSON(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
-		chunk, err := record.AppendEvent(nil, time.Unix(1, 0), map[string]any{"log": text})
+		chunk, err := fbchunk.AppendEvent(nil, time.Unix(1, 0), map[string]any{"log": text})
 		require.NoError(t, err) // any string is a msgpack string
 		d := record.NewDecoder()
 		d.Reset(chunk)

@@ -69,7 +69,7 @@ func stdlibTree(text []byte) (tree any, depth int, err error) {
 	return tree, depth, err
 }
 
-// documentedNumber is a number as appendJSONAsMsgpack's comment says it is written: an integer
+// documentedNumber is a number as AppendJSONAsMsgpack's comment says it is written: an integer
 // that fits stays one (int64, or uint64 above it), any other number is a float64 (±Inf beyond).
 func documentedNumber(n json.Number) any {
 	s := string(n)
@@ -203,8 +203,8 @@ func strictJSON(text []byte) []byte {
 // on the room behind dst (str copies word by word when there is room for it).
 func checkAgainstStdlib(t *testing.T, text []byte) {
 	t.Helper()
-	m, ok := appendJSONAsMsgpack(nil, text)
-	roomy, roomyOK := appendJSONAsMsgpack(append(make([]byte, 0, 3*len(text)+64), "pre"...), text)
+	m, ok := AppendJSONAsMsgpack(nil, text)
+	roomy, roomyOK := AppendJSONAsMsgpack(append(make([]byte, 0, 3*len(text)+64), "pre"...), text)
 	if roomyOK != ok || string(roomy[:3]) != "pre" || !bytes.Equal(roomy[3:], m) {
 		t.Errorf("%.300q: with room behind dst % x (%v), without % x (%v)", text, roomy, roomyOK, m, ok)
 	}
@@ -369,7 +369,7 @@ var stdlibCases = []struct {
 // TestJSONAgainstStdlib: each text is taken or refused as written, and checkAgainstStdlib holds.
 func TestJSONAgainstStdlib(t *testing.T) {
 	for _, c := range stdlibCases {
-		if _, ok := appendJSONAsMsgpack(nil, []byte(c.text)); ok != c.taken {
+		if _, ok := AppendJSONAsMsgpack(nil, []byte(c.text)); ok != c.taken {
 			t.Errorf("%.300q: taken %v, want %v", c.text, ok, c.taken)
 		}
 		checkAgainstStdlib(t, []byte(c.text))

@@ -9,11 +9,11 @@ import (
 	"testing"
 )
 
-// transcodedValue is the msgpack that appendJSONAsMsgpack writes for the value of "v" in
+// transcodedValue is the msgpack that AppendJSONAsMsgpack writes for the value of "v" in
 // {"v":text}; ok is false when the object is refused.
 func transcodedValue(t *testing.T, text string) (b []byte, ok bool) {
 	t.Helper()
-	m, ok := appendJSONAsMsgpack(nil, []byte(`{"v":`+text+`}`))
+	m, ok := AppendJSONAsMsgpack(nil, []byte(`{"v":`+text+`}`))
 	if !ok {
 		return nil, false
 	}
@@ -89,7 +89,7 @@ func TestJSONStringHeaders(t *testing.T) {
 			texts[`\n`+x[1:]] = "\n" + x[1:]
 		}
 		for text, plain := range texts {
-			m, ok := appendJSONAsMsgpack(nil, []byte(`{"`+text+`":"`+text+`","after":1}`))
+			m, ok := AppendJSONAsMsgpack(nil, []byte(`{"`+text+`":"`+text+`","after":1}`))
 			want := append(append([]byte{0xdf, 0, 0, 0, 2}, header...), plain...)
 			want = append(append(want, header...), plain...)
 			want = append(want, 0xa5, 'a', 'f', 't', 'e', 'r', 0x01)
@@ -167,7 +167,7 @@ func TestJSONDepthBound(t *testing.T) {
 		{inArrays(maxJSONDepth+1, `[]`), false},
 		{inArrays(maxJSONDepth+1, `"s"`), false},
 	} {
-		if _, ok := appendJSONAsMsgpack(nil, []byte(c.text)); ok != c.ok {
+		if _, ok := AppendJSONAsMsgpack(nil, []byte(c.text)); ok != c.ok {
 			t.Errorf("%.12s…%.12s (%d bytes): taken %v, want %v", c.text, c.text[len(c.text)-12:], len(c.text), ok, c.ok)
 		}
 	}

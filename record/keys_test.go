@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -72,7 +73,7 @@ func TestKeysRefuseARepeatedName(t *testing.T) {
 func TestDecoderGivesSlots(t *testing.T) {
 	keys := record.NewKeys("rule", "log", "pid")
 	other := record.NewKeys("pid", "x")
-	chunk, err := record.AppendEvent(nil, at(sec0, 0), map[string]any{"log": `{"rule":"R","pid":1,"y":2}`, "z": 1})
+	chunk, err := fbchunk.AppendEvent(nil, at(sec0, 0), map[string]any{"log": `{"rule":"R","pid":1,"y":2}`, "z": 1})
 	require.NoError(t, err)
 	ev := firstEvent(t, record.NewDecoder().WithKeys(keys), chunk)
 	slots := func(fields []record.Field, in *record.Keys) map[string]int {
@@ -153,7 +154,7 @@ func BenchmarkKeysIndex(b *testing.B) {
 func TestRecordHasAndBodyHasAny(t *testing.T) {
 	keys := record.NewKeys("rule", "log", "event", "pid", "absent")
 	other := record.NewKeys("pid", "rule", "z")
-	chunk, err := record.AppendEvent(nil, at(sec0, 0), map[string]any{"log": `{"rule":"R","pid":1,"y":2}`, "z": 1})
+	chunk, err := fbchunk.AppendEvent(nil, at(sec0, 0), map[string]any{"log": `{"rule":"R","pid":1,"y":2}`, "z": 1})
 	require.NoError(t, err)
 	ev := firstEvent(t, record.NewDecoder().WithKeys(keys), chunk)
 	require.Equal(t, "log", string(ev.EmbeddedKey), "log is embedded with log and event among the keys")
@@ -174,7 +175,7 @@ func TestRecordHasAndBodyHasAny(t *testing.T) {
 // The decoder finds an embedded event whether or not its keys name log, event and the
 // Merge_Log_Key: with all of them, by their slots; without, by a walk over the fields.
 func TestEmbedWithAndWithoutTheKeys(t *testing.T) {
-	chunk, err := record.AppendEvent(nil, at(sec0, 0), map[string]any{
+	chunk, err := fbchunk.AppendEvent(nil, at(sec0, 0), map[string]any{
 		"a": 1, "mrg": map[string]any{"rule": "M"}, "log": `{"rule":"L"}`, "event": `{"rule":"E"}`})
 	require.NoError(t, err)
 	for _, tc := range []struct {
@@ -193,14 +194,14 @@ func TestEmbedWithAndWithoutTheKeys(t *testing.T) {
 		assert.Equal(t, tc.embedded, string(ev.EmbeddedKey), "Merge_Log_Key %q", tc.merge)
 	}
 	// a record with the Merge_Log_Key alone: the bit test for it must find it
-	chunk, err = record.AppendEvent(nil, at(sec0, 0), map[string]any{"a": 1, "mrg": map[string]any{"rule": "M"}})
+	chunk, err = fbchunk.AppendEvent(nil, at(sec0, 0), map[string]any{"a": 1, "mrg": map[string]any{"rule": "M"}})
 	require.NoError(t, err)
 	for _, keys := range []*record.Keys{nil, record.NewKeys("rule", "log", "event", "mrg")} {
 		ev := firstEvent(t, record.NewDecoder().WithKeys(keys).WithMergeLogKey("mrg"), chunk)
 		assert.Equal(t, "mrg", string(ev.EmbeddedKey))
 	}
 	// an event with none of them is its own body
-	chunk, err = record.AppendEvent(nil, at(sec0, 0), map[string]any{"a": 1, "rule": "R"})
+	chunk, err = fbchunk.AppendEvent(nil, at(sec0, 0), map[string]any{"a": 1, "rule": "R"})
 	require.NoError(t, err)
 	ev := firstEvent(t, record.NewDecoder().WithKeys(record.NewKeys("rule", "log", "event")), chunk)
 	assert.Nil(t, ev.EmbeddedKey)
@@ -216,7 +217,7 @@ func TestBodyHasAnyOverWords(t *testing.T) {
 	}
 	keys := record.NewKeys(names...)
 	body := map[string]any{"k0": 1, "k63": 1, "k64": 1, "k100": 1, "k127": 1, "k128": 1, "k149": 1, "other": 1}
-	chunk, err := record.AppendEvent(nil, at(sec0, 0), body)
+	chunk, err := fbchunk.AppendEvent(nil, at(sec0, 0), body)
 	require.NoError(t, err)
 	ev := firstEvent(t, record.NewDecoder().WithKeys(keys), chunk)
 	byHand := record.Event{Fields: ev.Fields}

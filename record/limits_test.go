@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -134,7 +135,7 @@ func TestEmbeddedJSONUpToTheCap(t *testing.T) {
 
 	// the next event starts clean
 	d, ev := decodeWith(t, "", map[string]any{"log": text(record.MaxEmbeddedJSON + 1)})
-	chunk, err := record.AppendEvent(nil, time.Unix(sec0, 0), map[string]any{"log": `{"a":1}`})
+	chunk, err := fbchunk.AppendEvent(nil, time.Unix(sec0, 0), map[string]any{"log": `{"a":1}`})
 	require.NoError(t, err)
 	d.Reset(chunk)
 	ok, err := d.Next(ev)

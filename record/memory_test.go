@@ -10,6 +10,7 @@ import (
 
 	"github.com/kcs-siem/siem-cef/internal/heap"
 	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -69,7 +70,7 @@ func fixtureChunk(t testing.TB) []byte {
 	f, err := os.Open("../test/fixtures/events.jsonl")
 	require.NoError(t, err)
 	defer f.Close()
-	chunk, n, err := record.FromJSONLines(f, time.Unix(sec0, 0), time.Second)
+	chunk, n, err := fbchunk.FromJSONLines(f, time.Unix(sec0, 0), time.Second)
 	require.NoError(t, err)
 	require.Greater(t, n, 10)
 	return chunk
@@ -156,7 +157,7 @@ func TestLargeRecordsRetainNothing(t *testing.T) {
 			decodeToEnd(d, &ev, current(sec0, 0, flatBody("warm")))
 			base := heap.Live()
 
-			chunk, err := record.AppendEvent(nil, time.Unix(sec0, 0), k.body())
+			chunk, err := fbchunk.AppendEvent(nil, time.Unix(sec0, 0), k.body())
 			require.NoError(t, err)
 			chunk = append(chunk, current(sec0, 1, flatBody("after"))...)
 			d.Reset(chunk)
@@ -192,7 +193,7 @@ func TestReleaseAfterAnAbandonedChunk(t *testing.T) {
 	decodeToEnd(d, &ev, current(sec0, 0, flatBody("warm")))
 	base := heap.Live()
 
-	chunk, err := record.AppendEvent(nil, time.Unix(sec0, 0), map[string]any{
+	chunk, err := fbchunk.AppendEvent(nil, time.Unix(sec0, 0), map[string]any{
 		"log": `{"a":"` + strings.Repeat("x", record.MaxEmbeddedJSON-16) + `"}`,
 		"n":   strings.Split(strings.Repeat("abcdefgh ", 4*mib/9), " "),
 	})

@@ -18,6 +18,7 @@ import (
 	"github.com/kcs-siem/siem-cef/internal/heap"
 	"github.com/kcs-siem/siem-cef/product"
 	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -32,7 +33,7 @@ func mapJSON(t *testing.T, js string) (*product.Event, []Problem) {
 
 func mapJSONWith(t *testing.T, m *Mapper, js string) (*product.Event, []Problem) {
 	t.Helper()
-	chunk, n, err := record.FromJSONLines(strings.NewReader(js), time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC), time.Second)
+	chunk, n, err := fbchunk.FromJSONLines(strings.NewReader(js), time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC), time.Second)
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
 	rec := decodeFirst(t, chunk)
@@ -247,7 +248,7 @@ func TestTypedKeysFromDecimalStringsAreNumbers(t *testing.T) {
 func TestKCSWithoutTheDecodersKeys(t *testing.T) {
 	js, err := os.ReadFile("../test/fixtures/seed-example.json")
 	require.NoError(t, err)
-	chunk, _, err := record.FromJSONLines(bytes.NewReader(js), time.Unix(0, 0), time.Second)
+	chunk, _, err := fbchunk.FromJSONLines(bytes.NewReader(js), time.Unix(0, 0), time.Second)
 	require.NoError(t, err)
 	var with, without product.Event
 	for _, c := range []struct {
@@ -378,7 +379,7 @@ func BenchmarkKCSKeys(b *testing.B) {
 // BenchmarkKCS: the mapping alone (Detect, kcs, finish) of BenchmarkPipeline's process event of 32
 // keys, decoded once with the mapping's keys.
 func BenchmarkKCS(b *testing.B) {
-	chunk, err := record.AppendEvent(nil, time.Unix(0, 0), fixture.ProcessEvent(0))
+	chunk, err := fbchunk.AppendEvent(nil, time.Unix(0, 0), fixture.ProcessEvent(0))
 	require.NoError(b, err)
 	benchMapping(b, decodeFirst(b, chunk))
 }
@@ -387,7 +388,7 @@ func BenchmarkKCS(b *testing.B) {
 // copy, or one in a slice that grew) still maps into the event it is given, and a mapper that maps
 // into another event writes there.
 func TestMovedMapperMapsWhereItIs(t *testing.T) {
-	chunk, n, err := record.FromJSONLines(strings.NewReader(`{"event_id":"PM-001","src_ip":"10.0.0.1","pid":7,"cluster":"c"}`),
+	chunk, n, err := fbchunk.FromJSONLines(strings.NewReader(`{"event_id":"PM-001","src_ip":"10.0.0.1","pid":7,"cluster":"c"}`),
 		time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC), time.Second)
 	require.NoError(t, err)
 	require.Equal(t, 1, n)

@@ -13,6 +13,7 @@ import (
 	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/product"
 	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -29,10 +30,10 @@ func decodeWith(t testing.TB, body any, keys *record.Keys) *record.Event {
 	t.Helper()
 	if text, ok := body.(string); ok {
 		var err error
-		body, err = record.ParseJSON([]byte(text))
+		body, err = fbchunk.ParseJSON([]byte(text))
 		require.NoError(t, err)
 	}
-	chunk, err := record.AppendEvent(nil, t0, body)
+	chunk, err := fbchunk.AppendEvent(nil, t0, body)
 	require.NoError(t, err)
 	d := record.NewDecoder().WithMergeLogKey("falco").WithKeys(keys)
 	d.Reset(chunk)

@@ -8,7 +8,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 )
 
 const defaultChunkStart = "2026-02-18T10:07:28Z"
@@ -64,7 +64,7 @@ func parseStart(v string) (time.Time, string) {
 // what is wrong when it cannot, a line that is not JSON or a time an EventTime cannot hold.
 func eventsChunk(in io.Reader, name string, start time.Time, step time.Duration,
 	appendEvent func([]byte, time.Time, any) ([]byte, error)) (chunk []byte, n int, problem string) {
-	chunk, n, err := record.JSONLines(in, start, step, appendEvent)
+	chunk, n, err := fbchunk.JSONLines(in, start, step, appendEvent)
 	if err != nil {
 		return nil, n, fmt.Sprintf("%s: %v", name, err)
 	}
@@ -97,9 +97,9 @@ func (o *chunkOpts) run(inv *invocation) int {
 		in, name = f, args[0]
 	}
 
-	appendEvent := record.AppendEvent
+	appendEvent := fbchunk.AppendEvent
 	if o.legacy {
-		appendEvent = record.AppendLegacyEvent
+		appendEvent = fbchunk.AppendLegacyEvent
 	}
 	chunk, n, problem := eventsChunk(in, name, start, o.step, appendEvent)
 	if problem != "" {

@@ -11,7 +11,7 @@ import (
 	"github.com/kcs-siem/siem-cef/cmd/siem-cef/fbconfig"
 	"github.com/kcs-siem/siem-cef/config"
 	"github.com/kcs-siem/siem-cef/pipeline"
-	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 )
 
 func init() {
@@ -198,7 +198,7 @@ func (o *renderOpts) readChunk(inv *invocation, start time.Time) ([]byte, int) {
 		defer f.Close()
 		in, name = f, inv.args[0]
 	}
-	chunk, _, problem := eventsChunk(in, name, start, o.step, record.AppendEvent)
+	chunk, _, problem := eventsChunk(in, name, start, o.step, fbchunk.AppendEvent)
 	if problem != "" {
 		return nil, inv.fail("%s", problem)
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/kcs-siem/siem-cef/internal/fixture"
 	"github.com/kcs-siem/siem-cef/internal/loopback"
-	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/require"
 )
 
@@ -27,7 +27,7 @@ func processChunk(b *testing.B) (path string, events int) {
 	var chunk []byte
 	for len(chunk) < chunkBytes {
 		var err error
-		chunk, err = record.AppendEvent(chunk, fixtureStart, fixture.ProcessEvent(events))
+		chunk, err = fbchunk.AppendEvent(chunk, fixtureStart, fixture.ProcessEvent(events))
 		require.NoError(b, err)
 		events++
 	}

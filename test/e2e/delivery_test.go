@@ -17,7 +17,7 @@ import (
 
 	"github.com/kcs-siem/siem-cef/internal/relptest"
 	"github.com/kcs-siem/siem-cef/internal/testpki"
-	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -179,7 +179,7 @@ func seqChunks(t *testing.T, n, per int) []string {
 		var chunk []byte
 		for i := range per {
 			var err error
-			chunk, err = record.AppendEvent(chunk, fixtureStart, map[string]any{
+			chunk, err = fbchunk.AppendEvent(chunk, fixtureStart, map[string]any{
 				"event_id": "ADM-001", "user": "alice", "status": "Success", "message": fmt.Sprintf("seq %d", c*per+i),
 			})
 			require.NoError(t, err)

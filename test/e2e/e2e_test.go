@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/kcs-siem/siem-cef/cef"
-	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -216,7 +216,7 @@ func TestDamagedChunkDeliversWhatItCanAndIsNotOK(t *testing.T) {
 	var chunk []byte
 	var err error
 	for i := range 3 {
-		chunk, err = record.AppendEvent(chunk, fixtureStart, map[string]any{"event_id": "ADM-001", "user": fmt.Sprintf("u%d", i)})
+		chunk, err = fbchunk.AppendEvent(chunk, fixtureStart, map[string]any{"event_id": "ADM-001", "user": fmt.Sprintf("u%d", i)})
 		require.NoError(t, err)
 	}
 	cut := len(chunk) - 3

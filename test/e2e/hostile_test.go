@@ -7,7 +7,7 @@ import (
 
 	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/cef/ceftest"
-	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -52,7 +52,7 @@ func TestHostileValuesOverTCPAndUDP(t *testing.T) {
 	var chunk []byte
 	for _, c := range cases {
 		var err error
-		chunk, err = record.AppendEvent(chunk, fixtureStart, c.record)
+		chunk, err = fbchunk.AppendEvent(chunk, fixtureStart, c.record)
 		require.NoError(t, err)
 	}
 	path := writeChunk(t, chunk)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -21,10 +21,10 @@ func TestAPanicInAFlushDoesNotReachTheHost(t *testing.T) {
 	var poisoned []byte
 	var err error
 	for _, msg := range []string{"before", "siem-cef:panic-hook", "after"} {
-		poisoned, err = record.AppendEvent(poisoned, fixtureStart, map[string]any{"event_id": "PM-001", "message": msg})
+		poisoned, err = fbchunk.AppendEvent(poisoned, fixtureStart, map[string]any{"event_id": "PM-001", "message": msg})
 		require.NoError(t, err)
 	}
-	fine, err := record.AppendEvent(nil, fixtureStart, map[string]any{"event_id": "PM-002", "message": "next flush"})
+	fine, err := fbchunk.AppendEvent(nil, fixtureStart, map[string]any{"event_id": "PM-002", "message": "next flush"})
 	require.NoError(t, err)
 
 	results, log := tagged.Run(t, fmt.Sprintf("register\ninstance t Address=%s\nflush t %s\nflush t %s\nexit t\n",

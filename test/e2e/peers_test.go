@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/kcs-siem/siem-cef/cef"
-	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -21,9 +21,9 @@ func peerChunk(t *testing.T, file string) string {
 	t.Helper()
 	b, err := os.ReadFile(file)
 	require.NoError(t, err)
-	body, err := record.ParseJSON(b)
+	body, err := fbchunk.ParseJSON(b)
 	require.NoError(t, err)
-	chunk, err := record.AppendEvent(nil, fixtureStart, body)
+	chunk, err := fbchunk.AppendEvent(nil, fixtureStart, body)
 	require.NoError(t, err)
 	return writeChunk(t, chunk)
 }

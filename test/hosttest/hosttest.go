@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/require"
 )
 
@@ -114,7 +114,7 @@ var FixtureStart = time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC)
 // ChunkFile writes JSON lines as a Fluent Bit chunk file and returns its path and the event count.
 func ChunkFile(t testing.TB, jsonl []byte) (string, int) {
 	t.Helper()
-	chunk, n, err := record.FromJSONLines(bytes.NewReader(jsonl), FixtureStart, time.Second)
+	chunk, n, err := fbchunk.FromJSONLines(bytes.NewReader(jsonl), FixtureStart, time.Second)
 	require.NoError(t, err)
 	return WriteChunk(t, chunk), n
 }

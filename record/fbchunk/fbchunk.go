@@ -1,4 +1,6 @@
-package record
+// Package fbchunk writes the chunk format Fluent Bit hands an output plugin, for the tests, the
+// benchmarks and `siem-cef chunk`; the plugin only reads it (package record).
+package fbchunk
 
 import (
 	"bufio"
@@ -9,11 +11,9 @@ import (
 	"io"
 	"time"
 
+	"github.com/kcs-siem/siem-cef/record"
 	"github.com/vmihailenco/msgpack/v5"
 )
-
-// The writing side of the chunk format, for the tests, the benchmarks and `siem-cef chunk`: what
-// Fluent Bit's own encoder produces for a log event.
 
 // AppendEvent appends one event in the current format, [[EventTime, {}], body].
 func AppendEvent(dst []byte, t time.Time, body any) ([]byte, error) {
@@ -83,7 +83,7 @@ func JSONLines(r io.Reader, start time.Time, step time.Duration,
 // transcodes it (its keys in order, repeats kept); any other value, which no Fluent Bit parser
 // hands over but which a test may, through encoding/json.
 func packJSON(dst, text []byte) (msgpack.RawMessage, error) {
-	if packed, ok := appendJSONAsMsgpack(dst, text); ok {
+	if packed, ok := record.AppendJSONAsMsgpack(dst, text); ok {
 		return packed, nil
 	}
 	v, err := ParseJSON(text)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kcs-siem/siem-cef/record"
+	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -14,21 +15,21 @@ import (
 // written out by hand.
 func TestAppendEventBytes(t *testing.T) {
 	ts := time.Unix(0x01020304, 0x05060708)
-	got, err := record.AppendEvent([]byte{0xAA}, ts, map[string]any{"k": "v"})
+	got, err := fbchunk.AppendEvent([]byte{0xAA}, ts, map[string]any{"k": "v"})
 	require.NoError(t, err)
 	assert.Equal(t, []byte{0xAA, 0x92, 0x92, 0xd7, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x80,
 		0x81, 0xa1, 'k', 0xa1, 'v'}, got)
 
-	got, err = record.AppendLegacyEvent(nil, ts, map[string]any{"k": "v"})
+	got, err = fbchunk.AppendLegacyEvent(nil, ts, map[string]any{"k": "v"})
 	require.NoError(t, err)
 	assert.Equal(t, []byte{0x92, 0xd7, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
 		0x81, 0xa1, 'k', 0xa1, 'v'}, got)
 
 	assert.Equal(t, []byte{0xd7, 0x00, 0xff, 0xff, 0xff, 0xfe, 0x00, 0x00, 0x00, 0x00},
-		record.AppendEventTime(nil, time.Unix(0xFFFFFFFE, 0)))
+		fbchunk.AppendEventTime(nil, time.Unix(0xFFFFFFFE, 0)))
 
 	// keys are written sorted, so chunks are reproducible
-	got, err = record.AppendEvent(nil, ts, map[string]any{"b": 1, "a": 2})
+	got, err = fbchunk.AppendEvent(nil, ts, map[string]any{"b": 1, "a": 2})
 	require.NoError(t, err)
 	assert.Equal(t, []byte{0x82, 0xa1, 'a', 0x02, 0xa1, 'b', 0x01}, got[13:])
 }
@@ -37,9 +38,9 @@ func TestAppendEventBytes(t *testing.T) {
 func TestAppendThenDecode(t *testing.T) {
 	ts := time.Date(2026, 2, 18, 10, 7, 28, 987654321, time.UTC)
 	body := map[string]any{"s": "x", "i": int64(-5), "f": 1.5, "t": true, "n": nil, "m": map[string]any{"a": "b"}}
-	chunk, err := record.AppendEvent(nil, ts, body)
+	chunk, err := fbchunk.AppendEvent(nil, ts, body)
 	require.NoError(t, err)
-	chunk, err = record.AppendLegacyEvent(chunk, ts.Add(time.Second), body)
+	chunk, err = fbchunk.AppendLegacyEvent(chunk, ts.Add(time.Second), body)
 	require.NoError(t, err)
 	evs, recErrs, err := decodeAll(t, chunk)
 	require.NoError(t, err)
@@ -54,7 +55,7 @@ func TestAppendThenDecode(t *testing.T) {
 
 // ParseJSON keeps integers as int64 and other numbers as float64.
 func TestParseJSON(t *testing.T) {
-	v, err := record.ParseJSON([]byte(`{"a":1,"b":1.5,"c":-3,"d":9223372036854775807,"e":9223372036854775808,` +
+	v, err := fbchunk.ParseJSON([]byte(`{"a":1,"b":1.5,"c":-3,"d":9223372036854775807,"e":9223372036854775808,` +
 		`"f":{"g":2,"h":[3,4.5,"x"]},"s":"str","t":true,"n":null,"z":0,"neg":-0.5}`))
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{
@@ -71,15 +72,15 @@ func TestParseJSON(t *testing.T) {
 		"neg": -0.5,
 	}, v)
 
-	v, err = record.ParseJSON([]byte(`42`))
+	v, err = fbchunk.ParseJSON([]byte(`42`))
 	require.NoError(t, err)
 	assert.Equal(t, int64(42), v)
-	v, err = record.ParseJSON([]byte(`[1, 2.25]`))
+	v, err = fbchunk.ParseJSON([]byte(`[1, 2.25]`))
 	require.NoError(t, err)
 	assert.Equal(t, []any{int64(1), 2.25}, v)
 
 	for _, bad := range []string{`{`, `{"a":}`, ``, `nope`} {
-		_, err := record.ParseJSON([]byte(bad))
+		_, err := fbchunk.ParseJSON([]byte(bad))
 		assert.Error(t, err, "%q", bad)
 	}
 }
@@ -89,7 +90,7 @@ func TestParseJSON(t *testing.T) {
 func TestFromJSONLines(t *testing.T) {
 	start := time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC)
 	in := "{\"a\":1,\"b\":1.5,\"c\":\"x\"}\n\n   \n{\"a\":-2,\"big\":18446744073709551615}\r\n{\"nested\":{\"k\":[1,2.5]}}\n"
-	chunk, n, err := record.FromJSONLines(strings.NewReader(in), start, 2*time.Second)
+	chunk, n, err := fbchunk.FromJSONLines(strings.NewReader(in), start, 2*time.Second)
 	require.NoError(t, err)
 	require.Equal(t, 3, n)
 	evs, recErrs, err := decodeAll(t, chunk)
@@ -105,18 +106,18 @@ func TestFromJSONLines(t *testing.T) {
 
 	// a long line (more than bufio's default 64 KB)
 	long := `{"msg":"` + strings.Repeat("x", 1<<20) + `"}`
-	chunk, n, err = record.FromJSONLines(strings.NewReader(long+"\n"), start, time.Second)
+	chunk, n, err = fbchunk.FromJSONLines(strings.NewReader(long+"\n"), start, time.Second)
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
 	ev := decodeOne(t, chunk)
 	sameValue(t, record.String([]byte(strings.Repeat("x", 1<<20))), ev.Fields[0].Value, "msg")
 
 	// a bad line is reported with its number
-	_, _, err = record.FromJSONLines(strings.NewReader("{\"a\":1}\n\n{bad\n"), start, time.Second)
+	_, _, err = fbchunk.FromJSONLines(strings.NewReader("{\"a\":1}\n\n{bad\n"), start, time.Second)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "line 3")
 
-	chunk, n, err = record.FromJSONLines(strings.NewReader(""), start, time.Second)
+	chunk, n, err = fbchunk.FromJSONLines(strings.NewReader(""), start, time.Second)
 	require.NoError(t, err)
 	assert.Equal(t, 0, n)
 	assert.Empty(t, chunk)
