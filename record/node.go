@@ -251,9 +251,6 @@ func (n Node) Kind() NodeKind {
 	return NodeAbsent
 }
 
-// Exists reports a node that is present and not nil.
-func (n Node) Exists() bool { k := n.Kind(); return k != NodeAbsent && k != NodeNil }
-
 // Bytes is the msgpack encoding of the node.
 func (n Node) Bytes() []byte { return n.b }
 
