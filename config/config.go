@@ -24,6 +24,11 @@ import (
 // Fluent Bit; callers pass the canonical names below.
 type Getter interface{ Get(key string) string }
 
+// trimmed reads every property without the blanks around it, for the checks and their messages alike.
+type trimmed struct{ Getter }
+
+func (t trimmed) Get(key string) string { return strings.TrimSpace(t.Getter.Get(key)) }
+
 // GetterFunc adapts a function.
 type GetterFunc func(key string) string
 
@@ -87,7 +92,7 @@ var properties = []struct {
 	name string
 	set  func(c *Config, v string) error
 }{
-	{"Integration", func(c *Config, v string) error { c.Integration = v; return nil }},
+	{"Integration", func(c *Config, v string) (err error) { c.Integration, err = parseIntegration(v); return err }},
 	{"Address", func(c *Config, v string) (err error) { c.Addresses, err = parseAddresses(v); return err }},
 	{"Protocol", func(c *Config, v string) (err error) { c.Protocol, err = parseProtocol(v); return err }},
 	{"Vendor", func(c *Config, v string) (err error) {
@@ -144,10 +149,11 @@ var properties = []struct {
 // Load reads every property over the defaults. It reports every bad property (errors.Join of
 // *PropertyError, in property order) so that a user fixes them all in one go.
 func Load(g Getter, defaultIntegration string) (*Config, error) {
+	g = trimmed{g}
 	c := defaults(defaultIntegration)
 	var errs []error
 	for _, p := range properties {
-		v := strings.TrimSpace(g.Get(p.name))
+		v := g.Get(p.name)
 		if v == "" && p.name != "Address" {
 			continue
 		}
@@ -275,9 +281,25 @@ func parseHeaderText(property, v string, maxLen int) (string, error) {
 // parseHostname keeps to printable ASCII without spaces: the syslog header ends the field at a space
 // (RFC 3164 §4.1.2, RFC 5424 PRINTUSASCII).
 func parseHostname(v string) (string, error) {
-	valid := len(v) <= maxHostname && !strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r > '~' })
-	if !valid {
+	if !hostWord(v) {
 		return "", &PropertyError{"Hostname", v, fmt.Sprintf("a host name of at most %d printable ASCII characters without spaces", maxHostname)}
+	}
+	return v, nil
+}
+
+// hostWord reports a host name as a header or a TLS handshake carries it: at most maxHostname
+// printable ASCII characters, no space.
+func hostWord(v string) bool {
+	return len(v) <= maxHostname && !strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r > '~' })
+}
+
+// maxIntegration bounds an Integration name, which every log line and metric of the instance carries.
+const maxIntegration = 128
+
+// parseIntegration keeps the name to text a log line and a metric label carry as it is.
+func parseIntegration(v string) (string, error) {
+	if !utf8.ValidString(v) || utf8.RuneCountInString(v) > maxIntegration || strings.ContainsFunc(v, unicode.IsControl) {
+		return "", &PropertyError{"Integration", v, fmt.Sprintf("a name of at most %d characters without control characters", maxIntegration)}
 	}
 	return v, nil
 }

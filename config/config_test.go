@@ -65,6 +65,9 @@ func TestLoad(t *testing.T) {
 	}{
 		{property: "Integration", value: "", edit: func(c *Config) {}},
 		{property: "Integration", value: "  soc-siem ", edit: func(c *Config) { c.Integration = "soc-siem" }},
+		{property: "Integration", value: "SOC siem é", edit: func(c *Config) { c.Integration = "SOC siem é" }},
+		{property: "Integration", value: "soc\x1b[2Jsiem", hint: "use a name of at most 128 characters without control characters"},
+		{property: "Integration", value: "soc\xffsiem", hint: "use a name of at most 128 characters without control characters"},
 
 		{property: "Address", value: "siem.example.com:6514", edit: func(c *Config) { c.Addresses[0].Port = 6514 }},
 		{property: "Address", value: " siem.example.com. ", edit: func(c *Config) { c.Addresses[0].Host = "siem.example.com." }},
@@ -451,6 +454,8 @@ func TestTLS(t *testing.T) {
 		{map[string]string{"TLS_Key_File": client.KeyFile}, "property TLS_Cert_File is missing; use TLS_Cert_File too"},
 		{map[string]string{"TLS_Cert_File": client.CertFile, "TLS_Key_File": garbage}, "a PEM certificate whose key is TLS_Key_File"},
 		{map[string]string{"TLS_Verify": "maybe"}, `property TLS_Verify: "maybe" is not accepted; use on or off`},
+		{map[string]string{"TLS_Server_Name": "siem internal"}, `property TLS_Server_Name: "siem internal" is not accepted; use the host name the SIEM's certificate names`},
+		{map[string]string{"TLS_Server_Name": "siem\x00.internal"}, "use the host name the SIEM's certificate names"},
 		{map[string]string{"RELP_Window": "8"}, "use it only with Protocol relp or relp+tls (Protocol is tls)"},
 	} {
 		_, err := load(tc.props)

@@ -89,7 +89,7 @@ func (c *Config) finish(g Getter) []error {
 			c.Framing = deliver.FramingOctet // RFC 5425
 		}
 	}
-	set := func(name string) bool { return strings.TrimSpace(g.Get(name)) != "" }
+	set := func(name string) bool { return g.Get(name) != "" }
 	notFor := func(name, use string) {
 		if set(name) {
 			errs = append(errs, &PropertyError{name, g.Get(name), fmt.Sprintf("it only with %s (Protocol is %s)", use, c.Protocol)})
@@ -130,10 +130,13 @@ func (c *Config) finish(g Getter) []error {
 // loadTLS reads the TLS properties: TLS 1.2 or newer, the server verified unless TLS_Verify off,
 // against TLS_CA_File or the system's roots, with a client certificate for mutual TLS.
 func loadTLS(g Getter) (*deliver.TLSSettings, error) {
-	get := func(name string) string { return strings.TrimSpace(g.Get(name)) }
-	t := &deliver.TLSSettings{Verify: true, ServerName: get("TLS_Server_Name"), CAFile: get("TLS_CA_File"),
-		CertFile: get("TLS_Cert_File"), KeyFile: get("TLS_Key_File")}
-	if v := get("TLS_Verify"); v != "" {
+	t := &deliver.TLSSettings{Verify: true, ServerName: g.Get("TLS_Server_Name"), CAFile: g.Get("TLS_CA_File"),
+		CertFile: g.Get("TLS_Cert_File"), KeyFile: g.Get("TLS_Key_File")}
+	if !hostWord(t.ServerName) {
+		return nil, &PropertyError{"TLS_Server_Name", t.ServerName, fmt.Sprintf("the host name the SIEM's certificate names, "+
+			"at most %d printable ASCII characters without spaces", maxHostname)}
+	}
+	if v := g.Get("TLS_Verify"); v != "" {
 		var err error
 		if t.Verify, err = parseOnOff("TLS_Verify", v); err != nil {
 			return nil, err
