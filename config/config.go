@@ -362,9 +362,12 @@ func isDigits(s string) bool {
 	return s != "" && !strings.ContainsFunc(s, func(r rune) bool { return r < '0' || r > '9' })
 }
 
+// shown is one property of the start-up line, as it is in effect.
+type shown struct{ key, value string }
+
 // String is the effective configuration on one line, for the start-up log.
 func (c *Config) String() string {
-	fields := []struct{ key, value string }{
+	fields := []shown{
 		{"Integration", c.Integration},
 		{"Address", strings.Join(c.Endpoints(), ",")},
 		{"Protocol", string(c.Protocol)},
@@ -381,28 +384,28 @@ func (c *Config) String() string {
 		{"Syslog_Format", syslogFormatNames[c.Format]},
 	}
 	if c.Protocol == deliver.ProtocolTCP || c.Protocol == deliver.ProtocolTLS {
-		fields = append(fields, struct{ key, value string }{"Framing", framingNames[c.Framing]})
+		fields = append(fields, shown{"Framing", framingNames[c.Framing]})
 	}
-	fields = append(fields, struct{ key, value string }{"Max_Message_Size", strconv.Itoa(c.MaxMessageSize)})
+	fields = append(fields, shown{"Max_Message_Size", strconv.Itoa(c.MaxMessageSize)})
 	// Volume control is shown only when set, so the line of a configuration without it is as it was.
 	if c.Aggregate > 0 {
-		fields = append(fields, struct{ key, value string }{"Aggregate", c.Aggregate.String()})
+		fields = append(fields, shown{"Aggregate", c.Aggregate.String()})
 	}
 	if c.MaxEventsPerSecond > 0 {
-		fields = append(fields, struct{ key, value string }{"Max_Events_Per_Second", strconv.Itoa(c.MaxEventsPerSecond)})
+		fields = append(fields, shown{"Max_Events_Per_Second", strconv.Itoa(c.MaxEventsPerSecond)})
 	}
 	if c.Protocol.UsesRELP() {
-		fields = append(fields, struct{ key, value string }{"RELP_Window", strconv.Itoa(c.RELPWindow)})
+		fields = append(fields, shown{"RELP_Window", strconv.Itoa(c.RELPWindow)})
 	}
 	if len(c.Addresses) > 1 {
-		fields = append(fields, struct{ key, value string }{"Failover_Hold_Down", c.FailoverHoldDown.String()})
+		fields = append(fields, shown{"Failover_Hold_Down", c.FailoverHoldDown.String()})
 	}
 	if c.TLS != nil {
 		fields = append(fields,
-			struct{ key, value string }{"TLS_Verify", map[bool]string{true: "on", false: "off"}[c.TLS.Verify]},
-			struct{ key, value string }{"TLS_Server_Name", orDefault(c.TLS.ServerName, "address")},
-			struct{ key, value string }{"TLS_CA_File", orDefault(c.TLS.CAFile, "system")},
-			struct{ key, value string }{"TLS_Cert_File", orDefault(c.TLS.CertFile, "none")})
+			shown{"TLS_Verify", map[bool]string{true: "on", false: "off"}[c.TLS.Verify]},
+			shown{"TLS_Server_Name", orDefault(c.TLS.ServerName, "address")},
+			shown{"TLS_CA_File", orDefault(c.TLS.CAFile, "system")},
+			shown{"TLS_Cert_File", orDefault(c.TLS.CertFile, "none")})
 	}
 	fields = append(fields, c.schemaFields()...)
 	pairs := make([]string, len(fields))

@@ -86,17 +86,17 @@ func (c *Config) mapField(f schema.Field, v string) error {
 }
 
 // schemaFields are the schema settings in the start-up line: Schema always, the others when set.
-func (c *Config) schemaFields() []struct{ key, value string } {
-	fields := []struct{ key, value string }{{"Schema", c.Schema.String()}}
+func (c *Config) schemaFields() []shown {
+	fields := []shown{{"Schema", c.Schema.String()}}
 	if c.MergeLogKey != "" {
-		fields = append(fields, struct{ key, value string }{"Merge_Log_Key", c.MergeLogKey})
+		fields = append(fields, shown{"Merge_Log_Key", c.MergeLogKey})
 	}
 	for _, a := range c.Assign {
 		if a.Path != nil {
-			fields = append(fields, struct{ key, value string }{"Map." + a.Field.Name(), a.Path.String()})
+			fields = append(fields, shown{"Map." + a.Field.Name(), a.Path.String()})
 		}
 		if a.Value != "" {
-			fields = append(fields, struct{ key, value string }{"Set." + a.Field.Name(), a.Value})
+			fields = append(fields, shown{"Set." + a.Field.Name(), a.Value})
 		}
 	}
 	return fields
