@@ -188,6 +188,17 @@ func TestCheckConfigWarnsOfHotReloadWithWorkers(t *testing.T) {
 	}
 }
 
+// Fluent Bit 5.1 reads a [PLUGINS] section only in the file Plugins_File names: in the
+// configuration it takes each key for a library path and aborts.
+func TestCheckConfigWarnsOfAPluginsSectionInTheConfiguration(t *testing.T) {
+	path := writeFile(t, t.TempDir(), "fluent-bit.conf", "[PLUGINS]\n    Path /fluent-bit/plugins/out_siem_cef.so\n"+
+		"[OUTPUT]\n    Name siem_cef\n    Address siem\n    Workers 1\n    Retry_Limit no_limits\n")
+	code, stdout, stderr := runCmd(t, "", "check-config", path)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "siem_cef.0: OK")
+	assert.Contains(t, stderr, "warning: "+path+":1: a [PLUGINS] section in the configuration: Fluent Bit 5.1 takes each of its keys for a library path")
+}
+
 func TestCheckConfigTLSOn(t *testing.T) {
 	path := writeFile(t, t.TempDir(), "fluent-bit.conf", "[OUTPUT]\n    Name siem_cef\n    Address siem.example.com\n    tls On\n    Workers 0\n    Retry_Limit 5\n")
 	code, stdout, _ := runCmd(t, "", "check-config", path)

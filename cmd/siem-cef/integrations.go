@@ -44,6 +44,13 @@ func (inv *invocation) outputs(path string, get func(fbconfig.Section) config.Ge
 	for _, w := range f.Warnings {
 		inv.logf("warning: %s", w)
 	}
+	for _, s := range f.Sections {
+		if s.Type == "plugins" && f.Format == fbconfig.Classic {
+			inv.logf("warning: %s: a [PLUGINS] section in the configuration: Fluent Bit 5.1 takes each of its keys "+
+				"for a library path (Path too) and aborts at start; put it in the file Plugins_File names, or load "+
+				"the plugin with -e", s.Location())
+		}
+	}
 	for i, s := range f.Outputs(pluginName) {
 		var g config.Getter = s
 		if get != nil {

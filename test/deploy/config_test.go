@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -176,4 +177,25 @@ func TestImageConfigsCheckConfig(t *testing.T) {
 		got = append(got, props)
 	}
 	assert.Equal(t, got[0], got[1], "fbconfig reads the same output from both formats")
+}
+
+// TestREADMEsWorkingConfiguration: the configuration the README gives a user to start from passes
+// check-config without a warning, and its tail input sends what the file held before Fluent Bit
+// started (DB and Read_From_Head).
+func TestREADMEsWorkingConfiguration(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	m := regexp.MustCompile("(?s)## A working configuration\n\n```ini\n(.*?)```").FindSubmatch(readme)
+	require.NotNil(t, m, "the README's working configuration")
+	text := string(m[1])
+	c := readConfig(t, "README.conf", text)
+	for _, in := range c.named("input", "tail") {
+		assert.NotEmpty(t, in.get("DB"), "%s: DB", in)
+		assert.True(t, strings.EqualFold(in.get("Read_From_Head"), "on"), "%s: Read_From_Head On", in)
+	}
+	assert.Empty(t, c.of("plugins"), "the plugin is loaded by a plugins file or -e: Fluent Bit 5.1 aborts on a [PLUGINS] section here")
+	out, err := exec.Command(siemCEF(t), "check-config", tempFile(t, "fluent-bit.conf", text)).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, string(out), "siem_cef.0: OK")
+	assert.NotContains(t, string(out), "warning", "%s", out)
 }

@@ -86,6 +86,7 @@ type listener struct {
 	Parsed string
 	input  string // the input() statement, without the ruleset
 	rules  string // the actions of its ruleset, when not the two files
+	queue  string // the parameters of its ruleset's own queue; none: the main queue
 }
 
 // rsyslogd is a running rsyslogd and its listeners.
@@ -97,10 +98,15 @@ type rsyslogd struct {
 	Client   *testpki.Pair // a client certificate named clientName, for mutual TLS
 
 	TCP, TLS, MutualTLS, UDP, RELP, RELPTLS, MutualRELPTLS *listener
-	// Relay is a RELP relay in front of a SIEM that speaks only TCP: what it takes is forwarded as
-	// it came (%rawmsg%, octet-counted, with a disk-assisted queue that retries for ever) to TCP.
-	Relay     *listener
-	listeners []*listener
+	// Relay is the README's RELP relay in front of a SIEM that speaks only TCP: what it takes goes
+	// into a disk queue before it is acknowledged, and is forwarded as it came (%rawmsg%,
+	// octet-counted, retried for ever) to TCP. DeadRelay is the same relay in front of a SIEM that
+	// is down (a port nothing listens on): what it acknowledged stays in its queue, in files named
+	// deadrelay.* in Dir.
+	Relay, DeadRelay *listener
+	listeners        []*listener
+	proc             *os.Process // rsyslogd, once started
+	exited           chan struct{}
 	conf      string // the configuration's text
 	output    string // rsyslogd's standard output and error
 }
@@ -192,9 +198,15 @@ func (r *rsyslogd) configure(t *testing.T, bin string, opt rsyslogOptions, serve
 	r.RELPTLS = add("relptls", false, `input(type="imrelp" address="127.0.0.1" port="%d" `+relpTLS)
 	r.MutualRELPTLS = add("mrelptls", false, `input(type="imrelp" address="127.0.0.1" port="%d" `+relpTLS+
 		` tls.authMode="name" tls.permittedPeer=["`+clientName+`"]`)
-	r.Relay = add("relay", false, `input(type="imrelp" address="127.0.0.1" port="%d"`)
-	r.Relay.rules = fmt.Sprintf(`action(type="omfwd" target="127.0.0.1" port=%q protocol="tcp" tcp_framing="octet-counted" template="forward-raw"
-		queue.type="LinkedList" queue.filename="relay" queue.saveOnShutdown="on" action.resumeRetryCount="-1")`, r.TCP.Addr[len("127.0.0.1:"):])
+	relay := func(name string, siemPort int) *listener {
+		l := add(name, false, `input(type="imrelp" address="127.0.0.1" port="%d"`)
+		l.queue = fmt.Sprintf(`queue.type="Disk" queue.filename=%q queue.syncQueueFiles="on" queue.checkpointInterval="1"`, name)
+		l.rules = fmt.Sprintf(`action(type="omfwd" target="127.0.0.1" port="%d" protocol="tcp" tcp_framing="octet-counted" template="forward-raw" action.resumeRetryCount="-1")`, siemPort)
+		return l
+	}
+	tcpPort, _ := strconv.Atoi(r.TCP.Addr[len("127.0.0.1:"):])
+	r.Relay = relay("relay", tcpPort)
+	r.DeadRelay = relay("deadrelay", freePort(t, false, ports)) // free, and never bound
 
 	var conf strings.Builder
 	relpModule := ""
@@ -219,7 +231,7 @@ template(name="parsed" type="string" string="%%pri%%\t%%hostname%%\t%%app-name%%
 		if rules == "" {
 			rules = fmt.Sprintf("action(type=\"omfile\" file=%q template=\"raw\")\n\taction(type=\"omfile\" file=%q template=\"parsed\")", l.Raw, l.Parsed)
 		}
-		fmt.Fprintf(&conf, "ruleset(name=%q) {\n\t%s\n}\n%s ruleset=%q)\n", l.Name, rules, l.input, l.Name)
+		fmt.Fprintf(&conf, "ruleset(name=%q %s) {\n\t%s\n}\n%s ruleset=%q)\n", l.Name, l.queue, rules, l.input, l.Name)
 	}
 	// rsyslogd's own messages (the default ruleset: nothing else reaches it)
 	fmt.Fprintf(&conf, "action(type=\"omfile\" file=%q)\n", r.Internal)
@@ -243,6 +255,7 @@ func (r *rsyslogd) start(t *testing.T, bin string) error {
 	require.NoError(t, cmd.Start())
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
+	r.proc, r.exited = cmd.Process, exited
 	stop := func() {
 		cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -284,6 +297,12 @@ func (r *rsyslogd) start(t *testing.T, bin string) error {
 		}
 	})
 	return nil
+}
+
+// crash kills rsyslogd as a crash, an OOM kill or the loss of its node would: nothing is flushed.
+func (r *rsyslogd) crash() {
+	r.proc.Kill()
+	<-r.exited
 }
 
 func (r *rsyslogd) internalLog() string {

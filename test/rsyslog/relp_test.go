@@ -1,7 +1,13 @@
 package rsyslog
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestEveryEventReachesRsyslogOverRELP sends the 30 fixture events over RELP to rsyslog's imrelp,
@@ -40,8 +46,8 @@ func mutualProps(r *rsyslogd) string {
 }
 
 // TestRELPRelayInFrontOfATCPSIEM is the README's recipe: the plugin sends over RELP to an rsyslog
-// relay that forwards each message as it came (%rawmsg%) over TCP, octet-counted, with a
-// disk-assisted queue that retries for ever, to a SIEM that speaks only TCP (here rsyslog's own imtcp
+// relay that queues each message on disk and forwards it as it came (%rawmsg%) over TCP,
+// octet-counted, retrying for ever, to a SIEM that speaks only TCP (here rsyslog's own imtcp
 // listener). The SIEM gets the plugin's lines byte for byte.
 func TestRELPRelayInFrontOfATCPSIEM(t *testing.T) {
 	r := startRsyslog(t, maxSize)
@@ -49,4 +55,26 @@ func TestRELPRelayInFrontOfATCPSIEM(t *testing.T) {
 	send(t, r.Relay.Addr, "Protocol=relp", chunk)
 	lines, _ := checkEvents(t, r.TCP, n, 0)
 	checkGolden(t, r.TCP, lines)
+}
+
+// The recipe's relay acknowledges what it has written to disk: killed while its SIEM is down, right
+// after the flush the plugin reported delivered, it still holds every event, for its restart to
+// forward. (With the disk-assisted queue the recipe had, imrelp acknowledged what was in memory, and
+// a killed relay lost all of it.)
+func TestRELPRelayKeepsWhatItAcknowledgedThroughACrash(t *testing.T) {
+	r := startRsyslog(t, maxSize)
+	chunk, n := fixtureChunk(t)
+	send(t, r.DeadRelay.Addr, "Protocol=relp", chunk)
+	r.crash()
+	files, err := filepath.Glob(filepath.Join(r.Dir, r.DeadRelay.Name+".0*"))
+	require.NoError(t, err)
+	var queued strings.Builder
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		queued.Write(b)
+	}
+	// rsyslog's queue files hold each message's properties, the raw message among them
+	assert.Equal(t, n, strings.Count(queued.String(), "+pszRawMsg:"), "the relay's queue files %v", files)
+	assert.Equal(t, n, strings.Count(queued.String(), " CEF:0|Kaspersky|"))
 }
