@@ -90,6 +90,7 @@ fuzz:
 	$(GO) test ./record -run '^$$' -fuzz '^FuzzMsgpack$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./cef -run '^$$' -fuzz '^FuzzAppendFit$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./cef -run '^$$' -fuzz '^FuzzEscaping$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
+	$(GO) test ./cef -run '^$$' -fuzz '^FuzzTrimBlanks$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./pipeline -run '^$$' -fuzz '^FuzzAggregate$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./schema -run '^$$' -fuzz '^FuzzIsIPv4$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./record -run '^$$' -fuzz '^FuzzJSONNumber$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)

@@ -352,7 +352,29 @@ func whole(v []byte, max int) bool {
 func printableASCII(c byte) bool { return c > ' ' && c < 0x7f }
 
 // isBlank: whitespace, control characters and the characters written as a space.
-func isBlank(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || spaced(r) }
+func isBlank(r rune) bool {
+	if r < 0x10000 {
+		return blankBMP[r>>6]&(1<<(r&63)) != 0
+	}
+	return spaced(r) // no whitespace or control character lies beyond the BMP
+}
+
+// blankBMP holds isBlank for the characters below U+10000, one bit each: a value may start or end
+// with a megabyte of blanks, each asked for.
+var blankBMP = func() [0x10000 / 64]uint64 {
+	t := spacedBMP // the C1 controls among them
+	set := func(r rune) { t[r/64] |= 1 << (r % 64) }
+	for r := rune(0); r <= ' '; r++ { // the C0 controls and the space
+		set(r)
+	}
+	set(0x7f)
+	for _, rg := range unicode.White_Space.R16 { // White_Space has no character past the BMP
+		for r := rune(rg.Lo); r <= rune(rg.Hi); r += rune(rg.Stride) {
+			set(r)
+		}
+	}
+	return t
+}()
 
 // TrimBlanks is v as the message carries it, before a cut: without the blanks (whitespace, control
 // characters, the characters written as a space) at either end, which parsers do not keep reliably.
@@ -360,8 +382,42 @@ func TrimBlanks(v []byte) []byte {
 	if len(v) == 0 || printableASCII(v[0]) && printableASCII(v[len(v)-1]) {
 		return v // none, or the usual value: nothing to trim, told without a look at each character
 	}
-	return bytes.TrimFunc(v, isBlank)
+	// Runs of spaces and ASCII controls are stepped over a word at a time: a record's value may
+	// start or end with a megabyte of them, and more than one stage trims it.
+	i, j := 0, len(v)
+	for j-i >= 8 && lowWord(binary.LittleEndian.Uint64(v[i:])) {
+		i += 8
+	}
+	for j-i >= 8 && lowWord(binary.LittleEndian.Uint64(v[j-8:])) {
+		j -= 8
+	}
+	for i < j {
+		r, size := rune(v[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(v[i:j])
+		}
+		if !isBlank(r) {
+			break
+		}
+		i += size
+	}
+	for j > i {
+		r, size := rune(v[j-1]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeLastRune(v[i:j])
+		}
+		if !isBlank(r) {
+			break
+		}
+		j -= size
+	}
+	return v[i:j]
 }
+
+// lowWord reports a word whose eight bytes are each at most ' ': a space or an ASCII control, all
+// blanks. (A byte from 0x21 sets its high bit once 0x5f is added; one from 0x80 has it set already,
+// and a carry it makes can only reach the bytes above it.)
+func lowWord(w uint64) bool { return (w|(w+0x5f*swar.Ones))&swar.Highs == 0 }
 
 // cutChars keeps the first max characters of v; an invalid byte counts as one (it becomes U+FFFD).
 func cutChars(v []byte, max int) []byte {

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
 )
 
 // refEscaped is a value or header field escaped character by character, straight from the rules of
@@ -178,4 +180,48 @@ func TestAppendEscapedMakesRoomForItsEscapes(t *testing.T) {
 			}
 		}
 	}
+}
+
+// trimRef is TrimBlanks character by character, with blanks as the unicode package tells them.
+func trimRef(v []byte) []byte {
+	return bytes.TrimFunc(v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) ||
+		r == '\u2028' || r == '\u2029' || r >= 0x80 && r < 0xa0 })
+}
+
+// isBlank's table tells every character as the unicode package does.
+func TestIsBlankAsTheUnicodeTables(t *testing.T) {
+	for r := range rune(unicode.MaxRune + 1) {
+		want := unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' || r >= 0x80 && r < 0xa0
+		if isBlank(r) != want {
+			t.Fatalf("isBlank(%U) = %v", r, !want)
+		}
+	}
+}
+
+// TrimBlanks steps over runs of spaces and ASCII controls a word at a time: it trims what the
+// character-by-character trim does, whatever the run's length and what borders it (a DEL, a
+// no-break space, a byte from 0xa1 whose sum carries, invalid UTF-8).
+func TestTrimBlanksAsCharacterByCharacter(t *testing.T) {
+	runs := []string{"", " ", "\t\n\r\x00\x1f ", strings.Repeat(" ", 7), strings.Repeat(" ", 8), strings.Repeat("\x01 ", 13),
+		strings.Repeat(" ", 64) + "\x7f", "\u00a0" + strings.Repeat(" ", 16), strings.Repeat(" ", 16) + "\u3000\u3000"}
+	cores := []string{"x", "a b", "\xa1\xff", "é", "\x7f", "\u3000x\u3000", " \x21 ", "\xff" + strings.Repeat(" ", 9) + "\xa1"}
+	for _, lead := range runs {
+		for _, core := range cores {
+			for _, trail := range runs {
+				v := []byte(lead + core + trail)
+				assert.Equal(t, string(trimRef(v)), string(TrimBlanks(v)), "%q", v)
+			}
+		}
+		v := []byte(lead + lead)
+		assert.Equal(t, string(trimRef(v)), string(TrimBlanks(v)), "blanks alone: %q", v)
+	}
+}
+
+func FuzzTrimBlanks(f *testing.F) {
+	f.Add([]byte(strings.Repeat(" ", 20) + "x\xa1" + strings.Repeat("\x00", 9)))
+	f.Fuzz(func(t *testing.T, v []byte) {
+		if got, want := TrimBlanks(v), trimRef(v); !bytes.Equal(got, want) {
+			t.Fatalf("TrimBlanks(%q) = %q, want %q", v, got, want)
+		}
+	})
 }

@@ -53,3 +53,29 @@ func BenchmarkHostileRecord(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBlankRun: a record whose command starts with 256 KiB of blanks (spaces, or U+3000,
+// which is no ASCII), against one of as many letters: trimming steps over a run of spaces a word
+// at a time, other blanks a character at a time.
+func BenchmarkBlankRun(b *testing.B) {
+	const n = 256 << 10
+	for _, c := range []struct{ name, command string }{
+		{"letters", strings.Repeat("a", n) + "x"},
+		{"spaces", strings.Repeat(" ", n) + "x"},
+		{"ideographic-spaces", strings.Repeat("\u3000", n/3) + "x"},
+	} {
+		chunk, err := fbchunk.AppendEvent(nil, t0, map[string]any{"event_id": "PM-002", "status": "Audit", "command": c.command})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			p := New(loadConfig(b, nil))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := p.Run(chunk, func([]byte) error { return nil }, func(string) {}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
