@@ -184,8 +184,10 @@ func TestAppendEscapedMakesRoomForItsEscapes(t *testing.T) {
 
 // trimRef is TrimBlanks character by character, with blanks as the unicode package tells them.
 func trimRef(v []byte) []byte {
-	return bytes.TrimFunc(v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) ||
-		r == '\u2028' || r == '\u2029' || r >= 0x80 && r < 0xa0 })
+	return bytes.TrimFunc(v, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) ||
+			r == '\u2028' || r == '\u2029' || r >= 0x80 && r < 0xa0
+	})
 }
 
 // isBlank's table tells every character as the unicode package does.
