@@ -107,8 +107,8 @@ type rsyslogd struct {
 	listeners        []*listener
 	proc             *os.Process // rsyslogd, once started
 	exited           chan struct{}
-	conf      string // the configuration's text
-	output    string // rsyslogd's standard output and error
+	conf             string // the configuration's text
+	output           string // rsyslogd's standard output and error
 }
 
 // rsyslogdPath finds rsyslogd: on PATH, or in /usr/sbin (not on a user's PATH). Missing, the test
