@@ -3,8 +3,11 @@
 package filter
 
 import (
+	"bytes"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/kcs-siem/siem-cef/product"
 )
@@ -24,12 +27,29 @@ type Selection struct {
 
 // CategoryKey folds a category name so that "CI/CD", "cicd" and "Forensic_data" compare equal.
 func CategoryKey(name string) string {
-	return strings.Map(func(r rune) rune {
+	return string(foldCategory(nil, []byte(name), len(name)*utf8.UTFMax))
+}
+
+// maxCategoryKey bounds a record's folded category: no category name's is longer, so a longer one
+// matches none, and a hostile category of a megabyte is folded no further.
+const maxCategoryKey = 64
+
+// foldCategory appends c folded (blanks around it trimmed, lower case, without spaces, '_', '-' and
+// '/') to dst, and returns nil when that takes more than max bytes.
+func foldCategory(dst, c []byte, max int) []byte {
+	for c = bytes.TrimSpace(c); len(c) > 0; {
+		r, size := utf8.DecodeRune(c)
+		c = c[size:]
 		if strings.ContainsRune(" _-/", r) {
-			return -1
+			continue
 		}
-		return r
-	}, strings.ToLower(strings.TrimSpace(name)))
+		r = unicode.ToLower(r)
+		if len(dst)+utf8.RuneLen(r) > max { // checked first: dst's room is not grown
+			return nil
+		}
+		dst = utf8.AppendRune(dst, r)
+	}
+	return dst
 }
 
 // Filter is one integration's share of the events.
@@ -78,7 +98,9 @@ func (f *Filter) Allows(ev *product.Event) bool {
 	}
 	if !product.Blank(ev.Category) { // the record's own category wins over the table; blanks alone are none
 		// A record may spell a category its own way: "cicd", "ci/cd".
-		return f.categories[string(ev.Category)] || f.folded[CategoryKey(string(ev.Category))]
+		var buf [maxCategoryKey]byte
+		key := foldCategory(buf[:0], ev.Category, maxCategoryKey)
+		return f.categories[string(ev.Category)] || key != nil && f.folded[string(key)]
 	}
 	if ev.Type.Category == "" {
 		// An event of an unknown type with no category of its own: nothing to filter it by, so it

@@ -1,6 +1,7 @@
 package filter_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kcs-siem/siem-cef/config"
@@ -117,4 +118,20 @@ func TestRecordCategoryOfBlanksAloneIsNone(t *testing.T) {
 		assert.True(t, f.Allows(&product.Event{Type: adm, Category: []byte(cat)}), "%q", cat)
 	}
 	assert.False(t, f.Allows(&product.Event{Type: adm, Category: []byte(" CI/CD ")}), "the record's own category wins")
+}
+
+// A record's own category is folded in place: one of a megabyte costs no allocation, and matches
+// no category; one just within the bound still matches.
+func TestARecordsLongCategoryIsFoldedWithoutACopy(t *testing.T) {
+	f := filter.New(filter.Selection{Categories: []string{"Administration"}})
+	adm, _ := product.TypeByPrefix("ADM")
+	long := &product.Event{Type: adm, Category: []byte("Not" + strings.Repeat("X", 1<<20))}
+	assert.False(t, f.Allows(long))
+	assert.Zero(t, testing.AllocsPerRun(10, func() { f.Allows(long) }))
+	spelled := &product.Event{Type: adm, Category: []byte(" AD_MINI-STRA/TION" + strings.Repeat(" ", 100))}
+	assert.True(t, f.Allows(spelled))
+	assert.Zero(t, testing.AllocsPerRun(10, func() { f.Allows(spelled) }))
+	over := &product.Event{Type: adm, Category: []byte(strings.Repeat("é", 32) + "x")} // 65 bytes folded
+	assert.False(t, f.Allows(over))
+	assert.Zero(t, testing.AllocsPerRun(10, func() { f.Allows(over) }))
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
@@ -248,14 +249,28 @@ func (r *jsonReader) numberText(dst []byte, start int) ([]byte, bool) {
 	// The string does not outlive the calls: strconv keeps no reference to it.
 	s := unsafe.String(&text[0], len(text))
 	if integral {
-		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return appendInt(dst, i), true
-		}
-		if text[0] != '-' {
-			if u, err := strconv.ParseUint(s, 10, 64); err == nil {
-				dst = append(dst, 0xcf)
-				return binary.BigEndian.AppendUint64(dst, u), true
+		// strconv is asked only what it can answer: its errors copy the text, and a hostile line
+		// may hold many long numbers.
+		neg := text[0] == '-'
+		digits := strings.TrimLeft(strings.TrimPrefix(s, "-"), "0")
+		switch {
+		case !neg && fitsDigits(digits, "18446744073709551615"):
+			u, _ := strconv.ParseUint(s, 10, 64)
+			if u <= math.MaxInt64 {
+				return appendInt(dst, int64(u)), true
 			}
+			dst = append(dst, 0xcf)
+			return binary.BigEndian.AppendUint64(dst, u), true
+		case neg && fitsDigits(digits, "9223372036854775808"):
+			i, _ := strconv.ParseInt(s, 10, 64)
+			return appendInt(dst, i), true
+		case len(digits) > 309: // past float64's largest, 1.8e308: infinite, as ParseFloat reads it
+			inf := math.Inf(1)
+			if neg {
+				inf = math.Inf(-1)
+			}
+			dst = append(dst, 0xcb)
+			return binary.BigEndian.AppendUint64(dst, math.Float64bits(inf)), true
 		}
 	}
 	f, err := strconv.ParseFloat(s, 64)
@@ -264,6 +279,11 @@ func (r *jsonReader) numberText(dst []byte, start int) ([]byte, bool) {
 	}
 	dst = append(dst, 0xcb)
 	return binary.BigEndian.AppendUint64(dst, math.Float64bits(f)), true
+}
+
+// fitsDigits reports a number's digits, without sign or leading zeros, at most max's.
+func fitsDigits(digits, max string) bool {
+	return len(digits) < len(max) || len(digits) == len(max) && digits <= max
 }
 
 // appendInt writes an integer in msgpack's shortest signed form: every one is read as NodeInt.

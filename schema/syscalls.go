@@ -136,10 +136,12 @@ func (o op) flowAct() []byte {
 
 // parseTime reads an RFC 3339 time as the sensors write it.
 func parseTime(b []byte) (time.Time, bool) {
-	if len(b) == 0 {
+	// RFC 3339 text is at most 35 bytes ("2006-01-02T15:04:05.999999999-07:00"); a longer one is
+	// none, refused before time.Parse, whose error copies the text twice.
+	if len(b) == 0 || len(b) > 64 {
 		return time.Time{}, false
 	}
-	// The string does not outlive the call on success; on failure only the discarded error keeps it.
+	// The string does not outlive the call on success; on failure only the error, discarded, copies it.
 	t, err := time.Parse(time.RFC3339Nano, unsafe.String(&b[0], len(b)))
 	return t, err == nil
 }
