@@ -306,7 +306,7 @@ func (in *instance) send(l *lane) error {
 		l.rejected += l.batch.Rejected
 	}
 	if l.batch.PeerClosed {
-		in.log.Log(levelInfo, fmt.Sprintf("%s had closed the connection since the last flush; reconnected (a SIEM that does so after every flush cannot read this Framing: what it was sent is lost, though its host acknowledged it)", l.address))
+		in.log.Log(levelInfo, fmt.Sprintf("%s had closed the connection since the last flush; reconnected (a restart or an idle time-out does that; a SIEM that does it after every flush may be refusing this Framing, and then loses what it was sent, though its host acknowledged it)", l.address))
 	}
 	if err == nil && l.batch.Rejected > 0 {
 		in.limited(l, levelWarn, fmt.Sprintf("the SIEM refused %d events for good (RELP status 5xx); they are not sent again", l.batch.Rejected))
