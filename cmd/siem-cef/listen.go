@@ -31,8 +31,8 @@ func init() {
 		synopsis: "[--tcp ADDR] [--udp ADDR] [--tls ADDR --tls-cert FILE --tls-key FILE [--tls-client-ca FILE]] [--json] [--count N] [--timeout DUR] [--out FILE] [--max-conns N] [--idle-timeout DUR] [--handshake-timeout DUR]",
 		summary:  "receive syslog CEF messages like a SIEM and validate each one strictly",
 		doc: `
-Listens on TCP (newline-framed messages, many connections at once) and/or UDP (one message per
-datagram) and checks every message with the strict decoder. A CR before the LF is part of the
+Listens on TCP (newline-framed or octet-counted messages, told apart by their first byte, many
+connections at once) and/or UDP (one message per datagram) and checks every message with the strict decoder. A CR before the LF is part of the
 message, so it makes the message invalid. Port 0 picks a free port; the bound addresses are printed
 on stderr as "listening tcp ADDR" and "listening udp ADDR".
 

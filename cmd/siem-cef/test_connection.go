@@ -15,15 +15,15 @@ import (
 func init() {
 	register(&command{
 		name:     "test-connection",
-		synopsis: "[--timeout DUR] FILE  |  --address ADDR [--protocol tcp|udp] [--timeout DUR]",
+		synopsis: "[--timeout DUR] FILE  |  --address ADDR [--protocol PROTO] [--tls-ca-file FILE] [--timeout DUR]",
 		summary:  "the product's Test connection: connect to each SIEM of a configuration, or to one",
 		doc: `
 Connects to the SIEM of every siem_cef output of the Fluent Bit configuration FILE (read as
 check-config reads it), or to the SIEM given by --address and --protocol, and closes the connection
 again: the product's Test connection, the one the plugin makes at start (Startup_Check). Each output
 is checked first; an invalid one is reported with its errors, as check-config does, and counts as a
-failure. --address and --protocol are checked as the Address and Protocol properties are; that
-integration is called siem_cef.0.
+failure. --address, --protocol and --tls-ca-file are checked as the Address, Protocol and TLS_CA_File
+properties are; that integration is called siem_cef.0.
 
 Prints one line per integration: "NAME: " and the result, NAME being its Integration. A UDP SIEM
 cannot be tested (nothing answers a datagram): it is said so, and it does not fail.
@@ -33,7 +33,8 @@ FILE has none; 2 for a bad command line or a file Fluent Bit could not read.`,
 		flags: func(fs *flag.FlagSet) func(*invocation) int {
 			o := &testConnOpts{}
 			fs.StringVar(&o.address, "address", "", "test the SIEM at `ADDR` (host, host:port, [ipv6]:port) instead of a configuration's")
-			fs.StringVar(&o.protocol, "protocol", "", "the protocol of --address: `tcp|udp` (default tcp)")
+			fs.StringVar(&o.protocol, "protocol", "", "the protocol of --address: `tcp|udp|tls|relp|relp+tls` (default tcp)")
+			fs.StringVar(&o.caFile, "tls-ca-file", "", "with --address and a TLS protocol, the CA certificates (PEM) `FILE` the SIEM's certificate is checked against (default: the system's)")
 			fs.DurationVar(&o.timeout, "timeout", 0, "give up connecting after `DUR` (default: each integration's Connect_Timeout, 5s)")
 			return o.run
 		},
@@ -41,8 +42,8 @@ FILE has none; 2 for a bad command line or a file Fluent Bit could not read.`,
 }
 
 type testConnOpts struct {
-	address, protocol string
-	timeout           time.Duration
+	address, protocol, caFile string
+	timeout                   time.Duration
 }
 
 func (o *testConnOpts) run(inv *invocation) int {
@@ -51,8 +52,8 @@ func (o *testConnOpts) run(inv *invocation) int {
 		return inv.usageError("--timeout must not be negative")
 	case o.address != "" && len(inv.args) > 0:
 		return inv.usageError("give a configuration FILE or --address, not both")
-	case o.address == "" && o.protocol != "":
-		return inv.usageError("--protocol goes with --address")
+	case o.address == "" && (o.protocol != "" || o.caFile != ""):
+		return inv.usageError("--protocol and --tls-ca-file go with --address")
 	case o.address == "" && len(inv.args) != 1:
 		return inv.usageError("give one configuration file, or --address ADDR")
 	}
@@ -88,7 +89,7 @@ func (o *testConnOpts) outputs(inv *invocation) ([]siemOutput, int) {
 	if o.address == "" {
 		return inv.outputs(inv.args[0], nil)
 	}
-	props := map[string]string{"Address": o.address, "Protocol": o.protocol}
+	props := map[string]string{"Address": o.address, "Protocol": o.protocol, "TLS_CA_File": o.caFile}
 	g := config.GetterFunc(func(k string) string { return props[k] })
 	cfg, err := config.Load(g, pluginName+".0")
 	if err != nil {

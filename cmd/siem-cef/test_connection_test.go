@@ -1,12 +1,15 @@
 package main
 
 import (
+	"crypto/tls"
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kcs-siem/siem-cef/deliver"
 	"github.com/kcs-siem/siem-cef/internal/loopback"
+	"github.com/kcs-siem/siem-cef/internal/testpki"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -102,6 +105,38 @@ func TestTestConnectionAddress(t *testing.T) {
 	assert.Equal(t, udpLine("siem_cef.0", "127.0.0.1:514"), stdout)
 }
 
+// --tls-ca-file lets --address test a TLS SIEM whose certificate a private CA signed.
+func TestTestConnectionAddressWithAPrivateCA(t *testing.T) {
+	ca, err := testpki.NewCA(t.TempDir(), "test")
+	require.NoError(t, err)
+	server, err := ca.Issue("server", []string{"127.0.0.1"}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), false)
+	require.NoError(t, err)
+	pair, err := tls.LoadX509KeyPair(server.CertFile, server.KeyFile)
+	require.NoError(t, err)
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{pair}})
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.(*tls.Conn).Handshake()
+			c.Close()
+		}
+	}()
+	addr := ln.Addr().String()
+
+	code, stdout, stderr := runCmd(t, "", "test-connection", "--address", addr, "--protocol", "tls", "--tls-ca-file", ca.CertPEM)
+	assert.Equal(t, exitOK, code, stderr)
+	assert.True(t, strings.HasPrefix(stdout, "siem_cef.0: tls "+addr+": reachable"), stdout)
+
+	code, stdout, _ = runCmd(t, "", "test-connection", "--address", addr, "--protocol", "tls")
+	assert.Equal(t, exitFail, code, "the system's roots do not know the CA")
+	assert.Contains(t, stdout, "unknown authority")
+}
+
 func TestTestConnectionUsage(t *testing.T) {
 	_, badProtocol := loadProps(map[string]string{"Address": "127.0.0.1", "Protocol": "sctp"}, "x")
 	require.Error(t, badProtocol)
@@ -112,7 +147,9 @@ func TestTestConnectionUsage(t *testing.T) {
 		{[]string{"test-connection"}, "give one configuration file, or --address ADDR"},
 		{[]string{"test-connection", "a.conf", "b.conf"}, "give one configuration file, or --address ADDR"},
 		{[]string{"test-connection", "--address", "127.0.0.1", "a.conf"}, "give a configuration FILE or --address, not both"},
-		{[]string{"test-connection", "--protocol", "udp", "a.conf"}, "--protocol goes with --address"},
+		{[]string{"test-connection", "--protocol", "udp", "a.conf"}, "--protocol and --tls-ca-file go with --address"},
+		{[]string{"test-connection", "--tls-ca-file", "ca.pem", "a.conf"}, "--protocol and --tls-ca-file go with --address"},
+		{[]string{"test-connection", "--address", "127.0.0.1", "--protocol", "tls", "--tls-ca-file", "/nonexistent/ca.pem"}, "property TLS_CA_File"},
 		{[]string{"test-connection", "--timeout", "-1s", "a.conf"}, "--timeout must not be negative"},
 		{[]string{"test-connection", "--address", "127.0.0.1", "--protocol", "sctp"}, badProtocol.Error()},
 		{[]string{"test-connection", "/nonexistent/fluent-bit.conf"}, "no such file or directory"},
