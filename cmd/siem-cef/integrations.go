@@ -242,8 +242,8 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// printInvalid writes "NAME: invalid", the section's place (when a file gave it) and each error,
-// indented.
+// printInvalid writes "NAME: invalid", the section's place (when a file gave it), each error and
+// each warning (a variable that is not set may be why), indented.
 func (o *siemOutput) printInvalid(w io.Writer) {
 	fmt.Fprintf(w, "%s: invalid\n", o.name)
 	if o.section.File != "" {
@@ -252,18 +252,23 @@ func (o *siemOutput) printInvalid(w io.Writer) {
 	for _, e := range o.errs {
 		fmt.Fprintf(w, "    %s\n", e)
 	}
+	o.printWarnings(w)
 }
 
 // printCheck writes what check-config says of the output.
 func (o *siemOutput) printCheck(w io.Writer) {
 	if o.cfg == nil {
 		o.printInvalid(w)
-	} else {
-		fmt.Fprintf(w, "%s: OK\n", o.name)
-		fmt.Fprintf(w, "    section: %s\n", o.section.Location())
-		fmt.Fprintf(w, "    config: %s\n", o.cfg.String())
-		fmt.Fprintf(w, "    filter: %s\n", filter.New(o.cfg.Selection).String())
+		return
 	}
+	fmt.Fprintf(w, "%s: OK\n", o.name)
+	fmt.Fprintf(w, "    section: %s\n", o.section.Location())
+	fmt.Fprintf(w, "    config: %s\n", o.cfg.String())
+	fmt.Fprintf(w, "    filter: %s\n", filter.New(o.cfg.Selection).String())
+	o.printWarnings(w)
+}
+
+func (o *siemOutput) printWarnings(w io.Writer) {
 	for _, warn := range o.warnings {
 		fmt.Fprintf(w, "    warning: %s\n", warn)
 	}

@@ -194,3 +194,17 @@ func TestRenderKeepsTheRecordsKeyOrder(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.Equal(t, "<166>Feb 18 10:07:28 h CEF:0|Kaspersky|Kaspersky Container Security|2.0|ADM-1|Administration|3|suser=bob\n", stdout)
 }
+
+// An output that is invalid because a variable it names is not set says so where it is reported
+// invalid, in render and test-connection as in check-config.
+func TestAnInvalidOutputNamesTheVariableThatIsNotSet(t *testing.T) {
+	t.Setenv("SIEM_CEF_TEST_UNSET", "")
+	path := writeFile(t, t.TempDir(), "fluent-bit.conf", "[OUTPUT]\n    Name siem_cef\n    Address ${SIEM_CEF_TEST_UNSET}\n")
+	const want = "    warning: Address: ${SIEM_CEF_TEST_UNSET} is not set, so it expands to empty\n"
+	_, _, stderr := runCmd(t, `{"event_id":"PM-001"}`+"\n", "render", "--config", path, "-")
+	assert.Contains(t, stderr, "siem_cef.0: invalid\n")
+	assert.Contains(t, stderr, want)
+	_, stdout, _ := runCmd(t, "", "test-connection", path)
+	assert.Contains(t, stdout, "siem_cef.0: invalid\n")
+	assert.Contains(t, stdout, want)
+}
