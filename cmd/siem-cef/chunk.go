@@ -63,18 +63,18 @@ func parseStart(v string) (time.Time, string) {
 // eventsChunk makes a chunk of the JSON-lines events of in (called name in messages). problem says
 // what is wrong when it cannot, a line that is not JSON or a time an EventTime cannot hold.
 func eventsChunk(in io.Reader, name string, start time.Time, step time.Duration,
-	appendEvent func([]byte, time.Time, any) ([]byte, error)) (chunk []byte, n int, problem string) {
-	chunk, n, err := fbchunk.JSONLines(in, start, step, appendEvent)
+	appendEvent func([]byte, time.Time, any) ([]byte, error)) (chunk []byte, lineAt map[int]int, problem string) {
+	chunk, lineAt, err := fbchunk.JSONLines(in, start, step, appendEvent)
 	if err != nil {
-		return nil, n, fmt.Sprintf("%s: %v", name, err)
+		return nil, lineAt, fmt.Sprintf("%s: %v", name, err)
 	}
-	if n > 0 {
+	if n := len(lineAt); n > 0 {
 		last := start.Add(time.Duration(n-1) * step)
 		if last.Before(minEventTime) || last.After(maxEventTime) {
-			return nil, n, fmt.Sprintf("event %d would be at %s, outside what an EventTime holds", n, last.UTC().Format(time.RFC3339))
+			return nil, lineAt, fmt.Sprintf("event %d would be at %s, outside what an EventTime holds", n, last.UTC().Format(time.RFC3339))
 		}
 	}
-	return chunk, n, ""
+	return chunk, lineAt, ""
 }
 
 func (o *chunkOpts) run(inv *invocation) int {
@@ -101,7 +101,7 @@ func (o *chunkOpts) run(inv *invocation) int {
 	if o.legacy {
 		appendEvent = fbchunk.AppendLegacyEvent
 	}
-	chunk, n, problem := eventsChunk(in, name, start, o.step, appendEvent)
+	chunk, lineAt, problem := eventsChunk(in, name, start, o.step, appendEvent)
 	if problem != "" {
 		return inv.fail("%s", problem)
 	}
@@ -113,6 +113,6 @@ func (o *chunkOpts) run(inv *invocation) int {
 	} else if err := os.WriteFile(o.out, chunk, 0o644); err != nil {
 		return inv.fail("%v", err)
 	}
-	fmt.Fprintf(inv.stderr, "%d events\n", n)
+	fmt.Fprintf(inv.stderr, "%d events\n", len(lineAt))
 	return exitOK
 }

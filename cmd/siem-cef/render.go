@@ -33,7 +33,7 @@ With --config, each --set replaces a property in every integration (--set Hostna
 lines that do not depend on the machine).
 
 One integration: one message per line. Several: NAME, a tab, and the message. On stderr,
-"NAME: warning: ..." for each value left out or replaced and each event skipped, then
+"NAME: warning: line L ..." for each value left out or replaced and each event skipped, then
 "NAME: N sent (S shortened), M filtered out, K skipped, T too large", with ", A aggregated" when
 Aggregate is set and ", R held back by the rate ceiling" when Max_Events_Per_Second is (the
 summary events among the N sent); messages are shortened to Max_Message_Size as the plugin shortens
@@ -110,13 +110,13 @@ func (o *renderOpts) run(inv *invocation) int {
 			return code
 		}
 	}
-	chunk, code := o.readChunk(inv, start)
+	chunk, lineAt, code := o.readChunk(inv, start)
 	if code != exitOK {
 		return code
 	}
 	w := bufio.NewWriter(inv.stdout)
 	for i := range outs {
-		ok, err := renderOne(inv, w, &outs[i], chunk, len(outs) > 1)
+		ok, err := renderOne(inv, w, &outs[i], chunk, lineAt, len(outs) > 1)
 		if err != nil {
 			return inv.fail("writing the output: %v", err)
 		}
@@ -188,27 +188,41 @@ func (o *renderOpts) pick(inv *invocation, outs []siemOutput) ([]siemOutput, int
 
 // readChunk reads the events of the input file (or standard input) into a chunk, as Fluent Bit
 // would hand them to the plugin.
-func (o *renderOpts) readChunk(inv *invocation, start time.Time) ([]byte, int) {
+func (o *renderOpts) readChunk(inv *invocation, start time.Time) (chunk []byte, lineAt map[int]int, code int) {
 	in, name := inv.stdin, "standard input"
 	if len(inv.args) == 1 && inv.args[0] != "-" {
 		f, err := os.Open(inv.args[0])
 		if err != nil {
-			return nil, inv.fail("%v", err)
+			return nil, nil, inv.fail("%v", err)
 		}
 		defer f.Close()
 		in, name = f, inv.args[0]
 	}
-	chunk, _, problem := eventsChunk(in, name, start, o.step, fbchunk.AppendEvent)
+	chunk, lineAt, problem := eventsChunk(in, name, start, o.step, fbchunk.AppendEvent)
 	if problem != "" {
-		return nil, inv.fail("%s", problem)
+		return nil, nil, inv.fail("%s", problem)
 	}
-	return chunk, exitOK
+	return chunk, lineAt, exitOK
+}
+
+// byLine names an event of the input by its line, in a warning that names it by its offset in the
+// chunk ("event at byte N"): the user wrote lines, not the chunk.
+func byLine(msg string, lineAt map[int]int) string {
+	var at int
+	if _, err := fmt.Sscanf(msg, "event at byte %d", &at); err != nil {
+		return msg
+	}
+	line, ok := lineAt[at]
+	if !ok {
+		return msg
+	}
+	return fmt.Sprintf("line %d", line) + strings.TrimPrefix(msg, fmt.Sprintf("event at byte %d", at))
 }
 
 // renderOne runs the chunk through one output's pipeline, writes its lines (after "Integration\t"
 // when prefixed) and says on stderr what it did. ok is false for an invalid output or a failed
 // run; writeErr is an output that cannot be written.
-func renderOne(inv *invocation, w *bufio.Writer, out *siemOutput, chunk []byte, prefixed bool) (ok bool, writeErr error) {
+func renderOne(inv *invocation, w *bufio.Writer, out *siemOutput, chunk []byte, lineAt map[int]int, prefixed bool) (ok bool, writeErr error) {
 	if out.cfg == nil {
 		out.printInvalid(inv.stderr)
 		return false, nil
@@ -222,7 +236,7 @@ func renderOne(inv *invocation, w *bufio.Writer, out *siemOutput, chunk []byte, 
 		w.Write(msg)
 		return w.WriteByte('\n') // a write error shows at Flush
 	}
-	warn := func(msg string) { fmt.Fprintf(inv.stderr, "%s: warning: %s\n", label, msg) }
+	warn := func(msg string) { fmt.Fprintf(inv.stderr, "%s: warning: %s\n", label, byLine(msg, lineAt)) }
 	st, err := pipeline.New(out.cfg).Run(chunk, emit, warn)
 	if err := w.Flush(); err != nil {
 		return false, err

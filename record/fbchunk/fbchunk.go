@@ -51,32 +51,34 @@ func appendBody(dst []byte, body any) ([]byte, error) {
 // time start + i*step. Each line is an object, written as Fluent Bit's JSON parser packs it: its keys
 // in their order, a repeated key kept (the first spelling of a field wins), integers kept integers.
 func FromJSONLines(r io.Reader, start time.Time, step time.Duration) ([]byte, int, error) {
-	return JSONLines(r, start, step, AppendEvent)
+	chunk, lineAt, err := JSONLines(r, start, step, AppendEvent)
+	return chunk, len(lineAt), err
 }
 
-// JSONLines is FromJSONLines with the event format chosen: AppendEvent or AppendLegacyEvent.
+// JSONLines is FromJSONLines with the event format chosen: AppendEvent or AppendLegacyEvent. lineAt
+// is the line of the event at each offset in the chunk, one per event, for messages that name an
+// event by its offset.
 func JSONLines(r io.Reader, start time.Time, step time.Duration,
-	appendEvent func(dst []byte, t time.Time, body any) ([]byte, error)) ([]byte, int, error) {
-	var chunk []byte
+	appendEvent func(dst []byte, t time.Time, body any) ([]byte, error)) (chunk []byte, lineAt map[int]int, err error) {
+	lineAt = map[int]int{}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 64*1024*1024)
-	n := 0
 	var body msgpack.RawMessage
 	for line := 1; sc.Scan(); line++ {
 		text := bytes.TrimSpace(sc.Bytes())
 		if len(text) == 0 {
 			continue
 		}
-		var err error
 		if body, err = packJSON(body[:0], text); err != nil {
-			return nil, n, fmt.Errorf("line %d: %w", line, err)
+			return nil, lineAt, fmt.Errorf("line %d: %w", line, err)
 		}
-		if chunk, err = appendEvent(chunk, start.Add(time.Duration(n)*step), body); err != nil {
-			return nil, n, fmt.Errorf("line %d: %w", line, err)
+		at := len(chunk)
+		if chunk, err = appendEvent(chunk, start.Add(time.Duration(len(lineAt))*step), body); err != nil {
+			return nil, lineAt, fmt.Errorf("line %d: %w", line, err)
 		}
-		n++
+		lineAt[at] = line
 	}
-	return chunk, n, sc.Err()
+	return chunk, lineAt, sc.Err()
 }
 
 // packJSON writes the JSON value text as msgpack into dst: an object as the plugin's own JSON reader
