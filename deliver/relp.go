@@ -221,45 +221,13 @@ func (t *RELP) readResponse() (txnr, status int, text []byte, err error) {
 		return 0, 0, nil, err
 	}
 	command := string(bytes.TrimSuffix(cmd, []byte(" ")))
-	// DATALEN ends with SP before the data, or with the trailing LF when there is none.
-	n, end := 0, byte(0)
-	for digits := 0; ; digits++ {
-		c, err := t.r.ReadByte()
-		if err != nil {
-			return 0, 0, nil, err
-		}
-		if c == ' ' || c == '\n' {
-			if digits == 0 {
-				return 0, 0, nil, errors.New("a frame without a data length")
-			}
-			end = c
-			break
-		}
-		if c < '0' || c > '9' {
-			return 0, 0, nil, fmt.Errorf("a frame with a bad data length (byte %q)", c)
-		}
-		if n = n*10 + int(c-'0'); n > maxRELPFrame {
-			return 0, 0, nil, fmt.Errorf("a frame of more than %d bytes of data", maxRELPFrame)
-		}
-	}
-	if cap(t.data) < n {
-		t.data = make([]byte, n)
-	}
-	data := t.data[:n]
-	if end == ' ' {
-		if _, err := io.ReadFull(t.r, data); err != nil {
-			return 0, 0, nil, err
-		}
-		if c, err := t.r.ReadByte(); err != nil || c != '\n' {
-			return 0, 0, nil, errors.New("a frame without its trailing LF")
-		}
-	} else if n != 0 {
-		return 0, 0, nil, errors.New("a frame that announces data but has none")
-	}
-	if command == "serverclose" {
+	data, err := t.readData()
+	switch {
+	case err != nil:
+		return 0, 0, nil, err
+	case command == "serverclose":
 		return 0, 0, nil, errServerClose
-	}
-	if command != "rsp" {
+	case command != "rsp":
 		return 0, 0, nil, fmt.Errorf("an unexpected %s frame", logtext.Quote(command))
 	}
 	header, _, _ := bytes.Cut(data, []byte("\n"))
@@ -268,6 +236,49 @@ func (t *RELP) readResponse() (txnr, status int, text []byte, err error) {
 		return 0, 0, nil, fmt.Errorf("a response without a status: %s", logtext.Quote(data))
 	}
 	return txnr, status, text, nil
+}
+
+// readData reads a frame's DATALEN and DATA, and its trailing LF, into t.data, at most
+// maxRELPFrame bytes whatever DATALEN says.
+func (t *RELP) readData() ([]byte, error) {
+	// DATALEN ends with SP before the data, or with the trailing LF when there is none.
+	n, end := 0, byte(0)
+	for digits := 0; ; digits++ {
+		c, err := t.r.ReadByte()
+		if err != nil {
+			return nil, err
+		}
+		if c == ' ' || c == '\n' {
+			if digits == 0 {
+				return nil, errors.New("a frame without a data length")
+			}
+			end = c
+			break
+		}
+		if c < '0' || c > '9' {
+			return nil, fmt.Errorf("a frame with a bad data length (byte %q)", c)
+		}
+		if n = n*10 + int(c-'0'); n > maxRELPFrame {
+			return nil, fmt.Errorf("a frame of more than %d bytes of data", maxRELPFrame)
+		}
+	}
+	if cap(t.data) < n {
+		t.data = make([]byte, n)
+	}
+	data := t.data[:n]
+	if end == '\n' {
+		if n != 0 {
+			return nil, errors.New("a frame that announces data but has none")
+		}
+		return data, nil
+	}
+	if _, err := io.ReadFull(t.r, data); err != nil {
+		return nil, err
+	}
+	if c, err := t.r.ReadByte(); err != nil || c != '\n' {
+		return nil, errors.New("a frame without its trailing LF")
+	}
+	return data, nil
 }
 
 // close ends the session politely: a close transaction, whose response it waits for briefly (a
