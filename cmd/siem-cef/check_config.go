@@ -22,9 +22,11 @@ and the filter (the lines the plugin logs at start); or "siem_cef.N: invalid", t
 error as the plugin logs it. Then a "warning:" line for each thing that works against the
 configuration: a variable that is not set; a key Fluent Bit keeps for itself, so that the plugin
 never sees it (Host and Port: use Address; tls and tls.*; net.*); a key that is not a siem_cef
-property, which Fluent Bit accepts silently; Workers or Retry_Limit not set; an Integration an
-earlier output has too. tls On makes the
-output invalid: Fluent Bit refuses to start a Go output with it.
+property, which Fluent Bit accepts silently; a siem_cef property given twice, or as a YAML list
+(the plugin gets the first value only); Workers or Retry_Limit not set; Workers under Hot_Reload
+On (Fluent Bit 5.1.1 crashes at the second reload); an Integration an earlier output has too; and,
+before the outputs, a [PLUGINS] section in the configuration (Fluent Bit reads it only in the
+Plugins_File). tls On makes the output invalid: Fluent Bit refuses to start a Go output with it.
 
 Exit status: 0 if every siem_cef output is valid; 1 if one is invalid or there is none; 2 for a
 bad command line or a file Fluent Bit could not read.`,

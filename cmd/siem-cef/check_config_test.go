@@ -177,6 +177,10 @@ func TestCheckConfigWarnsOfHotReloadWithWorkers(t *testing.T) {
 		{"fluent-bit.yaml", "service:\n  hot_reload: on\npipeline:\n  outputs:\n    - name: siem_cef\n      address: siem\n      workers: 2\n", true},
 		{"fluent-bit.conf", "[SERVICE]\n    Hot_Reload Off\n[OUTPUT]\n    Name siem_cef\n    Address siem\n    Workers 2\n", false},
 		{"fluent-bit.conf", "[SERVICE]\n    Hot_Reload On\n[OUTPUT]\n    Name siem_cef\n    Address siem\n    Workers 0\n", false},
+		// Fluent Bit keeps the last of its own keys: no worker, and hot reload off
+		{"fluent-bit.conf", "[SERVICE]\n    Hot_Reload On\n[OUTPUT]\n    Name siem_cef\n    Address siem\n    Workers 2\n    Workers 0\n", false},
+		{"fluent-bit.conf", "[SERVICE]\n    Hot_Reload On\n    Hot_Reload Off\n[OUTPUT]\n    Name siem_cef\n    Address siem\n    Workers 2\n", false},
+		{"fluent-bit.conf", "[SERVICE]\n    Hot_Reload Off\n    Hot_Reload On\n[OUTPUT]\n    Name siem_cef\n    Address siem\n    Workers 1\n    Workers 2\n", true},
 	} {
 		code, stdout, stderr := runCmd(t, "", "check-config", writeFile(t, t.TempDir(), tc.name, tc.text))
 		require.Equal(t, exitOK, code, stderr)
@@ -184,6 +188,9 @@ func TestCheckConfigWarnsOfHotReloadWithWorkers(t *testing.T) {
 			assert.Contains(t, stdout, crash, tc.text)
 		} else {
 			assert.NotContains(t, stdout, "Hot_Reload On with Workers", tc.text)
+		}
+		if strings.HasSuffix(tc.text, "Workers 0\n") {
+			assert.Contains(t, stdout, `warning: Workers "0": with no worker every flush runs on Fluent Bit's engine thread`, tc.text)
 		}
 	}
 }

@@ -140,12 +140,12 @@ func (o *siemOutput) fluentBitKeys() {
 		}
 	}
 	tail := "every flush runs on Fluent Bit's engine thread, and a slow SIEM stalls every other input and output; set Workers 1"
-	if p, ok := o.section.Lookup("workers"); !ok {
+	if p, ok := o.section.Last("workers"); !ok {
 		o.warnings = append(o.warnings, "Workers is not set: without it "+tail)
 	} else if workers(o.section) <= 0 {
 		o.warnings = append(o.warnings, fmt.Sprintf("Workers %q: with no worker "+tail, p.Value))
 	}
-	if _, ok := o.section.Lookup("retry_limit"); !ok {
+	if _, ok := o.section.Last("retry_limit"); !ok {
 		o.warnings = append(o.warnings, "Retry_Limit is not set: Fluent Bit retries a failed flush once, then drops the chunk; set Retry_Limit no_limits")
 	}
 }
@@ -165,9 +165,11 @@ func (o *siemOutput) repeated(k string) {
 	}
 }
 
-// workers is the section's Workers, 0 when it is not set or not a number.
+// workers is the section's Workers as Fluent Bit takes it (the last), 0 when it is not set or not a
+// number.
 func workers(s fbconfig.Section) int {
-	n, _ := strconv.Atoi(strings.TrimSpace(s.Raw("workers")))
+	p, _ := s.Last("workers")
+	n, _ := strconv.Atoi(strings.TrimSpace(p.Value))
 	return n
 }
 
@@ -176,7 +178,9 @@ func workers(s fbconfig.Section) int {
 func hotReloadCrash(f *fbconfig.File, outs []siemOutput) {
 	on := false
 	for _, s := range f.Sections {
-		on = on || s.Type == "service" && fbconfig.IsTrue(s.Raw("hot_reload"))
+		if p, ok := s.Last("hot_reload"); ok && s.Type == "service" {
+			on = fbconfig.IsTrue(p.Value)
+		}
 	}
 	for i := range outs {
 		if n := workers(outs[i].section); on && n > 0 {

@@ -151,6 +151,17 @@ func (s Section) Lookup(key string) (Prop, bool) {
 	return Prop{}, false
 }
 
+// Last returns the last property named key (any case): the one Fluent Bit keeps of its own keys
+// (Reserved, and the service's), which it sets again at each, where a plugin reads the first.
+func (s Section) Last(key string) (Prop, bool) {
+	for i := len(s.Props) - 1; i >= 0; i-- {
+		if strings.EqualFold(s.Props[i].Key, key) {
+			return s.Props[i], true
+		}
+	}
+	return Prop{}, false
+}
+
 // Raw is the value of the first property named key (any case), reserved keys included; "" when
 // absent.
 func (s Section) Raw(key string) string {
