@@ -163,10 +163,17 @@ func (e *Encoder) AppendWith(dst []byte, ev *Event, x Extension, size int) ([]by
 }
 
 // appendMsgID writes the class ID, as cut to max characters, as the RFC 5424 MSGID (at most 32
-// printable characters), or "-".
+// printable characters, ':' written as '_'), or "-".
 func appendMsgID(dst, classID []byte, max int) []byte {
 	start := len(dst)
 	dst = appendClassID(dst, classID, max)
+	// Parsers that take the message from the line's first "CEF:" (Elastic's decode_cef) would start
+	// at a record's Class ID "CEF:0|…" in the header.
+	for i := start; i < len(dst); i++ {
+		if dst[i] == ':' {
+			dst[i] = '_'
+		}
+	}
 	switch n := len(dst) - start; {
 	case n == 0:
 		return append(dst, '-')

@@ -93,6 +93,12 @@ func TestSyslogFormats(t *testing.T) {
 	assert.Contains(t, string(cef.NewEncoder(h).Append(nil, ev)), " kcs-node siem_cef - - - CEF:0|V|P|1|UNKNOWN|")
 	ev.ClassID = []byte(strings.Repeat("A", 40))
 	assert.Contains(t, string(cef.NewEncoder(h).Append(nil, ev)), " siem_cef - "+strings.Repeat("A", 32)+" - CEF:")
+	// A Class ID holding "CEF:" puts none in the header: parsers that start at the first "CEF:" of
+	// the line would begin there. The CEF header's Class ID keeps its ':'.
+	ev.ClassID = []byte("CEF:0|x")
+	line := string(cef.NewEncoder(h).Append(nil, ev))
+	assert.Contains(t, line, " siem_cef - CEF_0_x - CEF:0|V|P|1|CEF:0_x|", line)
+	assert.Equal(t, 1, strings.Count(line, "CEF:0|"), line)
 }
 
 // README: the syslog header is `<PRI>Mmm dd hh:mm:ss host ` with the day padded by a space, in UTC,
