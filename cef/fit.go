@@ -51,12 +51,8 @@ func textBytes(ev *Event) int {
 	return n
 }
 
-// MaxZoneLen is the longest IPv6 zone that names a real interface: an interface name (Linux's and
-// BSD's IFNAMSIZ, less its NUL) or a scope number. A longer one makes no address.
-const MaxZoneLen = 15
-
-// maxAddressLen is the longest text of an IP address: an IPv6 address with an IPv4 tail and a zone.
-const maxAddressLen = len("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255%") + MaxZoneLen
+// maxAddressLen is the longest text of an IP address: an IPv6 address with an IPv4 tail.
+const maxAddressLen = len("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255")
 
 // A fitter finds how far each text value of an event can go in a message of a given size, and the
 // cuts that follow. The Encoder keeps one for its AppendFit calls, so its slices are reused.

@@ -232,8 +232,10 @@ func TestLoad(t *testing.T) {
 		{property: "Set.src_ip", value: "fe80::1%eth0", edit: func(c *Config) {
 			c.Assign = []schema.Assignment{{Field: schema.FieldSrcIP, Value: "fe80::1%eth0"}}
 		}},
-		{property: "Set.src_ip", value: "fe80::1%eth 0", hint: "use an IPv4 or IPv6 address (an IPv6 zone of at most 15 printable ASCII characters)"},
-		{property: "Set.dst_ip", value: "fe80::1%ethé", hint: "use an IPv4 or IPv6 address (an IPv6 zone of at most 15 printable ASCII characters)"},
+		{property: "Set.src_ip", value: "10.0.0.300", hint: "use an IPv4 or IPv6 address"},
+		{property: "Set.dst_ip", value: "fe80::1%ethé", edit: func(c *Config) { // the zone is not sent
+			c.Assign = []schema.Assignment{{Field: schema.FieldDstIP, Value: "fe80::1%ethé"}}
+		}},
 		{property: "Set.severity", value: "urgent", hint: "use a severity 0-10 or one of Unknown, Low, Medium, High, Very-High"},
 		{property: "Set.severity", value: "11", hint: "use a severity 0-10 or one of"}, // a record's is clamped; a setting is refused
 		{property: "Set.severity", value: "-1", hint: "use a severity 0-10 or one of"},

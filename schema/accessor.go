@@ -55,8 +55,8 @@ func CheckValue(f Field, v string) (accepts string, ok bool) {
 			return "a severity 0-10 or one of Unknown, Low, Medium, High, Very-High", false
 		}
 	case FieldSrcIP, FieldDstIP, FieldNodeIP:
-		if a, err := netip.ParseAddr(v); err != nil || !sendableZone(a.Zone()) {
-			return "an IPv4 or IPv6 address (an IPv6 zone of at most 15 printable ASCII characters)", false
+		if _, err := netip.ParseAddr(v); err != nil {
+			return "an IPv4 or IPv6 address", false
 		}
 	case FieldSrcPort, FieldDstPort:
 		if n, err := strconv.Atoi(v); err != nil || n < 0 || n > 65535 || v[0] == '+' {

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"unsafe"
 
-	"github.com/kcs-siem/siem-cef/cef"
 	"github.com/kcs-siem/siem-cef/product"
 	"github.com/kcs-siem/siem-cef/record"
 )
@@ -177,32 +176,21 @@ func routeIP(ev *product.Event, v *record.Value, v4, v6 product.Key, field strin
 		// The string does not outlive the call: ParseAddr copies the zone it keeps.
 		addr, err := netip.ParseAddr(unsafe.String(&b[0], len(b)))
 		switch {
-		case err != nil, !sendableZone(addr.Zone()):
+		case err != nil:
 		case addr.Is4():
 			ev.Values[v4] = record.String(b)
 			return problems
 		default:
+			// Without its zone ("fe80::1%eth0"): CEF's IPv6 address has none, and a SIEM that
+			// types the key refuses one. The zone names an interface of the host that saw it.
+			if i := bytes.IndexByte(b, '%'); i >= 0 {
+				b = b[:i]
+			}
 			ev.Values[v6] = record.String(b)
 			return problems
 		}
 	}
 	return append(problems, Problem{field, "not an IPv4 or IPv6 address; left out"})
-}
-
-// sendableZone reports an IPv6 zone (the interface of "fe80::1%eth0") that the message carries as
-// it is: at most cef.MaxZoneLen bytes of printable ASCII, no blank. The encoder would trim a zone of
-// a control or blank character to nothing, leaving "fe80::1%", which is no address, and a longer one
-// cut to its key's limit would be another address.
-func sendableZone(zone string) bool {
-	if len(zone) > cef.MaxZoneLen {
-		return false
-	}
-	for i := range len(zone) {
-		if zone[i] <= ' ' || zone[i] >= 0x7f {
-			return false
-		}
-	}
-	return true
 }
 
 // isIPv4 reports an IPv4 address as netip.ParseAddr reads one: four numbers from 0 to 255 of one
