@@ -244,6 +244,10 @@ func TestLoad(t *testing.T) {
 			c.Assign = []schema.Assignment{{Field: schema.FieldSeverity, Value: "10"}}
 		}},
 		{property: "Set.dst_port", value: "65536", hint: "use a port number 0-65535"},
+		{property: "Set.pid", value: "2147483648", hint: "use a whole number of 32 bits"}, // dpid is a CEF Integer
+		{property: "Set.new_pid", value: "2147483648", edit: func(c *Config) { // cn1 is a Long
+			c.Assign = []schema.Assignment{{Field: schema.FieldNewPID, Value: "2147483648"}}
+		}},
 		{property: "Set.event_id", value: "FPM 001", hint: "use an event ID of letters, digits"},
 		{property: "Set.cluster", value: "prod\teu", hint: "use text without control characters"},
 

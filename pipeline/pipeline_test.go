@@ -287,7 +287,7 @@ func TestRecordCannotUseThePluginsClassIDs(t *testing.T) {
 // Max_Message_Size cuts its text values, never those digits (docs/cef-and-syslog.md; Tracee gives
 // its ports as strings).
 func TestDecimalStringNumbersAreNotCutToFit(t *testing.T) {
-	r := map[string]any{"event_id": "PM-002", "pid": "123456789012345", "ppid": "987654321098765", "src_port": "65535"}
+	r := map[string]any{"event_id": "PM-002", "pid": "2147483647", "ppid": "1987654321", "src_port": "65535"}
 	for _, f := range []string{"cluster", "namespace", "command", "pod", "container", "process", "path", "image",
 		"message", "old_path", "file_mode", "image_hash", "operation", "source", "node", "user", "artifact"} { // cut to under 15 characters
 		r[f] = strings.Repeat("x", 1000)
@@ -295,7 +295,7 @@ func TestDecimalStringNumbersAreNotCutToFit(t *testing.T) {
 	lines, st := runLines(t, New(loadConfig(t, map[string]string{"Max_Message_Size": "480"})), chunkOf(t, time.Second, r))
 	require.Len(t, lines, 1)
 	assert.Equal(t, 1, st.Shortened)
-	for _, want := range []string{" dpid=123456789012345 ", " spid=987654321098765 ", " spt=65535 "} {
+	for _, want := range []string{" dpid=2147483647 ", " spid=1987654321 ", " spt=65535 "} {
 		assert.Contains(t, lines[0], want)
 	}
 }

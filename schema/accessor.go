@@ -62,7 +62,11 @@ func CheckValue(f Field, v string) (accepts string, ok bool) {
 		if n, err := strconv.Atoi(v); err != nil || n < 0 || n > 65535 || v[0] == '+' {
 			return "a port number 0-65535", false
 		}
-	case FieldPID, FieldPPID, FieldNewPID, FieldEUID, FieldEGID:
+	case FieldPID, FieldPPID: // dpid and spid, CEF Integers
+		if n, err := strconv.ParseInt(v, 10, 32); err != nil || n < 0 || v[0] == '+' {
+			return "a whole number of 32 bits", false
+		}
+	case FieldNewPID, FieldEUID, FieldEGID:
 		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 0 || v[0] == '+' {
 			return "a whole number", false
 		}

@@ -221,7 +221,7 @@ func TestTypedKeysTakeWholeNumbersOnly(t *testing.T) {
 	assert.Equal(t, []Problem{
 		{"src_port", "not a port (a whole number from 0 to 65535); left out"},
 		{"dst_port", "not a port (a whole number from 0 to 65535); left out"},
-		{"ppid", "not a whole number; left out"},
+		{"ppid", "not a process ID (a whole number of 32 bits); left out"},
 	}, problems)
 	assert.True(t, ev.Values[product.KeySpt].IsZero())
 	assert.True(t, ev.Values[product.KeyDpt].IsZero())
@@ -232,12 +232,25 @@ func TestTypedKeysTakeWholeNumbersOnly(t *testing.T) {
 // A typed key given as a decimal string is taken as the number it reads: written as its digits,
 // and a number, never cut to fit a message as text is (docs/cef-and-syslog.md).
 func TestTypedKeysFromDecimalStringsAreNumbers(t *testing.T) {
-	ev, problems := mapJSON(t, `{"event_id":"NT-001","src_port":" 0443 ","dst_port":"+80","pid":"-0","ppid":"9223372036854775807","new_pid":"-9223372036854775808"}`)
+	ev, problems := mapJSON(t, `{"event_id":"NT-001","src_port":" 0443 ","dst_port":"+80","pid":"-0","ppid":"2147483647","new_pid":"-9223372036854775808"}`)
 	assert.Empty(t, problems)
 	for key, want := range map[product.Key]int64{product.KeySpt: 443, product.KeyDpt: 80, product.KeyDpid: 0,
-		product.KeySpid: math.MaxInt64, product.KeyCn1: math.MinInt64} {
+		product.KeySpid: math.MaxInt32, product.KeyCn1: math.MinInt64} {
 		assert.Equal(t, record.Int(want), ev.Values[key], key.Name())
 	}
+}
+
+// dpid and spid are CEF Integers, of 32 bits (cn1 is a Long): a SIEM that types them drops a larger
+// one (Elastic's CEF decoder does), so it is left out, as a problem.
+func TestProcessIDsPast32BitsAreLeftOut(t *testing.T) {
+	ev, problems := mapJSON(t, `{"event_id":"PM-001","pid":2147483648,"ppid":"-2147483649","new_pid":9223372036854775807}`)
+	assert.Equal(t, []Problem{
+		{"pid", "not a process ID (a whole number of 32 bits); left out"},
+		{"ppid", "not a process ID (a whole number of 32 bits); left out"},
+	}, problems)
+	assert.True(t, ev.Values[product.KeyDpid].IsZero())
+	assert.True(t, ev.Values[product.KeySpid].IsZero())
+	assert.Equal(t, record.Int(math.MaxInt64), ev.Values[product.KeyCn1])
 }
 
 // A decoder without the mapping's keys (a tool's, a test's) maps a record as the pipeline's does:

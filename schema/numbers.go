@@ -7,18 +7,19 @@ import (
 	"github.com/kcs-siem/siem-cef/record"
 )
 
-// numericKeys are the keys CEF types as integers: a SIEM drops or refuses the event for any other
-// value there (a port of "https", say).
+// numericKeys are the keys CEF types as integers, with the range of their type: a SIEM drops the key
+// or refuses the event for any other value there (a port of "https", a dpid past 32 bits).
 var numericKeys = [...]struct {
 	key      product.Key
 	field    string
 	min, max int64
+	reason   string
 }{
-	{product.KeySpt, "src_port", 0, 65535},
-	{product.KeyDpt, "dst_port", 0, 65535},
-	{product.KeyDpid, "pid", math.MinInt64, math.MaxInt64},
-	{product.KeySpid, "ppid", math.MinInt64, math.MaxInt64},
-	{product.KeyCn1, "new_pid", math.MinInt64, math.MaxInt64},
+	{product.KeySpt, "src_port", 0, 65535, "not a port (a whole number from 0 to 65535); left out"},
+	{product.KeyDpt, "dst_port", 0, 65535, "not a port (a whole number from 0 to 65535); left out"},
+	{product.KeyDpid, "pid", math.MinInt32, math.MaxInt32, "not a process ID (a whole number of 32 bits); left out"},
+	{product.KeySpid, "ppid", math.MinInt32, math.MaxInt32, "not a process ID (a whole number of 32 bits); left out"},
+	{product.KeyCn1, "new_pid", math.MinInt64, math.MaxInt64, "not a whole number; left out"}, // a Long
 }
 
 // checkNumbers leaves out a typed key whose value is not a whole number in its range, and makes the
@@ -36,11 +37,7 @@ func checkNumbers(ev *product.Event, problems []Problem) []Problem {
 			*v = record.Int(i) // a decimal string too: written as its digits, and never cut as text
 			continue
 		}
-		reason := "not a whole number; left out"
-		if n.max == 65535 {
-			reason = "not a port (a whole number from 0 to 65535); left out"
-		}
-		problems = append(problems, Problem{n.field, reason})
+		problems = append(problems, Problem{n.field, n.reason})
 		*v = record.Value{}
 	}
 	return problems
