@@ -339,3 +339,30 @@ func TestCheckConfigSameIntegrationTwice(t *testing.T) {
 	assert.Contains(t, stdout, "    warning: Integration soc is also siem_cef.0's (section "+path+":1): "+
 		"their log lines and metrics cannot be told apart; give each output an Integration of its own\n")
 }
+
+// Workers 1, the setting the README and check-config recommend, is the usual one under Hot_Reload
+// On, and is warned of too.
+func TestCheckConfigWarnsOfHotReloadWithOneWorker(t *testing.T) {
+	text := "[SERVICE]\n    Hot_Reload On\n[OUTPUT]\n    Name siem_cef\n    Match *\n    Address siem\n    Workers 1\n    Retry_Limit no_limits\n"
+	code, stdout, stderr := runCmd(t, "", "check-config", writeFile(t, t.TempDir(), "fluent-bit.conf", text))
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "warning: Hot_Reload On with Workers 1: Fluent Bit 5.1.1 crashes (SIGSEGV)")
+}
+
+// A Fluent Bit key given twice (Match, Workers: Fluent Bit keeps the last) is no plugin property
+// given twice: no "is given more than once" warning, which would name no property.
+func TestCheckConfigRepeatedFluentBitKeyIsNoPluginProperty(t *testing.T) {
+	text := "[OUTPUT]\n    Name siem_cef\n    Match a\n    Match b\n    Address siem\n    Workers 1\n    Workers 1\n    Retry_Limit no_limits\n"
+	code, stdout, stderr := runCmd(t, "", "check-config", writeFile(t, t.TempDir(), "fluent-bit.conf", text))
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stdout, "given more than once")
+}
+
+// Only [SERVICE]'s Hot_Reload turns hot reload on: a key of that name elsewhere (here an input's)
+// does not, and draws no crash warning.
+func TestCheckConfigHotReloadOnlyFromTheService(t *testing.T) {
+	text := "[SERVICE]\n    Hot_Reload Off\n[INPUT]\n    Name dummy\n    Hot_Reload On\n[OUTPUT]\n    Name siem_cef\n    Match *\n    Address siem\n    Workers 1\n    Retry_Limit no_limits\n"
+	code, stdout, stderr := runCmd(t, "", "check-config", writeFile(t, t.TempDir(), "fluent-bit.conf", text))
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stdout, "Hot_Reload On with Workers")
+}

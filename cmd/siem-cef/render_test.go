@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -208,4 +209,16 @@ func TestAnInvalidOutputNamesTheVariableThatIsNotSet(t *testing.T) {
 	_, stdout, _ := runCmd(t, "", "test-connection", path)
 	assert.Contains(t, stdout, "siem_cef.0: invalid\n")
 	assert.Contains(t, stdout, want)
+}
+
+// A warning that names no event (the aggregation table's) is written as the pipeline gives it, not
+// as one about a line.
+func TestRenderLeavesAWarningWithoutAnEventAlone(t *testing.T) {
+	var in strings.Builder
+	for i := range 4100 { // more different runtime events than the aggregation table holds
+		fmt.Fprintf(&in, `{"event_id": "PM-001", "status": "Audit", "src_ip": "10.0.%d.%d"}`+"\n", i/256, i%256)
+	}
+	code, _, stderr := runCmd(t, in.String(), "render", "--set", "Hostname=h", "--set", "Aggregate=10s")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "siem_cef.0: warning: more than 4096 different runtime events in this chunk")
 }
