@@ -244,7 +244,7 @@ func TestLoad(t *testing.T) {
 			c.Assign = []schema.Assignment{{Field: schema.FieldSeverity, Value: "10"}}
 		}},
 		{property: "Set.dst_port", value: "65536", hint: "use a port number 0-65535"},
-		{property: "Set.pid", value: "2147483648", hint: "use a whole number of 32 bits"}, // dpid is a CEF Integer
+		{property: "Set.pid", value: "2147483648", hint: "use a process ID from 0 to 2147483647"}, // dpid is a CEF Integer
 		{property: "Set.new_pid", value: "2147483648", edit: func(c *Config) { // cn1 is a Long
 			c.Assign = []schema.Assignment{{Field: schema.FieldNewPID, Value: "2147483648"}}
 		}},

@@ -64,7 +64,7 @@ func CheckValue(f Field, v string) (accepts string, ok bool) {
 		}
 	case FieldPID, FieldPPID: // dpid and spid, CEF Integers
 		if n, err := strconv.ParseInt(v, 10, 32); err != nil || n < 0 || v[0] == '+' {
-			return "a whole number of 32 bits", false
+			return "a process ID from 0 to 2147483647", false
 		}
 	case FieldNewPID, FieldEUID, FieldEGID:
 		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 0 || v[0] == '+' {

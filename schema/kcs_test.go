@@ -221,7 +221,7 @@ func TestTypedKeysTakeWholeNumbersOnly(t *testing.T) {
 	assert.Equal(t, []Problem{
 		{"src_port", "not a port (a whole number from 0 to 65535); left out"},
 		{"dst_port", "not a port (a whole number from 0 to 65535); left out"},
-		{"ppid", "not a process ID (a whole number of 32 bits); left out"},
+		{"ppid", "not a process ID (a signed whole number of 32 bits); left out"},
 	}, problems)
 	assert.True(t, ev.Values[product.KeySpt].IsZero())
 	assert.True(t, ev.Values[product.KeyDpt].IsZero())
@@ -245,8 +245,8 @@ func TestTypedKeysFromDecimalStringsAreNumbers(t *testing.T) {
 func TestProcessIDsPast32BitsAreLeftOut(t *testing.T) {
 	ev, problems := mapJSON(t, `{"event_id":"PM-001","pid":2147483648,"ppid":"-2147483649","new_pid":9223372036854775807}`)
 	assert.Equal(t, []Problem{
-		{"pid", "not a process ID (a whole number of 32 bits); left out"},
-		{"ppid", "not a process ID (a whole number of 32 bits); left out"},
+		{"pid", "not a process ID (a signed whole number of 32 bits); left out"},
+		{"ppid", "not a process ID (a signed whole number of 32 bits); left out"},
 	}, problems)
 	assert.True(t, ev.Values[product.KeyDpid].IsZero())
 	assert.True(t, ev.Values[product.KeySpid].IsZero())

@@ -17,8 +17,8 @@ var numericKeys = [...]struct {
 }{
 	{product.KeySpt, "src_port", 0, 65535, "not a port (a whole number from 0 to 65535); left out"},
 	{product.KeyDpt, "dst_port", 0, 65535, "not a port (a whole number from 0 to 65535); left out"},
-	{product.KeyDpid, "pid", math.MinInt32, math.MaxInt32, "not a process ID (a whole number of 32 bits); left out"},
-	{product.KeySpid, "ppid", math.MinInt32, math.MaxInt32, "not a process ID (a whole number of 32 bits); left out"},
+	{product.KeyDpid, "pid", math.MinInt32, math.MaxInt32, "not a process ID (a signed whole number of 32 bits); left out"},
+	{product.KeySpid, "ppid", math.MinInt32, math.MaxInt32, "not a process ID (a signed whole number of 32 bits); left out"},
 	{product.KeyCn1, "new_pid", math.MinInt64, math.MaxInt64, "not a whole number; left out"}, // a Long
 }
 
