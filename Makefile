@@ -33,6 +33,7 @@ test: test-deps
 	$(MAKE) lint check-abi
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -pgo=$(CURDIR)/plugin/default.pgo -run 'Allocate' ./record ./schema ./filter ./product ./cef ./pipeline
+	$(GO) test -count=1 -race ./plugin ./deliver ./pipeline
 
 test-deps:
 	scripts/test-deps.sh
