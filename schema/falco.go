@@ -105,9 +105,9 @@ func falcoField(k []byte) int {
 		return fEvtType
 	case "evt.time", "evt.time.iso8601":
 		return fEvtTime
-	case "evt.arg.pathname", "evt.arg.path", "evt.arg.name", "evt.arg.filename", "evt.arg.newpath":
+	case "evt.arg.pathname", "evt.arg.path", "evt.arg.name", "evt.arg.filename", "evt.arg.newpath", "evt.arg.linkpath":
 		return fArgPath
-	case "evt.arg.oldpath":
+	case "evt.arg.oldpath", "evt.arg.target":
 		return fArgOldPath
 	case "evt.arg.mode":
 		return fArgMode

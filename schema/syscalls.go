@@ -2,6 +2,7 @@ package schema
 
 import (
 	"bytes"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -62,6 +63,11 @@ func init() {
 		for _, n := range names {
 			opNames = append(opNames, n)
 			ops = append(ops, op{k, act})
+			// An LSM hook is also named without its prefix (Tetragon's process_lsm: file_open).
+			if hook, ok := strings.CutPrefix(n, "security_"); ok {
+				opNames = append(opNames, hook)
+				ops = append(ops, op{k, act})
+			}
 		}
 	}
 	add(kindProcess, actExec, "execve", "execveat", "sched_process_exec", "security_bprm_check",
