@@ -72,3 +72,26 @@ func unacknowledged(rc syscall.RawConn) (int, error) {
 	})
 	return int(queued), errors.Join(err, qerr)
 }
+
+// Linux's TCP states in which the peer has sent its FIN, or the connection is gone (tcp_states.h).
+const (
+	tcpClose     = 7
+	tcpCloseWait = 8
+	tcpLastAck   = 9
+)
+
+// finReceived reports a connection whose peer has closed its side (its FIN came in), whatever bytes
+// it sent before: the first byte of Linux's tcp_info is the connection's state.
+func finReceived(rc syscall.RawConn) bool {
+	var info [8]byte
+	size := uint32(len(info))
+	var state byte
+	rc.Control(func(fd uintptr) {
+		_, _, errno := syscall.Syscall6(syscall.SYS_GETSOCKOPT, fd, syscall.IPPROTO_TCP, syscall.TCP_INFO,
+			uintptr(unsafe.Pointer(&info[0])), uintptr(unsafe.Pointer(&size)), 0)
+		if errno == 0 && size > 0 {
+			state = info[0]
+		}
+	})
+	return state == tcpCloseWait || state == tcpLastAck || state == tcpClose
+}

@@ -224,6 +224,12 @@ func (t *Stream) Confirm(deadline time.Time) error {
 		t.drop()
 		return t.err("acknowledgement", err)
 	}
+	// Acknowledged is not taken: a SIEM that closed its side while this flush was written drains
+	// and discards what came after (README, "A SIEM that restarted").
+	if peerClosed(t.conn, false) {
+		t.drop()
+		return t.err("acknowledgement", errUnconfirmedClose)
+	}
 	t.unconfirmed = false
 	return nil
 }
@@ -266,12 +272,13 @@ func (t *Stream) connect() (closed bool, err error) {
 	return closed, nil
 }
 
-// peerClosed peeks at the socket without waiting: EOF or a reset means the SIEM has gone since the
-// last flush. A syslog receiver has nothing to say on a plain stream, so bytes it did send leave the
-// connection alive, unless the peer only ever answers (silent: RELP, whose server sends a
-// serverclose before it goes). On TLS, bytes are records: a session ticket (harmless), an alert or
-// close_notify; a short read tells which. (A read with an expired deadline would not do: Go returns
-// the time-out without asking the kernel.)
+// peerClosed peeks at the socket without waiting: EOF or a reset means the SIEM has gone (since the
+// last flush, or during this one). A syslog receiver has nothing to say on a plain stream, so bytes
+// it did send leave the connection alive, unless the peer only ever answers (silent: RELP, whose
+// server sends a serverclose before it goes), or sent its FIN after them (a load balancer's "503"
+// then its close), which the connection's TCP state tells. On TLS, bytes are records: a session
+// ticket (harmless), an alert or close_notify; a short read tells which. (A read with an expired
+// deadline would not do: Go returns the time-out without asking the kernel.)
 func peerClosed(conn net.Conn, silent bool) bool {
 	tc, isTLS := conn.(*tls.Conn)
 	sc, ok := socket(conn).(syscall.Conn)
@@ -293,10 +300,11 @@ func peerClosed(conn net.Conn, silent bool) bool {
 	switch {
 	case closed || err != nil:
 		return true
-	case isTLS && pending:
-		return awaitVerdict(tc, time.Now().Add(time.Millisecond)) != nil
+	case isTLS && pending && awaitVerdict(tc, time.Now().Add(time.Millisecond)) != nil,
+		silent && pending:
+		return true
 	}
-	return silent && pending
+	return finReceived(rc) // a peer that said something (a session ticket), then closed
 }
 
 // drop closes a connection that failed, or may have (abort).

@@ -84,6 +84,8 @@ type lane struct {
 	// addressChanges are the connections of the current flush that went to another address than
 	// the lane's connection before.
 	addressChanges int
+	// closedInARow counts the last flushes in a row that found the connection closed by the SIEM.
+	closedInARow int
 }
 
 func newInstance(cfg *config.Config, log logger, m metrics) *instance {
@@ -305,8 +307,12 @@ func (in *instance) send(l *lane) error {
 		}
 		l.rejected += l.batch.Rejected
 	}
-	if l.batch.PeerClosed {
-		in.log.Log(levelInfo, fmt.Sprintf("%s had closed the connection since the last flush; reconnected (a restart or an idle time-out does that; a SIEM that does it after every flush may be refusing this Framing, and then loses what it was sent, though its host acknowledged it)", l.address))
+	switch {
+	case l.batch.PeerClosed:
+		l.closedInARow++
+		in.peerClosed(l)
+	case l.written == len(l.batch.Buf): // the flush's first batch, on a connection the SIEM kept
+		l.closedInARow = 0
 	}
 	if err == nil && l.batch.Rejected > 0 {
 		in.limited(l, levelWarn, fmt.Sprintf("the SIEM refused %d events for good (RELP status 5xx); they are not sent again", l.batch.Rejected))
@@ -321,6 +327,22 @@ func (in *instance) send(l *lane) error {
 		l.address = now
 	}
 	return err
+}
+
+// peerClosedWarnAfter is how many flushes in a row must find the connection closed for the line
+// to be a warning: a restart or an idle time-out closes one now and then, a SIEM that cannot read
+// the Framing every time.
+const peerClosedWarnAfter = 3
+
+// peerClosed logs a reconnection to a SIEM that had closed the connection since the last flush.
+func (in *instance) peerClosed(l *lane) {
+	if l.closedInARow < peerClosedWarnAfter {
+		in.log.Log(levelInfo, fmt.Sprintf("%s had closed the connection since the last flush; reconnected (a restart or an idle time-out does that)", l.address))
+		return
+	}
+	in.log.Log(levelWarn, fmt.Sprintf("%s had closed the connection after each of the last %d flushes; reconnected: a SIEM "+
+		"that closes after every flush may be refusing this Framing, and then loses what it was sent, though its host "+
+		"acknowledged it (check Framing)", l.address, l.closedInARow))
 }
 
 // limited logs a message about single events, up to warningsPerFlush of them in a flush; the flush

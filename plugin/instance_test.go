@@ -350,21 +350,35 @@ func TestASteadySIEMAboveTheMinimumRateGetsAChunkOfSmallRecords(t *testing.T) {
 func TestAReconnectionToASIEMThatClosedTheConnectionIsLogged(t *testing.T) {
 	chunk, n := fixtureChunk(t)
 	lines := make(chan string, 2*n)
+	closeNow := make(chan struct{})
 	addr := loopback.Start(t, func(c net.Conn) {
 		defer c.Close()
 		sc := bufio.NewScanner(c)
 		for i := 0; i < n && sc.Scan(); i++ {
 			lines <- sc.Text()
 		}
+		<-closeNow // between flushes: one that closes during a flush fails it
 	})
+	t.Cleanup(func() { close(closeNow) })
 	log := &fakeLog{}
 	in := newInstance(testConfig(t, addr, "tcp"), log, noMetrics{})
 	defer in.Close()
 	require.Equal(t, flbOK, in.Flush(chunk))
 	collect(t, lines, n)
 	assert.NotContains(t, log.text(), "had closed the connection")
+	closeNow <- struct{}{}
 	time.Sleep(50 * time.Millisecond) // the receiver's close reaches this host
 	require.Equal(t, flbOK, in.Flush(chunk))
 	collect(t, lines, n)
-	assert.Contains(t, log.text(), addr+" had closed the connection since the last flush; reconnected (a restart or an idle time-out does that; a SIEM that does it after every flush may be refusing this Framing")
+	assert.Contains(t, log.text(), addr+" had closed the connection since the last flush; reconnected (a restart or an idle time-out does that)")
+	assert.NotContains(t, log.text(), "after each of the last")
+
+	// closed after every flush: from the third in a row, a warning that points at Framing
+	for range 2 {
+		closeNow <- struct{}{}
+		time.Sleep(50 * time.Millisecond)
+		require.Equal(t, flbOK, in.Flush(chunk))
+		collect(t, lines, n)
+	}
+	assert.Contains(t, log.text(), addr+" had closed the connection after each of the last 3 flushes; reconnected: a SIEM that closes after every flush may be refusing this Framing")
 }

@@ -1,0 +1,72 @@
+package deliver
+
+import (
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/kcs-siem/siem-cef/internal/loopback"
+	"github.com/stretchr/testify/assert"
+)
+
+// A SIEM that closes its side while a flush is written fails the flush, even when its host
+// acknowledged every byte: a server that drains and discards what arrives after its own close
+// acknowledges bytes it never processes (README, "A SIEM that restarted"). Nearly every flush is one
+// batch, so Confirm looks for the close, not only the next Send.
+func TestAFlushToASIEMThatClosedDuringItFails(t *testing.T) {
+	for _, withTLS := range []bool{false, true} {
+		t.Run(fmt.Sprintf("tls=%v", withTLS), func(t *testing.T) {
+			_, serverTLS := testCA(t)
+			ln := loopback.Listen(t)
+			o := opts(ln.Addr().String())
+			if withTLS {
+				o.TLS = &tls.Config{RootCAs: serverTLS.RootCAs, ServerName: "siem.test"}
+			}
+			loopback.Serve(ln, func(c net.Conn) {
+				defer c.Close()
+				if withTLS {
+					tc := tls.Server(c, serverTLS)
+					if tc.Handshake() != nil {
+						return
+					}
+					tc.CloseWrite() // close_notify; TCP stays open
+				} else {
+					c.(*net.TCPConn).CloseWrite() // FIN
+				}
+				c.SetReadDeadline(time.Now().Add(2 * time.Second))
+				io.Copy(io.Discard, c) // drains and discards
+			})
+			tr := NewStream(o)
+			defer tr.Close()
+			err := tr.Send(batchOf(FramingNewline, numbered("A", 1000, 40)...)) // one batch: the whole flush
+			if err == nil {
+				time.Sleep(50 * time.Millisecond) // the close is in before Confirm
+				err = tr.Confirm(time.Now().Add(time.Second))
+			}
+			assert.ErrorIs(t, err, errUnconfirmedClose)
+		})
+	}
+}
+
+// A peer that says something, then closes (a load balancer's "503 too many connections"), is seen
+// closed by its FIN, which the bytes before it do not hide.
+func TestAFlushToAPeerThatSpokeThenClosedFails(t *testing.T) {
+	addr := loopback.Start(t, func(c net.Conn) {
+		defer c.Close()
+		c.Write([]byte("503 too many connections\n"))
+		c.(*net.TCPConn).CloseWrite()
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		io.Copy(io.Discard, c)
+	})
+	tr := NewStream(opts(addr))
+	defer tr.Close()
+	err := tr.Send(batchOf(FramingNewline, numbered("A", 1000, 40)...))
+	if err == nil {
+		time.Sleep(50 * time.Millisecond)
+		err = tr.Confirm(time.Now().Add(time.Second))
+	}
+	assert.ErrorIs(t, err, errUnconfirmedClose)
+}
