@@ -115,7 +115,7 @@ func (t *RELP) Send(b *Batch) error {
 			return t.err("acknowledgement", err)
 		}
 		for first := true; first || t.r.Buffered() > 0; first = false {
-			txnr, status, text, err := t.readResponse()
+			txnr, status, text, _, err := t.readResponse()
 			if err != nil {
 				t.drop()
 				return t.err("acknowledgement", fmt.Errorf("%w (%d messages unacknowledged)", err, len(pending)))
@@ -169,12 +169,15 @@ func (t *RELP) open() error {
 		t.drop()
 		return t.err("connect", err)
 	}
-	got, status, text, err := t.readResponse()
+	got, status, text, offers, err := t.readResponse()
 	switch {
 	case err != nil:
 		err = fmt.Errorf("opening the RELP session: %w", err)
 	case got != txnr || status != 200:
 		err = fmt.Errorf("the server did not accept the RELP session (transaction %d, status %d %s)", got, status, logtext.Quote(text))
+	case !offersSyslog(offers):
+		// Its answer to every message would be a 5xx, each event refused for good.
+		err = fmt.Errorf("the server does not offer the syslog command (its offers: %s)", logtext.Quote(offers))
 	}
 	if err != nil {
 		t.drop()
@@ -207,35 +210,51 @@ func appendFrame(dst []byte, txnr int, command string, data []byte) []byte {
 var errServerClose = errors.New("the server closed the RELP session (serverclose)")
 
 // readResponse reads one "TXNR rsp DATALEN STATUS [SP text] [LF data]" frame and returns its
-// status and text (valid until the next read). A serverclose hint from the server ends the session.
-func (t *RELP) readResponse() (txnr, status int, text []byte, err error) {
+// status, text and data (the offers of an answer to "open"), valid until the next read. A
+// serverclose hint from the server ends the session.
+func (t *RELP) readResponse() (txnr, status int, text, offers []byte, err error) {
 	head, err := t.r.ReadSlice(' ')
 	if err != nil {
-		return 0, 0, nil, err
+		return 0, 0, nil, nil, err
 	}
 	if txnr, err = strconv.Atoi(string(bytes.TrimSuffix(head, []byte(" ")))); err != nil {
-		return 0, 0, nil, fmt.Errorf("a frame with transaction number %s", logtext.Quote(head))
+		return 0, 0, nil, nil, fmt.Errorf("a frame with transaction number %s", logtext.Quote(head))
 	}
 	cmd, err := t.r.ReadSlice(' ')
 	if err != nil {
-		return 0, 0, nil, err
+		return 0, 0, nil, nil, err
 	}
 	command := string(bytes.TrimSuffix(cmd, []byte(" ")))
 	data, err := t.readData()
 	switch {
 	case err != nil:
-		return 0, 0, nil, err
+		return 0, 0, nil, nil, err
 	case command == "serverclose":
-		return 0, 0, nil, errServerClose
+		return 0, 0, nil, nil, errServerClose
 	case command != "rsp":
-		return 0, 0, nil, fmt.Errorf("an unexpected %s frame", logtext.Quote(command))
+		return 0, 0, nil, nil, fmt.Errorf("an unexpected %s frame", logtext.Quote(command))
 	}
-	header, _, _ := bytes.Cut(data, []byte("\n"))
+	header, offers, _ := bytes.Cut(data, []byte("\n"))
 	code, text, _ := bytes.Cut(header, []byte(" "))
 	if status, err = strconv.Atoi(string(code)); err != nil || len(code) != 3 {
-		return 0, 0, nil, fmt.Errorf("a response without a status: %s", logtext.Quote(data))
+		return 0, 0, nil, nil, fmt.Errorf("a response without a status: %s", logtext.Quote(data))
 	}
-	return txnr, status, text, nil
+	return txnr, status, text, offers, nil
+}
+
+// offersSyslog reports whether the offers of a server's answer to "open" (lines "name=value")
+// include the syslog command: librelp's client refuses a server without it.
+func offersSyslog(offers []byte) bool {
+	for line := range bytes.SplitSeq(offers, []byte("\n")) {
+		if cmds, ok := bytes.CutPrefix(line, []byte("commands=")); ok {
+			for cmd := range bytes.SplitSeq(cmds, []byte(",")) {
+				if string(bytes.TrimSpace(cmd)) == "syslog" {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // readData reads a frame's DATALEN and DATA, and its trailing LF, into t.data, at most
@@ -289,7 +308,7 @@ func (t *RELP) close() {
 	}
 	t.conn.SetDeadline(until(time.Second, t.deadline))
 	if _, err := t.conn.Write(appendFrame(nil, t.nextTxnr(), "close", nil)); err == nil {
-		if _, _, _, err := t.readResponse(); err == nil {
+		if _, _, _, _, err := t.readResponse(); err == nil {
 			t.conn.Close()
 			t.conn = nil
 		}

@@ -292,6 +292,39 @@ func rogueRELP(t *testing.T, answer func(w net.Conn, txnr int) error) string {
 	})
 }
 
+// A server that does not offer the syslog command at "open" (a relay with it disabled) would refuse
+// every message with a 5xx, each event dropped for good: as librelp's client does, the session is
+// refused instead, and the chunk sent again.
+func TestRELPServerWithoutTheSyslogCommandIsNoSession(t *testing.T) {
+	for _, offers := range []string{"200 OK\nrelp_version=0\ncommands=", "200 OK\nrelp_version=0", "200 OK"} {
+		addr := loopback.Start(t, func(c net.Conn) {
+			defer c.Close()
+			r := bufio.NewReader(c)
+			for {
+				txnr, cmd, _, err := relptest.ReadFrame(r)
+				if err != nil {
+					return
+				}
+				answer := "500 command disabled"
+				if cmd == "open" {
+					answer = offers
+				}
+				if relptest.Respond(c, txnr, answer) != nil {
+					return
+				}
+			}
+		})
+		r := NewRELP(opts(addr), 8)
+		b := rawBatch("a", "b", "c")
+		err := r.Send(b)
+		r.Close()
+		require.Error(t, err, "%q", offers)
+		assert.Contains(t, err.Error(), "does not offer the syslog command", "%q", offers)
+		assert.Zero(t, b.Rejected, "%q", offers)
+	}
+	assert.True(t, offersSyslog([]byte("relp_version=0\ncommands=open,syslog,close")))
+}
+
 // An answer to a transaction that is not open acknowledges nothing: the send fails (the chunk is
 // sent again) rather than counting a message the SIEM never acknowledged.
 func TestRELPAnswerToATransactionNotOpenFails(t *testing.T) {
