@@ -2,9 +2,11 @@ package deliver
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,4 +71,18 @@ func TestAFlushToAPeerThatSpokeThenClosedFails(t *testing.T) {
 		err = tr.Confirm(time.Now().Add(time.Second))
 	}
 	assert.ErrorIs(t, err, errUnconfirmedClose)
+}
+
+// An error's text in a log line is bounded, its start and end kept: a peer's certificate can list
+// 99 names of 250 characters before the name the plugin wanted.
+func TestAnErrorsTextIsBounded(t *testing.T) {
+	names := strings.Repeat(strings.Repeat("n", 250)+", ", 99)
+	err := &Error{Op: "connect", Addr: "siem:6514", Net: "tls", Err: fmt.Errorf("x509: certificate is valid for %s not siem.example.com", names)}
+	text := err.Error()
+	assert.Less(t, len(text), 1200)
+	assert.True(t, strings.HasPrefix(text, "connect siem:6514 (tls): x509: certificate is valid for nnn"), text)
+	assert.True(t, strings.HasSuffix(text, " not siem.example.com"), text)
+	assert.Contains(t, text, "bytes)…")
+	short := &Error{Op: "connect", Addr: "siem:514", Net: "tcp", Err: errors.New("connection refused")}
+	assert.Equal(t, "connect siem:514 (tcp): connection refused", short.Error())
 }

@@ -47,16 +47,33 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// maxErrorText bounds an error's text in a log line: its start and its end are kept (an
+// x509.HostnameError lists up to 99 names of the peer's certificate, then the name it wanted).
+const maxErrorText = 1024
+
 // printable returns text as it is when every character of it prints, else quoted: an error of the
 // network stack may carry what a peer chose (an x509.HostnameError lists the certificate's names
-// raw), and nothing a peer chose reaches a log line raw.
+// raw), and nothing a peer chose reaches a log line raw. A text longer than maxErrorText keeps its
+// start and its end.
 func printable(text string) string {
+	if len(text) > maxErrorText {
+		head, tail := runeStart(text, maxErrorText*3/4), runeStart(text, len(text)-maxErrorText/4)
+		text = text[:head] + "…(" + strconv.Itoa(len(text)) + " bytes)…" + text[tail:]
+	}
 	for _, r := range text {
 		if r == utf8.RuneError || !strconv.IsPrint(r) {
 			return logtext.Quote(text)
 		}
 	}
 	return text
+}
+
+// runeStart is i, or the start of the character i is inside of.
+func runeStart(s string, i int) int {
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return i
 }
 
 // ErrFlushDeadline is in the error of an operation that failed once the flush's time was up.
