@@ -12,6 +12,9 @@ type traceeArgs struct {
 	path, oldPath, mode []byte
 	argv                record.Node
 	local, remote, addr record.Node // sockaddr maps
+	src, dst            record.Node // a packet's addresses and ports (net_packet_*), or its metadata
+	srcPort, dstPort    record.Node
+	packet              record.Node
 	trigger             record.Node // the event that triggered a signature
 	triggered           bool        // there is a triggeredBy (detectedFrom) argument
 	held                uint16      // the uses (as bits) whose argument is held
@@ -71,6 +74,11 @@ const (
 	argRemote
 	argAddr
 	argLocal
+	argSrc
+	argDst
+	argSrcPort
+	argDstPort
+	argPacket
 	argTrigger
 	argUses
 )
@@ -81,7 +89,7 @@ var (
 	kindArgs = [numKinds]uint16{
 		kindProcess: 1<<argPath | 1<<argArgv,
 		kindFile:    1<<argPath | 1<<argOldPath | 1<<argMode,
-		kindNetwork: 1<<argRemote | 1<<argAddr | 1<<argLocal,
+		kindNetwork: 1<<argRemote | 1<<argAddr | 1<<argLocal | 1<<argSrc | 1<<argDst | 1<<argSrcPort | 1<<argDstPort | 1<<argPacket,
 	}
 	allArgs uint16 = 1<<argUses - 2
 )
@@ -102,6 +110,16 @@ func traceeArgUse(name []byte) int {
 		return argAddr
 	case "local_addr":
 		return argLocal
+	case "src":
+		return argSrc
+	case "dst":
+		return argDst
+	case "src_port":
+		return argSrcPort
+	case "dst_port":
+		return argDstPort
+	case "metadata": // a packet's (trace.PacketMetadata), in the newer packet events
+		return argPacket
 	case "triggeredBy", "detectedFrom": // Tracee 0.24 renamed it
 		return argTrigger
 	}
@@ -135,6 +153,16 @@ func (a *traceeArgs) take(m *Mapper, use int, value record.Node) {
 		holds = keepFirst(&a.addr, value)
 	case argLocal:
 		holds = keepFirst(&a.local, value)
+	case argSrc:
+		holds = keepFirst(&a.src, value)
+	case argDst:
+		holds = keepFirst(&a.dst, value)
+	case argSrcPort:
+		holds = keepFirst(&a.srcPort, value)
+	case argDstPort:
+		holds = keepFirst(&a.dstPort, value)
+	case argPacket:
+		holds = keepFirst(&a.packet, value)
 	case argTrigger:
 		if !a.triggered {
 			a.trigger, a.triggered = value, true
@@ -265,6 +293,9 @@ func (m *Mapper) tracee(rec *record.Event, d *draft) {
 		fam = familyOf(opName)
 	} else {
 		fam = familyOf(opName)
+		if !fam.known && isPacketEvent(opName) {
+			fam.kind = kindNetwork
+		}
 		a.read(m, &args, kindArgs[fam.kind])
 	}
 
@@ -343,9 +374,23 @@ func traceeProcess(t *traceeKeys, d *draft) {
 	}
 }
 
+// isPacketEvent reports Tracee's network packet and flow events (net_packet_dns, net_flow_tcp_begin),
+// whose arguments are a packet's addresses and ports, not a socket's.
+func isPacketEvent(name []byte) bool {
+	return bytes.HasPrefix(name, []byte("net_packet_")) || bytes.HasPrefix(name, []byte("net_flow_"))
+}
+
 // connection maps the socket addresses. addr is the far end (connect, accept), but bind's is the
-// near one; the local end is the source, but of incoming traffic.
+// near one; the local end is the source, but of incoming traffic. A packet says its source and
+// destination itself.
 func (a *traceeArgs) connection(opName, act []byte, d *draft) {
+	if a.packet.Kind() == record.NodeMap {
+		getKeys(a.packet, []string{"src_ip", "dst_ip", "src_port", "dst_port"}, &a.src, &a.dst, &a.srcPort, &a.dstPort)
+	}
+	if a.src.Kind() != record.NodeAbsent || a.dst.Kind() != record.NodeAbsent {
+		d.setConnection(act, str(a.src), scalar(a.srcPort), str(a.dst), scalar(a.dstPort))
+		return
+	}
 	if string(opName) == "bind" {
 		a.local = orNode(a.local, a.addr)
 	} else {
