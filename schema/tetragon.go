@@ -316,10 +316,12 @@ func (m *Mapper) tetragonExit(name, binary, args []byte, ev *tetragonKeys) []byt
 type tetragonArgs struct {
 	path, mode, saddr, daddr []byte
 	// text is the first string_arg: a system call's path (openat's), taken for a file event
-	// that no file or path argument names
-	text         []byte
-	sport, dport record.Value
-	sock, exec   bool
+	// that no file or path argument names; lastText the last. Of two (renameat's, linkat's,
+	// symlinkat's), the first is the existing file, the last the path made.
+	text, lastText []byte
+	texts          int
+	sport, dport   record.Value
+	sock, exec     bool
 	// sockaddr: the socket is a sockaddr_arg's address, the destination whatever the direction (a
 	// connect's far end, a bind's near one)
 	sockaddr bool
@@ -343,6 +345,8 @@ func (a *tetragonArgs) readArg(arg *record.Walk) {
 		if a.text == nil {
 			a.text = str(stringArg)
 		}
+		a.lastText = str(stringArg)
+		a.texts++
 	case sockArg.Kind() == record.NodeMap || skbArg.Kind() == record.NodeMap:
 		if !a.sock {
 			a.readSocket(orMap(sockArg, skbArg))
@@ -413,6 +417,10 @@ func (m *Mapper) tetragonPolicy(name []byte, ev *tetragonKeys, binary []byte, d 
 		a.connection(fam.act(), d)
 	case kindFile:
 		d.setBytes(FieldOperation, fam.act())
+		if a.path == nil && a.texts > 1 { // a path made from another
+			d.setBytes(FieldPath, a.lastText)
+			d.setBytes(FieldOldPath, a.text)
+		}
 		d.setBytes(FieldPath, orElse(a.path, a.text))
 		d.setBytes(FieldFileMode, a.mode)
 	case kindProcess:
