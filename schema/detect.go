@@ -41,7 +41,7 @@ func ParseSensor(v string) (Sensor, bool) {
 // tetragonEvents are the top-level keys of Tetragon's JSON export that carry a process event.
 var tetragonEvents = [...]string{
 	"process_exec", "process_exit", "process_kprobe", "process_tracepoint", "process_uprobe",
-	"process_lsm", "process_usdt",
+	"process_lsm", "process_usdt", "process_loader",
 }
 
 // The keys of the fingerprints, in the order of fingerprints: Keys holds them after the names of the

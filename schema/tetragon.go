@@ -12,8 +12,8 @@ var tetragonEnforcing = [...]string{
 	"KPROBE_ACTION_SIGKILL", "KPROBE_ACTION_OVERRIDE", "KPROBE_ACTION_SIGNAL", "KPROBE_ACTION_NOTIFYENFORCER",
 }
 
-// tetragon maps an event of Tetragon's JSON export: process_exec and process_exit are plain
-// observations (PM); process_kprobe, process_tracepoint, process_uprobe, process_lsm and
+// tetragon maps an event of Tetragon's JSON export: process_exec, process_exit and process_loader
+// are plain observations (PM); process_kprobe, process_tracepoint, process_uprobe, process_lsm and
 // process_usdt come from a TracingPolicy that matched, and are policy violations (FPM, FFM, FNT),
 // Enforce when the policy's action killed the process or overrode the call, else Audit.
 func (m *Mapper) tetragon(rec *record.Event, d *draft) {
@@ -35,6 +35,12 @@ func (m *Mapper) tetragon(rec *record.Event, d *draft) {
 		d.setBytes(FieldStatus, statusOther)
 		d.setBytes(FieldPath, binary)
 		d.setBytes(FieldMessage, m.tetragonExit(name, binary, args, &ev))
+	case "process_loader": // a process loaded a file (a library): an observation of the process
+		loaded := str(ev.path)
+		d.setBytes(FieldEventID, observationIDs[kindProcess])
+		d.setBytes(FieldStatus, statusOther)
+		d.setBytes(FieldPath, orElse(loaded, binary))
+		d.setBytes(FieldMessage, m.join(" ", name, binary, loaded))
 	default:
 		m.tetragonPolicy(name, &ev, binary, d)
 	}
@@ -77,7 +83,8 @@ type tetragonKeys struct {
 	signal, status                        record.Node
 	function, event, symbol, name         record.Node // what the policy hooked
 	action, returnAction, policy, message record.Node
-	entered                               uint8 // the keys met of those entered (firstKey)
+	path                                  record.Node // process_loader's: the file loaded
+	entered                               uint8       // the keys met of those entered (firstKey)
 }
 
 // The keys that are entered rather than kept, as bits of the entered set of the map that holds
@@ -142,6 +149,8 @@ func (ev *tetragonKeys) read(m record.Node) {
 			keepFirst(&ev.policy, w.Value())
 		case "message":
 			keepFirst(&ev.message, w.Value())
+		case "path":
+			keepFirst(&ev.path, w.Value())
 		}
 	}
 }
