@@ -10,14 +10,12 @@ import (
 // traceeArgs are the arguments of a Tracee event the mapping reads.
 type traceeArgs struct {
 	path, oldPath, mode []byte
-	argv                record.Node
-	local, remote, addr record.Node // sockaddr maps
-	src, dst            record.Node // a packet's addresses and ports (net_packet_*), or its metadata
-	srcPort, dstPort    record.Node
-	packet              record.Node
-	trigger             record.Node // the event that triggered a signature
-	triggered           bool        // there is a triggeredBy (detectedFrom) argument
-	held                uint16      // the uses (as bits) whose argument is held
+	// nodes are the arguments kept as they are, by their use: argv; the sockaddr maps (local_addr,
+	// remote_addr, addr); a packet's addresses and ports (net_packet_*), or its metadata
+	nodes     [argUses]record.Node
+	trigger   record.Node // the event that triggered a signature
+	triggered bool        // there is a triggeredBy (detectedFrom) argument
+	held      uint16      // the uses (as bits) whose argument is held
 }
 
 // read takes the arguments from the walk of an args array ([{name, type, value}]); the first of
@@ -145,29 +143,13 @@ func (a *traceeArgs) take(m *Mapper, use int, value record.Node) {
 			a.mode = m.fileMode(value)
 		}
 		holds = a.mode != nil
-	case argArgv:
-		holds = keepFirst(&a.argv, value)
-	case argRemote:
-		holds = keepFirst(&a.remote, value)
-	case argAddr:
-		holds = keepFirst(&a.addr, value)
-	case argLocal:
-		holds = keepFirst(&a.local, value)
-	case argSrc:
-		holds = keepFirst(&a.src, value)
-	case argDst:
-		holds = keepFirst(&a.dst, value)
-	case argSrcPort:
-		holds = keepFirst(&a.srcPort, value)
-	case argDstPort:
-		holds = keepFirst(&a.dstPort, value)
-	case argPacket:
-		holds = keepFirst(&a.packet, value)
 	case argTrigger:
 		if !a.triggered {
 			a.trigger, a.triggered = value, true
 		}
 		holds = true
+	default:
+		holds = keepFirst(&a.nodes[use], value)
 	}
 	if holds {
 		a.held |= 1 << use
@@ -307,7 +289,7 @@ func (m *Mapper) tracee(rec *record.Event, d *draft) {
 			path = str(t.node(trExecutable).Get("path"))
 		}
 		d.setBytes(FieldOperation, fam.act())
-		d.setBytes(FieldCommand, m.joinArgv(a.argv))
+		d.setBytes(FieldCommand, m.joinArgv(a.nodes[argArgv]))
 	case kindFile:
 		path = a.path
 		d.setBytes(FieldOperation, fam.act())
@@ -384,21 +366,24 @@ func isPacketEvent(name []byte) bool {
 // near one; the local end is the source, but of incoming traffic. A packet says its source and
 // destination itself.
 func (a *traceeArgs) connection(opName, act []byte, d *draft) {
-	if a.packet.Kind() == record.NodeMap {
-		getKeys(a.packet, []string{"src_ip", "dst_ip", "src_port", "dst_port"}, &a.src, &a.dst, &a.srcPort, &a.dstPort)
+	n := &a.nodes
+	if n[argPacket].Kind() == record.NodeMap {
+		getKeys(n[argPacket], []string{"src_ip", "dst_ip", "src_port", "dst_port"},
+			&n[argSrc], &n[argDst], &n[argSrcPort], &n[argDstPort])
 	}
-	if a.src.Kind() != record.NodeAbsent || a.dst.Kind() != record.NodeAbsent {
-		d.setConnection(act, str(a.src), scalar(a.srcPort), str(a.dst), scalar(a.dstPort))
+	if n[argSrc].Kind() != record.NodeAbsent || n[argDst].Kind() != record.NodeAbsent {
+		d.setConnection(act, str(n[argSrc]), scalar(n[argSrcPort]), str(n[argDst]), scalar(n[argDstPort]))
 		return
 	}
+	local, remote := n[argLocal], n[argRemote]
 	if string(opName) == "bind" {
-		a.local = orNode(a.local, a.addr)
+		local = orNode(local, n[argAddr])
 	} else {
-		a.remote = orNode(a.remote, a.addr)
+		remote = orNode(remote, n[argAddr])
 	}
-	src, dst := a.local, a.remote
+	src, dst := local, remote
 	if bytes.Equal(act, actIngress) {
-		src, dst = a.remote, a.local
+		src, dst = remote, local
 	}
 	sh, sp := sockaddr(src)
 	dh, dp := sockaddr(dst)
