@@ -259,9 +259,9 @@ func (t *Stream) err(op string, err error) *Error {
 	return &Error{Op: op, Addr: addr, Net: t.ends.network(), Err: blame(err, t.deadline)}
 }
 
-// errUnconfirmedClose is why a send fails on a connection the SIEM closed before acknowledging
-// everything the flush had written into it.
-var errUnconfirmedClose = errors.New("the SIEM closed the connection before acknowledging what this flush wrote")
+// errUnconfirmedClose is why a flush fails on a connection the SIEM closed while the flush wrote
+// into it: what it had not acknowledged is lost, and what it had may have been thrown away.
+var errUnconfirmedClose = errors.New("the SIEM closed the connection while this flush wrote into it")
 
 // connect dials when there is no connection, when the peer has closed the one there is (writing into
 // it would succeed locally and lose the data), or when a preferred address has served its hold-down
