@@ -310,7 +310,7 @@ func (in *instance) send(l *lane) error {
 	switch {
 	case l.batch.PeerClosed:
 		l.closedInARow++
-		in.peerClosed(l)
+		in.logPeerClosed(l)
 	case l.written == len(l.batch.Buf): // the flush's first batch, on a connection the SIEM kept
 		l.closedInARow = 0
 	}
@@ -334,8 +334,8 @@ func (in *instance) send(l *lane) error {
 // the Framing every time.
 const peerClosedWarnAfter = 3
 
-// peerClosed logs a reconnection to a SIEM that had closed the connection since the last flush.
-func (in *instance) peerClosed(l *lane) {
+// logPeerClosed logs a reconnection to a SIEM that had closed the connection since the last flush.
+func (in *instance) logPeerClosed(l *lane) {
 	if l.closedInARow < peerClosedWarnAfter {
 		in.log.Log(levelInfo, fmt.Sprintf("%s had closed the connection since the last flush; reconnected (a restart or an idle time-out does that)", l.address))
 		return
