@@ -496,3 +496,17 @@ func TestFalcoOutput(t *testing.T) {
 		assert.Equal(t, want, string(falcoOutput([]byte(out), []byte("Notice"))), out)
 	}
 }
+
+// Tracee's output option relative-time writes `timestamp` as the nanoseconds since Tracee started:
+// no wall-clock time, so the event keeps Fluent Bit's timestamp rather than a date in 1970.
+func TestTraceeRelativeTimestampKeepsFluentBitsTime(t *testing.T) {
+	for _, ts := range []int64{5_123_456_789, 999_999_999_999_999_999} {
+		ev := new(product.Event)
+		rec := traceeEvent("sched_process_exec", nil, map[string]any{"timestamp": ts})
+		(&Mapper{}).Map(decodeBody(t, rec), ev, nil)
+		assert.Equal(t, t0, ev.Time.UTC(), "timestamp %d", ts)
+	}
+	ev := new(product.Event)
+	(&Mapper{}).Map(decodeBody(t, traceeEvent("sched_process_exec", nil, map[string]any{"timestamp": int64(1e18)})), ev, nil)
+	assert.Equal(t, time.Unix(0, 1e18).UTC(), ev.Time.UTC(), "the first time taken as nanoseconds since the epoch")
+}

@@ -163,7 +163,9 @@ func nanoTimeOf(v record.Value) (time.Time, bool) {
 	case record.KindNone:
 		return time.Time{}, false
 	}
-	if ns, ok := v.AsInt(); ok && ns > 0 {
+	// Below 10^18 ns (2001-09-09) a count is no wall-clock time: Tracee's relative-time option
+	// writes the nanoseconds since its start. The caller keeps Fluent Bit's timestamp then.
+	if ns, ok := v.AsInt(); ok && ns >= 1e18 {
 		return time.Unix(0, ns), true
 	}
 	return time.Time{}, false
