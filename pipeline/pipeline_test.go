@@ -12,6 +12,7 @@ import (
 	"weak"
 
 	"github.com/kcs-siem/siem-cef/config"
+	"github.com/kcs-siem/siem-cef/internal/fixture"
 	"github.com/kcs-siem/siem-cef/record/fbchunk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -316,6 +317,17 @@ func TestAnIPv6AddressIsSentWithoutItsZone(t *testing.T) {
 		assert.True(t, strings.HasSuffix(lines[0], "|NT-001|Networking|3|c6a2=fe80::1 c6a2Label=Source IPv6 address msg=m"), "Max_Message_Size %s: %s", size, lines[0])
 		assert.Empty(t, warnings)
 	}
+}
+
+// The Node IP (cs7) is an address too: a shortened message keeps it whole ("10.2" would read as
+// 10.0.0.2), while the long texts beside it are cut.
+func TestTheNodeIPIsNeverCut(t *testing.T) {
+	r := fixture.ProcessEvent(0)
+	r["command"], r["image"] = strings.Repeat("x", 2000), strings.Repeat("y", 2000)
+	lines, st := runLines(t, New(loadConfig(t, map[string]string{"Max_Message_Size": "480"})), chunkOf(t, time.Second, r))
+	require.Len(t, lines, 1)
+	assert.Equal(t, 1, st.Shortened)
+	assert.Contains(t, lines[0], " cs7=10.20.0.13 cs7Label=Node IP ")
 }
 
 // The values an event of another integration cannot use are that integration's to report: a

@@ -116,7 +116,7 @@ var keyMax = func() (m [NumKeys]int) {
 }()
 
 // IsAddress tells the keys that hold an IP address, which a cut would turn into another address or
-// none: shortening keeps them whole, like numbers.
+// none: shortening keeps them whole, like numbers. cs7, the Node IP, is one though its type is text.
 func (k Key) IsAddress() bool { return addressKeys.has(k) }
 
 // newOwnerLabel replaces cs4's label when a file event's cs4 carries the new owner.
@@ -145,7 +145,7 @@ var (
 	// countKeys are set by aggregation and the rate ceiling's summary, never from a record.
 	countKeys   = setOf(KeyCnt, KeyStart, KeyEnd)
 	everyKey    = keySet(1<<NumKeys - 1)
-	addressKeys = setOf(KeySrc, KeyC6a2, KeyDst, KeyC6a3)
+	addressKeys = setOf(KeySrc, KeyC6a2, KeyDst, KeyC6a3, KeyCs7)
 )
 
 // sends is the set of keys an event of this type carries.
