@@ -12,6 +12,7 @@ import (
 
 	"github.com/kcs-siem/siem-cef/internal/loopback"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // A SIEM that closes its side while a flush is written fails the flush, even when its host
@@ -85,4 +86,24 @@ func TestAnErrorsTextIsBounded(t *testing.T) {
 	assert.Contains(t, text, "bytes)…")
 	short := &Error{Op: "connect", Addr: "siem:514", Net: "tcp", Err: errors.New("connection refused")}
 	assert.Equal(t, "connect siem:514 (tcp): connection refused", short.Error())
+}
+
+// Each address's reason stays in the error of a failover list: the reasons are joined by a line
+// feed, so the text is quoted, and quoting must not cut it to a record value's 128 characters.
+func TestAFailoverErrorKeepsEveryAddressesReason(t *testing.T) {
+	var addrs []string
+	for range 2 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		addrs = append(addrs, ln.Addr().String())
+		ln.Close()
+	}
+	tr := NewStream(Options{Addresses: addrs, ConnectTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second, HoldDown: time.Minute})
+	defer tr.Close()
+	b := batchOf(FramingNewline, "x")
+	b.Deadline = time.Now().Add(5 * time.Second)
+	err := tr.Send(b)
+	require.Error(t, err)
+	assert.Equal(t, 2, strings.Count(err.Error(), "connection refused"), err.Error())
+	assert.NotContains(t, err.Error(), "\n")
 }

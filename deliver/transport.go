@@ -12,7 +12,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/kcs-siem/siem-cef/internal/logtext"
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
 )
@@ -62,7 +61,7 @@ func printable(text string) string {
 	}
 	for _, r := range text {
 		if r == utf8.RuneError || !strconv.IsPrint(r) {
-			return logtext.Quote(text)
+			return strconv.Quote(text) // bounded above: logtext.Quote would cut it to a record value's length
 		}
 	}
 	return text
