@@ -102,6 +102,19 @@ func (e *endpoints) dial(deadline time.Time) (net.Conn, error) {
 	return nil, errors.Join(errs...)
 }
 
+// failed holds down the address of the last dial, whose connection broke before it served a flush
+// (its port answers, but a proxy before a SIEM that is down, or an imrelp that opens no session,
+// serves nothing), unless the flush deadline cut it short: the next dial tries the others first.
+func (e *endpoints) failed(deadline time.Time) {
+	if expired(deadline) {
+		return
+	}
+	e.retryAt[e.current] = e.now().Add(e.holdDown)
+	if e.connectFailed != nil {
+		e.connectFailed(e.addrs[e.current])
+	}
+}
+
 func (e *endpoints) dialOne(i int, deadline time.Time) (net.Conn, error) {
 	d := &net.Dialer{Timeout: e.timeout, Deadline: deadline}
 	if e.tls[i] == nil {

@@ -181,6 +181,7 @@ func (t *RELP) open() error {
 	}
 	if err != nil {
 		t.drop()
+		t.ends.failed(t.deadline)
 		return t.err("connect", err)
 	}
 	return nil

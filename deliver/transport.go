@@ -120,6 +120,8 @@ type Stream struct {
 	// unconfirmed: bytes went onto conn since its last Confirm. If conn breaks, what the SIEM's
 	// host had not acknowledged of them is lost, and only sending the chunk again recovers it.
 	unconfirmed bool
+	// served: a Confirm succeeded on conn. One that breaks before fails its address over.
+	served bool
 }
 
 // NewStream makes a TCP or TLS transport; it connects on the first Send.
@@ -246,7 +248,7 @@ func (t *Stream) Confirm(deadline time.Time) error {
 		t.drop()
 		return t.err("acknowledgement", errUnconfirmedClose)
 	}
-	t.unconfirmed = false
+	t.unconfirmed, t.served = false, true
 	return nil
 }
 
@@ -284,7 +286,7 @@ func (t *Stream) connect() (closed bool, err error) {
 	if err != nil {
 		return closed, t.err("connect", err)
 	}
-	t.conn = conn
+	t.conn, t.served = conn, false
 	return closed, nil
 }
 
@@ -325,6 +327,9 @@ func peerClosed(conn net.Conn, silent bool) bool {
 
 // drop closes a connection that failed, or may have (abort).
 func (t *Stream) drop() {
+	if t.conn != nil && !t.served {
+		t.ends.failed(t.deadline)
+	}
 	if t.conn != nil {
 		abort(t.conn)
 		t.conn, t.unconfirmed = nil, false

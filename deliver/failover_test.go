@@ -1,0 +1,82 @@
+package deliver
+
+import (
+	"fmt"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/kcs-siem/siem-cef/internal/loopback"
+	"github.com/stretchr/testify/assert"
+)
+
+// acceptAndClose is an address whose TCP port answers but which serves nothing: a load balancer
+// whose back end is down, an imrelp that is stuck, a plain syslog port given by mistake.
+func acceptAndClose(t *testing.T) string {
+	ln := loopback.Listen(t)
+	loopback.Serve(ln, func(c net.Conn) { c.Close() })
+	return ln.Addr().String()
+}
+
+// TestRELPFailsOverWhenThePrimaryCannotOpenASession: Address a,b with relp. a accepts TCP but
+// never opens a RELP session; b is a healthy RELP server. README, Failover: "when an address
+// fails, the next one takes the traffic". Fluent Bit retries the chunk: give it several flushes.
+func TestRELPFailsOverWhenThePrimaryCannotOpenASession(t *testing.T) {
+	bad := acceptAndClose(t)
+	good := newRELPServer(t)
+	o := opts(bad)
+	o.Addresses = append(o.Addresses, good.ln.Addr().String())
+	failed := map[string]int{}
+	r := NewRELP(o, 128)
+	OnConnectFailure(r, func(a string) { failed[a]++ })
+	defer r.Close()
+	var errs []error
+	for range 5 {
+		if err := r.Send(rawBatch("one event")); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		break
+	}
+	assert.Equal(t, []string{"one event"}, good.received(), "5 flushes failed, never trying b: %v", errs)
+	assert.NotZero(t, failed[bad], "connect_failures does not count the primary that failed every flush")
+}
+
+// TestTCPFailsOverWhenThePrimaryClosesEveryConnection: the same with tcp. The primary's port
+// accepts and closes at once (an nginx or HAProxy stream proxy in front of a SIEM that is down
+// does that). Every event of a flush reported delivered must have reached a SIEM.
+func TestTCPFailsOverWhenThePrimaryClosesEveryConnection(t *testing.T) {
+	bad := acceptAndClose(t)
+	ln, lines, _ := tcpReceiver(t)
+	o := opts(bad)
+	o.Addresses = append(o.Addresses, ln.Addr().String())
+	s := NewStream(o)
+	defer s.Close()
+	var ok []string
+	var errs []error
+	for i := range 5 {
+		ev := fmt.Sprintf("event %d", i)
+		err := s.Send(batchOf(FramingNewline, ev))
+		if err == nil {
+			err = s.Confirm(time.Time{})
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		ok = append(ok, ev)
+		time.Sleep(50 * time.Millisecond) // the next flush
+	}
+	var got []string
+	for len(got) < len(ok) {
+		select {
+		case l := <-lines:
+			got = append(got, l)
+			continue
+		case <-time.After(2 * time.Second):
+		}
+		break
+	}
+	t.Logf("flushes OK: %q; failed: %v; connected to %s", ok, errs, s.Connected())
+	assert.Equal(t, ok, got, "events of flushes reported delivered that no SIEM received")
+}
