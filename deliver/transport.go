@@ -1,6 +1,7 @@
 package deliver
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -373,7 +374,15 @@ type UDP struct {
 	writer batchWriter
 	msgs   []ipv4.Message // reused: ipv4.Message and ipv6.Message are the same type
 	bufs   [][]byte
+	// A SIEM named by a host name is looked up again after a failed send, and every udpRecheck:
+	// no connection breaks to tell that it moved, and one that silently drops loses everything.
+	checkedAt time.Time
+	now       func() time.Time
+	lookup    func(host string, deadline time.Time) ([]string, error)
 }
+
+// udpRecheck is how often the name of a UDP SIEM is looked up again.
+const udpRecheck = 30 * time.Second
 
 // batchWriter is what ipv4.PacketConn and ipv6.PacketConn share.
 type batchWriter interface {
@@ -381,7 +390,14 @@ type batchWriter interface {
 }
 
 // NewUDP makes a UDP transport; the socket is opened on the first Send.
-func NewUDP(opt Options) *UDP { return &UDP{opt: opt} }
+func NewUDP(opt Options) *UDP { return &UDP{opt: opt, now: time.Now, lookup: lookupHost} }
+
+// lookupHost resolves host with the system's resolver, within the deadline.
+func lookupHost(host string, deadline time.Time) ([]string, error) {
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	return net.DefaultResolver.LookupHost(ctx, host)
+}
 
 func (u *UDP) Framing() Framing { return FramingNone }
 
@@ -395,19 +411,74 @@ func (u *UDP) Confirm(time.Time) error { return nil }
 // only by the ICMP error its host sends back, which fails the send where it is noticed (so that
 // chunk is retried); datagrams sent before the error came back are lost.
 func (u *UDP) Send(b *Batch) error {
+	if u.conn != nil && u.moved(b.Deadline) {
+		u.Close()
+	}
 	if u.conn == nil {
-		d := net.Dialer{Timeout: u.opt.ConnectTimeout, Deadline: b.Deadline}
-		conn, err := d.Dial("udp", u.opt.Addresses[0])
-		if err != nil {
+		if err := u.open(b.Deadline); err != nil {
 			return &Error{Op: "connect", Addr: u.opt.Addresses[0], Net: "udp", Err: blame(err, b.Deadline)}
 		}
-		u.conn = conn.(*net.UDPConn)
-		if u.conn.RemoteAddr().(*net.UDPAddr).IP.To4() != nil {
-			u.writer = ipv4.NewPacketConn(u.conn)
-		} else {
-			u.writer = ipv6.NewPacketConn(u.conn)
+	}
+	if err := u.send(b); err != nil {
+		u.checkedAt = time.Time{} // the name is looked up again at the next Send: the SIEM may have moved
+		return &Error{Op: "write", Addr: u.opt.Addresses[0], Net: "udp", Err: err}
+	}
+	return nil
+}
+
+// open makes the socket, to the first address of the SIEM's name.
+func (u *UDP) open(deadline time.Time) error {
+	addr := u.opt.Addresses[0]
+	if host, port, _ := net.SplitHostPort(addr); u.named() {
+		ips, err := u.lookup(host, until(u.opt.ConnectTimeout, deadline))
+		if err != nil {
+			return err
+		}
+		addr, u.checkedAt = net.JoinHostPort(ips[0], port), u.now()
+	}
+	d := net.Dialer{Timeout: u.opt.ConnectTimeout, Deadline: deadline}
+	conn, err := d.Dial("udp", addr)
+	if err != nil {
+		return err
+	}
+	u.conn = conn.(*net.UDPConn)
+	if u.conn.RemoteAddr().(*net.UDPAddr).IP.To4() != nil {
+		u.writer = ipv4.NewPacketConn(u.conn)
+	} else {
+		u.writer = ipv6.NewPacketConn(u.conn)
+	}
+	return nil
+}
+
+// named reports whether the SIEM's address is a host name rather than an IP address.
+func (u *UDP) named() bool {
+	host, _, err := net.SplitHostPort(u.opt.Addresses[0])
+	return err == nil && net.ParseIP(host) == nil
+}
+
+// moved reports, at most every udpRecheck and after a failed send, whether the SIEM's name no longer
+// has the address the socket sends to. A failed look-up keeps the socket.
+func (u *UDP) moved(deadline time.Time) bool {
+	if !u.named() || u.now().Sub(u.checkedAt) < udpRecheck {
+		return false
+	}
+	u.checkedAt = u.now()
+	host, _, _ := net.SplitHostPort(u.opt.Addresses[0])
+	ips, err := u.lookup(host, until(u.opt.ConnectTimeout, deadline))
+	if err != nil {
+		return false
+	}
+	current := u.conn.RemoteAddr().(*net.UDPAddr).IP
+	for _, ip := range ips {
+		if current.Equal(net.ParseIP(ip)) {
+			return false
 		}
 	}
+	return true
+}
+
+// send writes the batch's datagrams on the socket.
+func (u *UDP) send(b *Batch) error {
 	if err := u.conn.SetWriteDeadline(until(u.opt.WriteTimeout, b.Deadline)); err != nil {
 		return &Error{Op: "write", Addr: u.opt.Addresses[0], Net: "udp", Err: err}
 	}
@@ -421,18 +492,15 @@ func (u *UDP) Send(b *Batch) error {
 	for done := 0; done < len(u.msgs); {
 		n, err := u.writer.WriteBatch(u.msgs[done:], 0)
 		if err != nil {
-			// The socket stays open: a refused port keeps being reported on it, where a new socket
-			// would report nothing until its own first ICMP error came back.
-			return &Error{Op: "write", Addr: u.opt.Addresses[0], Net: "udp", Err: blame(err, b.Deadline)}
+			// The socket stays open unless the SIEM's name moved: a refused port keeps being
+			// reported on it, where a new socket reports nothing until its own first ICMP error.
+			return blame(err, b.Deadline)
 		}
 		done += n
 	}
 	// An ICMP error for a datagram of this batch is pending on the socket rather than returned:
 	// collect it now, so the flush that lost the datagrams is the one retried.
-	if err := u.pendingError(); err != nil {
-		return &Error{Op: "write", Addr: u.opt.Addresses[0], Net: "udp", Err: err}
-	}
-	return nil
+	return u.pendingError()
 }
 
 func (u *UDP) pendingError() error {

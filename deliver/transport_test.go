@@ -175,6 +175,57 @@ func TestUDPRefusedPortFailsTheSend(t *testing.T) {
 	assert.True(t, errors.Is(err, syscall.ECONNREFUSED), "%v", err)
 }
 
+// udpAt listens for datagrams on ip at port ("0": any), and returns the port and a read of the next one.
+func udpAt(t *testing.T, ip, port string) (string, func() string) {
+	pc, err := net.ListenPacket("udp", net.JoinHostPort(ip, port))
+	require.NoError(t, err)
+	t.Cleanup(func() { pc.Close() })
+	_, port, _ = net.SplitHostPort(pc.LocalAddr().String())
+	return port, func() string {
+		buf := make([]byte, 100)
+		require.NoError(t, pc.SetReadDeadline(time.Now().Add(5*time.Second)))
+		n, _, err := pc.ReadFrom(buf)
+		require.NoError(t, err)
+		return string(buf[:n])
+	}
+}
+
+// namedUDP is a UDP transport to siem.test:port whose name has the address *ip, on a clock that the
+// test moves.
+func namedUDP(port string, ip *string, now *time.Time) *UDP {
+	u := NewUDP(opts(net.JoinHostPort("siem.test", port)))
+	u.now = func() time.Time { return *now }
+	u.lookup = func(host string, _ time.Time) ([]string, error) { return []string{*ip}, nil }
+	return u
+}
+
+// A SIEM named by a host name that moves is found at its new address: after a refused send at
+// once, and within udpRecheck when the old address takes the datagrams and drops them.
+func TestUDPFollowsASIEMWhoseNameMoved(t *testing.T) {
+	now := time.Now()
+	port, readNew := udpAt(t, "127.0.0.1", "0")
+	ip := "127.0.0.2" // nothing listens there: refused
+	u := namedUDP(port, &ip, &now)
+	defer u.Close()
+	require.ErrorIs(t, u.Send(batchOf(FramingNone, "lost")), syscall.ECONNREFUSED)
+	ip = "127.0.0.1"
+	require.NoError(t, u.Send(batchOf(FramingNone, "after the refusal")))
+	assert.Equal(t, "after the refusal", readNew())
+
+	_, readOld := udpAt(t, "127.0.0.3", port)
+	ip = "127.0.0.3"
+	now = now.Add(udpRecheck)
+	require.NoError(t, u.Send(batchOf(FramingNone, "at the old address")))
+	assert.Equal(t, "at the old address", readOld())
+	ip = "127.0.0.1" // the name moves back; the old address still takes datagrams
+	now = now.Add(udpRecheck - time.Second)
+	require.NoError(t, u.Send(batchOf(FramingNone, "before the recheck")))
+	assert.Equal(t, "before the recheck", readOld(), "looked up at most every udpRecheck")
+	now = now.Add(time.Second)
+	require.NoError(t, u.Send(batchOf(FramingNone, "after the recheck")))
+	assert.Equal(t, "after the recheck", readNew())
+}
+
 // silentPeer accepts one connection and never reads from it nor answers.
 func silentPeer(t *testing.T) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
