@@ -82,7 +82,7 @@ type Stats struct {
 	TooLarge  int // not emitted: even the shortest form is longer than Max_Message_Size
 	Filtered  int // not for this integration
 	Skipped   int // not a log event (a body that is not a map, a wrong shape)
-	Problems  int // values left out or replaced, events carried too large to read; still emitted
+	Problems  int // values left out or replaced, events carried too large to read: in events not filtered out
 	BadTimes  int // emitted with the time of the run: their own was outside years 1-9999
 	Markers   int // group markers of OpenTelemetry inputs, not events
 	// Aggregated are not emitted themselves: an emitted event counts them in its cnt.

@@ -330,9 +330,21 @@ func TestTheNodeIPIsNeverCut(t *testing.T) {
 	assert.Contains(t, lines[0], " cs7=10.20.0.13 cs7Label=Node IP ")
 }
 
+// A record's problems are counted as it is read, whatever the volume control then does with its
+// event (README, Metrics): events the ceiling holds back count theirs too.
+func TestProblemsAreCountedForEventsHeldBack(t *testing.T) {
+	records := make([]map[string]any, 10)
+	for i := range records {
+		records[i] = map[string]any{"event_id": "PM-001", "severity": "urgent", "message": "m"}
+	}
+	_, st := runLines(t, New(loadConfig(t, map[string]string{"Max_Events_Per_Second": "1"})), chunkOf(t, time.Millisecond, records...))
+	assert.Equal(t, 9, st.RateLimited)
+	assert.Equal(t, 10, st.Problems)
+}
+
 // The values an event of another integration cannot use are that integration's to report: a
 // filtered event adds no field problem and no warning (README, Metrics: field_problems counts values
-// in events that were sent).
+// in the events this integration takes).
 func TestProblemsOfAFilteredEventAreNotReported(t *testing.T) {
 	r := map[string]any{"event_id": "ADM-001", "src_port": "https", "dst_ip": "nowhere", "severity": "urgent"}
 	p := New(loadConfig(t, map[string]string{"Categories": "none"}))

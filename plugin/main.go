@@ -163,7 +163,7 @@ func FLBPluginInit(plugin unsafe.Pointer) (rc int) {
 	}
 	log.prefix = "[" + pluginName + ":" + cfg.Integration + "] "
 	if instances.claim(cfg.Integration) {
-		log.Log(levelWarn, "another siem_cef output has this Integration: their log lines and metrics cannot be told apart; give each output an Integration of its own")
+		log.Log(levelWarn, "another siem_cef output has this Integration: their log lines cannot be told apart and their metrics overwrite each other; give each output an Integration of its own")
 	}
 	if !startupCheck(cfg, log) {
 		return output.FLB_ERROR

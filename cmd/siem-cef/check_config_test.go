@@ -337,7 +337,7 @@ func TestCheckConfigSameIntegrationTwice(t *testing.T) {
 	assert.Empty(t, stderr)
 	assert.Equal(t, 1, strings.Count(stdout, "warning: "), stdout)
 	assert.Contains(t, stdout, "    warning: Integration soc is also siem_cef.0's (section "+path+":1): "+
-		"their log lines and metrics cannot be told apart; give each output an Integration of its own\n")
+		"their log lines cannot be told apart and their metrics overwrite each other; give each output an Integration of its own\n")
 }
 
 // Workers 1, the setting the README and check-config recommend, is the usual one under Hot_Reload

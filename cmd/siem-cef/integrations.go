@@ -73,7 +73,7 @@ func sameIntegration(outs []siemOutput) {
 		for j := range i {
 			if outs[i].cfg != nil && outs[j].cfg != nil && outs[i].cfg.Integration == outs[j].cfg.Integration {
 				outs[i].warnings = append(outs[i].warnings, fmt.Sprintf("Integration %s is also %s's (section %s): "+
-					"their log lines and metrics cannot be told apart; give each output an Integration of its own",
+					"their log lines cannot be told apart and their metrics overwrite each other; give each output an Integration of its own",
 					outs[i].cfg.Integration, outs[j].name, outs[j].section.Location()))
 				break
 			}

@@ -28,7 +28,7 @@ func registeredSeries(t *testing.T) registered {
 	require.NoError(t, err)
 	t.Cleanup(func() { os.RemoveAll(b.Dir) })
 	results, _ := b.Run(t, `register
-instance x Integration=x Address=127.0.0.1:1,127.0.0.1:2 Startup_Check=off
+instance x Integration=x Address=127.0.0.1:1,127.0.0.1:2 Startup_Check=off Max_Events_Per_Second=100
 metrics x
 exit x
 `)
