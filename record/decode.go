@@ -102,8 +102,11 @@ func (e *Event) Body() []Field {
 // RecordNode is a top-level key of the record as Fluent Bit holds it (Fields), undecoded.
 func (e *Event) RecordNode(key string) Node { return lookup(e.Fields, key) }
 
+// lookup finds the last of a key repeated in fields, as Fluent Bit's record accessor does: the
+// kubernetes filter appends its block after the keys Merge_Log merged, which may hold a block of
+// the same name (Tracee's).
 func lookup(fields []Field, key string) Node {
-	for i := range fields {
+	for i := len(fields) - 1; i >= 0; i-- {
 		if string(fields[i].Key) == key {
 			return fields[i].Raw
 		}

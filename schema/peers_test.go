@@ -393,6 +393,26 @@ func TestKubernetesFilterBlock(t *testing.T) {
 	assert.NotContains(t, got, "source=")
 }
 
+// With Merge_Log On and no Merge_Log_Key, the kubernetes filter appends its block after the keys it
+// merged from Tracee's line, which has a kubernetes block of its own: the filter's, the last, is the
+// one read, as Fluent Bit's record accessor reads a repeated key, for the node and source and for a
+// Map path alike.
+func TestTheKubernetesFiltersBlockIsTheLastOfTwo(t *testing.T) {
+	js := `{"timestamp": 1771409248123456789, "hostProcessId": 4242, "processName": "cat", "eventName": "openat", ` +
+		`"args": [{"name": "pathname", "value": "/etc/shadow"}], ` +
+		`"kubernetes": {"podName": "web-2", "podNamespace": "prod"}, ` +
+		`"kubernetes": {"pod_name": "tracee-abc", "host": "node-7", "labels": {"cluster": "eu-1"}}}`
+	chunk, _, err := fbchunk.FromJSONLines(strings.NewReader(js), t0, time.Second)
+	require.NoError(t, err)
+	ev := new(product.Event)
+	m := &Mapper{Assign: []Assignment{{Field: FieldCluster, Path: mustPath(t, "$kubernetes['labels']['cluster']")}}}
+	m.Map(decodeFirst(t, chunk), ev, nil)
+	got := string(cef.NewEncoder(defaultHeader).AppendCEF(nil, wire(ev)))
+	for _, want := range []string{"source=tracee-abc ", "cs1=eu-1 ", "cs2=node-7 ", "cs3=prod ", "cs5=web-2 "} {
+		assert.Contains(t, got, want)
+	}
+}
+
 func mustPath(t *testing.T, s string) record.Path {
 	t.Helper()
 	p, err := record.ParsePath(s)
