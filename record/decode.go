@@ -638,6 +638,11 @@ func (d *Decoder) embedFrom(ev *Event, f *Field) bool {
 	node := f.Raw
 	switch node.Kind() {
 	case NodeMap:
+		// Only the Merge_Log_Key holds the event as a map; under log or event a map is a field of
+		// the record, which is the event (ECS's event.original, log.level).
+		if d.mergeLogKey == "" || string(f.Key) != d.mergeLogKey {
+			return false
+		}
 	case NodeString:
 		s, _ := node.Str()
 		if !looksLikeJSONObject(s) {

@@ -112,7 +112,8 @@ func TestEmbeddedSources(t *testing.T) {
 		{"the Merge_Log_Key's JSON string", "falco", map[string]any{"falco": falco}, "falco", []string{"rule", "priority"}},
 		{"no Merge_Log_Key set: a map is not looked into", "", map[string]any{"falco": map[string]any{"rule": "R"}}, "", []string{"falco"}},
 		{"the Merge_Log_Key missing", "falco", map[string]any{"log": falco}, "log", []string{"rule", "priority"}},
-		{"a map under log", "", map[string]any{"log": map[string]any{"a": 1}}, "log", []string{"a"}},
+		{"a map under log is a field of the record", "", map[string]any{"log": map[string]any{"a": 1}}, "", []string{"log"}},
+		{"a map under event too", "", map[string]any{"event": map[string]any{"a": 1}}, "", []string{"event"}},
 		{"an empty object", "", map[string]any{"log": `{ }`}, "log", nil},
 		{"nested too deep", "", map[string]any{"log": `{"a":` + strings.Repeat("[", 300) + strings.Repeat("]", 300) + `}`}, "", []string{"log"}},
 	}

@@ -502,3 +502,19 @@ func TestAnIPv6ZoneWithABlankIsDropped(t *testing.T) {
 	assert.Empty(t, problems)
 	assert.Equal(t, "fe80::1", string(ev.Values[product.KeyC6a2].Bytes))
 }
+
+// A KCS record with a map under event (ECS's event.original) or log (log.level) is the event itself:
+// only the Merge_Log_Key holds an event as a map (README, Where the event is in the record).
+func TestAMapUnderEventOrLogIsAFieldOfTheRecord(t *testing.T) {
+	for js, want := range map[string]string{
+		`{"event_id":"API-002","status":"Error","user":"bob","reason":"denied","event":{"original":"GET /api"}}`: "API-002|API|8|reason=denied suser=bob outcome=Error",
+		`{"event_id":"FPM-002","status":"Blocked","pid":5,"log":{"level":"info"}}`:                               "FPM-002|Process policy violation|8|dpid=5 outcome=Enforce",
+	} {
+		chunk, _, err := fbchunk.FromJSONLines(strings.NewReader(js), time.Date(2026, 2, 18, 10, 7, 28, 0, time.UTC), time.Second)
+		require.NoError(t, err)
+		ev := new(product.Event)
+		(&Mapper{}).Map(decodeFirst(t, chunk), ev, nil)
+		line := string(cef.NewEncoder(defaultHeader).AppendCEF(nil, wire(ev)))
+		assert.True(t, strings.HasPrefix(line, head+want), "%s", line)
+	}
+}
