@@ -111,7 +111,7 @@ func startupCheck(cfg *config.Config, log logger) bool {
 		case cfg.StartupCheck == config.CheckFail:
 			log.Log(levelError, "startup check: "+p.String())
 		default:
-			log.Log(levelWarn, "startup check: "+p.String()+"; starting anyway, Fluent Bit keeps the events until it is reachable")
+			log.Log(levelWarn, "startup check: "+p.String()+"; starting anyway: Fluent Bit keeps the events until it is reachable only with Retry_Limit no_limits (and storage.type filesystem across restarts)")
 		}
 	}
 	if cfg.StartupCheck == config.CheckFail && cfg.Protocol.Stream() && reachable == 0 {
@@ -217,7 +217,7 @@ func (in *instance) flush(l *lane, chunk []byte) int {
 	case flbError:
 		in.log.Log(levelError, fmt.Sprintf("%v; the %d events before it were delivered, the rest of the chunk is dropped", err, l.sent))
 	case flbRetry:
-		in.log.Log(levelError, fmt.Sprintf("delivery failed, Fluent Bit will retry the chunk: %v", err))
+		in.log.Log(levelError, fmt.Sprintf("delivery failed, returning FLB_RETRY (Fluent Bit retries the chunk unless its Retry_Limit is used up): %v", err))
 	default:
 		if in.log.Enabled(levelDebug) {
 			in.log.Log(levelDebug, fmt.Sprintf("flush: %d events sent, %d filtered out", l.sent, st.Filtered))

@@ -113,7 +113,7 @@ func TestFlushReturnsRetryWhenTheSIEMIsDown(t *testing.T) {
 	defer in.Close()
 	chunk, _ := fixtureChunk(t)
 	assert.Equal(t, flbRetry, in.Flush(chunk))
-	assert.Contains(t, log.text(), "delivery failed, Fluent Bit will retry the chunk: connect "+addr+" (tcp)")
+	assert.Contains(t, log.text(), "delivery failed, returning FLB_RETRY (Fluent Bit retries the chunk unless its Retry_Limit is used up): connect "+addr+" (tcp)")
 	assert.Contains(t, log.text(), "connection refused")
 }
 

@@ -301,7 +301,7 @@ func TestReceiverThatNeverReadsMeansRetryWithinWriteTimeout(t *testing.T) {
 	ms, _ := strconv.Atoi(m[1])
 	// Bounded by Write_Timeout: a write that times out is not tried again on a new connection.
 	assert.Less(t, ms, 2500, "the flush returned in bounded time")
-	assert.Regexp(t, `\[error\] \[siem_cef:siem_cef.0\] delivery failed, Fluent Bit will retry the chunk: write 127.0.0.1:\d+ \(tcp\): .*i/o timeout`, run.log)
+	assert.Regexp(t, `\[error\] \[siem_cef:siem_cef.0\] delivery failed, returning FLB_RETRY \(Fluent Bit retries the chunk unless its Retry_Limit is used up\): write 127.0.0.1:\d+ \(tcp\): .*i/o timeout`, run.log)
 }
 
 func TestFailuresMeanRetryAndOneClearLine(t *testing.T) {
@@ -327,7 +327,7 @@ func TestFailuresMeanRetryAndOneClearLine(t *testing.T) {
 			assert.Equal(t, "flush a rc=2", run.results[2])
 			lines := regexp.MustCompile(`(?m)^\[error\] .*$`).FindAllString(run.log, -1)
 			require.Len(t, lines, 1, "one clear line:\n%s", run.log)
-			assert.Regexp(t, `^\[error\] \[siem_cef:siem_cef\.0\] delivery failed, Fluent Bit will retry the chunk: `+tc.cause, lines[0])
+			assert.Regexp(t, `^\[error\] \[siem_cef:siem_cef\.0\] delivery failed, returning FLB_RETRY \(Fluent Bit retries the chunk unless its Retry_Limit is used up\): `+tc.cause, lines[0])
 		})
 	}
 }

@@ -208,7 +208,7 @@ func TestSIEMDownMeansRetry(t *testing.T) {
 	addr := closedPort(t)
 	run := runHost(t, fmt.Sprintf("register\ninstance a Address=%s Connect_Timeout=1s\nflush a %s\nexit a\n", addr, chunk))
 	assert.Equal(t, "flush a rc=2", run.results[2])
-	assert.Contains(t, run.log, "delivery failed, Fluent Bit will retry the chunk: connect "+addr+" (tcp)")
+	assert.Contains(t, run.log, "delivery failed, returning FLB_RETRY (Fluent Bit retries the chunk unless its Retry_Limit is used up): connect "+addr+" (tcp)")
 	assert.Contains(t, run.log, "connection refused")
 }
 

@@ -34,7 +34,7 @@ func TestClientCertificateRefusedIsNotSuccess(t *testing.T) {
 			t.Run("flush", func(t *testing.T) {
 				results, log := runHost(t, fmt.Sprintf("register\ninstance a Address=%s Startup_Check=off %s\nflush a %s\nexit a\n", l.Addr, props, chunk))
 				assert.Equal(t, "flush a rc=2", results[2], "nothing arrived, so the flush must be retried\n%s", log)
-				assert.Contains(t, log, "[error] [siem_cef:siem_cef.0] delivery failed, Fluent Bit will retry the chunk: connect "+l.Addr+" ("+tc.protocol+")")
+				assert.Contains(t, log, "[error] [siem_cef:siem_cef.0] delivery failed, returning FLB_RETRY (Fluent Bit retries the chunk unless its Retry_Limit is used up): connect "+l.Addr+" ("+tc.protocol+")")
 			})
 			assert.Empty(t, readLines(t, l.Raw))
 			assert.Contains(t, r.internalLog(), tc.log)
