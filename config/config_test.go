@@ -173,6 +173,8 @@ func TestLoad(t *testing.T) {
 			c.Severity = product.Overrides{{Match: "PM", Outcome: product.OutcomeAny, Severity: 0}}
 		}},
 		{property: "Severity", value: "PMM=5", hint: `"PMM" is not a type prefix (ADM CVE`},
+		{property: "Severity", value: "api-002/error=10", hint: `"api-002": event IDs are matched as written, write API-002`},
+		{property: "Severity", value: "X-1=4, Api-002=10", hint: `"Api-002": event IDs are matched as written, write API-002`},
 		{property: "Severity", value: "PM=11", hint: "SEVERITY is 0-10"},
 		{property: "Severity", value: "PM=urgent", hint: "SEVERITY is 0-10"},
 		{property: "Severity", value: "PM=99999999999999999999", hint: "SEVERITY is 0-10"}, // past int64: not clamped

@@ -51,6 +51,13 @@ func parseSeverity(v string) (product.Overrides, error) {
 			return nil, &PropertyError{"Severity", v, fmt.Sprintf("%q is not a type prefix (%s) or an event ID; %s",
 				o.Match, strings.Join(product.Prefixes(), " "), severityAccepts)}
 		}
+		// Event IDs are matched as written: pm-001 would never meet the product's PM-001.
+		if prefix, rest, _ := strings.Cut(o.Match, "-"); prefix != strings.ToUpper(prefix) {
+			if _, known := product.TypeByPrefix(strings.ToUpper(prefix)); known {
+				return nil, &PropertyError{"Severity", v, fmt.Sprintf("%q: event IDs are matched as written, write %s; %s",
+					o.Match, strings.ToUpper(prefix)+"-"+rest, severityAccepts)}
+			}
+		}
 		if hasOutcome {
 			if o.Outcome, ok = product.ParseOutcomeName(strings.TrimSpace(outcomeName)); !ok {
 				return bad()

@@ -370,12 +370,39 @@ func includePaths(dir, pattern string) ([]string, error) {
 	if !strings.Contains(pattern, "*") {
 		return []string{p}, nil
 	}
-	matches, err := filepath.Glob(p)
+	matches, err := globUnsorted(p)
 	if err != nil {
 		return nil, fmt.Errorf("bad pattern %s: %v", p, err)
 	}
 	if len(matches) == 0 {
 		return nil, fmt.Errorf("no file matches %s (Fluent Bit refuses an include that matches nothing)", p)
+	}
+	return matches, nil
+}
+
+// globUnsorted matches p as glob(3) with GLOB_NOSORT, which Fluent Bit calls: in the directory's
+// order, not the names' (the outputs' numbers, which name integrations, follow it), and a name
+// starting with '.' only by a pattern that does. A '*' before the last element is matched by
+// filepath.Glob, in the names' order.
+func globUnsorted(p string) ([]string, error) {
+	dir, base := filepath.Split(p)
+	if strings.Contains(dir, "*") {
+		return filepath.Glob(p)
+	}
+	if _, err := filepath.Match(base, ""); err != nil {
+		return nil, err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, nil // nothing matches, as glob(3) finds nothing in a directory it cannot read
+	}
+	names, _ := d.Readdirnames(-1)
+	d.Close()
+	var matches []string
+	for _, n := range names {
+		if ok, _ := filepath.Match(base, n); ok && (n[0] != '.' || base[0] == '.') {
+			matches = append(matches, filepath.Join(dir, n))
+		}
 	}
 	return matches, nil
 }

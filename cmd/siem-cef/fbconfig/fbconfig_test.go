@@ -28,13 +28,19 @@ func TestClassic(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, Classic, f.Format)
 	assert.Empty(t, f.Warnings)
-	assert.Equal(t, []string{
-		"testdata/classic/main.conf",
-		"testdata/classic/first.conf",
-		"testdata/classic/conf.d/a.conf",
-		"testdata/classic/conf.d/b.conf",
-		"testdata/classic/conf.d/c.inc",
-	}, f.Files)
+	// The glob conf.d/*.conf is read in the directory's order (glob(3) with GLOB_NOSORT, as Fluent
+	// Bit calls it), which the file system decides; b.conf includes c.inc.
+	files := []string{"testdata/classic/main.conf", "testdata/classic/first.conf"}
+	globbed := []string{"main-late"}
+	for _, name := range directoryOrder(t, "testdata/classic/conf.d") {
+		switch name {
+		case "a.conf":
+			files, globbed = append(files, "testdata/classic/conf.d/a.conf"), append(globbed, "a")
+		case "b.conf":
+			files, globbed = append(files, "testdata/classic/conf.d/b.conf", "testdata/classic/conf.d/c.inc"), append(globbed, "c", "b")
+		}
+	}
+	assert.Equal(t, files, f.Files)
 
 	var types []string
 	for _, s := range f.Sections {
@@ -43,9 +49,9 @@ func TestClassic(t *testing.T) {
 	assert.Equal(t, []string{"output", "service", "input", "output", "output", "output", "output", "output"}, types)
 
 	outs := f.Outputs("siem_cef")
-	// In creation order: the include at the top, the main file's, then the glob in name order, with
-	// c.inc (included by b.conf from the main file's directory) before b.conf's own section.
-	require.Equal(t, []string{"first", "main-late", "a", "c", "b"}, integrations(outs))
+	// In creation order: the include at the top, the main file's, then the glob, with c.inc
+	// (included by b.conf from the main file's directory) before b.conf's own section.
+	require.Equal(t, append([]string{"first"}, globbed...), integrations(outs))
 	assert.Len(t, f.Outputs("STDOUT"), 1)
 	assert.Empty(t, f.Outputs("siem"))
 
@@ -316,6 +322,10 @@ func TestYAMLErrors(t *testing.T) {
 		{"pipeline:\n  outputs:\n    - x\n", "each output is a map of properties"},
 		{"a: &x 1\npipeline:\n  outputs:\n    - name: *x\n", "YAML aliases"},
 		{"includes:\n  - {a: b}\n", "each item is a file name"},
+		// Fluent Bit 5.1.1 exits: "could not configure property 'set'", and a YAML error for the list
+		{"pipeline:\n  outputs:\n    - name: siem_cef\n      set:\n        cluster: prod\n", "set: a map is not a property value"},
+		{"pipeline:\n  outputs:\n    - name: siem_cef\n      severity: [{PM: 5}]\n", "severity: a property's list holds scalars only"},
+		{"pipeline:\n  outputs:\n    - name: siem_cef\n      telemetry:\n        a: b\n", "telemetry: a map is not a property value"},
 	} {
 		path := writeConf(t, "fluent-bit.yaml", tc.text)
 		_, err := Load(path)
@@ -323,8 +333,14 @@ func TestYAMLErrors(t *testing.T) {
 		assert.Contains(t, err.Error(), tc.msg, tc.text)
 	}
 
+	// What flb_cf_yaml.c reads as a structure: processors and routes, an input's telemetry.
+	path := writeConf(t, "fluent-bit.yaml", "pipeline:\n  inputs:\n    - name: dummy\n      telemetry:\n        a: b\n"+
+		"  outputs:\n    - name: siem_cef\n      routes:\n        - a\n      processors:\n        logs:\n          - name: content_modifier\n")
+	_, err := Load(path)
+	require.NoError(t, err)
+
 	// Empty documents and several documents are fine.
-	path := writeConf(t, "fluent-bit.yml", "---\n---\npipeline:\n  outputs:\n    - name: siem_cef\n---\npipeline:\n  outputs:\n    - name: siem_cef\n")
+	path = writeConf(t, "fluent-bit.yml", "---\n---\npipeline:\n  outputs:\n    - name: siem_cef\n---\npipeline:\n  outputs:\n    - name: siem_cef\n")
 	f, err := Load(path)
 	require.NoError(t, err)
 	assert.Len(t, f.Outputs("siem_cef"), 2)
@@ -347,4 +363,35 @@ func TestIsTrue(t *testing.T) {
 		"off": false, "1": false, "": false, "y": false} {
 		assert.Equal(t, want, IsTrue(v), "%q", v)
 	}
+}
+
+// directoryOrder lists dir's names as the kernel returns them (getdents), unsorted.
+func directoryOrder(t *testing.T, dir string) []string {
+	d, err := os.Open(dir)
+	require.NoError(t, err)
+	defer d.Close()
+	names, err := d.Readdirnames(-1)
+	require.NoError(t, err)
+	return names
+}
+
+// A glob's files come in the directory's order, a name starting with '.' only for a pattern that
+// does: the order of conf.d below is made so that names and creation differ.
+func TestIncludeGlobInTheDirectorysOrder(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"z.conf", "a.conf", ".hidden.conf", "m.conf", "x.txt"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), nil, 0o600))
+	}
+	var want []string
+	for _, name := range directoryOrder(t, dir) {
+		if strings.HasSuffix(name, ".conf") && name[0] != '.' {
+			want = append(want, filepath.Join(dir, name))
+		}
+	}
+	got, err := includePaths(dir, "*.conf")
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	hidden, err := includePaths(dir, ".*.conf")
+	require.NoError(t, err)
+	assert.Equal(t, []string{filepath.Join(dir, ".hidden.conf")}, hidden)
 }

@@ -254,18 +254,39 @@ func (y *yamlFile) plugin(typ string, m *yaml.Node) error {
 				}
 				scalars = scalars && item.Kind == yaml.ScalarNode
 			}
-			if !scalars {
-				continue // processors and the like: not a plugin property
+			switch {
+			case structured(typ, key):
+				continue // not a plugin property
+			case !scalars:
+				// flb_cf_yaml.c takes only scalars in a property's list: "unexpected event
+				// 'mapping-start-event' in state 'plugin-values'".
+				return y.errorf(v, "%s: a property's list holds scalars only; Fluent Bit refuses the file", key)
 			}
 			for _, item := range v.Content {
 				s.Props = append(s.Props, Prop{Key: key, Value: strings.TrimSpace(item.Value), Line: item.Line})
 			}
 		default:
-			// A map is a group (processors, …), not a plugin property.
+			// Any other map is a group that the plugin is handed as a property it cannot set ("could
+			// not configure property"), and Fluent Bit exits.
+			if !structured(typ, key) {
+				return y.errorf(k, "%s: a map is not a property value; Fluent Bit refuses the file (write one property per entry, e.g. Set.cluster: prod)", key)
+			}
 		}
 	}
 	y.l.file.Sections = append(y.l.file.Sections, s)
 	return nil
+}
+
+// structured reports the keys whose value flb_cf_yaml.c reads as a structure, not as a property:
+// processors and routes, and an input's telemetry.
+func structured(typ, key string) bool {
+	switch strings.ToLower(key) {
+	case "processors", "routes":
+		return true
+	case "telemetry":
+		return typ == "input"
+	}
+	return false
 }
 
 // yamlKey translates a key as flb_cf_key_translate does for YAML: a key that starts with a
