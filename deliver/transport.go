@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -453,7 +454,8 @@ func (u *UDP) open(deadline time.Time) error {
 // named reports whether the SIEM's address is a host name rather than an IP address.
 func (u *UDP) named() bool {
 	host, _, err := net.SplitHostPort(u.opt.Addresses[0])
-	return err == nil && net.ParseIP(host) == nil
+	_, notIP := netip.ParseAddr(host) // unlike net.ParseIP, takes an IPv6 address with its zone
+	return err == nil && notIP != nil
 }
 
 // moved reports, at most every udpRecheck and after a failed send, whether the SIEM's name no longer

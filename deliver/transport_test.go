@@ -199,6 +199,13 @@ func namedUDP(port string, ip *string, now *time.Time) *UDP {
 	return u
 }
 
+// Only a host name is looked up again: an IP address, an IPv6 one with its zone too, is kept.
+func TestUDPLooksUpHostNamesOnly(t *testing.T) {
+	for addr, named := range map[string]bool{"siem.test:514": true, "10.0.0.1:514": false, "[::1]:514": false, "[fe80::1%eth0]:514": false} {
+		assert.Equal(t, named, NewUDP(opts(addr)).named(), addr)
+	}
+}
+
 // A SIEM named by a host name that moves is found at its new address: after a refused send at
 // once, and within udpRecheck when the old address takes the datagrams and drops them.
 func TestUDPFollowsASIEMWhoseNameMoved(t *testing.T) {
