@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -157,10 +158,22 @@ func loadTLS(g Getter) (*deliver.TLSSettings, error) {
 	switch {
 	case t.CertFile != "" && t.KeyFile != "":
 		pair, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+		if key, _ := os.ReadFile(t.KeyFile); err != nil && bytes.Contains(key, []byte("ENCRYPTED")) {
+			return nil, &PropertyError{"TLS_Key_File", t.KeyFile, "a key without a passphrase: this one is encrypted " +
+				"(decrypt it with openssl pkey -in KEY -out PLAIN)"}
+		}
 		if err != nil {
 			return nil, &PropertyError{"TLS_Cert_File", t.CertFile, "a PEM certificate whose key is TLS_Key_File (" + err.Error() + ")"}
 		}
 		cfg.Certificates = []tls.Certificate{pair}
+		// cert-manager renews the files in place: each connection presents what they hold then,
+		// the pair read at start while they cannot be read.
+		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			if p, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile); err == nil {
+				return &p, nil
+			}
+			return &pair, nil
+		}
 	case t.CertFile != "":
 		return nil, &PropertyError{"TLS_Key_File", "", "TLS_Key_File too: a client certificate needs its key"}
 	case t.KeyFile != "":

@@ -3,6 +3,7 @@ package deliver
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -124,26 +125,62 @@ func (e *endpoints) dialOne(i int, deadline time.Time) (net.Conn, error) {
 	// A server that asks for a client certificate may refuse it only after the handshake (TLS 1.3, and
 	// rsyslog's gtls driver with TLS 1.2 too): note whether it asked, to wait for its verdict.
 	cfg := e.tls[i].Clone()
-	certs, asked := cfg.Certificates, false
+	certs, get, asked := cfg.Certificates, cfg.GetClientCertificate, false
+	var sent *tls.Certificate
 	cfg.Certificates = nil
-	cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-		asked = true
-		if len(certs) > 0 {
-			return &certs[0], nil
+	cfg.GetClientCertificate = func(info *tls.CertificateRequestInfo) (*tls.Certificate, error) {
+		asked, sent = true, &tls.Certificate{}
+		switch {
+		case get != nil:
+			sent, _ = get(info)
+		case len(certs) > 0:
+			sent = &certs[0]
 		}
-		return &tls.Certificate{}, nil
+		return sent, nil
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), until(e.timeout, deadline))
 	defer cancel()
 	conn, err := (&tls.Dialer{NetDialer: d, Config: cfg}).DialContext(ctx, "tcp", e.addrs[i])
+	if handshakeTimedOut(err) {
+		err = fmt.Errorf("no TLS handshake within %s (is this port plain-text syslog?): %w", e.timeout, err)
+	}
+	if err != nil && asked {
+		return nil, fmt.Errorf("%w%s", err, ownCertificate(sent))
+	}
 	if err != nil || !asked {
 		return conn, err
 	}
 	if err := awaitVerdict(conn.(*tls.Conn), until(min(e.timeout, verdictWait), deadline)); err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("the server refused this client after the TLS handshake: %w", err)
+		return nil, fmt.Errorf("the server refused this client after the TLS handshake: %w%s", err, ownCertificate(sent))
 	}
 	return conn, nil
+}
+
+// handshakeTimedOut tells a TLS handshake that the deadline ended from a TCP connection that could
+// not be made in time (a *net.OpError, whose time-out is also a context.DeadlineExceeded).
+func handshakeTimedOut(err error) bool {
+	var op *net.OpError
+	return errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &op)
+}
+
+// ownCertificate says what a server that asked for a client certificate was given, when that
+// explains a refusal: none, or one outside its validity.
+func ownCertificate(c *tls.Certificate) string {
+	if c == nil || len(c.Certificate) == 0 {
+		return " (the server asked for a client certificate: none is configured, see TLS_Cert_File)"
+	}
+	leaf, err := x509.ParseCertificate(c.Certificate[0])
+	now := time.Now()
+	switch {
+	case err != nil:
+		return ""
+	case now.After(leaf.NotAfter):
+		return fmt.Sprintf(" (this client's certificate TLS_Cert_File expired at %s)", leaf.NotAfter.UTC().Format(time.RFC3339))
+	case now.Before(leaf.NotBefore):
+		return fmt.Sprintf(" (this client's certificate TLS_Cert_File is not valid before %s)", leaf.NotBefore.UTC().Format(time.RFC3339))
+	}
+	return ""
 }
 
 // verdictWait is how long a connection waits, after a handshake in which the server asked for a

@@ -2,8 +2,10 @@ package deliver
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"crypto/x509/pkix"
+	"errors"
 	"net"
 	"strconv"
 	"sync/atomic"
@@ -166,4 +168,16 @@ func TestTLSSendFailsWhenTheSIEMResetsWithBytesOfTheBatchQueued(t *testing.T) {
 	<-reset
 	var de *Error
 	require.ErrorAs(t, err, &de, "the SIEM was reset with most of the batch unread")
+}
+
+// Only a handshake that the deadline ended is blamed on a plain-text port: a TCP connection that
+// timed out (a host down, a firewall dropping the SYN) is an i/o time-out of the dial.
+func TestAHandshakeTimeOutIsToldFromAConnectTimeOut(t *testing.T) {
+	d := net.Dialer{Timeout: time.Nanosecond}
+	_, connectErr := d.Dial("tcp", "127.0.0.1:1")
+	require.Error(t, connectErr)
+	require.ErrorIs(t, connectErr, context.DeadlineExceeded, "a dial past its deadline")
+	assert.False(t, handshakeTimedOut(connectErr), "%v", connectErr)
+	assert.True(t, handshakeTimedOut(context.DeadlineExceeded))
+	assert.False(t, handshakeTimedOut(errors.New("EOF")))
 }

@@ -341,8 +341,8 @@ func (in *instance) logPeerClosed(l *lane) {
 		return
 	}
 	in.log.Log(levelWarn, fmt.Sprintf("%s had closed the connection after each of the last %d flushes; reconnected: a SIEM "+
-		"that closes after every flush may be refusing this Framing, and then loses what it was sent, though its host "+
-		"acknowledged it (check Framing)", l.address, l.closedInARow))
+		"that closes after every flush may be refusing this Framing or Protocol (plain tcp to a TLS port), and then loses "+
+		"what it was sent, though its host acknowledged it (check Framing and Protocol)", l.address, l.closedInARow))
 }
 
 // limited logs a message about single events, up to warningsPerFlush of them in a flush; the flush

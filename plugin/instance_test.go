@@ -380,5 +380,5 @@ func TestAReconnectionToASIEMThatClosedTheConnectionIsLogged(t *testing.T) {
 		require.Equal(t, flbOK, in.Flush(chunk))
 		collect(t, lines, n)
 	}
-	assert.Contains(t, log.text(), addr+" had closed the connection after each of the last 3 flushes; reconnected: a SIEM that closes after every flush may be refusing this Framing")
+	assert.Contains(t, log.text(), addr+" had closed the connection after each of the last 3 flushes; reconnected: a SIEM that closes after every flush may be refusing this Framing or Protocol")
 }
