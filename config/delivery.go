@@ -166,8 +166,8 @@ func loadTLS(g Getter) (*deliver.TLSSettings, error) {
 			return nil, &PropertyError{"TLS_Cert_File", t.CertFile, "a PEM certificate whose key is TLS_Key_File (" + err.Error() + ")"}
 		}
 		cfg.Certificates = []tls.Certificate{pair}
-		// cert-manager renews the files in place: each connection presents what they hold then,
-		// the pair read at start while they cannot be read.
+		// cert-manager renews the files in place: each connection presents what they hold then, or
+		// the pair read at start when they cannot be read (half swapped).
 		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
 			if p, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile); err == nil {
 				return &p, nil

@@ -129,11 +129,12 @@ func (e *endpoints) dialOne(i int, deadline time.Time) (net.Conn, error) {
 	var sent *tls.Certificate
 	cfg.Certificates = nil
 	cfg.GetClientCertificate = func(info *tls.CertificateRequestInfo) (*tls.Certificate, error) {
-		asked, sent = true, &tls.Certificate{}
-		switch {
-		case get != nil:
-			sent, _ = get(info)
-		case len(certs) > 0:
+		asked, sent = true, &tls.Certificate{} // none: the server decides whether to go on
+		if get != nil {
+			if c, err := get(info); err == nil && c != nil {
+				sent = c
+			}
+		} else if len(certs) > 0 {
 			sent = &certs[0]
 		}
 		return sent, nil
