@@ -528,7 +528,7 @@ func usualFields(room []Field, n int, b []byte, slots *slotSet, memo *keyMemo) (
 			return i, b
 		}
 		at := int(b[0]&0x1f) + 1
-		if b[0]&0xe0 != 0xa0 || at > 16 || at >= len(b) || usualClass[b[at]] == notUsual {
+		if b[0]&0xe0 != 0xa0 || at > 16 || usualClass[b[at]] == notUsual {
 			return i, b // not usual, or a key the memo does not hold
 		}
 		// a key the memo did not tell at its place: remembered there, and read as the others
