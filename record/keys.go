@@ -99,16 +99,15 @@ func (k *Keys) Index(key []byte) int {
 // is told by one or two compares of words read from the map, without the hash and the two loads from
 // the tables after it.
 type keyMemo struct {
-	keys  *Keys // the Keys the slots are of; a memo of other keys is emptied first (use)
-	ready bool  // emptied once: the zero entry would match every key
-	at    [64]memoEntry
+	keys *Keys // the Keys the slots are of; a memo of other keys is emptied first (use)
+	at   [64]memoEntry
 }
 
 // memoEntry is a key of up to 15 bytes, remembered by the 16 bytes of a map from its type byte on: a
-// and w are their two words with only the key's bytes kept (keep and keepW), so that a key of any
-// such length is told by two compares. An entry not learned yet has an a that no word kept matches.
+// and w are their two words with the bytes past the key dropped (drop and dropW), so that a key of any
+// such length is told by two compares. The zero entry matches no key: a fixstr's first word is never 0.
 type memoEntry struct {
-	a, w, keep, keepW uint64
+	a, w, drop, dropW uint64
 	slot              int
 	// bit is slot's bit in word of a slotSet, 0 for NoSlot, so that it is added without a test
 	bit  uint64
@@ -117,16 +116,10 @@ type memoEntry struct {
 
 // use readies the memo for a map read with k.
 func (m *keyMemo) use(k *Keys) {
-	if m.keys != k || !m.ready {
-		m.keys, m.ready = k, true
-		for i := range m.at {
-			m.at[i] = memoEntry{a: notLearned}
-		}
+	if m.keys != k {
+		*m = keyMemo{keys: k}
 	}
 }
-
-// notLearned is the a of an entry not learned yet: no word kept is it, since it keeps nothing.
-const notLearned = ^uint64(0)
 
 // remembered is the entry of the fixstr key at the start of a map's bytes (first and second are
 // their first two words) when it is the key remembered at place i of the map; else nil, and learn
@@ -134,7 +127,7 @@ const notLearned = ^uint64(0)
 // past the last place, the places wrap.
 func (m *keyMemo) remembered(i int, first, second uint64) *memoEntry {
 	e := &m.at[uint(i)%uint(len(m.at))]
-	if first&e.keep != e.a || second&e.keepW != e.w {
+	if first&^e.drop != e.a || second&^e.dropW != e.w {
 		return nil
 	}
 	return e
@@ -146,9 +139,9 @@ func (m *keyMemo) learn(i int, b []byte, at int) int {
 	slot := m.keys.Index(b[1:at])
 	if len(b) >= 16 && at <= 16 && i < len(m.at) {
 		e := &m.at[i]
-		e.keep, e.keepW, e.slot, e.bit, e.word = keepFirst(at), keepFirst(at-8), slot, 0, 0
-		e.a = binary.LittleEndian.Uint64(b) & e.keep
-		e.w = binary.LittleEndian.Uint64(b[8:]) & e.keepW
+		e.drop, e.dropW, e.slot, e.bit, e.word = dropPast(at), dropPast(at-8), slot, 0, 0
+		e.a = binary.LittleEndian.Uint64(b) &^ e.drop
+		e.w = binary.LittleEndian.Uint64(b[8:]) &^ e.dropW
 		if slot >= 0 {
 			e.word, e.bit = uint8(slot/64), 1<<(slot%64)
 		}
@@ -156,9 +149,10 @@ func (m *keyMemo) learn(i int, b []byte, at int) int {
 	return slot
 }
 
-// keepFirst is the mask of the first n bytes of a word (none for n < 1, all of them for n > 7).
-func keepFirst(n int) uint64 {
-	return ^(^uint64(0) << (8 * uint(min(max(n, 0), 8))))
+// dropPast is the mask of the bytes of a word past its first n (all of them for n < 1, none for
+// n > 7).
+func dropPast(n int) uint64 {
+	return ^uint64(0) << (8 * uint(min(max(n, 0), 8)))
 }
 
 // index is m.keys.Index of the fixstr key at the start of b, at place i of a map, told by the memo
@@ -254,19 +248,9 @@ func (s *slotSet) meets(o *slotSet) bool {
 // hasAny reports a slot from first to last in the set; first is not negative.
 func (s *slotSet) hasAny(first, last int) bool {
 	last = min(last, len(s.words)*64-1)
-	if first > last {
-		return false
-	}
-	lo, hi := first/64, last/64
-	from, to := ^uint64(0)<<(first%64), ^uint64(0)>>(63-last%64) // the bits of lo and of hi in the range
-	if lo == hi {
-		return s.words[lo]&from&to != 0
-	}
-	if s.words[lo]&from != 0 || s.words[hi]&to != 0 {
-		return true
-	}
-	for _, w := range s.words[lo+1 : hi] {
-		if w != 0 {
+	for w := first / 64; w <= last/64 && first <= last; w++ {
+		lo, hi := max(first-w*64, 0), min(last-w*64, 63) // the bits of word w in the range
+		if s.words[w]&(^uint64(0)>>(63-hi+lo)<<lo) != 0 {
 			return true
 		}
 	}
