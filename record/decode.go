@@ -515,112 +515,74 @@ var usualClass = func() (t [256]uint8) {
 // usualFields reads the pairs at the start of b that are usual, up to the first that is not: a fixstr
 // key and a value that is no float, extension, bin or long string, nearly every pair of a record, told
 // by their type bytes and written in place as a Field, the first into room[0] (place n of the map). It
-// returns how many it read and the bytes after them. A pair that the bytes left do not follow by 16
+// returns how many it read and the bytes after them. A pair that the bytes left do not follow by 8
 // bytes from its start (and a number by 9 from its type byte) is left to the general way, so that the
-// key's words and a number's are read without a check each, as is a key of more than 15 bytes, which
-// the memo does not hold.
+// key's first word and a number's are read without a check each.
 func usualFields(room []Field, n int, b []byte, slots *slotSet, memo *keyMemo) (int, []byte) {
-	i, learned := 0, false
-	for {
-		read, rest := rememberedFields(room[i:], n+i, b, slots, memo)
-		i, b = i+read, rest
-		if i == len(room) || len(b) < 16 || learned && read == 0 {
-			return i, b
-		}
-		at := int(b[0]&0x1f) + 1
-		if b[0]&0xe0 != 0xa0 || at > 16 || usualClass[b[at]] == notUsual {
-			return i, b // not usual, or a key the memo does not hold
-		}
-		// a key the memo did not tell at its place: remembered there, and read as the others
-		memo.learn(n+i, b, at)
-		learned = true
-	}
-}
-
-// rememberedFields is usualFields for the keys the memo remembers at their places: a loop that calls
-// nothing for a string or an integer, so that what it holds stays in registers.
-func rememberedFields(room []Field, n int, b []byte, slots *slotSet, memo *keyMemo) (int, []byte) {
 	i := 0
 loop:
-	for ; i < len(room) && len(b) >= 16; i++ {
+	for ; i < len(room) && len(b) >= 8; i++ {
 		first := binary.LittleEndian.Uint64(b) // the key's type byte and its first bytes
-		e := memo.remembered(n+i, first, binary.LittleEndian.Uint64(b[8:]))
-		at := int(first&0x1f) + 1 // the value's type byte, which b holds: a key remembered is short
-		if e == nil || at >= len(b) {
-			break
+		at := int(first&0x1f) + 1              // the value's type byte
+		if first&0xe0 != 0xa0 || at >= len(b) {
+			break // not a fixstr
 		}
 		f := &room[i] // every member of f written, none zeroed first
-		// the strings and the integers, the most usual values, are read without a call
+		// the strings, the most usual values, are read without a call
 		var end int
-		switch c := b[at]; usualClass[c] {
-		case usualString:
-			var s []byte
-			if s, end = usualStr(b, at); end < 0 {
+		switch c := b[at]; {
+		case c&0xe0 == 0xa0:
+			if end = at + 1 + int(c&0x1f); end > len(b) {
 				break loop
 			}
-			f.Value.set(KindString, s, 0)
-		case usualFixint:
-			f.Value.set(KindInt, nil, uint64(int64(int8(c))))
-			end = at + 1
-		case usualSigned, usualUnsigned:
-			var n int64
-			if n, end = usualInt(b, at); end < 0 {
+			f.Value.set(KindString, b[at+1:end:end], 0)
+		case c == 0xd9:
+			if at+1 >= len(b) {
 				break loop
 			}
-			f.Value.set(KindInt, nil, uint64(n))
+			if end = at + 2 + int(b[at+1]); end > len(b) {
+				break loop
+			}
+			f.Value.set(KindString, b[at+2:end:end], 0)
 		default:
 			if end = usualValue(&f.Value, b, at); end < 0 {
 				break loop
 			}
 		}
-		f.Key, f.Raw, f.Slot = b[1:at:at], Node{b[at:end:end]}, e.slot
-		slots.addRemembered(e)
+		slot, ok := memo.remembered(n+i, first, b, at)
+		if !ok {
+			slot = memo.learn(n+i, b, at)
+		}
+		f.Key, f.Raw, f.Slot = b[1:at:at], Node{b[at:end:end]}, slot
+		slots.add(slot)
 		b = b[end:len(b):len(b)]
 	}
 	return i, b
 }
 
-// usualStr is the fixstr or str8 at b[at], which b holds, and where it ends; -1 when it is not whole.
-func usualStr(b []byte, at int) (s []byte, end int) {
-	start := at + 1
-	if c := b[at]; c&0xe0 == 0xa0 {
-		end = start + int(c&0x1f)
-	} else if start++; start > len(b) {
-		return nil, -1
-	} else {
-		end = start + int(b[at+1])
-	}
-	if end > len(b) {
-		return nil, -1
-	}
-	return b[start:end:end], end
-}
-
-// usualInt is the int8 to int32 or uint8 to uint32 at b[at], which b holds, and where it ends; -1
-// when b does not follow its type byte by 8 bytes.
-func usualInt(b []byte, at int) (n int64, end int) {
-	if at+9 > len(b) {
-		return 0, -1
-	}
-	c := b[at]
-	w, shift := binary.BigEndian.Uint64(b[at+1:]), 8*(9-uint(stepSize[c])) // its bytes, then those after
-	if n = int64(w >> shift); usualClass[c] == usualSigned {
-		n = int64(w) >> shift
-	}
-	return n, at + int(stepSize[c])
-}
-
-// usualValue writes every member of v from a value at b[at] that usualFields does not read itself:
-// a uint64, a nil, a bool, or a map or an array, which is measured and has the zero Value, as a nil. It
-// returns where the value ends; -1 for any other value, and one that is not whole.
+// usualValue writes every member of v from the value at b[at], which b holds, and returns where
+// the value ends; -1 when it is not usual (usualClass) or not whole, or a number b does not follow
+// by 9 bytes from its type byte, and for a string, which usualFields reads itself. A container is
+// measured.
 func usualValue(v *Value, b []byte, at int) (end int) {
 	switch c := b[at]; usualClass[c] {
-	case usualUint64:
+	case usualFixint:
+		v.set(KindInt, nil, uint64(int64(int8(c))))
+		return at + 1
+	case usualSigned, usualUnsigned, usualUint64:
 		if at+9 > len(b) {
 			return -1
 		}
-		v.set(KindUint, nil, binary.BigEndian.Uint64(b[at+1:]))
-		return at + 9
+		w, shift := binary.BigEndian.Uint64(b[at+1:]), 8*(9-uint(stepSize[c])) // its bytes, then those after
+		switch usualClass[c] {
+		case usualSigned:
+			v.set(KindInt, nil, uint64(int64(w)>>shift))
+		case usualUnsigned:
+			v.set(KindInt, nil, w>>shift)
+		default:
+			v.set(KindUint, nil, w)
+		}
+		return at + int(stepSize[c])
 	case usualNil:
 		v.set(KindNone, nil, 0)
 		return at + 1

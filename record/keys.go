@@ -96,22 +96,16 @@ func (k *Keys) Index(key []byte) int {
 
 // keyMemo remembers the slot of the key at each place of the last map read, by the bytes the map holds
 // it in: the records of one source repeat their keys in one order, and a key met at its place again
-// is told by one or two compares of words read from the map, without the hash and the two loads from
-// the tables after it.
+// is told by two compares of words read from the map, without the hash and the two loads from the
+// tables after it.
 type keyMemo struct {
 	keys *Keys // the Keys the slots are of; a memo of other keys is emptied first (use)
 	at   [64]memoEntry
 }
 
-// memoEntry is a key of up to 15 bytes, remembered by the 16 bytes of a map from its type byte on: a
-// and w are their two words with the bytes past the key dropped (drop and dropW), so that a key of any
-// such length is told by two compares. The zero entry matches no key: a fixstr's first word is never 0.
 type memoEntry struct {
-	a, w, drop, dropW uint64
-	slot              int
-	// bit is slot's bit in word of a slotSet, 0 for NoSlot, so that it is added without a test
-	bit  uint64
-	word uint8
+	a, b uint64 // keyWords of the key; 0 for a place not met yet (no fixstr's type byte is 0)
+	slot int
 }
 
 // use readies the memo for a map read with k.
@@ -121,50 +115,57 @@ func (m *keyMemo) use(k *Keys) {
 	}
 }
 
-// remembered is the entry of the fixstr key at the start of a map's bytes (first and second are
-// their first two words) when it is the key remembered at place i of the map; else nil, and learn
-// tells it. An entry's words hold its key whole, so that its slot is right wherever the key is met:
-// past the last place, the places wrap.
-func (m *keyMemo) remembered(i int, first, second uint64) *memoEntry {
+// remembered is the slot of the fixstr key at the start of b (its type byte, then the key up to
+// at; first is b's first 8 bytes) when it is the key remembered at place i of a map; else ok is
+// false, and learn tells it. An entry's words hold its key whole, so that its slot is right wherever
+// the key is met: past the last place, the places wrap.
+func (m *keyMemo) remembered(i int, first uint64, b []byte, at int) (slot int, ok bool) {
+	a, w := keyWords(first, b, at)
 	e := &m.at[uint(i)%uint(len(m.at))]
-	if first&^e.drop != e.a || second&^e.dropW != e.w {
-		return nil
-	}
-	return e
+	return e.slot, e.a == a && e.b == w
 }
 
 // learn is m.keys.Index of the fixstr key at the start of b that remembered did not tell, which it
-// remembers at its place when it is short enough to be held whole.
+// remembers at its place when its words hold it whole.
 func (m *keyMemo) learn(i int, b []byte, at int) int {
 	slot := m.keys.Index(b[1:at])
-	if len(b) >= 16 && at <= 16 && i < len(m.at) {
-		e := &m.at[i]
-		e.drop, e.dropW, e.slot, e.bit, e.word = dropPast(at), dropPast(at-8), slot, 0, 0
-		e.a = binary.LittleEndian.Uint64(b) &^ e.drop
-		e.w = binary.LittleEndian.Uint64(b[8:]) &^ e.dropW
-		if slot >= 0 {
-			e.word, e.bit = uint8(slot/64), 1<<(slot%64)
+	if len(b) >= 8 && i < len(m.at) {
+		if a, w := keyWords(binary.LittleEndian.Uint64(b), b, at); a != notWhole {
+			m.at[i] = memoEntry{a: a, b: w, slot: slot}
 		}
 	}
 	return slot
 }
 
-// dropPast is the mask of the bytes of a word past its first n (all of them for n < 1, none for
-// n > 7).
-func dropPast(n int) uint64 {
-	return ^uint64(0) << (8 * uint(min(max(n, 0), 8)))
-}
-
 // index is m.keys.Index of the fixstr key at the start of b, at place i of a map, told by the memo
 // when it can be, as usualFields tells it.
 func (m *keyMemo) index(i int, b []byte, at int) int {
-	if len(b) < 16 {
+	if len(b) < 8 {
 		return m.keys.Index(b[1:at])
 	}
-	if e := m.remembered(i, binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:])); e != nil {
-		return e.slot
+	if slot, ok := m.remembered(i, binary.LittleEndian.Uint64(b), b, at); ok {
+		return slot
 	}
 	return m.learn(i, b, at)
+}
+
+// lowBytes[n] keeps the n low bytes of a word.
+var lowBytes = [8]uint64{0, 1<<8 - 1, 1<<16 - 1, 1<<24 - 1, 1<<32 - 1, 1<<40 - 1, 1<<48 - 1, 1<<56 - 1}
+
+// notWhole is the words of a key they do not hold whole: no fixstr's, whose type byte is never 0xff.
+const notWhole = ^uint64(0)
+
+// keyWords holds the first at bytes of b, a fixstr key with its type byte (which tells its length),
+// in two words: its first and last 8 bytes (overlapping), or for a shorter key its bytes in a;
+// first is b's first 8 bytes. a is notWhole for a key of more than 15 bytes.
+func keyWords(first uint64, b []byte, at int) (a, w uint64) {
+	switch {
+	case at < 8:
+		return first & lowBytes[at], 0
+	case at <= 16:
+		return first, binary.LittleEndian.Uint64(b[at-8:])
+	}
+	return notWhole, 0
 }
 
 // words holds a key of up to 16 bytes whole, given its length: its first and last 8 bytes
@@ -228,11 +229,6 @@ func (s *slotSet) add(slot int) {
 	if slot >= 0 {
 		s.words[uint(slot)/64%uint(len(s.words))] |= 1 << (uint(slot) % 64)
 	}
-}
-
-// addRemembered adds the slot of a memo's entry.
-func (s *slotSet) addRemembered(e *memoEntry) {
-	s.words[e.word%uint8(len(s.words))] |= e.bit
 }
 
 // meets reports a slot that both s and o hold; o is of the same Keys.
