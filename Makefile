@@ -89,6 +89,7 @@ fuzz:
 	$(GO) test ./record -run '^$$' -fuzz '^FuzzEmbeddedJSON$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./record -run '^$$' -fuzz '^FuzzJSONAgainstStdlib$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./record -run '^$$' -fuzz '^FuzzMsgpack$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
+	$(GO) test ./record -run '^$$' -fuzz '^FuzzMemoSlots$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./cef -run '^$$' -fuzz '^FuzzAppendFit$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./cef -run '^$$' -fuzz '^FuzzEscaping$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 	$(GO) test ./cef -run '^$$' -fuzz '^FuzzTrimBlanks$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)

@@ -276,6 +276,34 @@ func TestRememberedSlotsAreTheLookUps(t *testing.T) {
 	}
 }
 
+// A record cut anywhere, whose keys are as long as the memo holds (15 bytes), read with the memo empty
+// and with the memo knowing its keys: every cut is damage at the record, found without reading past
+// the chunk's end, and the whole record before it is read.
+func TestLongestRememberedKeysCutAtEveryOffset(t *testing.T) {
+	keys := record.NewKeys("a", "abcdefghijklmno")
+	whole := current(sec0, 0, cat(fixmap(3), mstr("a"), mstr("bcdefghijklmno"),
+		mstr("abcdefghijklmno"), mstr("v"), mstr("fifteen_bytes__"), []byte{0x01}))
+	for cut := 1; cut < len(whole); cut++ {
+		for _, before := range [][]byte{nil, whole} {
+			chunk := cat(before, whole[:cut])
+			d := record.NewDecoder().WithKeys(keys)
+			d.Reset(chunk)
+			var ev record.Event
+			if before != nil {
+				ok, err := d.Next(&ev)
+				require.True(t, ok, "cut %d", cut)
+				require.NoError(t, err, "cut %d", cut)
+				require.Len(t, ev.Fields, 3, "cut %d", cut)
+			}
+			ok, err := d.Next(&ev)
+			require.False(t, ok, "cut %d", cut)
+			var damage *record.ChunkError
+			require.ErrorAs(t, err, &damage, "cut %d", cut)
+			assert.Equal(t, len(before), damage.Offset, "cut %d", cut)
+		}
+	}
+}
+
 // firstEvent is the first event d reads of chunk, which must be one.
 func firstEvent(t *testing.T, d *record.Decoder, chunk []byte) record.Event {
 	t.Helper()
