@@ -18,9 +18,9 @@ func acceptAndClose(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// TestRELPFailsOverWhenThePrimaryCannotOpenASession: Address a,b with relp. a accepts TCP but
-// never opens a RELP session; b is a healthy RELP server. README, Failover: "when an address
-// fails, the next one takes the traffic". Fluent Bit retries the chunk: give it several flushes.
+// Address a,b with relp: a accepts TCP but never opens a RELP session, b is a healthy RELP server.
+// a is failed over and counted (README, Failover); Fluent Bit retries the chunk, so several flushes
+// are given.
 func TestRELPFailsOverWhenThePrimaryCannotOpenASession(t *testing.T) {
 	bad := acceptAndClose(t)
 	good := newRELPServer(t)
@@ -42,9 +42,8 @@ func TestRELPFailsOverWhenThePrimaryCannotOpenASession(t *testing.T) {
 	assert.NotZero(t, failed[bad], "connect_failures does not count the primary that failed every flush")
 }
 
-// TestTCPFailsOverWhenThePrimaryClosesEveryConnection: the same with tcp. The primary's port
-// accepts and closes at once (an nginx or HAProxy stream proxy in front of a SIEM that is down
-// does that). Every event of a flush reported delivered must have reached a SIEM.
+// The same with tcp: a's port accepts and closes at once (an nginx or HAProxy stream proxy in front
+// of a SIEM that is down does that). Every event of a flush reported delivered reached a SIEM.
 func TestTCPFailsOverWhenThePrimaryClosesEveryConnection(t *testing.T) {
 	bad := acceptAndClose(t)
 	ln, lines, _ := tcpReceiver(t)
@@ -79,4 +78,28 @@ func TestTCPFailsOverWhenThePrimaryClosesEveryConnection(t *testing.T) {
 	}
 	t.Logf("flushes OK: %q; failed: %v; connected to %s", ok, errs, s.Connected())
 	assert.Equal(t, ok, got, "events of flushes reported delivered that no SIEM received")
+}
+
+// A RELP server that opens the session and drops the connection at the first message has served
+// no flush: its address is failed over and counted, as one that opens no session is.
+func TestRELPFailsOverASessionThatBreaksBeforeServing(t *testing.T) {
+	bad := newRELPServer(t)
+	bad.vanishAt = 1 // opens sessions, drops the connection at the first message, unacknowledged
+	good := newRELPServer(t)
+	o := opts(bad.ln.Addr().String())
+	o.Addresses = append(o.Addresses, good.ln.Addr().String())
+	failed := map[string]int{}
+	r := NewRELP(o, 128)
+	OnConnectFailure(r, func(a string) { failed[a]++ })
+	defer r.Close()
+	var errs []error
+	for range 5 {
+		err := r.Send(rawBatch("one event"))
+		if err == nil {
+			break
+		}
+		errs = append(errs, err)
+	}
+	assert.Equal(t, []string{"one event"}, good.received(), "5 flushes failed on a, never trying b: %v", errs)
+	assert.NotZero(t, failed[bad.ln.Addr().String()], "connect_failures does not count a")
 }

@@ -44,6 +44,8 @@ type RELP struct {
 	// pending are the transactions of the Send under way that await their answer; kept between
 	// Sends so that a Send allocates nothing once the window has been full.
 	pending map[int]bool
+	// served: a Send succeeded on conn. A session that breaks before fails its address over.
+	served bool
 }
 
 // relpOffers is what the client offers when it opens a session.
@@ -139,6 +141,7 @@ func (t *RELP) Send(b *Batch) error {
 			}
 		}
 	}
+	t.served = true
 	return nil
 }
 
@@ -159,7 +162,7 @@ func (t *RELP) open() error {
 	if err != nil {
 		return t.err("connect", err)
 	}
-	t.conn, t.r, t.txnr = conn, bufio.NewReader(conn), 0
+	t.conn, t.r, t.txnr, t.served = conn, bufio.NewReader(conn), 0, false
 	if err := conn.SetDeadline(until(t.opt.ConnectTimeout, t.deadline)); err != nil {
 		t.drop()
 		return t.err("connect", err)
@@ -181,7 +184,6 @@ func (t *RELP) open() error {
 	}
 	if err != nil {
 		t.drop()
-		t.ends.failed(t.deadline)
 		return t.err("connect", err)
 	}
 	return nil
@@ -319,6 +321,9 @@ func (t *RELP) close() {
 
 // drop closes a session that failed, or may have (abort).
 func (t *RELP) drop() {
+	if t.conn != nil && !t.served {
+		t.ends.failed(t.deadline)
+	}
 	if t.conn != nil {
 		abort(t.conn)
 	}
@@ -328,6 +333,7 @@ func (t *RELP) drop() {
 // Close ends the session.
 func (t *RELP) Close() error {
 	t.deadline = time.Time{} // no flush is under way
+	t.served = true          // closing is no failure of the address
 	t.close()
 	return nil
 }

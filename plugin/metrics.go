@@ -36,7 +36,7 @@ var seriesInfo = [numSeries]struct{ name, label, help string }{
 	seriesBadTimes:        {"bad_times_total", "", "Events sent with the time of their flush because their own time was outside years 1-9999."},
 	seriesGroupMarkers:    {"group_markers_total", "", "Group markers of OpenTelemetry inputs and processors, skipped (they are not events)."},
 	seriesRetriedFlushes:  {"retried_flushes_total", "", "Flushes that asked Fluent Bit to retry their chunk: delivery failed, or the flush panicked."},
-	seriesConnectFailures: {"connect_failures_total", "address", "Connections to this address of the SIEM that could not be made (TCP, TLS and RELP)."},
+	seriesConnectFailures: {"connect_failures_total", "address", "Connections to this address of the SIEM that could not be made, or that broke before they served a flush (TCP, TLS and RELP)."},
 	seriesAddressChanges:  {"address_changes_total", "", "Connections made to another address of the SIEM than the connection before (failover, and back)."},
 }
 
