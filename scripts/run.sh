@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # make run: the sample events through the plugin to a local SIEM receiver, which prints what it got.
-# The plugin runs in the real Fluent Bit when one is found ($FLUENT_BIT or fluent-bit on PATH), else in
-# the project's host program, which loads it the same way.
+# The plugin runs in the real Fluent Bit when one is found ($FLUENT_BIT, fluent-bit on PATH, or
+# /opt/fluent-bit/bin/fluent-bit, where Fluent Bit's packages put it), else in the project's host
+# program, which loads it the same way. EVENTS names another JSON-lines file of events.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build=build
-events=${EVENTS:-test/fixtures/events.jsonl}
+events=$(realpath "${EVENTS:-test/fixtures/events.jsonl}")
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -29,6 +30,9 @@ done
 echo "receiver on $addr (tcp); sending $count events from $events" >&2
 
 fluent_bit=${FLUENT_BIT:-$(command -v fluent-bit || true)}
+if [ -z "$fluent_bit" ] && [ -x /opt/fluent-bit/bin/fluent-bit ]; then
+	fluent_bit=/opt/fluent-bit/bin/fluent-bit
+fi
 if [ -n "$fluent_bit" ]; then
 	echo "plugin host: $fluent_bit" >&2
 	cat >"$work/parsers.conf" <<CONF
@@ -44,7 +48,7 @@ CONF
 
 [INPUT]
     Name            tail
-    Path            $PWD/$events
+    Path            $events
     Read_from_Head  On
     Parser          json
     Tag             kcs.events
@@ -61,7 +65,7 @@ CONF
 	"$fluent_bit" -e "$build/out_siem_cef.so" -c "$work/fluent-bit.conf" > >(sed -u 's/^/fluent-bit: /' >&2) 2>&1 &
 	pids+=("$!")
 else
-	echo "plugin host: $build/flb-host (no fluent-bit on PATH; set FLUENT_BIT to use one)" >&2
+	echo "plugin host: $build/flb-host (no fluent-bit found; set FLUENT_BIT to use one)" >&2
 	"$build/siem-cef" chunk -o "$work/events.chunk" "$events"
 	"$build/flb-host" "$build/out_siem_cef.so" - <<SCRIPT | sed 's/^/flb-host: /' >&2
 register
@@ -71,4 +75,8 @@ exit demo
 unregister
 SCRIPT
 fi
-wait "$listener"
+if ! wait "$listener"; then
+	cat "$work/listen.log" >&2
+	echo "the receiver did not get the $count events" >&2
+	exit 1
+fi
