@@ -67,7 +67,7 @@ func memoValue(sel byte, x byte) []byte {
 		text := "{"
 		for i := range 20 {
 			k := memoPool[(int(x)+i*int(sel/26+1))%len(memoPool)]
-			if strings.ContainsAny(k, "\x00\xff") {
+			if strings.IndexByte(k, 0) >= 0 || strings.IndexByte(k, 0xff) >= 0 { // no JSON text
 				k = "pid"
 			}
 			if i > 0 {
