@@ -45,6 +45,8 @@ func TestRELPFailsOverWhenThePrimaryCannotOpenASession(t *testing.T) {
 // The same with tcp: a's port accepts and closes at once (an nginx or HAProxy stream proxy in front
 // of a SIEM that is down does that). Every event of a flush reported delivered reached a SIEM.
 func TestTCPFailsOverWhenThePrimaryClosesEveryConnection(t *testing.T) {
+	defer func(g time.Duration) { firstFlushGrace = g }(firstFlushGrace)
+	firstFlushGrace = 2 * time.Second // the server's goroutine closes within it, even under -race
 	bad := acceptAndClose(t)
 	ln, lines, _ := tcpReceiver(t)
 	o := opts(bad)

@@ -245,13 +245,40 @@ func (t *Stream) Confirm(deadline time.Time) error {
 		return t.err("acknowledgement", err)
 	}
 	// Acknowledged is not taken: a SIEM that closed its side while this flush was written drains
-	// and discards what came after (README, "A SIEM that restarted").
-	if peerClosed(t.conn, false) {
+	// and discards what came after (README, "A SIEM that restarted"). On a connection's first
+	// flush, a moment more is given to that close: a proxy before a SIEM that is down accepts, lets
+	// its host acknowledge, and closes as soon as it finds no back end.
+	grace := time.Duration(0)
+	if !t.served {
+		grace = firstFlushGrace
+	}
+	if closedWithin(t.conn, grace, deadline) {
 		t.drop()
 		return t.err("acknowledgement", errUnconfirmedClose)
 	}
 	t.unconfirmed, t.served = false, true
 	return nil
+}
+
+// firstFlushGrace is how long the first flush of a connection waits, its bytes acknowledged, for
+// the peer to close it. A variable, so that a test on a loaded machine can wait longer.
+var firstFlushGrace = 100 * time.Millisecond
+
+// closedWithin reports whether the peer closes conn within grace (none: now), and before the deadline.
+func closedWithin(conn net.Conn, grace time.Duration, deadline time.Time) bool {
+	until := time.Now().Add(grace)
+	if !deadline.IsZero() && deadline.Before(until) {
+		until = deadline
+	}
+	for {
+		if peerClosed(conn, false) {
+			return true
+		}
+		if !time.Now().Before(until) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func (t *Stream) err(op string, err error) *Error {

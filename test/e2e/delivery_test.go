@@ -352,12 +352,13 @@ func TestFailoverToTheSecondSIEMAndBack(t *testing.T) {
 	first, second := newSIEM(t, nil), newSIEM(t, nil)
 	firstAddr := first.addr
 	paths := seqChunks(t, 3, 10)
-	// The first SIEM goes down once it has the first chunk, and comes back once the second SIEM has
-	// the second: the third chunk goes to the first again, after the hold-down.
+	// The first SIEM goes down once it has the first chunk and the flush has ended (a close within
+	// a connection's first flush fails it: firstFlushGrace), and comes back once the second SIEM
+	// has the second: the third chunk goes to the first again, after the hold-down.
 	var down, up sync.Once
 	first.onLine = func(n int) {
 		if n == 10 {
-			down.Do(func() { go first.stop(false) })
+			down.Do(func() { time.AfterFunc(300*time.Millisecond, func() { first.stop(false) }) })
 		}
 	}
 	second.onLine = func(n int) {
