@@ -8,6 +8,7 @@ import (
 
 	"github.com/kcs-siem/siem-cef/internal/loopback"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // acceptAndClose is an address whose TCP port answers but which serves nothing: a load balancer
@@ -104,4 +105,24 @@ func TestRELPFailsOverASessionThatBreaksBeforeServing(t *testing.T) {
 	}
 	assert.Equal(t, []string{"one event"}, good.received(), "5 flushes failed on a, never trying b: %v", errs)
 	assert.NotZero(t, failed[bad.ln.Addr().String()], "connect_failures does not count a")
+}
+
+// A stuck primary (it accepts and opens no RELP session) does not fail a flush while the next
+// address is healthy: each flush after the primary's hold-down goes back to it, and on to the next
+// address in the same flush, as a primary that refuses the connection does.
+func TestRELPTriesTheNextAddressInTheFlushItsSessionFailed(t *testing.T) {
+	bad := acceptAndClose(t)
+	good := newRELPServer(t)
+	o := opts(bad)
+	o.HoldDown = time.Second
+	o.Addresses = append(o.Addresses, good.ln.Addr().String())
+	r := NewRELP(o, 128)
+	now := time.Now()
+	r.ends.now = func() time.Time { return now }
+	defer r.Close()
+	for i := range 4 {
+		now = now.Add(2 * time.Second) // the next flush, or the chunk's retry, after the hold-down
+		require.NoError(t, r.Send(rawBatch(fmt.Sprint("event ", i))))
+	}
+	assert.Equal(t, []string{"event 0", "event 1", "event 2", "event 3"}, good.received())
 }

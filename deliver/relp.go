@@ -158,19 +158,32 @@ func (t *RELP) open() error {
 	if t.conn != nil {
 		return nil
 	}
+	// An address whose session does not open is held down (drop), and the next is tried in the
+	// same flush, as dial passes over one that refuses the connection.
+	for range len(t.ends.addrs) - 1 {
+		if dialed, err := t.session(); !dialed || err == nil || expired(t.deadline) {
+			return err
+		}
+	}
+	_, err := t.session()
+	return err
+}
+
+// session dials an address (dialed: one took the connection) and opens a RELP session on it.
+func (t *RELP) session() (dialed bool, _ error) {
 	conn, err := t.ends.dial(t.deadline)
 	if err != nil {
-		return t.err("connect", err)
+		return false, t.err("connect", err)
 	}
 	t.conn, t.r, t.txnr, t.served = conn, bufio.NewReader(conn), 0, false
 	if err := conn.SetDeadline(until(t.opt.ConnectTimeout, t.deadline)); err != nil {
 		t.drop()
-		return t.err("connect", err)
+		return true, t.err("connect", err)
 	}
 	txnr := t.nextTxnr()
 	if _, err := conn.Write(appendFrame(nil, txnr, "open", []byte(relpOffers))); err != nil {
 		t.drop()
-		return t.err("connect", err)
+		return true, t.err("connect", err)
 	}
 	got, status, text, offers, err := t.readResponse()
 	switch {
@@ -184,9 +197,9 @@ func (t *RELP) open() error {
 	}
 	if err != nil {
 		t.drop()
-		return t.err("connect", err)
+		return true, t.err("connect", err)
 	}
-	return nil
+	return true, nil
 }
 
 func (t *RELP) nextTxnr() int {
