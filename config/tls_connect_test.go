@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kcs-siem/siem-cef/deliver"
+	"github.com/kcs-siem/siem-cef/internal/loopback"
 	"github.com/kcs-siem/siem-cef/internal/testpki"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -27,20 +28,16 @@ func swap(t *testing.T, src, dst string) {
 	require.NoError(t, os.Rename(tmp, dst))
 }
 
-func rotationServer(t *testing.T, cfg *tls.Config) string {
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); io.Copy(io.Discard, c) }()
-		}
-	}()
+// tlsServer serves TLS connections on a loopback port with handle, and returns its address.
+func tlsServer(t *testing.T, cfg *tls.Config, handle func(*tls.Conn)) string {
+	ln := tls.NewListener(loopback.Listen(t), cfg)
+	loopback.Serve(ln, func(c net.Conn) { defer c.Close(); handle(c.(*tls.Conn)) })
 	return ln.Addr().String()
+}
+
+// rotationServer reads whatever a client sends.
+func rotationServer(t *testing.T, cfg *tls.Config) string {
+	return tlsServer(t, cfg, func(c *tls.Conn) { io.Copy(io.Discard, c) })
 }
 
 func load(t *testing.T, props map[string]string) *Config {
@@ -80,30 +77,14 @@ func TestClientCertificateRotatedOnDiskIsUsedByTheNextConnection(t *testing.T) {
 // completes the handshake, then checks the client's certificate and closes without an alert.
 func closingServer(t *testing.T, cfg *tls.Config) string {
 	cfg.ClientAuth = tls.RequireAnyClientCert
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				tc := c.(*tls.Conn)
-				if tc.Handshake() != nil {
-					return
-				}
-				if certs := tc.ConnectionState().PeerCertificates; len(certs) > 0 && time.Now().Before(certs[0].NotAfter) {
-					buf := make([]byte, 4096)
-					for _, err := tc.Read(buf); err == nil; _, err = tc.Read(buf) {
-					}
-				}
-			}()
+	return tlsServer(t, cfg, func(c *tls.Conn) {
+		if c.Handshake() != nil {
+			return
 		}
-	}()
-	return ln.Addr().String()
+		if certs := c.ConnectionState().PeerCertificates; len(certs) > 0 && time.Now().Before(certs[0].NotAfter) {
+			io.Copy(io.Discard, c)
+		}
+	})
 }
 
 // The plugin's own client certificate has expired (or is not yet valid): a server that refuses it

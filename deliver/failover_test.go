@@ -19,28 +19,33 @@ func acceptAndClose(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// Address a,b with relp: a accepts TCP but never opens a RELP session, b is a healthy RELP server.
-// a is failed over and counted (README, Failover); Fluent Bit retries the chunk, so several flushes
-// are given.
-func TestRELPFailsOverWhenThePrimaryCannotOpenASession(t *testing.T) {
-	bad := acceptAndClose(t)
-	good := newRELPServer(t)
-	o := opts(bad)
-	o.Addresses = append(o.Addresses, good.ln.Addr().String())
-	failed := map[string]int{}
-	r := NewRELP(o, 128)
-	OnConnectFailure(r, func(a string) { failed[a]++ })
-	defer r.Close()
-	var errs []error
-	for range 5 {
-		if err := r.Send(rawBatch("one event")); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		break
+// Address a,b with relp, b a healthy RELP server and a one that serves no flush: it accepts TCP and
+// opens no session, or opens sessions and drops the connection at the first message. a is failed
+// over and counted (README, Failover); Fluent Bit retries the chunk, so several flushes are given.
+func TestRELPFailsOverAPrimaryThatServesNothing(t *testing.T) {
+	vanishing := newRELPServer(t)
+	vanishing.vanishAt = 1 // the first message: unacknowledged
+	for name, bad := range map[string]string{"no session": acceptAndClose(t), "broken at the first message": vanishing.ln.Addr().String()} {
+		t.Run(name, func(t *testing.T) {
+			good := newRELPServer(t)
+			o := opts(bad)
+			o.Addresses = append(o.Addresses, good.ln.Addr().String())
+			failed := map[string]int{}
+			r := NewRELP(o, 128)
+			OnConnectFailure(r, func(a string) { failed[a]++ })
+			defer r.Close()
+			var errs []error
+			for range 5 {
+				err := r.Send(rawBatch("one event"))
+				if err == nil {
+					break
+				}
+				errs = append(errs, err)
+			}
+			assert.Equal(t, []string{"one event"}, good.received(), "5 flushes failed, never trying b: %v", errs)
+			assert.NotZero(t, failed[bad], "connect_failures counts a")
+		})
 	}
-	assert.Equal(t, []string{"one event"}, good.received(), "5 flushes failed, never trying b: %v", errs)
-	assert.NotZero(t, failed[bad], "connect_failures does not count the primary that failed every flush")
 }
 
 // The same with tcp: a's port accepts and closes at once (an nginx or HAProxy stream proxy in front
@@ -81,30 +86,6 @@ func TestTCPFailsOverWhenThePrimaryClosesEveryConnection(t *testing.T) {
 	}
 	t.Logf("flushes OK: %q; failed: %v; connected to %s", ok, errs, s.Connected())
 	assert.Equal(t, ok, got, "events of flushes reported delivered that no SIEM received")
-}
-
-// A RELP server that opens the session and drops the connection at the first message has served
-// no flush: its address is failed over and counted, as one that opens no session is.
-func TestRELPFailsOverASessionThatBreaksBeforeServing(t *testing.T) {
-	bad := newRELPServer(t)
-	bad.vanishAt = 1 // opens sessions, drops the connection at the first message, unacknowledged
-	good := newRELPServer(t)
-	o := opts(bad.ln.Addr().String())
-	o.Addresses = append(o.Addresses, good.ln.Addr().String())
-	failed := map[string]int{}
-	r := NewRELP(o, 128)
-	OnConnectFailure(r, func(a string) { failed[a]++ })
-	defer r.Close()
-	var errs []error
-	for range 5 {
-		err := r.Send(rawBatch("one event"))
-		if err == nil {
-			break
-		}
-		errs = append(errs, err)
-	}
-	assert.Equal(t, []string{"one event"}, good.received(), "5 flushes failed on a, never trying b: %v", errs)
-	assert.NotZero(t, failed[bad.ln.Addr().String()], "connect_failures does not count a")
 }
 
 // A stuck primary (it accepts and opens no RELP session) does not fail a flush while the next
