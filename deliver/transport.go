@@ -459,6 +459,9 @@ func (u *UDP) open(deadline time.Time) error {
 	addr := u.opt.Addresses[0]
 	if host, port, _ := net.SplitHostPort(addr); u.named() {
 		ips, err := u.lookup(host, until(u.opt.ConnectTimeout, deadline))
+		if err == nil && len(ips) == 0 {
+			err = fmt.Errorf("%s has no address", host)
+		}
 		if err != nil {
 			return err
 		}
@@ -509,7 +512,7 @@ func (u *UDP) moved(deadline time.Time) bool {
 // send writes the batch's datagrams on the socket.
 func (u *UDP) send(b *Batch) error {
 	if err := u.conn.SetWriteDeadline(until(u.opt.WriteTimeout, b.Deadline)); err != nil {
-		return &Error{Op: "write", Addr: u.opt.Addresses[0], Net: "udp", Err: err}
+		return err
 	}
 	u.msgs, u.bufs = u.msgs[:0], u.bufs[:0]
 	for i := 0; i < b.Len(); i++ {
