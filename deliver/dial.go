@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"syscall"
 	"time"
 )
@@ -73,6 +74,14 @@ func (e *endpoints) dial(deadline time.Time) (net.Conn, error) {
 			if held := now.Before(e.retryAt[i]); held == (pass == 1) {
 				order = append(order, i)
 			}
+		}
+	}
+	// The held-down ones by the end of their hold-down: one that failed again a moment ago (a port
+	// that accepts and serves nothing, which a dial takes for an answer) goes after the others.
+	for k, i := range order {
+		if now.Before(e.retryAt[i]) {
+			slices.SortStableFunc(order[k:], func(a, b int) int { return e.retryAt[a].Compare(e.retryAt[b]) })
+			break
 		}
 	}
 	var errs []error

@@ -144,3 +144,72 @@ func TestTCPFailsOverAProxyThatClosesAfterTheFirstFlush(t *testing.T) {
 	}
 	assert.Equal(t, 1, failed[bad])
 }
+
+// Address a,b with relp. Both failed a moment ago (a proxy whose SIEM is down accepts and closes:
+// a; b dropped its session at the first message), so both are held down. b comes back, a stays
+// stuck. The held-down addresses are dialled by the end of their hold-down, so that b, which came
+// back early, is found: in index order, a, which accepts TCP, was dialled again and again, and every
+// flush failed until b's hold-down ended.
+func TestRELPStuckPrimaryDoesNotHideASecondaryThatCameBack(t *testing.T) {
+	bad := acceptAndClose(t)
+	good := newRELPServer(t)
+	good.vanishAt = 1 // b is down for the first flush
+	o := opts(bad)
+	o.Addresses = append(o.Addresses, good.ln.Addr().String())
+	dials := map[string]int{}
+	r := NewRELP(o, 128)
+	OnConnectFailure(r, func(a string) { dials[a]++ })
+	defer r.Close()
+	require.Error(t, r.Send(rawBatch("lost on b")), "flush 1: a opens no session, b vanishes")
+	good.mu.Lock()
+	good.vanishAt = 0 // b is back
+	good.mu.Unlock()
+	var errs []error
+	for i := range 3 {
+		if err := r.Send(rawBatch(fmt.Sprint("event ", i))); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	t.Logf("connect failures: %v", dials)
+	assert.Empty(t, errs, "b is healthy, but the flushes fail on a")
+	assert.Equal(t, 3, good.acknowledged(), "b never got the flushes")
+}
+
+// The same with tcp: a accepts and closes, b is back after a failure; both held down.
+func TestTCPStuckPrimaryDoesNotHideASecondaryThatCameBack(t *testing.T) {
+	bad := acceptAndClose(t)
+	ln, lines, _ := tcpReceiver(t)
+	o := opts(bad)
+	o.Addresses = append(o.Addresses, ln.Addr().String())
+	s := NewStream(o)
+	defer s.Close()
+	s.ends.retryAt[1] = time.Now().Add(30 * time.Second) // b failed a moment ago (as above) and is back
+	var errs []error
+	for i := range 3 {
+		err := s.Send(batchOf(FramingNewline, fmt.Sprint("event ", i)))
+		if err == nil {
+			err = s.Confirm(time.Now().Add(5 * time.Second))
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	assert.LessOrEqual(t, len(errs), 1, "b is healthy, but every flush goes to a: %v", errs)
+	assert.Len(t, receive(t, lines, 3-len(errs)), 3-len(errs))
+}
+
+// The plugin closes a lane's transport whose flush panicked (instance.discard) with bytes
+// unconfirmed: no connect failure is counted, and the healthy address is not held down.
+func TestClosingAStreamIsNoConnectFailure(t *testing.T) {
+	ln, lines, _ := tcpReceiver(t)
+	s := NewStream(opts(ln.Addr().String()))
+	failed := 0
+	OnConnectFailure(s, func(string) { failed++ })
+	b := batchOf(FramingNewline, "event")
+	b.Deadline = time.Now().Add(5 * time.Second)
+	require.NoError(t, s.Send(b)) // the flush panics before its Confirm
+	receive(t, lines, 1)
+	s.Close()
+	assert.Zero(t, failed, "a healthy SIEM counted in connect_failures because the plugin closed the connection")
+	assert.True(t, s.ends.retryAt[0].IsZero(), "a healthy SIEM held down because the plugin closed the connection")
+}

@@ -298,7 +298,7 @@ func (t *Stream) err(op string, err error) *Error {
 
 // errUnconfirmedClose is why a flush fails on a connection the SIEM closed while the flush wrote
 // into it: what it had not acknowledged is lost, and what it had may have been thrown away.
-var errUnconfirmedClose = errors.New("the SIEM closed the connection while this flush wrote into it")
+var errUnconfirmedClose = errors.New("the SIEM closed the connection while this flush wrote into it (a restart does; at every flush, a SIEM that cannot read the Framing or Protocol)")
 
 // connect dials when there is no connection, when the peer has closed the one there is (writing into
 // it would succeed locally and lose the data), or when a preferred address has served its hold-down
@@ -400,6 +400,7 @@ func socket(conn net.Conn) net.Conn {
 
 // Close closes the connection.
 func (t *Stream) Close() error {
+	t.served = true // closing is no failure of the address
 	t.hangUp()
 	return nil
 }
