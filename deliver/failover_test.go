@@ -20,6 +20,18 @@ func acceptAndClose(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// relpFailover is a RELP transport to Address bad,good, closed at the test's end, and its connect
+// failures by address.
+func relpFailover(t *testing.T, bad string, good *relpServer) (*RELP, map[string]int) {
+	o := opts(bad)
+	o.Addresses = append(o.Addresses, good.ln.Addr().String())
+	failed := map[string]int{}
+	r := NewRELP(o, 128)
+	OnConnectFailure(r, func(a string) { failed[a]++ })
+	t.Cleanup(func() { r.Close() })
+	return r, failed
+}
+
 // Address a,b with relp, b a healthy RELP server and a one that serves no flush: it accepts TCP and
 // opens no session, or opens sessions and drops the connection at the first message. a is failed
 // over and counted (README, Failover); Fluent Bit retries the chunk, so several flushes are given.
@@ -29,12 +41,7 @@ func TestRELPFailsOverAPrimaryThatServesNothing(t *testing.T) {
 	for name, bad := range map[string]string{"no session": acceptAndClose(t), "broken at the first message": vanishing.ln.Addr().String()} {
 		t.Run(name, func(t *testing.T) {
 			good := newRELPServer(t)
-			o := opts(bad)
-			o.Addresses = append(o.Addresses, good.ln.Addr().String())
-			failed := map[string]int{}
-			r := NewRELP(o, 128)
-			OnConnectFailure(r, func(a string) { failed[a]++ })
-			defer r.Close()
+			r, failed := relpFailover(t, bad, good)
 			var errs []error
 			for range 5 {
 				err := r.Send(rawBatch("one event"))
@@ -154,12 +161,7 @@ func TestRELPStuckPrimaryDoesNotHideASecondaryThatCameBack(t *testing.T) {
 	bad := acceptAndClose(t)
 	good := newRELPServer(t)
 	good.vanishAt = 1 // b is down for the first flush
-	o := opts(bad)
-	o.Addresses = append(o.Addresses, good.ln.Addr().String())
-	dials := map[string]int{}
-	r := NewRELP(o, 128)
-	OnConnectFailure(r, func(a string) { dials[a]++ })
-	defer r.Close()
+	r, dials := relpFailover(t, bad, good)
 	require.Error(t, r.Send(rawBatch("lost on b")), "flush 1: a opens no session, b vanishes")
 	good.mu.Lock()
 	good.vanishAt = 0 // b is back
