@@ -124,12 +124,6 @@ type Stream struct {
 	unconfirmed bool
 	// served: a Confirm succeeded on conn. One that breaks before fails its address over.
 	served bool
-	// servedOnce: conn has served exactly one flush; dialedAt: when it was dialled. A peer that
-	// closes such a connection within Connect_Timeout of the dial is a proxy that found no back end
-	// only after the first-flush grace: that flush's events are lost (its host acknowledged them),
-	// and the address is failed over so that the next flushes are not.
-	servedOnce bool
-	dialedAt   time.Time
 }
 
 // NewStream makes a TCP or TLS transport; it connects on the first Send.
@@ -262,7 +256,6 @@ func (t *Stream) Confirm(deadline time.Time) error {
 		t.drop()
 		return t.err("acknowledgement", errUnconfirmedClose)
 	}
-	t.servedOnce = !t.served
 	t.unconfirmed, t.served = false, true
 	return nil
 }
@@ -306,9 +299,6 @@ var errUnconfirmedClose = errors.New("the SIEM closed the connection while this 
 func (t *Stream) connect() (closed bool, err error) {
 	if t.conn != nil && peerClosed(t.conn, false) {
 		lost := t.unconfirmed
-		if t.servedOnce && time.Since(t.dialedAt) < t.opt.ConnectTimeout {
-			t.served = false // drop fails the address over
-		}
 		t.drop()
 		if lost {
 			return true, t.err("write", errUnconfirmedClose)
@@ -325,7 +315,7 @@ func (t *Stream) connect() (closed bool, err error) {
 	if err != nil {
 		return closed, t.err("connect", err)
 	}
-	t.conn, t.served, t.servedOnce, t.dialedAt = conn, false, false, time.Now()
+	t.conn, t.served = conn, false
 	return closed, nil
 }
 
