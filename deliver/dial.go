@@ -65,13 +65,14 @@ func (e *endpoints) betterDue() bool {
 
 // dial connects to the first address that answers: those not held down first, in order, then the
 // held-down ones, so that a SIEM that came back early is found. Each address is tried once, until
-// the flush deadline (zero: none).
-func (e *endpoints) dial(deadline time.Time) (net.Conn, error) {
+// the flush deadline (zero: none), but those tried holds true, which it sets for each one it dials:
+// a caller that dials again within a flush passes each address once.
+func (e *endpoints) dial(deadline time.Time, tried []bool) (net.Conn, error) {
 	now := e.now()
 	order := make([]int, 0, len(e.addrs))
 	for pass := 0; pass < 2; pass++ {
 		for i := range e.addrs {
-			if held := now.Before(e.retryAt[i]); held == (pass == 1) {
+			if held := now.Before(e.retryAt[i]); held == (pass == 1) && (tried == nil || !tried[i]) {
 				order = append(order, i)
 			}
 		}
@@ -88,6 +89,9 @@ func (e *endpoints) dial(deadline time.Time) (net.Conn, error) {
 	for _, i := range order {
 		if expired(deadline) {
 			break
+		}
+		if tried != nil {
+			tried[i] = true
 		}
 		conn, err := e.dialOne(i, deadline)
 		if err == nil {

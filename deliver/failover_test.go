@@ -3,6 +3,7 @@ package deliver
 import (
 	"fmt"
 	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -177,4 +178,27 @@ func TestClosingAStreamIsNoConnectFailure(t *testing.T) {
 	s.Close()
 	assert.Zero(t, failed, "a healthy SIEM counted in connect_failures because the plugin closed the connection")
 	assert.True(t, s.ends.retryAt[0].IsZero(), "a healthy SIEM held down because the plugin closed the connection")
+}
+
+// Address a,b with relp: a accepts and opens no session (a proxy whose SIEM is down), b refuses.
+// One flush dials each address once, and counts each once.
+func TestRELPDialsEachAddressOnceInAFlush(t *testing.T) {
+	var dials atomic.Int64
+	ln := loopback.Listen(t)
+	loopback.Serve(ln, func(c net.Conn) { dials.Add(1); c.Close() })
+	refused := loopback.Listen(t)
+	refusedAddr := refused.Addr().String()
+	refused.Close()
+	o := opts(ln.Addr().String())
+	o.Addresses = append(o.Addresses, refusedAddr)
+	r := NewRELP(o, 128)
+	defer r.Close()
+	failed := map[string]int{}
+	OnConnectFailure(r, func(a string) { failed[a]++ })
+	b := rawBatch("event")
+	b.Deadline = time.Now().Add(2*o.ConnectTimeout + 2*o.WriteTimeout)
+	require.Error(t, r.Send(b))
+	assert.Equal(t, map[string]int{ln.Addr().String(): 1, refusedAddr: 1}, failed)
+	assert.Eventually(t, func() bool { return dials.Load() == 1 }, time.Second, 10*time.Millisecond)
+	assert.Never(t, func() bool { return dials.Load() > 1 }, 100*time.Millisecond, 10*time.Millisecond)
 }

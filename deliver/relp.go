@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"time"
 
@@ -46,6 +47,8 @@ type RELP struct {
 	pending map[int]bool
 	// served: a Send succeeded on conn. A session that breaks before fails its address over.
 	served bool
+	// tried holds the addresses open has dialled in this flush.
+	tried []bool
 }
 
 // relpOffers is what the client offers when it opens a session.
@@ -159,19 +162,22 @@ func (t *RELP) open() error {
 		return nil
 	}
 	// An address whose session does not open is held down (drop), and the next is tried in the
-	// same flush, as dial passes over one that refuses the connection.
-	for range len(t.ends.addrs) - 1 {
-		if dialed, err := t.session(); !dialed || err == nil || expired(t.deadline) {
+	// same flush, as dial passes over one that refuses the connection; each address once.
+	if len(t.tried) != len(t.ends.addrs) {
+		t.tried = make([]bool, len(t.ends.addrs))
+	}
+	clear(t.tried)
+	for {
+		dialed, err := t.session()
+		if !dialed || err == nil || expired(t.deadline) || !slices.Contains(t.tried, false) {
 			return err
 		}
 	}
-	_, err := t.session()
-	return err
 }
 
 // session dials an address (dialed: one took the connection) and opens a RELP session on it.
 func (t *RELP) session() (dialed bool, _ error) {
-	conn, err := t.ends.dial(t.deadline)
+	conn, err := t.ends.dial(t.deadline, t.tried)
 	if err != nil {
 		return false, t.err("connect", err)
 	}

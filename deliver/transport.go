@@ -311,7 +311,7 @@ func (t *Stream) connect() (closed bool, err error) {
 	if t.conn != nil {
 		return closed, nil
 	}
-	conn, err := t.ends.dial(t.deadline)
+	conn, err := t.ends.dial(t.deadline, nil)
 	if err != nil {
 		return closed, t.err("connect", err)
 	}
