@@ -70,21 +70,21 @@ func (e *endpoints) betterDue() bool {
 func (e *endpoints) dial(deadline time.Time, tried []bool) (net.Conn, error) {
 	now := e.now()
 	order := make([]int, 0, len(e.addrs))
-	for pass := 0; pass < 2; pass++ {
-		for i := range e.addrs {
-			if held := now.Before(e.retryAt[i]); held == (pass == 1) && (tried == nil || !tried[i]) {
-				order = append(order, i)
-			}
+	for i := range e.addrs {
+		if tried == nil || !tried[i] {
+			order = append(order, i)
 		}
 	}
-	// The held-down ones by the end of their hold-down: one that failed again a moment ago (a port
-	// that accepts and serves nothing, which a dial takes for an answer) goes after the others.
-	for k, i := range order {
-		if now.Before(e.retryAt[i]) {
-			slices.SortStableFunc(order[k:], func(a, b int) int { return e.retryAt[a].Compare(e.retryAt[b]) })
-			break
+	// By when each may be dialled: those not held down now, in order, then the held-down ones by the
+	// end of their hold-down, so that one that failed again a moment ago (a port that accepts and
+	// serves nothing, which a dial takes for an answer) goes after those that failed earlier.
+	due := func(i int) time.Time {
+		if e.retryAt[i].After(now) {
+			return e.retryAt[i]
 		}
+		return now
 	}
+	slices.SortStableFunc(order, func(a, b int) int { return due(a).Compare(due(b)) })
 	var errs []error
 	for _, i := range order {
 		if expired(deadline) {
@@ -98,13 +98,7 @@ func (e *endpoints) dial(deadline time.Time, tried []bool) (net.Conn, error) {
 			e.current, e.retryAt[i] = i, time.Time{}
 			return conn, nil
 		}
-		// A dial the flush deadline cut short says nothing about the address.
-		if !expired(deadline) {
-			e.retryAt[i] = now.Add(e.holdDown)
-			if e.connectFailed != nil {
-				e.connectFailed(e.addrs[i])
-			}
-		}
+		e.hold(i, deadline)
 		if len(e.addrs) > 1 {
 			err = fmt.Errorf("%s: %w", e.addrs[i], err)
 		}
@@ -118,14 +112,18 @@ func (e *endpoints) dial(deadline time.Time, tried []bool) (net.Conn, error) {
 
 // failed holds down the address of the last dial, whose connection broke before it served a flush
 // (its port answers, but a proxy before a SIEM that is down, or an imrelp that opens no session,
-// serves nothing), unless the flush deadline cut it short: the next dial tries the others first.
-func (e *endpoints) failed(deadline time.Time) {
+// serves nothing): the next dial tries the others first.
+func (e *endpoints) failed(deadline time.Time) { e.hold(e.current, deadline) }
+
+// hold passes address i over for the hold-down and counts its failure, unless the flush deadline
+// cut it short, which says nothing about the address.
+func (e *endpoints) hold(i int, deadline time.Time) {
 	if expired(deadline) {
 		return
 	}
-	e.retryAt[e.current] = e.now().Add(e.holdDown)
+	e.retryAt[i] = e.now().Add(e.holdDown)
 	if e.connectFailed != nil {
-		e.connectFailed(e.addrs[e.current])
+		e.connectFailed(e.addrs[i])
 	}
 }
 
