@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -266,15 +267,15 @@ var firstFlushGrace = 100 * time.Millisecond
 
 // closedWithin reports whether the peer closes conn within grace (none: now), and before the deadline.
 func closedWithin(conn net.Conn, grace time.Duration, deadline time.Time) bool {
-	until := time.Now().Add(grace)
-	if !deadline.IsZero() && deadline.Before(until) {
-		until = deadline
+	end := time.Now().Add(grace)
+	if !deadline.IsZero() && deadline.Before(end) {
+		end = deadline
 	}
 	for {
 		if peerClosed(conn, false) {
 			return true
 		}
-		if !time.Now().Before(until) {
+		if !time.Now().Before(end) {
 			return false
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -405,9 +406,10 @@ type UDP struct {
 	bufs   [][]byte
 	// A SIEM named by a host name is looked up again after a failed send, and every udpRecheck:
 	// no connection breaks to tell that it moved, and one that silently drops loses everything.
-	checkedAt time.Time
-	now       func() time.Time
-	lookup    func(host string, deadline time.Time) ([]string, error)
+	host, port string // host: the SIEM's name, "" when its address is an IP address
+	checkedAt  time.Time
+	now        func() time.Time
+	lookup     func(host string, deadline time.Time) ([]string, error)
 }
 
 // udpRecheck is how often the name of a UDP SIEM is looked up again.
@@ -419,7 +421,15 @@ type batchWriter interface {
 }
 
 // NewUDP makes a UDP transport; the socket is opened on the first Send.
-func NewUDP(opt Options) *UDP { return &UDP{opt: opt, now: time.Now, lookup: lookupHost} }
+func NewUDP(opt Options) *UDP {
+	u := &UDP{opt: opt, now: time.Now, lookup: lookupHost}
+	if host, port, err := net.SplitHostPort(opt.Addresses[0]); err == nil {
+		if _, notIP := netip.ParseAddr(host); notIP != nil { // unlike net.ParseIP, takes an IPv6 zone
+			u.host, u.port = host, port
+		}
+	}
+	return u
+}
 
 // lookupHost resolves host with the system's resolver, within the deadline.
 func lookupHost(host string, deadline time.Time) ([]string, error) {
@@ -440,11 +450,8 @@ func (u *UDP) Confirm(time.Time) error { return nil }
 // only by the ICMP error its host sends back, which fails the send where it is noticed (so that
 // chunk is retried); datagrams sent before the error came back are lost.
 func (u *UDP) Send(b *Batch) error {
-	if u.conn != nil && u.moved(b.Deadline) {
-		u.Close()
-	}
-	if u.conn == nil {
-		if err := u.open(b.Deadline); err != nil {
+	if u.conn == nil || u.named() && u.now().Sub(u.checkedAt) >= udpRecheck {
+		if err := u.follow(b.Deadline); err != nil {
 			return &Error{Op: "connect", Addr: u.opt.Addresses[0], Net: "udp", Err: blame(err, b.Deadline)}
 		}
 	}
@@ -455,19 +462,27 @@ func (u *UDP) Send(b *Batch) error {
 	return nil
 }
 
-// open makes the socket, to the first address of the SIEM's name.
-func (u *UDP) open(deadline time.Time) error {
+// follow makes the socket, to the first address of the SIEM's name, looked up again. A socket open
+// to an address the name still has is kept, and so is an open socket when the look-up fails.
+func (u *UDP) follow(deadline time.Time) error {
 	addr := u.opt.Addresses[0]
-	if host, port, _ := net.SplitHostPort(addr); u.named() {
-		ips, err := u.lookup(host, until(u.opt.ConnectTimeout, deadline))
+	if u.named() {
+		u.checkedAt = u.now()
+		ips, err := u.lookup(u.host, until(u.opt.ConnectTimeout, deadline))
 		if err == nil && len(ips) == 0 {
-			err = fmt.Errorf("%s has no address", host)
+			err = fmt.Errorf("%s has no address", u.host)
 		}
-		if err != nil {
+		switch {
+		case err != nil && u.conn != nil:
+			return nil
+		case err != nil:
 			return err
+		case u.conn != nil && u.sendsToOneOf(ips):
+			return nil
 		}
-		addr, u.checkedAt = net.JoinHostPort(ips[0], port), u.now()
+		addr = net.JoinHostPort(ips[0], u.port)
 	}
+	u.Close()
 	d := net.Dialer{Timeout: u.opt.ConnectTimeout, Deadline: deadline}
 	conn, err := d.Dial("udp", addr)
 	if err != nil {
@@ -483,31 +498,12 @@ func (u *UDP) open(deadline time.Time) error {
 }
 
 // named reports whether the SIEM's address is a host name rather than an IP address.
-func (u *UDP) named() bool {
-	host, _, err := net.SplitHostPort(u.opt.Addresses[0])
-	_, notIP := netip.ParseAddr(host) // unlike net.ParseIP, takes an IPv6 address with its zone
-	return err == nil && notIP != nil
-}
+func (u *UDP) named() bool { return u.host != "" }
 
-// moved reports, at most every udpRecheck and after a failed send, whether the SIEM's name no longer
-// has the address the socket sends to. A failed look-up keeps the socket.
-func (u *UDP) moved(deadline time.Time) bool {
-	if !u.named() || u.now().Sub(u.checkedAt) < udpRecheck {
-		return false
-	}
-	u.checkedAt = u.now()
-	host, _, _ := net.SplitHostPort(u.opt.Addresses[0])
-	ips, err := u.lookup(host, until(u.opt.ConnectTimeout, deadline))
-	if err != nil {
-		return false
-	}
+// sendsToOneOf reports whether the socket sends to one of the addresses ips.
+func (u *UDP) sendsToOneOf(ips []string) bool {
 	current := u.conn.RemoteAddr().(*net.UDPAddr).IP
-	for _, ip := range ips {
-		if current.Equal(net.ParseIP(ip)) {
-			return false
-		}
-	}
-	return true
+	return slices.ContainsFunc(ips, func(ip string) bool { return current.Equal(net.ParseIP(ip)) })
 }
 
 // send writes the batch's datagrams on the socket.
