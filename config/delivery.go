@@ -158,11 +158,11 @@ func loadTLS(g Getter) (*deliver.TLSSettings, error) {
 	switch {
 	case t.CertFile != "" && t.KeyFile != "":
 		pair, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
-		if key, _ := os.ReadFile(t.KeyFile); err != nil && bytes.Contains(key, []byte("ENCRYPTED")) {
-			return nil, &PropertyError{"TLS_Key_File", t.KeyFile, "a key without a passphrase: this one is encrypted " +
-				"(decrypt it with openssl pkey -in KEY -out PLAIN)"}
-		}
 		if err != nil {
+			if key, _ := os.ReadFile(t.KeyFile); bytes.Contains(key, []byte("ENCRYPTED")) {
+				return nil, &PropertyError{"TLS_Key_File", t.KeyFile, "a key without a passphrase: this one is encrypted " +
+					"(decrypt it with openssl pkey -in KEY -out PLAIN)"}
+			}
 			return nil, &PropertyError{"TLS_Cert_File", t.CertFile, "a PEM certificate whose key is TLS_Key_File (" + err.Error() + ")"}
 		}
 		cfg.Certificates = []tls.Certificate{pair}
