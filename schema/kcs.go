@@ -172,20 +172,19 @@ func routeIP(ev *product.Event, v *record.Value, v4, v6 product.Key, field strin
 		return problems
 	}
 	b := bytes.TrimSpace(v.Bytes)
+	// The address is sent without its zone ("fe80::1%eth0"): CEF's IPv6 address has none, and a SIEM
+	// that types the key refuses one (the zone names an interface of the host that saw it). So only
+	// the address is parsed: ParseAddr would copy a zone of any length the record gives.
+	b, zone, zoned := bytes.Cut(b, []byte{'%'})
 	if v.Kind == record.KindString && len(b) > 0 {
-		// The string does not outlive the call: ParseAddr copies the zone it keeps.
+		// The string does not outlive the call.
 		addr, err := netip.ParseAddr(unsafe.String(&b[0], len(b)))
 		switch {
-		case err != nil:
+		case err != nil, zoned && (addr.Is4() || len(zone) == 0): // as ParseAddr refuses them
 		case addr.Is4():
 			ev.Values[v4] = record.String(b)
 			return problems
 		default:
-			// Without its zone ("fe80::1%eth0"): CEF's IPv6 address has none, and a SIEM that
-			// types the key refuses one. The zone names an interface of the host that saw it.
-			if i := bytes.IndexByte(b, '%'); i >= 0 {
-				b = b[:i]
-			}
 			ev.Values[v6] = record.String(b)
 			return problems
 		}
